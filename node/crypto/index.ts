@@ -1,0 +1,7 @@
+export * from "./bytes.ts";
+export * from "./domains.ts";
+export * from "./errors.ts";
+export * from "./hash.ts";
+export * from "./keys.ts";
+export * from "./rlp.ts";
+export * from "./signature.ts";
