@@ -5,3 +5,4 @@ export * from "./hash.ts";
 export * from "./keys.ts";
 export * from "./rlp.ts";
 export * from "./signature.ts";
+export * from "./validatorSetHash.ts";
