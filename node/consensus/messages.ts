@@ -11,7 +11,11 @@ export enum Step {
   Propose = "propose",
   Prevote = "prevote",
   Precommit = "precommit",
+  /** Decided; the engine waits for startHeight. Never a timeout step. */
+  Commit = "commit",
 }
+
+export type TimeoutStep = Step.Propose | Step.Prevote | Step.Precommit;
 
 export type UnsignedVote = Omit<Vote, "signature">;
 export type UnsignedProposal = Omit<Proposal, "signature">;
@@ -28,7 +32,12 @@ export type EngineEvent<B> =
   /** A signed proposal with its block (signature already verified by the caller, or checked by the verifier). */
   | { kind: "proposal"; proposal: Proposal; block: B }
   | { kind: "vote"; vote: Vote }
-  | { kind: "timeout"; height: number; round: number; step: Step }
+  | { kind: "timeout"; height: number; round: number; step: TimeoutStep }
+  /**
+   * A commit certificate obtained outside this height's gossip (block sync, a peer ahead of us): decides the
+   * height once its precommits verify to more than 2/3 of the power and the block is valid.
+   */
+  | { kind: "certificate"; commit: Commit; block: B }
   /** Reply to buildBlock: the block this node proposes. */
   | { kind: "blockBuilt"; height: number; round: number; value: ProposedBlock<B> }
   /** Reply to validateBlock: whether the application accepts the block. */
@@ -40,7 +49,7 @@ export type EngineAction<B> =
   /** Sign (after persisting the sign-state), broadcast, and feed the signed message back as an event. */
   | { kind: "signProposal"; proposal: UnsignedProposal; value: ProposedBlock<B> }
   | { kind: "signVote"; vote: UnsignedVote }
-  | { kind: "scheduleTimeout"; height: number; round: number; step: Step; durationMs: number }
+  | { kind: "scheduleTimeout"; height: number; round: number; step: TimeoutStep; durationMs: number }
   /** Decided. The caller persists and executes, waits the commit timeout, then sends startHeight(height + 1). */
   | { kind: "commit"; height: number; value: ProposedBlock<B>; commit: Commit }
   | { kind: "evidence"; evidence: DuplicateVoteEvidence };
