@@ -1,5 +1,4 @@
-import { encodeRlp } from "ethers";
-import { bytesToHex, bytesToUint, hexToBytes, uintToBytes } from "./bytes.ts";
+import { bytesToUint, uintToBytes } from "./bytes.ts";
 import { RlpError } from "./errors.ts";
 
 /** A decoded RLP item: a byte string or a list of items. */
@@ -8,14 +7,69 @@ export type RlpItem = Uint8Array | RlpItem[];
 /** Nesting deeper than this is never produced by our codecs; refusing it keeps recursion bounded. */
 const MAX_DEPTH = 16;
 
+/**
+ * Linear-time RLP encoding. ethers' encodeRlp concatenates arrays per child and is quadratic in a list's
+ * length (a 1.6 MB block took ~3 s), too slow for hashing every proposed block.
+ */
 export function encodeRlpItem(item: RlpItem): Uint8Array {
-  return hexToBytes(encodeRlp(toEthersInput(item)));
+  const out = new Uint8Array(encodedLength(item));
+  const end = writeAt(item, out, 0);
+  if (end !== out.length) throw new RlpError("RLP writer length mismatch");
+  return out;
 }
 
-type EthersRlpInput = string | EthersRlpInput[];
+function payloadLength(item: RlpItem): number {
+  if (item instanceof Uint8Array) return item.length;
+  let n = 0;
+  for (const child of item) n += encodedLength(child);
+  return n;
+}
 
-function toEthersInput(item: RlpItem): EthersRlpInput {
-  return item instanceof Uint8Array ? bytesToHex(item) : item.map(toEthersInput);
+function encodedLength(item: RlpItem): number {
+  if (item instanceof Uint8Array && item.length === 1 && (item[0] ?? 0) < 0x80) return 1;
+  const payload = payloadLength(item);
+  return headerLength(payload) + payload;
+}
+
+function headerLength(payload: number): number {
+  return payload <= 55 ? 1 : 1 + byteLength(payload);
+}
+
+function byteLength(n: number): number {
+  let bytes = 0;
+  for (let v = n; v > 0; v = Math.floor(v / 256)) bytes++;
+  return bytes;
+}
+
+function writeAt(item: RlpItem, out: Uint8Array, offset: number): number {
+  if (item instanceof Uint8Array) {
+    if (item.length === 1 && (item[0] ?? 0) < 0x80) {
+      out[offset] = item[0] ?? 0;
+      return offset + 1;
+    }
+    const start = writeHeader(out, offset, 0x80, item.length);
+    out.set(item, start);
+    return start + item.length;
+  }
+  // Lengths of nested lists are recomputed per level; our depth is at most ~5, so this stays linear in practice.
+  let cursor = writeHeader(out, offset, 0xc0, payloadLength(item));
+  for (const child of item) cursor = writeAt(child, out, cursor);
+  return cursor;
+}
+
+function writeHeader(out: Uint8Array, offset: number, base: number, payload: number): number {
+  if (payload <= 55) {
+    out[offset] = base + payload;
+    return offset + 1;
+  }
+  const size = byteLength(payload);
+  out[offset] = base + 55 + size;
+  let v = payload;
+  for (let i = size; i >= 1; i--) {
+    out[offset + i] = v % 256;
+    v = Math.floor(v / 256);
+  }
+  return offset + 1 + size;
 }
 
 /**

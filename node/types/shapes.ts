@@ -15,7 +15,7 @@ export interface Vote {
   type: VoteType;
   height: number;
   round: number;
-  /** null is a nil vote (signed as 32 zero bytes). */
+  /** null is a nil vote (signed as 32 zero bytes), so a non-nil hash is never all zeros. */
   blockHash: Hex | null;
   validator: Address;
   signature: SignatureHex;
@@ -24,7 +24,7 @@ export interface Vote {
 export interface Proposal {
   height: number;
   round: number;
-  /** Round of the proof-of-lock the proposer carries, or -1 for none. */
+  /** Round of the proof-of-lock the proposer carries (always below round), or -1 for none. */
   polRound: number;
   blockHash: Hex;
   proposer: Address;
@@ -59,7 +59,10 @@ export interface DepositClaim {
   from: Address;
   to: Address;
   amount: bigint;
-  /** Token metadata read on L1 at deposit time ("Ether", "ETH", 18 for ETH). */
+  /**
+   * Token metadata read on L1 at deposit time ("Ether", "ETH", 18 for ETH). name and symbol are valid UTF-8
+   * within MAX_TOKEN_NAME_BYTES / MAX_TOKEN_SYMBOL_BYTES (limits.ts); decimals is a uint8 as in ERC20.
+   */
   name: string;
   symbol: string;
   decimals: number;
