@@ -1,6 +1,12 @@
-import { type Hex, privateKeyToAddress, proposalDigest, signDigest, voteDigest } from "../../node/crypto/index.ts";
 import type { UnsignedProposal, UnsignedVote } from "../../node/consensus/messages.ts";
 import { ValidatorSet } from "../../node/consensus/validatorSet.ts";
+import {
+  type Hex,
+  privateKeyToAddress,
+  proposalDigest,
+  signDigest,
+  voteDigest,
+} from "../../node/crypto/index.ts";
 import type { Proposal, Vote } from "../../node/types/shapes.ts";
 
 export interface TestValidator {

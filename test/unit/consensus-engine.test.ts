@@ -277,6 +277,23 @@ describe("consensus engine: locking and proof-of-lock", () => {
     assert.equal(h.lastOwnVote(VoteType.Prevote)?.blockHash, B.blockHash);
   });
 
+  it("a claimed proof-of-lock is not taken on trust: without its 2/3+ prevotes the proposal is not prevoted", () => {
+    const h = new Harness([10n, 10n, 10n, 10n]);
+    h.send({ kind: "timeout", height: HEIGHT, round: 0, step: Step.Propose });
+    h.send({ kind: "timeout", height: HEIGHT, round: 0, step: Step.Precommit });
+    lockOn(h, 1, A);
+    h.send({ kind: "timeout", height: HEIGHT, round: 1, step: Step.Precommit });
+    // Only two of four prevoted B in round 1: the claimed POL of round 1 is short of 2/3.
+    for (const v of h.others().slice(0, 2)) h.vote(v, VoteType.Prevote, 1, B.blockHash);
+    h.propose(2, B, 1);
+    h.verdict(B, true);
+    assert.equal(h.engine.step, Step.Propose, "waits for the POL instead of prevoting");
+    assert.notEqual(h.lastOwnVote(VoteType.Prevote)?.round, 2);
+    h.send({ kind: "timeout", height: HEIGHT, round: 2, step: Step.Propose });
+    assert.equal(h.lastOwnVote(VoteType.Prevote)?.round, 2);
+    assert.equal(h.lastOwnVote(VoteType.Prevote)?.blockHash, null);
+  });
+
   it("a proposer re-proposes its valid value with its POL round", () => {
     const powers = [10n, 10n, 10n, 10n];
     const probe = new Harness(powers);

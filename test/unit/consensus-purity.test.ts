@@ -10,8 +10,14 @@ const CONSENSUS_DIR = join(import.meta.dirname, "../../node/consensus");
 const FORBIDDEN: [RegExp, string][] = [
   [/from\s+["']node:/, "a node:* import"],
   [/from\s+["'](fs|path|os|net|crypto|timers|child_process|worker_threads)["']/, "a Node built-in import"],
-  [/from\s+["'](libp2p|@libp2p\/|@chainsafe\/|classic-level|level|pino|prom-client)/, "an I/O library import"],
-  [/from\s+["']\.\.\/(storage|p2p|rpc|app|mempool|sync|checkpoint)\//, "an import of an I/O part of the node"],
+  [
+    /from\s+["'](libp2p|@libp2p\/|@chainsafe\/|classic-level|level|pino|prom-client)/,
+    "an I/O library import",
+  ],
+  [
+    /from\s+["']\.\.\/(storage|p2p|rpc|app|mempool|sync|checkpoint)\//,
+    "an import of an I/O part of the node",
+  ],
   [/\bDate\b/, "Date"],
   [/\bperformance\s*\.\s*now\b/, "performance.now"],
   [/\b(setTimeout|setInterval|setImmediate|queueMicrotask|process\.nextTick)\b/, "a timer"],
