@@ -10,18 +10,20 @@ import { loadArtifact } from "../contracts/artifacts.ts";
 import { deployContracts } from "../contracts/deploy.ts";
 import {
   type Address,
-  checkpointMessage,
-  ETH_TOKEN,
   type Hex,
   hashValidatorSet,
   hexToBytes,
   keccak256Hex,
-  packCheckpointSignatures,
   privateKeyToAddress,
-  signCheckpoint,
   toAddress,
-  WithdrawalTree,
 } from "../node/crypto/index.ts";
+import {
+  checkpointMessage,
+  ETH_TOKEN,
+  packCheckpointSignatures,
+  signCheckpoint,
+  WithdrawalTree,
+} from "../node/types/index.ts";
 import type { Checkpoint, Withdrawal } from "../node/types/shapes.ts";
 import { formatTable } from "./lib/table.ts";
 

@@ -2,12 +2,15 @@
 export * from "./block.ts";
 export * from "./body.ts";
 export * from "./checkpoint.ts";
+export * from "./checkpointSigning.ts";
 export * from "./commit.ts";
 export * from "./depositClaim.ts";
+export * from "./depositHash.ts";
 export * from "./evidence.ts";
 export * from "./fields.ts";
 export * from "./header.ts";
 export * from "./limits.ts";
+export * from "./merkle.ts";
 export * from "./proposal.ts";
 export type * from "./shapes.ts";
 export * from "./validator.ts";

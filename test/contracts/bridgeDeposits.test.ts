@@ -1,16 +1,14 @@
 import assert from "node:assert/strict";
 import { after, before, beforeEach, describe, it } from "node:test";
 import { AbiCoder, type Contract, type ContractTransactionReceipt, id as selectorHash } from "ethers";
+import { type Address, type Hex, toAddress } from "../../node/crypto/index.ts";
 import {
-  type Address,
   type DepositHashFields,
   depositHash,
   ETH_METADATA,
   ETH_TOKEN,
   FALLBACK_METADATA,
-  type Hex,
-  toAddress,
-} from "../../node/crypto/index.ts";
+} from "../../node/types/index.ts";
 import { balanceOf, revertTo, snapshot } from "./support/chain.ts";
 import { addressOf, deployArtifact, deployFixture, type Fixture, send, view } from "./support/fixture.ts";
 import { makeValidators } from "./support/keys.ts";

@@ -1,14 +1,8 @@
 import assert from "node:assert/strict";
 import { after, before, beforeEach, describe, it } from "node:test";
 import type { Contract, ContractTransactionResponse } from "ethers";
-import {
-  type Address,
-  ETH_TOKEN,
-  type Hex,
-  toAddress,
-  WithdrawalTree,
-  withdrawalLeaf,
-} from "../../node/crypto/index.ts";
+import { type Address, type Hex, toAddress } from "../../node/crypto/index.ts";
+import { ETH_TOKEN, WithdrawalTree, withdrawalLeaf } from "../../node/types/index.ts";
 import type { Withdrawal } from "../../node/types/shapes.ts";
 import { balanceOf, increaseTime, latestTimestamp, revertTo, snapshot } from "./support/chain.ts";
 import {

@@ -5,15 +5,17 @@ import { loadArtifact } from "../../contracts/artifacts.ts";
 import {
   type Address,
   bytesToHex,
-  type CheckpointDomainParams,
-  checkpointHash,
-  checkpointMessage,
   type Hex,
   hashValidatorSet,
   hexToBytes,
   privateKeyToAddress,
-  signCheckpoint,
 } from "../../node/crypto/index.ts";
+import {
+  type CheckpointDomainParams,
+  checkpointHash,
+  checkpointMessage,
+  signCheckpoint,
+} from "../../node/types/index.ts";
 import type { Checkpoint } from "../../node/types/shapes.ts";
 import { revertTo, snapshot } from "./support/chain.ts";
 import {

@@ -13,7 +13,8 @@ import {
   readDeployment,
   serializeDeployment,
 } from "../../contracts/deployment.ts";
-import { type Address, ETH_TOKEN, type Hex, hashValidatorSet, toAddress } from "../../node/crypto/index.ts";
+import { type Address, type Hex, hashValidatorSet, toAddress } from "../../node/crypto/index.ts";
+import { ETH_TOKEN } from "../../node/types/index.ts";
 import { provider, signer } from "./support/chain.ts";
 import { addressOf, SIDECHAIN_ID } from "./support/fixture.ts";
 import { makeValidators, testKey } from "./support/keys.ts";

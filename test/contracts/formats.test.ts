@@ -4,11 +4,17 @@ import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
 import { AbiCoder, id as keccakText, TypedDataEncoder, Wallet } from "ethers";
 import {
   type Address,
-  blocksRoot,
   bytesToHex,
+  CryptoError,
+  type Hex,
+  hexToBytes,
+  keccak256Hex,
+  privateKeyToAddress,
+} from "../../node/crypto/index.ts";
+import {
+  blocksRoot,
   CHECKPOINT_TYPES,
   type CheckpointDomainParams,
-  CryptoError,
   checkpointDigest,
   checkpointDomain,
   checkpointHash,
@@ -16,17 +22,13 @@ import {
   depositHash,
   EMPTY_WITHDRAWALS_ROOT,
   ETH_TOKEN,
-  type Hex,
-  hexToBytes,
-  keccak256Hex,
   packCheckpointSignatures,
-  privateKeyToAddress,
   recoverCheckpointSigner,
   signCheckpoint,
   verifyWithdrawalProof,
   WithdrawalTree,
   withdrawalLeaf,
-} from "../../node/crypto/index.ts";
+} from "../../node/types/index.ts";
 import type { Checkpoint, Withdrawal } from "../../node/types/shapes.ts";
 import { deployFixture, type Fixture, SIDECHAIN_ID, view } from "./support/fixture.ts";
 import { makeValidators, testKey } from "./support/keys.ts";

@@ -8,15 +8,13 @@ import {
 import { loadArtifact } from "../../../contracts/artifacts.ts";
 import { deployContracts, type ExitLimit } from "../../../contracts/deploy.ts";
 import type { Deployment } from "../../../contracts/deployment.ts";
+import { type Address, type Hex, toAddress } from "../../../node/crypto/index.ts";
 import {
-  type Address,
   type CheckpointDomainParams,
   checkpointMessage,
-  type Hex,
   packCheckpointSignatures,
   signCheckpoint,
-  toAddress,
-} from "../../../node/crypto/index.ts";
+} from "../../../node/types/index.ts";
 import type { Checkpoint } from "../../../node/types/shapes.ts";
 import { provider, signer } from "./chain.ts";
 import type { TestValidator } from "./keys.ts";

@@ -1,8 +1,8 @@
 import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
 import { standardLeafHash } from "@openzeppelin/merkle-tree/dist/hashes.js";
-import type { Withdrawal } from "../types/shapes.ts";
-import { type Hex, isHex, ZERO_HASH } from "./bytes.ts";
-import { CryptoError } from "./errors.ts";
+import { type Hex, isHex, ZERO_HASH } from "../crypto/bytes.ts";
+import { CryptoError } from "../crypto/errors.ts";
+import type { Withdrawal } from "./shapes.ts";
 
 /**
  * Merkle trees shared with L1 (DESIGN.md §5). Both trees are OpenZeppelin "standard" trees: leaves are the double

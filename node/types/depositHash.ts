@@ -1,8 +1,8 @@
 import { AbiCoder } from "ethers";
-import type { DepositClaim } from "../types/shapes.ts";
-import { type Hex, hexToBytes } from "./bytes.ts";
-import { CryptoError } from "./errors.ts";
-import { keccak256Hex } from "./hash.ts";
+import { type Hex, hexToBytes } from "../crypto/bytes.ts";
+import { CryptoError } from "../crypto/errors.ts";
+import { keccak256Hex } from "../crypto/hash.ts";
+import type { DepositClaim } from "./shapes.ts";
 
 /** The token address that stands for ETH in deposits and withdrawals. */
 export const ETH_TOKEN: Hex = `0x${"00".repeat(20)}`;

@@ -1,9 +1,9 @@
 import { type TypedDataDomain, TypedDataEncoder } from "ethers";
-import type { Checkpoint } from "../types/shapes.ts";
-import { bytesToHex, concatBytes, type Hex, hexToBytes } from "./bytes.ts";
-import { CryptoError } from "./errors.ts";
-import type { Address } from "./keys.ts";
-import { recoverSigner, type SignatureHex, signDigest } from "./signature.ts";
+import { bytesToHex, concatBytes, type Hex, hexToBytes } from "../crypto/bytes.ts";
+import { CryptoError } from "../crypto/errors.ts";
+import type { Address } from "../crypto/keys.ts";
+import { recoverSigner, type SignatureHex, signDigest } from "../crypto/signature.ts";
+import type { Checkpoint } from "./shapes.ts";
 
 /**
  * Checkpoint signing (DESIGN.md §5): EIP-712 typed data, so CheckpointManager verifies with ecrecover and

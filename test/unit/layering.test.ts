@@ -1,0 +1,54 @@
+import assert from "node:assert/strict";
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { dirname, join, relative, resolve } from "node:path";
+import { describe, it } from "node:test";
+
+const ROOT = resolve(import.meta.dirname, "../..");
+
+/**
+ * What each part may import (DESIGN.md §1). A part not listed imports nothing of ours. Keeping this a test means
+ * a cycle or a shortcut through the layers fails CI instead of growing quietly.
+ */
+const ALLOWED: Record<string, string[]> = {
+  "node/crypto": [],
+  "node/types": ["node/crypto"],
+  "node/consensus": ["node/crypto", "node/types"],
+  contracts: ["node/crypto", "node/types"],
+};
+
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) return sourceFiles(path);
+    return path.endsWith(".ts") ? [path] : [];
+  });
+}
+
+function partOf(path: string): string | undefined {
+  const rel = relative(ROOT, path);
+  return Object.keys(ALLOWED).find((part) => rel === part || rel.startsWith(`${part}/`));
+}
+
+function localImports(file: string): string[] {
+  const source = readFileSync(file, "utf8");
+  return [...source.matchAll(/(?:import|export)[^;]*?from\s+["'](\.[^"']+)["']/g)].map((m) =>
+    resolve(dirname(file), m[1] as string),
+  );
+}
+
+describe("layering", () => {
+  for (const part of Object.keys(ALLOWED)) {
+    it(`${part} imports only ${ALLOWED[part]?.join(", ") || "nothing of ours"}`, () => {
+      const violations: string[] = [];
+      for (const file of sourceFiles(join(ROOT, part))) {
+        for (const target of localImports(file)) {
+          const targetPart = partOf(target) ?? relative(ROOT, target).split("/").slice(0, 2).join("/");
+          if (targetPart !== part && !ALLOWED[part]?.includes(targetPart)) {
+            violations.push(`${relative(ROOT, file)} -> ${relative(ROOT, target)}`);
+          }
+        }
+      }
+      assert.deepEqual(violations, []);
+    });
+  }
+});
