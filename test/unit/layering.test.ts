@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { describe, it } from "node:test";
 
@@ -13,6 +13,12 @@ const ALLOWED: Record<string, string[]> = {
   "node/crypto": [],
   "node/types": ["node/crypto"],
   "node/consensus": ["node/crypto", "node/types"],
+  "node/app": ["node/crypto", "node/types"],
+  "node/storage": ["node/crypto", "node/types"],
+  "node/p2p": ["node/crypto", "node/types", "node/polyfill.ts"],
+  "node/rpc": ["node/crypto", "node/types"],
+  "node/mempool": ["node/crypto", "node/types", "node/app"],
+  "node/sync": ["node/crypto", "node/types", "node/consensus"],
   contracts: ["node/crypto", "node/types"],
 };
 
@@ -37,7 +43,7 @@ function localImports(file: string): string[] {
 }
 
 describe("layering", () => {
-  for (const part of Object.keys(ALLOWED)) {
+  for (const part of Object.keys(ALLOWED).filter((p) => existsSync(join(ROOT, p)))) {
     it(`${part} imports only ${ALLOWED[part]?.join(", ") || "nothing of ours"}`, () => {
       const violations: string[] = [];
       for (const file of sourceFiles(join(ROOT, part))) {

@@ -1,0 +1,43 @@
+import { chmod, readFile, writeFile } from "node:fs/promises";
+import { decryptKeystoreJson, encryptKeystoreJson, isKeystoreJson } from "ethers";
+import { ConfigError } from "../node/config/errors.ts";
+import { type Hex, isHex, privateKeyToAddress } from "../node/crypto/index.ts";
+
+/**
+ * A validator key file is either an ethers/Web3 secret-storage keystore (JSON, for real networks) or a plain
+ * 0x-prefixed hex key (devnet only). Files are written 0600.
+ */
+export async function writeValidatorKey(path: string, key: Hex, password: string | null): Promise<void> {
+  const content =
+    password === null
+      ? `${key}\n`
+      : await encryptKeystoreJson({ address: privateKeyToAddress(key), privateKey: key }, password);
+  await writeFile(path, content, { mode: 0o600 });
+  await chmod(path, 0o600);
+}
+
+export async function readValidatorKey(path: string, password: string | null): Promise<Hex> {
+  let content: string;
+  try {
+    content = (await readFile(path, "utf8")).trim();
+  } catch (err) {
+    throw new ConfigError(`cannot read validator key ${path}: ${(err as Error).message}`);
+  }
+  if (isKeystoreJson(content)) {
+    if (password === null)
+      throw new ConfigError(`${path} is an encrypted keystore: set OUTRIGGER_KEY_PASSWORD`);
+    try {
+      return (await decryptKeystoreJson(content, password)).privateKey.toLowerCase() as Hex;
+    } catch (err) {
+      throw new ConfigError(`cannot decrypt ${path}: ${(err as Error).message}`);
+    }
+  }
+  if (!isHex(content, 32))
+    throw new ConfigError(`${path}: expected a keystore or a 0x-prefixed 32-byte hex key`);
+  try {
+    privateKeyToAddress(content);
+  } catch (err) {
+    throw new ConfigError(`${path}: ${(err as Error).message}`);
+  }
+  return content.toLowerCase() as Hex;
+}
