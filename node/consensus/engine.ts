@@ -1,6 +1,7 @@
-import type { Address, Hex } from "../crypto/index.ts";
+import type { Hex } from "../crypto/index.ts";
 import { NIL_HASH, VoteType } from "../crypto/index.ts";
 import type { Commit, CommitSig, Proposal, Vote } from "../types/shapes.ts";
+import { verifyCommit } from "./commitVerification.ts";
 import {
   type CatchUpState,
   type ConsensusEngine,
@@ -232,32 +233,10 @@ class TendermintEngine<B> implements ConsensusEngine<B> {
   private onCertificate(event: { commit: Commit; block: B }, out: EngineAction<B>[]): void {
     const { commit, block } = event;
     if (!this.started || commit.height !== this.height || this.step === Step.Commit) return;
-    if (this.signedPower(commit) === null) return;
+    if (!verifyCommit(commit, this.set, this.opts.chainId, this.opts.verifier).ok) return;
     this.certificates.push(commit);
     this.blocks.set(commit.blockHash, block);
     this.requestValidation({ blockHash: commit.blockHash, block }, commit.round, out);
-  }
-
-  /** Power of the distinct validators whose precommit signatures in the commit verify, if more than 2/3. */
-  private signedPower(commit: Commit): bigint | null {
-    const seen = new Set<Address>();
-    let power = 0n;
-    for (const sig of commit.signatures) {
-      if (seen.has(sig.validator)) return null;
-      seen.add(sig.validator);
-      const vote: Vote = {
-        type: VoteType.Precommit,
-        height: commit.height,
-        round: commit.round,
-        ...sig,
-        blockHash: commit.blockHash,
-      };
-      const weight = this.set.powerOf(sig.validator);
-      if (weight === 0n || this.opts.verifier.voteSigner(this.opts.chainId, vote) !== sig.validator)
-        return null;
-      power += weight;
-    }
-    return this.set.hasTwoThirds(power) ? power : null;
   }
 
   private requestValidation(value: ProposedBlock<B>, round: number, out: EngineAction<B>[]): void {
