@@ -1,0 +1,134 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { ConsensusDriver, type DriverPorts } from "../../node/chain/consensusDriver.ts";
+import { createEngine } from "../../node/consensus/engine.ts";
+import type { ProposedBlock, TimeoutConfig } from "../../node/consensus/messages.ts";
+import type { ValidatorSet } from "../../node/consensus/validatorSet.ts";
+import { secp256k1Verifier } from "../../node/consensus/verifier.ts";
+import { bytesToHex, keccak256 } from "../../node/crypto/index.ts";
+import type { Commit, Proposal, Vote } from "../../node/types/shapes.ts";
+import { signProposal, signVote, testValidators, validatorSetOf } from "../helpers/validators.ts";
+
+const CHAIN = 5n;
+const TIMEOUTS: TimeoutConfig = {
+  proposeMs: 200,
+  proposeDeltaMs: 100,
+  prevoteMs: 100,
+  prevoteDeltaMs: 50,
+  precommitMs: 100,
+  precommitDeltaMs: 50,
+  commitMs: 5,
+};
+type Block = { height: number; proposer: string };
+const hashOf = (b: Block) => bytesToHex(keccak256(new TextEncoder().encode(JSON.stringify(b))));
+
+async function until(condition: () => boolean, what: string, deadlineMs = 30_000): Promise<void> {
+  const start = process.hrtime.bigint();
+  while (!condition()) {
+    if (Number(process.hrtime.bigint() - start) / 1e6 > deadlineMs)
+      throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+/** Four drivers over an in-memory broadcast: the engine, driver and signing path together, with real timers. */
+function cluster(opts: { silent?: number; failValidationAt?: number } = {}) {
+  const vals = testValidators([10n, 10n, 10n, 10n]);
+  const set = validatorSetOf(vals);
+  const commits = vals.map(() => new Map<number, { hash: string; commit: Commit }>());
+  const signed = vals.map(() => [] as string[]);
+  const drivers: ConsensusDriver<Block>[] = [];
+  const timers = new Set<NodeJS.Timeout>();
+  const errors: string[] = [];
+  let failed = false;
+  const deliver = (from: number, fn: (d: ConsensusDriver<Block>) => void) => {
+    drivers.forEach((d, i) => {
+      if (i !== from && i !== opts.silent) setImmediate(() => fn(d));
+    });
+  };
+  vals.forEach((v, i) => {
+    const ports: DriverPorts<Block> = {
+      signVote: async (vote) => {
+        signed[i]?.push(`${vote.height}/${vote.round}/${vote.type}`);
+        return signVote(CHAIN, v.key, vote);
+      },
+      signProposal: async (p) => signProposal(CHAIN, v.key, p),
+      broadcastVote: (vote: Vote) => deliver(i, (d) => d.submit({ kind: "vote", vote })),
+      broadcastProposal: (proposal: Proposal, block: Block) =>
+        deliver(i, (d) => d.submit({ kind: "proposal", proposal, block })),
+      buildBlock: async (height) => {
+        const block = { height, proposer: v.address };
+        return { blockHash: hashOf(block), block };
+      },
+      validateBlock: async (height, value: ProposedBlock<Block>) => {
+        if (height === opts.failValidationAt && !failed) {
+          failed = true;
+          throw new Error("disk on fire");
+        }
+        return value.block.height === height && hashOf(value.block) === value.blockHash;
+      },
+      commitBlock: async (value, commit): Promise<ValidatorSet> => {
+        commits[i]?.set(commit.height, { hash: value.blockHash, commit });
+        return set;
+      },
+      recordWal: async () => {},
+      reportEvidence: () => errors.push("unexpected evidence"),
+      onError: (err, context) => errors.push(`${i}: ${context}: ${(err as Error).message}`),
+      setTimer: (ms, fire) => {
+        const t = setTimeout(() => {
+          timers.delete(t);
+          fire();
+        }, ms);
+        timers.add(t);
+        return () => {
+          clearTimeout(t);
+          timers.delete(t);
+        };
+      },
+    };
+    const engine = createEngine<Block>({
+      chainId: CHAIN,
+      self: v.address,
+      timeouts: TIMEOUTS,
+      verifier: secp256k1Verifier,
+    });
+    drivers.push(new ConsensusDriver(engine, ports, { commitTimeoutMs: TIMEOUTS.commitMs }));
+  });
+  const stop = () => {
+    for (const d of drivers) d.stop();
+    for (const t of timers) clearTimeout(t);
+  };
+  return { vals, set, drivers, commits, signed, errors, stop };
+}
+
+describe("consensus driver", () => {
+  it("four drivers commit the same blocks, each signing every (height, round, type) once", async (t) => {
+    const c = cluster();
+    t.after(c.stop);
+    c.drivers.forEach((d, i) => i !== 3 && d.start(1, c.set));
+    c.drivers[3]?.start(1, c.set);
+    await until(() => c.commits.every((m) => m.size >= 10), "10 heights on every node");
+    for (let h = 1; h <= 10; h++) {
+      const hashes = new Set(c.commits.map((m) => m.get(h)?.hash));
+      assert.equal(hashes.size, 1, `height ${h} agreed`);
+    }
+    for (const log of c.signed)
+      assert.equal(new Set(log).size, log.length, "no (height, round, type) signed twice");
+    assert.deepEqual(c.errors, []);
+  });
+
+  it("keeps committing with one of four validators silent", async (t) => {
+    const c = cluster({ silent: 2 });
+    t.after(c.stop);
+    c.drivers.forEach((d) => d.start(1, c.set));
+    await until(() => [0, 1, 3].every((i) => (c.commits[i]?.size ?? 0) >= 5), "5 heights on the live nodes");
+  });
+
+  it("a validation that throws counts as invalid, is reported, and the chain goes on", async (t) => {
+    const c = cluster({ failValidationAt: 2 });
+    t.after(c.stop);
+    c.drivers.forEach((d) => d.start(1, c.set));
+    await until(() => c.commits.every((m) => m.size >= 4), "4 heights everywhere");
+    assert.ok(c.errors.some((e) => /disk on fire/.test(e)));
+  });
+});
