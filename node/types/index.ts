@@ -12,6 +12,8 @@ export * from "./header.ts";
 export * from "./limits.ts";
 export * from "./merkle.ts";
 export * from "./proposal.ts";
+export type * from "./receipt.ts";
+export * from "./receiptCodec.ts";
 export type * from "./shapes.ts";
 export * from "./validator.ts";
 export * from "./vote.ts";

@@ -1,0 +1,349 @@
+import { type Hex, ZERO_HASH } from "../crypto/index.ts";
+import { type Block, type Commit, hashHeader, type Receipt } from "../types/index.ts";
+import type { BlockRef, TxLocation } from "./codecs.ts";
+import type { BatchOp, Database } from "./db.ts";
+import { errorMessage, StorageError } from "./errors.ts";
+import { Mutex } from "./lock.ts";
+import {
+  type ChainRepositories,
+  createRepositories,
+  type GenesisMeta,
+  META_GENESIS,
+  META_HEAD,
+} from "./repositories.ts";
+import type { ValidatorSetRecord } from "./validatorSetCodec.ts";
+import { createWalRepository, walClearOps } from "./wal.ts";
+
+/** The app's state change: a null value deletes the key. */
+export type StateWrite = readonly [key: Uint8Array, value: Uint8Array | null];
+
+export interface CommittedBlock {
+  block: Block;
+  /** hashHeader(block.header); checked. */
+  blockHash: Hex;
+  /** The 2/3+ precommits that decided this block (block height + 1 carries another copy as lastCommit). */
+  commit: Commit;
+  /** One per transaction, in order; receipt.txHash = keccak256(raw tx) indexes the tx. */
+  receipts: readonly Receipt[];
+  stateWrites: readonly StateWrite[];
+  /** The validator set in force from height + 1, when this block ends an epoch (the set's first height). */
+  nextValidatorSet?: ValidatorSetRecord;
+}
+
+export interface InitialChain extends GenesisMeta {
+  /** The set in force from INITIAL_HEIGHT. */
+  validatorSet: ValidatorSetRecord;
+}
+
+export interface ReceiptLocation {
+  receipt: Receipt;
+  height: number;
+  blockHash: Hex;
+  index: number;
+  /** Block-wide index of the receipt's first log (Ethereum's logIndex counts across the block). */
+  firstLogIndex: number;
+}
+
+export interface TxAt {
+  raw: Uint8Array;
+  height: number;
+  blockHash: Hex;
+  index: number;
+}
+
+export interface ValidatorSetAt {
+  /** First height of the epoch the set belongs to; the caller advances priorities from here. */
+  fromHeight: number;
+  validatorSet: ValidatorSetRecord;
+}
+
+export interface ChainStoreOptions {
+  /**
+   * fsync each committed block (default true): a block reported final to RPC clients then survives a power cut,
+   * at one fsync per block, which a one-second block interval easily affords.
+   */
+  syncBlocks?: boolean;
+}
+
+/** Heights start at 1 (the first block's parent hash is all zeros). */
+export const INITIAL_HEIGHT = 1;
+
+function checkHeightArg(height: number, what: string): void {
+  if (!Number.isSafeInteger(height) || height < 0) {
+    throw new StorageError(
+      "invalid-input",
+      `${what}: expected a non-negative integer, got ${String(height)}`,
+    );
+  }
+}
+
+/**
+ * The chain as the node stores it: blocks, commits, receipts, tx index, app state, validator sets. Everything one
+ * committed block changes is written in one atomic batch, so after any crash the head is a complete block and
+ * nothing of a later one exists. Writes are serialised; reads may run concurrently with them.
+ */
+export class ChainStore {
+  readonly #db: Database;
+  readonly #repos: ChainRepositories;
+  readonly #wal: ReturnType<typeof createWalRepository>;
+  readonly #sync: boolean;
+  readonly #mutex = new Mutex();
+
+  constructor(opts: ChainStoreOptions, modules: { db: Database }) {
+    this.#db = modules.db;
+    this.#repos = createRepositories(modules.db);
+    this.#wal = createWalRepository(modules.db);
+    this.#sync = opts.syncBlocks ?? true;
+  }
+
+  /**
+   * Records the chain a fresh database belongs to, with its initial validator set; on a database that already has
+   * one, checks it is the same chain and throws StorageError "wrong-chain" otherwise.
+   */
+  initGenesis(initial: InitialChain): Promise<void> {
+    return this.#mutex.run(async () => {
+      const stored = await this.genesis();
+      if (stored === null) {
+        await this.#db.batch(
+          [
+            this.#repos.genesis.putOp(META_GENESIS, {
+              chainId: initial.chainId,
+              genesisHash: initial.genesisHash,
+            }),
+            this.#repos.validatorSets.putOp(INITIAL_HEIGHT, initial.validatorSet),
+          ],
+          { sync: true },
+        );
+        return;
+      }
+      if (stored.chainId !== initial.chainId || stored.genesisHash !== initial.genesisHash) {
+        throw new StorageError(
+          "wrong-chain",
+          `database belongs to chain ${stored.chainId} with genesis ${stored.genesisHash}, ` +
+            `not chain ${initial.chainId} with genesis ${initial.genesisHash}`,
+        );
+      }
+    });
+  }
+
+  async genesis(): Promise<GenesisMeta | null> {
+    return this.#repos.genesis.getOrNull(META_GENESIS);
+  }
+
+  async head(): Promise<BlockRef | null> {
+    return this.#repos.head.getOrNull(META_HEAD);
+  }
+
+  /**
+   * Stores a decided block and everything it changed, atomically. Refuses (StorageError "continuity") a block
+   * that is not head + 1 or whose parent is not the head; "invalid-input" if the parts do not belong together or
+   * do not encode. Nothing is written unless everything is.
+   */
+  writeCommittedBlock(c: CommittedBlock): Promise<BlockRef> {
+    return this.#mutex.run(async () => {
+      const head = await this.head();
+      const height = c.block?.header?.height;
+      const expected = head === null ? INITIAL_HEIGHT : head.height + 1;
+      if (height !== expected) {
+        throw new StorageError(
+          "continuity",
+          `block at height ${String(height)} does not follow head ${head?.height ?? "(none)"}`,
+        );
+      }
+      const parent = head?.hash ?? ZERO_HASH;
+      if (c.block.header.parentHash !== parent) {
+        throw new StorageError(
+          "continuity",
+          `block ${height} has parent ${c.block.header.parentHash}, but the head is ${parent}`,
+        );
+      }
+      checkParts(c, height);
+      const r = this.#repos;
+      const ops: BatchOp[] = [
+        r.blocks.putOp(height, c.block),
+        r.hashes.putOp(height, c.blockHash),
+        r.heights.putOp(c.blockHash, height),
+        r.commits.putOp(height, c.commit),
+        r.receipts.putOp(height, [...c.receipts]),
+      ];
+      c.receipts.forEach((receipt, index) => {
+        ops.push(r.txLocations.putOp(receipt.txHash, { height, index }));
+      });
+      for (const [key, value] of c.stateWrites) {
+        ops.push(value === null ? r.state.deleteOp(key) : r.state.putOp(key, value));
+      }
+      if (c.nextValidatorSet !== undefined) ops.push(r.validatorSets.putOp(height + 1, c.nextValidatorSet));
+      ops.push(r.head.putOp(META_HEAD, { height, hash: c.blockHash }));
+      ops.push(...(await walClearOps(this.#wal, height)));
+      await this.#db.batch(ops, { sync: this.#sync });
+      return { height, hash: c.blockHash };
+    });
+  }
+
+  async blockByHeight(height: number): Promise<Block | null> {
+    checkHeightArg(height, "blockByHeight");
+    return this.#repos.blocks.getOrNull(height);
+  }
+
+  async blockByHash(hash: Hex): Promise<Block | null> {
+    const height = await this.heightOfHash(hash);
+    return height === null ? null : this.#repos.blocks.get(height);
+  }
+
+  async hashAt(height: number): Promise<Hex | null> {
+    checkHeightArg(height, "hashAt");
+    return this.#repos.hashes.getOrNull(height);
+  }
+
+  async heightOfHash(hash: Hex): Promise<number | null> {
+    return this.#repos.heights.getOrNull(hash);
+  }
+
+  async commitAt(height: number): Promise<Commit | null> {
+    checkHeightArg(height, "commitAt");
+    return this.#repos.commits.getOrNull(height);
+  }
+
+  async receiptsAt(height: number): Promise<Receipt[] | null> {
+    checkHeightArg(height, "receiptsAt");
+    return this.#repos.receipts.getOrNull(height);
+  }
+
+  async txLocation(txHash: Hex): Promise<TxLocation | null> {
+    return this.#repos.txLocations.getOrNull(txHash);
+  }
+
+  async transactionByHash(txHash: Hex): Promise<TxAt | null> {
+    const loc = await this.txLocation(txHash);
+    if (loc === null) return null;
+    const [block, blockHash] = await Promise.all([
+      this.#repos.blocks.get(loc.height),
+      this.#repos.hashes.get(loc.height),
+    ]);
+    const raw = block.txs[loc.index];
+    if (raw === undefined) throw corruptIndex(txHash, loc);
+    return { raw, height: loc.height, blockHash, index: loc.index };
+  }
+
+  async receiptByTxHash(txHash: Hex): Promise<ReceiptLocation | null> {
+    const loc = await this.txLocation(txHash);
+    if (loc === null) return null;
+    const [receipts, blockHash] = await Promise.all([
+      this.#repos.receipts.get(loc.height),
+      this.#repos.hashes.get(loc.height),
+    ]);
+    const receipt = receipts[loc.index];
+    if (receipt === undefined || receipt.txHash !== txHash) throw corruptIndex(txHash, loc);
+    let firstLogIndex = 0;
+    for (let i = 0; i < loc.index; i++) firstLogIndex += receipts[i]?.logs.length ?? 0;
+    return { receipt, height: loc.height, blockHash, index: loc.index, firstLogIndex };
+  }
+
+  /** Receipts of every stored height in [from, to], ascending: what eth_getLogs walks. */
+  async *receiptsRange(
+    from: number,
+    to: number,
+  ): AsyncIterable<{ height: number; blockHash: Hex; receipts: Receipt[] }> {
+    checkRange(from, to, "receiptsRange");
+    const hashes = new Map<number, Hex>();
+    for await (const { key, value } of this.#repos.hashes.entries({ gte: from, lte: to }))
+      hashes.set(key, value);
+    for await (const { key, value } of this.#repos.receipts.entries({ gte: from, lte: to })) {
+      const blockHash = hashes.get(key);
+      if (blockHash === undefined) {
+        throw new StorageError("corrupt", `receipts at height ${key} have no block hash`);
+      }
+      yield { height: key, blockHash, receipts: value };
+    }
+  }
+
+  /** Blocks with their commits for heights in [from, to] that are stored, ascending (block sync serving). */
+  async blocksRange(from: number, to: number): Promise<{ block: Block; commit: Commit }[]> {
+    checkRange(from, to, "blocksRange");
+    const [blocks, commits] = await Promise.all([
+      this.#repos.blocks.entriesArray({ gte: from, lte: to }),
+      this.#repos.commits.entriesArray({ gte: from, lte: to }),
+    ]);
+    return blocks.map(({ key, value }, i) => {
+      const commit = commits[i];
+      if (commit === undefined || commit.key !== key) {
+        throw new StorageError("corrupt", `block at height ${key} has no commit`);
+      }
+      return { block: value, commit: commit.value };
+    });
+  }
+
+  /** As blocksRange, but the stored RLP bytes as they are, so serving sync skips decoding and re-encoding. */
+  async encodedBlocksRange(
+    from: number,
+    to: number,
+  ): Promise<{ height: number; block: Uint8Array; commit: Uint8Array }[]> {
+    checkRange(from, to, "encodedBlocksRange");
+    const collect = async (entries: AsyncIterable<{ key: number; value: Uint8Array }>) => {
+      const out: { key: number; value: Uint8Array }[] = [];
+      for await (const e of entries) out.push(e);
+      return out;
+    };
+    const [blocks, commits] = await Promise.all([
+      collect(this.#repos.blocks.binaryEntries({ gte: from, lte: to })),
+      collect(this.#repos.commits.binaryEntries({ gte: from, lte: to })),
+    ]);
+    return blocks.map(({ key, value }, i) => {
+      const commit = commits[i];
+      if (commit === undefined || commit.key !== key) {
+        throw new StorageError("corrupt", `block at height ${key} has no commit`);
+      }
+      return { height: key, block: value, commit: commit.value };
+    });
+  }
+
+  /** The set in force at a height: the snapshot stored for the latest epoch start at or below it. */
+  async validatorSetAt(height: number): Promise<ValidatorSetAt | null> {
+    checkHeightArg(height, "validatorSetAt");
+    const entry = await this.#repos.validatorSets.lastEntry({ lte: height });
+    return entry === null ? null : { fromHeight: entry.key, validatorSet: entry.value };
+  }
+
+  /** Every app state entry, sorted by key: the app rebuilds its in-memory state from this at startup. */
+  async loadState(): Promise<[Uint8Array, Uint8Array][]> {
+    const out: [Uint8Array, Uint8Array][] = [];
+    for await (const { key, value } of this.#repos.state.entries()) out.push([key, value]);
+    return out;
+  }
+
+  async getState(key: Uint8Array): Promise<Uint8Array | null> {
+    return this.#repos.state.getOrNull(key);
+  }
+}
+
+function checkRange(from: number, to: number, what: string): void {
+  checkHeightArg(from, what);
+  checkHeightArg(to, what);
+  if (from > to) throw new StorageError("invalid-input", `${what}: from ${from} is above to ${to}`);
+}
+
+function corruptIndex(txHash: Hex, loc: TxLocation): StorageError {
+  return new StorageError(
+    "corrupt",
+    `tx ${txHash} is indexed at height ${loc.height} index ${loc.index}, but that block has no such tx`,
+  );
+}
+
+function checkParts(c: CommittedBlock, height: number): void {
+  const fail = (msg: string, cause?: unknown) =>
+    new StorageError("invalid-input", `block ${height}: ${msg}`, cause === undefined ? undefined : { cause });
+  let hash: Hex;
+  try {
+    hash = hashHeader(c.block.header);
+  } catch (err) {
+    throw fail(`header does not encode: ${errorMessage(err)}`, err);
+  }
+  if (c.blockHash !== hash) throw fail(`blockHash ${c.blockHash} is not the header's hash ${hash}`);
+  if (c.commit?.height !== height || c.commit.blockHash !== hash) {
+    throw fail(`commit is for ${c.commit?.height}/${c.commit?.blockHash}, not this block`);
+  }
+  if (!Array.isArray(c.receipts) || c.receipts.length !== c.block.txs.length) {
+    throw fail(`${c.receipts?.length} receipts for ${c.block.txs.length} transactions`);
+  }
+  if (!Array.isArray(c.stateWrites)) throw fail("stateWrites must be an array");
+}

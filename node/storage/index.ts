@@ -1,0 +1,10 @@
+export * from "./buckets.ts";
+export * from "./chainStore.ts";
+export * from "./codecs.ts";
+export * from "./db.ts";
+export * from "./errors.ts";
+export type { GenesisMeta } from "./repositories.ts";
+export * from "./repository.ts";
+export * from "./signState.ts";
+export * from "./validatorSetCodec.ts";
+export * from "./wal.ts";
