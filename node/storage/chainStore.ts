@@ -33,6 +33,8 @@ export interface CommittedBlock {
 export interface InitialChain extends GenesisMeta {
   /** The set in force from INITIAL_HEIGHT. */
   validatorSet: ValidatorSetRecord;
+  /** The application's whole genesis state: stored with the genesis record so a restart can load it. */
+  stateWrites: readonly StateWrite[];
 }
 
 export interface ReceiptLocation {
@@ -111,6 +113,9 @@ export class ChainStore {
               genesisHash: initial.genesisHash,
             }),
             this.#repos.validatorSets.putOp(INITIAL_HEIGHT, initial.validatorSet),
+            ...initial.stateWrites.map(([key, value]) =>
+              value === null ? this.#repos.state.deleteOp(key) : this.#repos.state.putOp(key, value),
+            ),
           ],
           { sync: true },
         );

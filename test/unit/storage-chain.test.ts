@@ -229,7 +229,7 @@ describe("storage: chain store", () => {
     const { db } = await openTempDb(t);
     const store = new ChainStore({}, { db });
     const genesisSet = validatorSetRecord(-5n, 1);
-    await store.initGenesis({ chainId: CHAIN_ID, genesisHash: GENESIS_HASH, validatorSet: genesisSet });
+    await store.initGenesis({ chainId: CHAIN_ID, genesisHash: GENESIS_HASH, validatorSet: genesisSet, stateWrites: [] });
     const chain = buildChain(5);
     const epoch2 = validatorSetRecord(3n, 2);
     for (const c of chain) {
@@ -238,7 +238,7 @@ describe("storage: chain store", () => {
     }
     assert.equal(await store.validatorSetAt(0), null);
     for (const h of [1, 2, 4])
-      assert.deepEqual(await store.validatorSetAt(h), { fromHeight: 1, validatorSet: genesisSet });
+      assert.deepEqual(await store.validatorSetAt(h), { fromHeight: 1, validatorSet: genesisSet, stateWrites: [] });
     for (const h of [5, 6, 1000])
       assert.deepEqual(await store.validatorSetAt(h), { fromHeight: 5, validatorSet: epoch2 });
   });
@@ -248,16 +248,16 @@ describe("storage: chain store", () => {
     const store = new ChainStore({}, { db });
     assert.equal(await store.genesis(), null);
     const validatorSet = validatorSetRecord();
-    await store.initGenesis({ chainId: CHAIN_ID, genesisHash: GENESIS_HASH, validatorSet });
-    await store.initGenesis({ chainId: CHAIN_ID, genesisHash: GENESIS_HASH, validatorSet });
+    await store.initGenesis({ chainId: CHAIN_ID, genesisHash: GENESIS_HASH, validatorSet, stateWrites: [] });
+    await store.initGenesis({ chainId: CHAIN_ID, genesisHash: GENESIS_HASH, validatorSet, stateWrites: [] });
     assert.deepEqual(await store.genesis(), { chainId: CHAIN_ID, genesisHash: GENESIS_HASH });
     await assert.rejects(
-      store.initGenesis({ chainId: CHAIN_ID + 1n, genesisHash: GENESIS_HASH, validatorSet }),
+      store.initGenesis({ chainId: CHAIN_ID + 1n, genesisHash: GENESIS_HASH, validatorSet, stateWrites: [] }),
       isStorageError("wrong-chain", /belongs to chain 7447/),
     );
     const otherGenesis = keccak256Hex(Uint8Array.of(1)) as Hex;
     await assert.rejects(
-      store.initGenesis({ chainId: CHAIN_ID, genesisHash: otherGenesis, validatorSet }),
+      store.initGenesis({ chainId: CHAIN_ID, genesisHash: otherGenesis, validatorSet, stateWrites: [] }),
       isStorageError("wrong-chain"),
     );
   });
@@ -270,6 +270,7 @@ describe("storage: chain store", () => {
       chainId: CHAIN_ID,
       genesisHash: GENESIS_HASH,
       validatorSet: validatorSetRecord(),
+      stateWrites: [[Uint8Array.of(0xee), Uint8Array.of(1)]],
     });
     await writeAll(store, chain);
     const before = {
@@ -284,6 +285,7 @@ describe("storage: chain store", () => {
     const again = new ChainStore({}, { db: reopened });
     assert.deepEqual(await again.head(), before.head);
     assert.deepEqual(await again.loadState(), before.state);
+    assert.deepEqual(await again.getState(Uint8Array.of(0xee)), Uint8Array.of(1), "genesis state survives");
     assert.deepEqual(await again.blockByHeight(4), before.block);
     assert.deepEqual(await again.genesis(), { chainId: CHAIN_ID, genesisHash: GENESIS_HASH });
     const next = buildCommittedBlock(7, chain[5]?.blockHash as Hex, chain[5]?.commit ?? null);
