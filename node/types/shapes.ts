@@ -7,7 +7,7 @@ import type { Address, Hex, SignatureHex, VoteType } from "../crypto/index.ts";
 
 export interface Validator {
   address: Address;
-  /** Voting power; equal to stake in native-token base units. */
+  /** Voting power: stake / 10^18 (whole native tokens), so the total stays under CometBFT's power cap. */
   power: bigint;
 }
 

@@ -1,0 +1,319 @@
+import type { Address, Hex } from "../crypto/index.ts";
+import { MAX_TXS_PER_BLOCK, type Receipt, type Validator } from "../types/index.ts";
+import { STAKING_ADDRESS, SYSTEM_CODE, ZERO_ADDRESS } from "./addresses.ts";
+import { type CallInput, runCall, targetGas, targetOf } from "./calls.ts";
+import { AppError } from "./errors.ts";
+import { type BlockContext, checkExecutable, executeTransaction, type TxResult } from "./execute.ts";
+import { type AppGenesis, initialState, validateAppGenesis } from "./genesisState.ts";
+import { type ChainParams, epochOf, isEpochEnd } from "./params.ts";
+import { applyEpochEnd, unbondingSummary } from "./staking.ts";
+import type { LedgerState, TokenInfo, WithdrawalRecord } from "./state.ts";
+import { chainAppHash, collectWrites, loadState, type StateWrite, withAppHash } from "./stateCodec.ts";
+import { type AppTx, decodeTransaction, upfrontCost } from "./transaction.ts";
+import { TxCache } from "./txCache.ts";
+
+export interface ExecutionResult {
+  height: number;
+  /** The committed appHash this execution builds on; commit refuses the result once that has moved on. */
+  parentAppHash: Hex;
+  /** The post-state hash that goes into this block's header. */
+  appHash: Hex;
+  receipts: Receipt[];
+  txResults: TxResult[];
+  /** Sorted by key, the appHash entry included: storage writes them in the block's batch. */
+  stateWrites: StateWrite[];
+  /** Non-null only at an epoch's last block: power changes (0 removes) that apply from the next height. */
+  validatorUpdates: Validator[] | null;
+  /** Withdrawals recorded by this block, in id order. */
+  withdrawals: WithdrawalRecord[];
+  gasUsed: bigint;
+}
+
+export interface BuiltBlock {
+  /** The candidates that executed, in order: the proposal's transactions. */
+  txs: Uint8Array[];
+  result: ExecutionResult;
+  /** Candidates left out, with why (a stale nonce, a gap, funds spent by an earlier transaction). */
+  rejected: { index: number; error: AppError }[];
+}
+
+export type CheckTxResult = { ok: true; tx: AppTx } | { ok: false; error: AppError };
+
+export interface CallRequest {
+  to: Address;
+  data?: Hex;
+  /** Defaults to the zero address, as eth_call does. */
+  from?: Address;
+  value?: bigint;
+}
+
+export interface Application {
+  readonly params: ChainParams;
+  /** The last committed height (0 before block 1). */
+  height(): number;
+  /** The last committed appHash (the genesis appHash before block 1). */
+  appHash(): Hex;
+
+  /** Stateless decoding and checks; throws AppError. */
+  decodeTx(raw: Uint8Array): AppTx;
+  /** Against committed state: stateless checks, nonce >= the account's, funds for value + gasLimit * fee cap. */
+  checkTx(raw: Uint8Array): CheckTxResult;
+  /** Executes a block's transactions on an overlay; throws AppError("invalid-block") if one cannot be included. */
+  executeBlock(ctx: BlockContext, txs: readonly Uint8Array[]): ExecutionResult;
+  /** For the proposer: executes candidates in order, leaving out those that cannot be included. */
+  buildBlock(ctx: BlockContext, candidates: readonly Uint8Array[]): BuiltBlock;
+  /** Makes an execution's state the committed one, after the node has persisted its stateWrites. */
+  commit(result: ExecutionResult): void;
+  /** The whole committed state as writes: a fresh node persists this before block 1. */
+  snapshotWrites(): StateWrite[];
+
+  balance(address: Address): bigint;
+  nonce(address: Address): bigint;
+  code(address: Address): Hex;
+  /**
+   * eth_call on committed state, as if in the next block. Throws AppError "reverted" (with revert data in
+   * `data`) when the call fails, "insufficient-funds" when `from` cannot pay `value`.
+   */
+  call(request: CallRequest): Hex;
+  /** The target's fixed gas if the call would succeed; throws like call. */
+  estimateGas(request: CallRequest): bigint;
+  tokens(): TokenInfo[];
+  token(address: Address): TokenInfo | null;
+  tokenBalance(token: Address, holder: Address): bigint;
+  /** The active validator set (powers), sorted by address. */
+  validatorSet(): Validator[];
+  stakeOf(address: Address): bigint;
+  unbondingOf(address: Address): { pending: bigint; withdrawable: bigint };
+  withdrawal(id: bigint): WithdrawalRecord | null;
+  nextWithdrawalId(): bigint;
+  /** Balances + stakes + unbonding: constant, since fees move between accounts and nothing mints native. */
+  nativeSupply(): bigint;
+}
+
+const TX_CACHE_SIZE = 50_000;
+
+/**
+ * The ledger behind its ABCI-like boundary. `loaded` is every entry of the node's state bucket, or null for a
+ * fresh node (which then persists snapshotWrites()).
+ */
+export function createApplication(
+  genesis: AppGenesis,
+  loaded: Iterable<readonly [Uint8Array, Uint8Array]> | null,
+): Application {
+  const params = validateAppGenesis(genesis);
+  let root: LedgerState;
+  let committedHash: Hex;
+  if (loaded === null) {
+    const init = initialState(genesis);
+    root = init.state;
+    committedHash = init.appHash;
+  } else {
+    const restored = loadState(loaded);
+    root = restored.state;
+    committedHash = restored.appHash;
+    if (root.validators.entries().length === 0)
+      throw new AppError("invalid-state", "state has no validators");
+  }
+  const pending = new WeakMap<ExecutionResult, LedgerState>();
+  const cache = new TxCache(TX_CACHE_SIZE);
+  const decode = (raw: Uint8Array) => cache.getOrDecode(raw, (r) => decodeTransaction(r, params));
+
+  function startBlock(ctx: BlockContext): LedgerState {
+    const expected = root.height() + 1;
+    if (ctx.height !== expected) {
+      throw new AppError(
+        "wrong-height",
+        `cannot execute height ${ctx.height}: the next height is ${expected}`,
+      );
+    }
+    const block = root.child();
+    block.setHeight(ctx.height);
+    return block;
+  }
+
+  function finishBlock(
+    block: LedgerState,
+    ctx: BlockContext,
+    executions: ReturnType<typeof executeTransaction>[],
+    gasUsed: bigint,
+  ): ExecutionResult {
+    const validatorUpdates = isEpochEnd(ctx.height, params.epochLength) ? applyEpochEnd(block) : null;
+    const writes = collectWrites(block);
+    const appHash = chainAppHash(committedHash, writes);
+    const result: ExecutionResult = {
+      height: ctx.height,
+      parentAppHash: committedHash,
+      appHash,
+      receipts: executions.map((e) => e.receipt),
+      txResults: executions.map((e) => e.result),
+      stateWrites: withAppHash(writes, appHash),
+      validatorUpdates,
+      withdrawals: executions.flatMap((e) => e.withdrawals),
+      gasUsed,
+    };
+    pending.set(result, block);
+    return result;
+  }
+
+  function dryRun(request: CallRequest): { gas: bigint; returnData: Hex } {
+    const scratch = root.child();
+    // Lowercase as our types are; JSON-RPC clients may send checksummed addresses or uppercase hex.
+    const call: CallInput = {
+      from: (request.from ?? ZERO_ADDRESS).toLowerCase() as Address,
+      to: request.to.toLowerCase() as Address,
+      value: request.value ?? 0n,
+      data: (request.data ?? "0x").toLowerCase() as Hex,
+    };
+    // geth's wording: the call could not start, which is not a revert (ethers tells the two apart).
+    if (call.value > 0n && root.account(call.from).balance < call.value) {
+      throw new AppError("insufficient-funds", "insufficient funds for transfer");
+    }
+    const gas = targetGas(targetOf(scratch, call.to));
+    const outcome = runCall(scratch, call, root.height() + 1, params);
+    if (outcome.status === 0) {
+      const message =
+        outcome.revertData === "0x" ? "execution reverted" : `execution reverted: ${outcome.reason}`;
+      throw new AppError("reverted", message, { data: outcome.revertData });
+    }
+    return { gas, returnData: outcome.returnData };
+  }
+
+  return {
+    params,
+    height: () => root.height(),
+    appHash: () => committedHash,
+
+    decodeTx: decode,
+
+    checkTx(raw) {
+      try {
+        const tx = decode(raw);
+        const account = root.account(tx.from);
+        if (tx.nonce < account.nonce) {
+          throw new AppError(
+            "nonce-too-low",
+            `nonce too low: address ${tx.from}, tx ${tx.nonce}, state ${account.nonce}`,
+          );
+        }
+        const cost = upfrontCost(tx);
+        if (account.balance < cost) {
+          throw new AppError(
+            "insufficient-funds",
+            `insufficient funds for gas * price + value: address ${tx.from} have ${account.balance} want ${cost}`,
+          );
+        }
+        const gas = targetGas(targetOf(root, tx.to));
+        if (tx.gasLimit < gas) {
+          throw new AppError(
+            "tx-intrinsic-gas",
+            `intrinsic gas too low: gas limit ${tx.gasLimit}, need ${gas}`,
+          );
+        }
+        return { ok: true, tx };
+      } catch (err) {
+        if (err instanceof AppError) return { ok: false, error: err };
+        throw err;
+      }
+    },
+
+    executeBlock(ctx, txs) {
+      if (txs.length > MAX_TXS_PER_BLOCK) {
+        throw new AppError(
+          "invalid-block",
+          `block has ${txs.length} transactions, over ${MAX_TXS_PER_BLOCK}`,
+        );
+      }
+      const block = startBlock(ctx);
+      const executions: ReturnType<typeof executeTransaction>[] = [];
+      let gasUsed = 0n;
+      for (const [index, raw] of txs.entries()) {
+        try {
+          const execution = executeTransaction(block, decode(raw), ctx, params, gasUsed);
+          gasUsed = execution.receipt.cumulativeGasUsed;
+          executions.push(execution);
+        } catch (err) {
+          if (!(err instanceof AppError)) throw err;
+          throw new AppError("invalid-block", `invalid block ${ctx.height}: tx ${index}: ${err.message}`, {
+            cause: err,
+            txIndex: index,
+          });
+        }
+      }
+      return finishBlock(block, ctx, executions, gasUsed);
+    },
+
+    buildBlock(ctx, candidates) {
+      const block = startBlock(ctx);
+      const executions: ReturnType<typeof executeTransaction>[] = [];
+      const included: Uint8Array[] = [];
+      const rejected: { index: number; error: AppError }[] = [];
+      let gasUsed = 0n;
+      for (const [index, raw] of candidates.entries()) {
+        if (included.length >= MAX_TXS_PER_BLOCK) break;
+        try {
+          const tx = decode(raw);
+          // Checked first so that a rejected candidate leaves the block untouched.
+          checkExecutable(block, tx);
+          const execution = executeTransaction(block, tx, ctx, params, gasUsed);
+          gasUsed = execution.receipt.cumulativeGasUsed;
+          executions.push(execution);
+          included.push(raw);
+        } catch (err) {
+          if (!(err instanceof AppError)) throw err;
+          rejected.push({ index, error: err });
+        }
+      }
+      return { txs: included, result: finishBlock(block, ctx, executions, gasUsed), rejected };
+    },
+
+    commit(result) {
+      const block = pending.get(result);
+      if (block === undefined)
+        throw new AppError("stale-result", "commit of a result this app did not produce");
+      if (result.parentAppHash !== committedHash || result.height !== root.height() + 1) {
+        throw new AppError(
+          "stale-result",
+          `result for height ${result.height} builds on ${result.parentAppHash}, committed is ${committedHash} at ${root.height()}`,
+        );
+      }
+      block.mergeIntoParent();
+      committedHash = result.appHash;
+      pending.delete(result);
+    },
+
+    snapshotWrites: () => withAppHash(collectWrites(root), committedHash),
+
+    balance(address) {
+      const own = root.account(address).balance;
+      if (address !== STAKING_ADDRESS) return own;
+      // The staking contract holds what is staked and unbonding, so eth_getBalance shows the locked supply.
+      return own + lockedInStaking(root);
+    },
+    nonce: (address) => root.account(address).nonce,
+    code: (address) => (targetOf(root, address).kind === "account" ? "0x" : SYSTEM_CODE),
+    call: (request) => dryRun(request).returnData,
+    estimateGas: (request) => dryRun(request).gas,
+    tokens: () => root.tokens.entries().map(([, t]) => t),
+    token: (address) => root.tokens.get(address) ?? null,
+    tokenBalance: (token, holder) => root.tokenBalance(token, holder),
+    validatorSet: () =>
+      root.validators.entries().map(([address, power]) => ({ address: address as Address, power })),
+    stakeOf: (address) => root.stake(address),
+    unbondingOf: (address) =>
+      unbondingSummary(root.unbondingOf(address), epochOf(root.height() + 1, params.epochLength)),
+    withdrawal: (id) => root.withdrawal(id) ?? null,
+    nextWithdrawalId: () => root.nextWithdrawalId(),
+    nativeSupply() {
+      let total = lockedInStaking(root);
+      for (const [, account] of root.accounts.entries()) total += account.balance;
+      return total;
+    },
+  };
+}
+
+function lockedInStaking(state: LedgerState): bigint {
+  let total = 0n;
+  for (const [, amount] of state.stakes.entries()) total += amount;
+  for (const [, entries] of state.unbonding.entries()) for (const e of entries) total += e.amount;
+  return total;
+}

@@ -1,0 +1,12 @@
+export * from "./abi.ts";
+export * from "./addresses.ts";
+export * from "./application.ts";
+export { creditDeposit, type DepositCredit } from "./bridge.ts";
+export * from "./errors.ts";
+export type { BlockContext, TxResult } from "./execute.ts";
+export * from "./gas.ts";
+export * from "./genesisState.ts";
+export * from "./params.ts";
+export type { Account, TokenInfo, UnbondingEntry, WithdrawalRecord } from "./state.ts";
+export { APP_HASH_KEY, chainAppHash, KEY_PREFIX, loadState, type StateWrite } from "./stateCodec.ts";
+export * from "./transaction.ts";

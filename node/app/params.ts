@@ -1,0 +1,18 @@
+/** The chain parameters execution depends on, fixed at genesis. */
+export interface ChainParams {
+  chainId: bigint;
+  /** Constant base fee: the genesis minGasPrice. */
+  baseFee: bigint;
+  epochLength: number;
+  unbondingEpochs: number;
+}
+
+/** Epoch e covers heights [(e-1)L+1, eL]; heights start at 1. */
+export function epochOf(height: number, epochLength: number): number {
+  return Math.floor((height - 1) / epochLength) + 1;
+}
+
+/** The last block of an epoch: its result carries the validator updates that apply from the next height. */
+export function isEpochEnd(height: number, epochLength: number): boolean {
+  return height > 0 && height % epochLength === 0;
+}

@@ -1,0 +1,167 @@
+import type { Address } from "../crypto/index.ts";
+import type { Withdrawal } from "../types/index.ts";
+import { Table } from "./table.ts";
+
+export interface Account {
+  nonce: bigint;
+  balance: bigint;
+}
+
+export interface TokenInfo {
+  address: Address;
+  /** The L1 token it is bridged from (the zero address for ETH -> WETH), or null for a sidechain-native token. */
+  l1Token: Address | null;
+  name: string;
+  symbol: string;
+  decimals: number;
+  totalSupply: bigint;
+}
+
+export interface UnbondingEntry {
+  /** The first epoch in which the amount can be withdrawn. */
+  releaseEpoch: number;
+  amount: bigint;
+}
+
+/** A withdrawal with the height of the block that recorded it (checkpoints cover height ranges). */
+export interface WithdrawalRecord extends Withdrawal {
+  height: number;
+}
+
+export const META_HEIGHT = "height";
+export const META_NEXT_WITHDRAWAL_ID = "nextWithdrawalId";
+
+const ZERO_ACCOUNT: Account = Object.freeze({ nonce: 0n, balance: 0n });
+
+/**
+ * The whole ledger, held in memory. Each field is a copy-on-write table (see table.ts); `child()` gives an
+ * overlay whose changes reach this state only through `mergeIntoParent()`. Default values (an empty account, a
+ * zero balance or stake) are never stored, so equal states always have equal tables.
+ */
+export class LedgerState {
+  readonly accounts: Table<Account>;
+  readonly tokens: Table<TokenInfo>;
+  /** Key: token address ‖ holder address without its 0x. */
+  readonly tokenBalances: Table<bigint>;
+  readonly stakes: Table<bigint>;
+  /** Pending unbondings per address, ascending release epoch, one entry per epoch. */
+  readonly unbonding: Table<readonly UnbondingEntry[]>;
+  /** The active validator set's powers, as of the last epoch boundary. */
+  readonly validators: Table<bigint>;
+  /** Key: the id as 64 hex digits, so key order is id order. */
+  readonly withdrawals: Table<WithdrawalRecord>;
+  readonly meta: Table<bigint>;
+
+  constructor(parent: LedgerState | null = null) {
+    this.accounts = new Table(parent?.accounts ?? null);
+    this.tokens = new Table(parent?.tokens ?? null);
+    this.tokenBalances = new Table(parent?.tokenBalances ?? null);
+    this.stakes = new Table(parent?.stakes ?? null);
+    this.unbonding = new Table(parent?.unbonding ?? null);
+    this.validators = new Table(parent?.validators ?? null);
+    this.withdrawals = new Table(parent?.withdrawals ?? null);
+    this.meta = new Table(parent?.meta ?? null);
+  }
+
+  child(): LedgerState {
+    return new LedgerState(this);
+  }
+
+  mergeIntoParent(): void {
+    for (const table of this.tables()) table.mergeIntoParent();
+  }
+
+  tables(): Table<unknown>[] {
+    return [
+      this.accounts,
+      this.tokens,
+      this.tokenBalances,
+      this.stakes,
+      this.unbonding,
+      this.validators,
+      this.withdrawals,
+      this.meta,
+    ] as Table<unknown>[];
+  }
+
+  account(address: Address): Account {
+    return this.accounts.get(address) ?? ZERO_ACCOUNT;
+  }
+
+  setAccount(address: Address, account: Account): void {
+    if (account.nonce === 0n && account.balance === 0n) this.accounts.delete(address);
+    else this.accounts.set(address, { nonce: account.nonce, balance: account.balance });
+  }
+
+  addBalance(address: Address, delta: bigint): void {
+    const a = this.account(address);
+    const balance = a.balance + delta;
+    if (balance < 0n) throw new Error(`balance of ${address} would go negative`);
+    this.setAccount(address, { nonce: a.nonce, balance });
+  }
+
+  tokenBalance(token: Address, holder: Address): bigint {
+    return this.tokenBalances.get(tokenBalanceKey(token, holder)) ?? 0n;
+  }
+
+  setTokenBalance(token: Address, holder: Address, amount: bigint): void {
+    const key = tokenBalanceKey(token, holder);
+    if (amount === 0n) this.tokenBalances.delete(key);
+    else this.tokenBalances.set(key, amount);
+  }
+
+  stake(address: Address): bigint {
+    return this.stakes.get(address) ?? 0n;
+  }
+
+  setStake(address: Address, amount: bigint): void {
+    if (amount === 0n) this.stakes.delete(address);
+    else this.stakes.set(address, amount);
+  }
+
+  unbondingOf(address: Address): readonly UnbondingEntry[] {
+    return this.unbonding.get(address) ?? [];
+  }
+
+  setUnbonding(address: Address, entries: readonly UnbondingEntry[]): void {
+    if (entries.length === 0) this.unbonding.delete(address);
+    else this.unbonding.set(address, entries);
+  }
+
+  setValidatorPower(address: Address, power: bigint): void {
+    if (power === 0n) this.validators.delete(address);
+    else this.validators.set(address, power);
+  }
+
+  withdrawal(id: bigint): WithdrawalRecord | undefined {
+    return this.withdrawals.get(withdrawalKey(id));
+  }
+
+  addWithdrawal(record: WithdrawalRecord): void {
+    this.withdrawals.set(withdrawalKey(record.id), record);
+  }
+
+  height(): number {
+    return Number(this.meta.get(META_HEIGHT) ?? 0n);
+  }
+
+  setHeight(height: number): void {
+    this.meta.set(META_HEIGHT, BigInt(height));
+  }
+
+  nextWithdrawalId(): bigint {
+    return this.meta.get(META_NEXT_WITHDRAWAL_ID) ?? 0n;
+  }
+
+  setNextWithdrawalId(id: bigint): void {
+    this.meta.set(META_NEXT_WITHDRAWAL_ID, id);
+  }
+}
+
+export function tokenBalanceKey(token: Address, holder: Address): string {
+  return `${token}${holder.slice(2)}`;
+}
+
+export function withdrawalKey(id: bigint): string {
+  return `0x${id.toString(16).padStart(64, "0")}`;
+}

@@ -1,0 +1,276 @@
+import {
+  type Address,
+  bytesToHex,
+  concatBytes,
+  decodeRlpStrict,
+  encodeRlpItem,
+  type Hex,
+  hexToBytes,
+  keccak256,
+  keccak256Hex,
+  type RlpItem,
+  rlpBytes,
+  rlpList,
+} from "../crypto/index.ts";
+import {
+  addressFromRlp,
+  addressToRlp,
+  hashFromRlp,
+  listFromRlp,
+  listToRlp,
+  MAX_TOKEN_NAME_BYTES,
+  MAX_TOKEN_SYMBOL_BYTES,
+  safeIntFromRlp,
+  safeIntToRlp,
+  stringFromRlp,
+  stringToRlp,
+  uintFromRlp,
+  uintToRlp,
+} from "../types/index.ts";
+import { AppError } from "./errors.ts";
+import {
+  type Account,
+  LedgerState,
+  type TokenInfo,
+  type UnbondingEntry,
+  type WithdrawalRecord,
+} from "./state.ts";
+import type { Table } from "./table.ts";
+
+/** One state change as storage applies it: a value to put, or null to delete the key. */
+export type StateWrite = [key: Uint8Array, value: Uint8Array | null];
+
+/**
+ * State key layout (inside storage's state bucket): one kind byte, then the fields below. Values are RLP.
+ *   0x00 ‖ utf8 name        meta: "height" -> uint, "nextWithdrawalId" -> uint, "appHash" -> 32 bytes (not hashed)
+ *   0x01 ‖ address          account -> [nonce, balance]
+ *   0x02 ‖ token            token -> [l1Token | "", name, symbol, decimals, totalSupply]
+ *   0x03 ‖ token ‖ holder   token balance -> uint
+ *   0x04 ‖ address          stake -> uint
+ *   0x05 ‖ address          unbonding -> [[releaseEpoch, amount], ...]
+ *   0x06 ‖ address          active validator power -> uint
+ *   0x07 ‖ id (32 bytes)    withdrawal -> [id, l1Token, l1Recipient, amount, height]
+ */
+export const KEY_PREFIX = {
+  meta: 0x00,
+  account: 0x01,
+  token: 0x02,
+  tokenBalance: 0x03,
+  stake: 0x04,
+  unbonding: 0x05,
+  validator: 0x06,
+  withdrawal: 0x07,
+} as const;
+
+const utf8 = new TextEncoder();
+const utf8Decoder = new TextDecoder("utf-8", { fatal: true });
+
+/** The appHash is derived from the writes, so it is stored beside them but is not one of the hashed writes. */
+export const APP_HASH_KEY: Uint8Array = concatBytes(Uint8Array.of(KEY_PREFIX.meta), utf8.encode("appHash"));
+
+interface TableCodec<V> {
+  prefix: number;
+  /** Key bytes after the prefix, and the expected length (undefined: any). */
+  keyLength: number | undefined;
+  keyToBytes(key: string): Uint8Array;
+  keyFromBytes(bytes: Uint8Array): string;
+  encode(value: V): RlpItem;
+  decode(item: RlpItem, what: string): V;
+}
+
+const hexKey = (length: number) => ({
+  keyLength: length,
+  keyToBytes: (key: string) => hexToBytes(key, length),
+  keyFromBytes: (bytes: Uint8Array) => bytesToHex(bytes),
+});
+
+const uintCodec = {
+  encode: (v: bigint): RlpItem => uintToRlp(v, "value"),
+  decode: (item: RlpItem, what: string): bigint => uintFromRlp(item, what),
+};
+
+const accountCodec: TableCodec<Account> = {
+  prefix: KEY_PREFIX.account,
+  ...hexKey(20),
+  encode: (a) => [uintToRlp(a.nonce, "nonce", 8), uintToRlp(a.balance, "balance")],
+  decode: (item, what) => {
+    const [nonce, balance] = rlpList(item, 2, what);
+    return {
+      nonce: uintFromRlp(nonce, `${what}.nonce`, 8),
+      balance: uintFromRlp(balance, `${what}.balance`),
+    };
+  },
+};
+
+const tokenCodec: TableCodec<TokenInfo> = {
+  prefix: KEY_PREFIX.token,
+  ...hexKey(20),
+  encode: (t) => [
+    t.l1Token === null ? new Uint8Array(0) : addressToRlp(t.l1Token, "l1Token"),
+    stringToRlp(t.name, MAX_TOKEN_NAME_BYTES, "name"),
+    stringToRlp(t.symbol, MAX_TOKEN_SYMBOL_BYTES, "symbol"),
+    safeIntToRlp(t.decimals, "decimals"),
+    uintToRlp(t.totalSupply, "totalSupply"),
+  ],
+  decode: (item, what) => {
+    const [l1Token, name, symbol, decimals, totalSupply] = rlpList(item, 5, what);
+    return {
+      address: "0x" as Address,
+      l1Token:
+        rlpBytes(l1Token, `${what}.l1Token`).length === 0 ? null : addressFromRlp(l1Token, `${what}.l1Token`),
+      name: stringFromRlp(name, MAX_TOKEN_NAME_BYTES, `${what}.name`),
+      symbol: stringFromRlp(symbol, MAX_TOKEN_SYMBOL_BYTES, `${what}.symbol`),
+      decimals: safeIntFromRlp(decimals, `${what}.decimals`),
+      totalSupply: uintFromRlp(totalSupply, `${what}.totalSupply`),
+    };
+  },
+};
+
+const tokenBalanceCodec: TableCodec<bigint> = {
+  prefix: KEY_PREFIX.tokenBalance,
+  ...hexKey(40),
+  ...uintCodec,
+};
+const stakeCodec: TableCodec<bigint> = { prefix: KEY_PREFIX.stake, ...hexKey(20), ...uintCodec };
+const validatorCodec: TableCodec<bigint> = { prefix: KEY_PREFIX.validator, ...hexKey(20), ...uintCodec };
+
+const unbondingCodec: TableCodec<readonly UnbondingEntry[]> = {
+  prefix: KEY_PREFIX.unbonding,
+  ...hexKey(20),
+  encode: (entries) =>
+    listToRlp(entries, Number.MAX_SAFE_INTEGER, "unbonding", (e) => [
+      safeIntToRlp(e.releaseEpoch, "releaseEpoch"),
+      uintToRlp(e.amount, "amount"),
+    ]),
+  decode: (item, what) =>
+    listFromRlp(item, Number.MAX_SAFE_INTEGER, what, (entry, w) => {
+      const [releaseEpoch, amount] = rlpList(entry, 2, w);
+      return {
+        releaseEpoch: safeIntFromRlp(releaseEpoch, `${w}.releaseEpoch`),
+        amount: uintFromRlp(amount, `${w}.amount`),
+      };
+    }),
+};
+
+const withdrawalCodec: TableCodec<WithdrawalRecord> = {
+  prefix: KEY_PREFIX.withdrawal,
+  ...hexKey(32),
+  encode: (w) => [
+    uintToRlp(w.id, "id"),
+    addressToRlp(w.l1Token, "l1Token"),
+    addressToRlp(w.l1Recipient, "l1Recipient"),
+    uintToRlp(w.amount, "amount"),
+    safeIntToRlp(w.height, "height"),
+  ],
+  decode: (item, what) => {
+    const [id, l1Token, l1Recipient, amount, height] = rlpList(item, 5, what);
+    return {
+      id: uintFromRlp(id, `${what}.id`),
+      l1Token: addressFromRlp(l1Token, `${what}.l1Token`),
+      l1Recipient: addressFromRlp(l1Recipient, `${what}.l1Recipient`),
+      amount: uintFromRlp(amount, `${what}.amount`),
+      height: safeIntFromRlp(height, `${what}.height`),
+    };
+  },
+};
+
+const metaCodec: TableCodec<bigint> = {
+  prefix: KEY_PREFIX.meta,
+  keyLength: undefined,
+  keyToBytes: (key) => utf8.encode(key),
+  keyFromBytes: (bytes) => utf8Decoder.decode(bytes),
+  ...uintCodec,
+};
+
+function tablesWithCodecs(state: LedgerState): [Table<unknown>, TableCodec<unknown>][] {
+  return [
+    [state.meta, metaCodec],
+    [state.accounts, accountCodec],
+    [state.tokens, tokenCodec],
+    [state.tokenBalances, tokenBalanceCodec],
+    [state.stakes, stakeCodec],
+    [state.unbonding, unbondingCodec],
+    [state.validators, validatorCodec],
+    [state.withdrawals, withdrawalCodec],
+  ] as [Table<unknown>, TableCodec<unknown>][];
+}
+
+/** Hex of equal-case digits sorts like the bytes it spells, shorter prefixes first. */
+function sortByKey(writes: StateWrite[]): StateWrite[] {
+  return writes
+    .map((w) => [bytesToHex(w[0]), w] as const)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([, w]) => w);
+}
+
+/** The state's own changes (for a root state: all of it) as writes sorted by key bytes. */
+export function collectWrites(state: LedgerState): StateWrite[] {
+  const writes: StateWrite[] = [];
+  for (const [table, codec] of tablesWithCodecs(state)) {
+    for (const [key, value] of table.changes()) {
+      const keyBytes = concatBytes(Uint8Array.of(codec.prefix), codec.keyToBytes(key));
+      writes.push([keyBytes, value === null ? null : encodeRlpItem(codec.encode(value))]);
+    }
+  }
+  return sortByKey(writes);
+}
+
+/** keccak256(RLP([[key, value] | [key] (deleted), ...])) over writes sorted by key. */
+export function hashWrites(writes: readonly StateWrite[]): Uint8Array {
+  return keccak256(encodeRlpItem(writes.map(([key, value]) => (value === null ? [key] : [key, value]))));
+}
+
+/** appHash = keccak256(RLP([parentAppHash, keccak256(RLP(sorted writes))])): a chain over every state write. */
+export function chainAppHash(parentAppHash: Hex, writes: readonly StateWrite[]): Hex {
+  return keccak256Hex(encodeRlpItem([hexToBytes(parentAppHash, 32), hashWrites(writes)]));
+}
+
+/** The writes plus the appHash entry, in key order, ready for storage's batch. */
+export function withAppHash(writes: readonly StateWrite[], appHash: Hex): StateWrite[] {
+  return sortByKey([...writes, [APP_HASH_KEY, hexToBytes(appHash, 32)]]);
+}
+
+export interface LoadedState {
+  state: LedgerState;
+  appHash: Hex;
+}
+
+/** Rebuilds the committed state from every entry of storage's state bucket. */
+export function loadState(entries: Iterable<readonly [Uint8Array, Uint8Array]>): LoadedState {
+  const state = new LedgerState();
+  const byPrefix = new Map(tablesWithCodecs(state).map(([table, codec]) => [codec.prefix, { table, codec }]));
+  const appHashKey = bytesToHex(APP_HASH_KEY);
+  let appHash: Hex | undefined;
+  for (const [key, value] of entries) {
+    const what = `state entry ${bytesToHex(key).slice(0, 90)}`;
+    try {
+      if (bytesToHex(key) === appHashKey) {
+        appHash = hashFromRlp(value, "appHash");
+        continue;
+      }
+      const target = byPrefix.get(key[0] ?? -1);
+      if (target === undefined) throw new Error("unknown key prefix");
+      const { table, codec } = target;
+      const rest = key.subarray(1);
+      if (codec.keyLength !== undefined && rest.length !== codec.keyLength)
+        throw new Error("wrong key length");
+      const decoded = codec.decode(decodeRlpStrict(value), what);
+      const tableKey = codec.keyFromBytes(rest);
+      table.set(
+        tableKey,
+        codec.prefix === KEY_PREFIX.token ? { ...(decoded as TokenInfo), address: tableKey } : decoded,
+      );
+    } catch (err) {
+      throw new AppError("invalid-state", `${what}: ${(err as Error).message}`, { cause: err });
+    }
+  }
+  if (appHash === undefined) {
+    throw new AppError(
+      "invalid-state",
+      "state has no appHash entry (a fresh node passes null and persists snapshotWrites() instead)",
+    );
+  }
+  if (state.meta.get("height") === undefined)
+    throw new AppError("invalid-state", "state has no height entry");
+  return { state, appHash };
+}

@@ -1,0 +1,29 @@
+import { type Hex, keccak256Hex } from "../crypto/index.ts";
+import type { AppTx } from "./transaction.ts";
+
+/**
+ * Decoded transactions by hash. A transaction is usually decoded by checkTx, then again when its block is
+ * validated; sender recovery is the dominant cost (~1 ms), and decoding is a pure function of the bytes, so a
+ * cache cannot change any result. First-in first-out keeps it bounded without bookkeeping on reads.
+ */
+export class TxCache {
+  readonly #entries = new Map<Hex, AppTx>();
+  readonly #capacity: number;
+
+  constructor(capacity: number) {
+    this.#capacity = capacity;
+  }
+
+  getOrDecode(raw: Uint8Array, decode: (raw: Uint8Array) => AppTx): AppTx {
+    const hash = keccak256Hex(raw);
+    const cached = this.#entries.get(hash);
+    if (cached !== undefined) return cached;
+    const tx = decode(raw);
+    if (this.#entries.size >= this.#capacity) {
+      const oldest = this.#entries.keys().next();
+      if (!oldest.done) this.#entries.delete(oldest.value);
+    }
+    this.#entries.set(hash, tx);
+    return tx;
+  }
+}

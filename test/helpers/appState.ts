@@ -1,0 +1,27 @@
+import {
+  type Application,
+  chainAppHash,
+  createApplication,
+  creditDeposit,
+  type DepositCredit,
+  initialState,
+} from "../../node/app/index.ts";
+import { collectWrites, withAppHash } from "../../node/app/stateCodec.ts";
+import { ZERO_HASH } from "../../node/crypto/index.ts";
+import { testGenesis } from "./appFixture.ts";
+
+/**
+ * An app whose committed state is the test genesis plus credited deposits. Block execution takes no deposit
+ * claims yet, so the credits are applied to the genesis state and the result is loaded the way a node loads
+ * its state at startup.
+ */
+export function appWithCredits(credits: DepositCredit[]): Application {
+  const genesis = testGenesis();
+  const { state } = initialState(genesis);
+  for (const credit of credits) creditDeposit(state, credit);
+  const writes = collectWrites(state);
+  const entries = withAppHash(writes, chainAppHash(ZERO_HASH, writes)).map(
+    ([key, value]) => [key, value as Uint8Array] as const,
+  );
+  return createApplication(genesis, entries);
+}
