@@ -1,0 +1,294 @@
+import { AppError, type Application, type ExecutionResult } from "../app/index.ts";
+import { verifyCommit } from "../consensus/commitVerification.ts";
+import type { MessageVerifier, ProposedBlock } from "../consensus/messages.ts";
+import { ValidatorSet } from "../consensus/validatorSet.ts";
+import type { Address, Hex } from "../crypto/index.ts";
+import { RlpError } from "../crypto/index.ts";
+import type { Mempool } from "../mempool/index.ts";
+import type { ChainStore } from "../storage/index.ts";
+import {
+  type Block,
+  type Commit,
+  computeBodyHashes,
+  hashHeader,
+  type Receipt,
+  validateBlockBody,
+} from "../types/index.ts";
+import { ChainHaltError, InvalidBlockError } from "./errors.ts";
+import { advanceTo, nextValidatorSet } from "./validatorSets.ts";
+
+export interface ChainOptions {
+  chainId: bigint;
+  genesisHash: Hex;
+  /** Block 1's parent time: its time must be later. */
+  genesisTime: number;
+  maxClockDriftMs: number;
+  maxBlockTxs: number;
+  maxBlockTxBytes: number;
+}
+
+export interface ChainModules {
+  store: ChainStore;
+  app: Application;
+  mempool: Mempool;
+  verifier: MessageVerifier;
+  now: () => number;
+}
+
+export interface CommittedBlockInfo {
+  block: Block;
+  blockHash: Hex;
+  commit: Commit;
+  receipts: Receipt[];
+}
+
+interface Head {
+  height: number;
+  hash: Hex;
+  time: number;
+}
+
+interface Execution {
+  result: ExecutionResult;
+  next: ValidatorSet;
+}
+
+const ZERO_HASH: Hex = `0x${"00".repeat(32)}`;
+
+/**
+ * The block pipeline between consensus and the application: builds proposals, validates others' blocks,
+ * commits decided ones atomically, and knows the validator set of the next height.
+ */
+export class Chain {
+  private head: Head;
+  /** The set of height head + 1, and of head (which signed the lastCommit of the next block). */
+  private current: ValidatorSet;
+  private previous: ValidatorSet | null;
+  /** Executions of candidate blocks at head + 1, by hash, so a decided block is not executed twice. */
+  private executions = new Map<Hex, Execution>();
+  private readonly listeners = new Set<(info: CommittedBlockInfo) => void>();
+
+  private constructor(
+    private readonly opts: ChainOptions,
+    private readonly modules: ChainModules,
+    head: Head,
+    current: ValidatorSet,
+    previous: ValidatorSet | null,
+  ) {
+    this.head = head;
+    this.current = current;
+    this.previous = previous;
+  }
+
+  /** Opens the chain from storage, initialising it from the application's genesis state on first start. */
+  static async open(opts: ChainOptions, modules: ChainModules): Promise<Chain> {
+    const { store, app } = modules;
+    const genesisSet = ValidatorSet.create(app.validatorSet());
+    await store.initGenesis({
+      chainId: opts.chainId,
+      genesisHash: opts.genesisHash,
+      validatorSet: genesisSet.snapshot(),
+      stateWrites: app.height() === 0 ? app.snapshotWrites() : [],
+    });
+    const stored = await store.head();
+    if (stored === null)
+      return new Chain(
+        opts,
+        modules,
+        { height: 0, hash: ZERO_HASH, time: opts.genesisTime },
+        genesisSet,
+        null,
+      );
+    if (app.height() !== stored.height) {
+      throw new ChainHaltError(
+        `application state is at height ${app.height()} but the chain's head is ${stored.height}`,
+      );
+    }
+    const block = await store.blockByHeight(stored.height);
+    if (!block) throw new ChainHaltError(`head block ${stored.height} is missing from storage`);
+    if (block.header.appHash !== app.appHash()) {
+      throw new ChainHaltError(
+        `loaded state hashes to ${app.appHash()}, the head block says ${block.header.appHash}`,
+      );
+    }
+    const current = await setAt(store, stored.height + 1);
+    const previous = await setAt(store, stored.height);
+    return new Chain(opts, modules, { ...stored, time: block.header.time }, current, previous);
+  }
+
+  get height(): number {
+    return this.head.height;
+  }
+
+  get headHash(): Hex {
+    return this.head.hash;
+  }
+
+  /** The validator set that decides height head + 1. */
+  get validators(): ValidatorSet {
+    return this.current;
+  }
+
+  onCommitted(listener: (info: CommittedBlockInfo) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  async buildBlock(height: number, proposer: Address): Promise<ProposedBlock<Block>> {
+    this.expectNext(height);
+    const { app, mempool, store } = this.modules;
+    const time = Math.max(this.modules.now(), this.head.time + 1);
+    const lastCommit = height > 1 ? await store.commitAt(height - 1) : null;
+    if (height > 1 && !lastCommit) throw new ChainHaltError(`commit of height ${height - 1} is missing`);
+    const candidates = mempool.reap(this.opts.maxBlockTxBytes, this.opts.maxBlockTxs).map((tx) => tx.raw);
+    const built = app.buildBlock({ height, time, proposer }, candidates);
+    const next = nextValidatorSet(this.current, built.result.validatorUpdates);
+    const body = { txs: built.txs, lastCommit, evidence: [], depositClaims: [], checkpoints: [] };
+    const block: Block = {
+      header: {
+        chainId: this.opts.chainId,
+        height,
+        time,
+        parentHash: this.head.hash,
+        proposer,
+        validatorsHash: this.current.hash(),
+        nextValidatorsHash: next.hash(),
+        appHash: built.result.appHash,
+        ...computeBodyHashes(body),
+      },
+      ...body,
+    };
+    const blockHash = hashHeader(block.header);
+    this.executions.set(blockHash, { result: built.result, next });
+    return { blockHash, block };
+  }
+
+  /**
+   * Resolves false for a block that breaks a rule; throws for a failure that says nothing about the block
+   * (storage), so the caller retries instead of rejecting a good block for good.
+   */
+  async validateBlock(height: number, value: ProposedBlock<Block>): Promise<boolean> {
+    try {
+      await this.checkBlock(height, value);
+      return true;
+    } catch (err) {
+      if (err instanceof InvalidBlockError || err instanceof RlpError) return false;
+      if (err instanceof AppError) return false;
+      throw err;
+    }
+  }
+
+  /** Persists and applies a decided block; returns the validator set of the next height. */
+  async commitBlock(value: ProposedBlock<Block>, commit: Commit): Promise<ValidatorSet> {
+    const { block, blockHash } = value;
+    await this.checkBlock(block.header.height, value, { ignoreClock: true });
+    const execution = this.executions.get(blockHash);
+    if (!execution) throw new ChainHaltError(`decided block ${blockHash} has no execution`);
+    const { result, next } = execution;
+    const epochChange = result.validatorUpdates !== null && result.validatorUpdates.length > 0;
+    const { store, app, mempool } = this.modules;
+    try {
+      await store.writeCommittedBlock({
+        block,
+        blockHash,
+        commit,
+        receipts: result.receipts,
+        stateWrites: result.stateWrites,
+        ...(epochChange ? { nextValidatorSet: next.snapshot() } : {}),
+      });
+    } catch (err) {
+      throw new ChainHaltError(
+        `cannot store decided block ${block.header.height}: ${(err as Error).message}`,
+      );
+    }
+    app.commit(result);
+    mempool.update(result.receipts.map((r) => r.txHash));
+    this.head = { height: block.header.height, hash: blockHash, time: block.header.time };
+    this.previous = this.current;
+    this.current = next;
+    this.executions.clear();
+    const info = { block, blockHash, commit, receipts: result.receipts };
+    for (const listener of this.listeners) listener(info);
+    return next;
+  }
+
+  /** For block sync: a block and the commit that decided it, verified against the set before it is applied. */
+  async applyCertified(block: Block, commit: Commit): Promise<void> {
+    const blockHash = hashHeader(block.header);
+    if (commit.height !== block.header.height || commit.blockHash !== blockHash) {
+      throw new InvalidBlockError(
+        `commit for ${commit.height}/${commit.blockHash} does not decide block ${blockHash}`,
+      );
+    }
+    const check = verifyCommit(commit, this.current, this.opts.chainId, this.modules.verifier);
+    if (!check.ok) throw new InvalidBlockError(`commit of height ${commit.height}: ${check.reason}`);
+    // A commit certifies the block was valid when decided, so a clock-drift rule does not apply to old blocks.
+    await this.checkBlock(block.header.height, { blockHash, block }, { ignoreClock: true });
+    await this.commitBlock({ blockHash, block }, commit);
+  }
+
+  private expectNext(height: number): void {
+    if (height !== this.head.height + 1) {
+      throw new InvalidBlockError(`height ${height} is not the next height ${this.head.height + 1}`);
+    }
+  }
+
+  private async checkBlock(
+    height: number,
+    value: ProposedBlock<Block>,
+    opts: { ignoreClock?: boolean } = {},
+  ): Promise<void> {
+    const { block, blockHash } = value;
+    const { header } = block;
+    const fail = (why: string): never => {
+      throw new InvalidBlockError(`block ${height} (${blockHash}): ${why}`);
+    };
+    this.expectNext(height);
+    if (header.height !== height) fail(`header height is ${header.height}`);
+    if (hashHeader(header) !== blockHash) fail("does not hash to its claimed hash");
+    if (header.chainId !== this.opts.chainId) fail(`chain id ${header.chainId}`);
+    if (header.parentHash !== this.head.hash)
+      fail(`parent ${header.parentHash} is not the head ${this.head.hash}`);
+    if (header.time <= this.head.time)
+      fail(`time ${header.time} is not after its parent's ${this.head.time}`);
+    if (!opts.ignoreClock && header.time > this.modules.now() + this.opts.maxClockDriftMs) {
+      fail(`time ${header.time} is more than ${this.opts.maxClockDriftMs} ms ahead of this node's clock`);
+    }
+    if (!this.current.has(header.proposer)) fail(`proposer ${header.proposer} is not a validator`);
+    if (header.validatorsHash !== this.current.hash()) fail("validatorsHash is not the current set's");
+    validateBlockBody(block);
+    if (block.evidence.length + block.depositClaims.length + block.checkpoints.length > 0) {
+      fail("evidence, deposit claims and checkpoints are not accepted by this version");
+    }
+    this.checkLastCommit(block, fail);
+    const { app } = this.modules;
+    const result = app.executeBlock({ height, time: header.time, proposer: header.proposer }, block.txs);
+    if (result.appHash !== header.appHash)
+      fail(`appHash ${header.appHash} differs from the executed ${result.appHash}`);
+    const next = nextValidatorSet(this.current, result.validatorUpdates);
+    if (header.nextValidatorsHash !== next.hash())
+      fail("nextValidatorsHash differs from the executed set change");
+    this.executions.set(blockHash, { result, next });
+  }
+
+  private checkLastCommit(block: Block, fail: (why: string) => never): void {
+    const { header, lastCommit } = block;
+    if (header.height === 1) {
+      if (lastCommit !== null) fail("the first block carries no lastCommit");
+      return;
+    }
+    if (lastCommit === null) fail("lastCommit is missing");
+    if (lastCommit.height !== header.height - 1 || lastCommit.blockHash !== this.head.hash) {
+      fail("lastCommit is not for the parent block");
+    }
+    if (!this.previous) fail("the parent's validator set is unknown");
+    const check = verifyCommit(lastCommit, this.previous, this.opts.chainId, this.modules.verifier);
+    if (!check.ok) fail(`lastCommit: ${check.reason}`);
+  }
+}
+
+async function setAt(store: ChainStore, height: number): Promise<ValidatorSet> {
+  const stored = await store.validatorSetAt(height);
+  if (!stored) throw new ChainHaltError(`no validator set stored for height ${height}`);
+  return advanceTo(ValidatorSet.restore(stored.validatorSet), stored.fromHeight, height);
+}

@@ -1,0 +1,46 @@
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+
+/** The node's Prometheus metrics (DESIGN.md §7), names with unit suffixes; served on /metrics of the RPC port. */
+export class NodeMetrics {
+  readonly registry = new Registry();
+  readonly height = new Gauge({
+    name: "outrigger_chain_height",
+    help: "Last committed height",
+    registers: [this.registry],
+  });
+  readonly round = new Gauge({
+    name: "outrigger_consensus_round",
+    help: "Round of the current height",
+    registers: [this.registry],
+  });
+  readonly peers = new Gauge({
+    name: "outrigger_p2p_peers",
+    help: "Connected peers",
+    registers: [this.registry],
+  });
+  readonly mempoolSize = new Gauge({
+    name: "outrigger_mempool_txs",
+    help: "Transactions in the mempool",
+    registers: [this.registry],
+  });
+  readonly blockInterval = new Histogram({
+    name: "outrigger_block_interval_seconds",
+    help: "Time between consecutive committed blocks' header times",
+    buckets: [0.25, 0.5, 0.75, 1, 1.5, 2, 3, 5, 10, 30],
+    registers: [this.registry],
+  });
+  readonly committedTxs = new Counter({
+    name: "outrigger_committed_txs_total",
+    help: "Transactions committed",
+    registers: [this.registry],
+  });
+  readonly syncedBlocks = new Counter({
+    name: "outrigger_synced_blocks_total",
+    help: "Blocks applied by block sync",
+    registers: [this.registry],
+  });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry, prefix: "outrigger_process_" });
+  }
+}

@@ -1,0 +1,186 @@
+import assert from "node:assert/strict";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, it, type TestContext } from "node:test";
+import { createApplication } from "../../node/app/index.ts";
+import { Chain } from "../../node/chain/chain.ts";
+import { secp256k1Verifier } from "../../node/consensus/verifier.ts";
+import { type Hex, VoteType } from "../../node/crypto/index.ts";
+import { createMempool } from "../../node/mempool/index.ts";
+import { ChainStore, openDatabase } from "../../node/storage/index.ts";
+import { type Block, type Commit, hashHeader } from "../../node/types/index.ts";
+import {
+  addr,
+  alice,
+  BASE_FEE,
+  bob,
+  CHAIN_ID,
+  ETHER,
+  signTx,
+  testGenesis,
+  val1,
+  val2,
+} from "../helpers/appFixture.ts";
+import { signVote } from "../helpers/validators.ts";
+
+const GENESIS_TIME = 1_000_000;
+const GENESIS_HASH = `0x${"42".repeat(32)}` as Hex;
+
+async function openNode(t: TestContext, dir?: string, clock = { now: GENESIS_TIME + 10_000 }) {
+  const home = dir ?? (await mkdtemp(join(tmpdir(), "outrigger-chain-")));
+  if (!dir) t.after(() => rm(home, { recursive: true, force: true }));
+  const db = await openDatabase(join(home, "db"));
+  const store = new ChainStore({}, { db });
+  const stored = await store.loadState();
+  const app = createApplication(testGenesis(), stored.length > 0 ? stored : null);
+  const mempool = createMempool(
+    {
+      maxTxs: 100,
+      maxPerSender: 16,
+      maxTxBytes: 128 * 1024,
+      priceBumpPercent: 10,
+      baseFee: app.params.baseFee,
+    },
+    {
+      checkTx: (raw) => app.checkTx(raw),
+      account: (a) => ({ nonce: app.nonce(a), balance: app.balance(a) }),
+    },
+  );
+  const chain = await Chain.open(
+    {
+      chainId: CHAIN_ID,
+      genesisHash: GENESIS_HASH,
+      genesisTime: GENESIS_TIME,
+      maxClockDriftMs: 1000,
+      maxBlockTxs: 100,
+      maxBlockTxBytes: 1 << 20,
+    },
+    { store, app, mempool, verifier: secp256k1Verifier, now: () => clock.now },
+  );
+  return { home, db, store, app, mempool, chain, clock, close: () => db.close() };
+}
+
+function commitFor(height: number, blockHash: Hex, signers = [val1, val2]): Commit {
+  const signatures = signers
+    .map((w) => ({
+      validator: addr(w),
+      signature: signVote(CHAIN_ID, w.privateKey as Hex, {
+        type: VoteType.Precommit,
+        height,
+        round: 0,
+        blockHash,
+        validator: addr(w),
+      }).signature,
+    }))
+    .sort((a, b) => (a.validator < b.validator ? -1 : 1));
+  return { height, round: 0, blockHash, signatures };
+}
+
+/** Re-hashes a tampered block so only the tampered rule, not the hash check, can reject it. */
+function tampered(block: Block, change: (b: Block) => Block) {
+  const next = change(structuredClone(block));
+  return { block: next, blockHash: hashHeader(next.header) };
+}
+
+describe("chain: build, validate, commit", () => {
+  it("a block built by one node is accepted, committed identically by another, and survives a restart", async (t) => {
+    const a = await openNode(t);
+    const b = await openNode(t);
+    t.after(async () => {
+      await a.close();
+      await b.close();
+    });
+    a.mempool.add(
+      await signTx(alice, {
+        to: bob.address,
+        value: ETHER,
+        nonce: 0,
+        maxFeePerGas: BASE_FEE,
+        maxPriorityFeePerGas: 0n,
+        gasLimit: 21_000n,
+      }),
+    );
+    const one = await a.chain.buildBlock(1, addr(val1));
+    assert.equal(one.block.txs.length, 1);
+    assert.equal(one.block.lastCommit, null);
+    assert.equal(await b.chain.validateBlock(1, one), true);
+    const c1 = commitFor(1, one.blockHash);
+    await a.chain.commitBlock(one, c1);
+    await b.chain.commitBlock(one, c1);
+    assert.equal(a.mempool.size, 0, "the committed tx left the pool");
+    assert.equal(b.app.balance(addr(bob)), 1001n * ETHER);
+
+    a.clock.now += 1000;
+    b.clock.now += 1000;
+    const two = await a.chain.buildBlock(2, addr(val2));
+    assert.deepEqual(two.block.lastCommit, c1);
+    assert.equal(await b.chain.validateBlock(2, two), true);
+    await b.chain.commitBlock(two, commitFor(2, two.blockHash));
+    assert.equal(b.chain.height, 2);
+
+    await b.close();
+    const again = await openNode(t, b.home, b.clock);
+    t.after(() => again.close());
+    assert.equal(again.chain.height, 2);
+    assert.equal(again.chain.headHash, two.blockHash);
+    assert.equal(again.app.balance(addr(bob)), 1001n * ETHER, "state reloaded from storage");
+    assert.equal(again.chain.validators.hash(), b.chain.validators.hash());
+  });
+
+  it("rejects blocks that break a rule, also when only the body differs from a block it accepted", async (t) => {
+    const a = await openNode(t);
+    const b = await openNode(t);
+    t.after(async () => {
+      await a.close();
+      await b.close();
+    });
+    const one = await a.chain.buildBlock(1, addr(val1));
+    await a.chain.commitBlock(one, commitFor(1, one.blockHash));
+    await b.chain.commitBlock(one, commitFor(1, one.blockHash));
+    const two = await a.chain.buildBlock(2, addr(val1));
+    const bad = {
+      appHash: tampered(two.block, (x) => ({
+        ...x,
+        header: { ...x.header, appHash: `0x${"11".repeat(32)}` },
+      })),
+      parent: tampered(two.block, (x) => ({
+        ...x,
+        header: { ...x.header, parentHash: `0x${"22".repeat(32)}` },
+      })),
+      "time from the future": tampered(two.block, (x) => ({
+        ...x,
+        header: { ...x.header, time: b.clock.now + 5_000 },
+      })),
+      "time not after parent": tampered(two.block, (x) => ({
+        ...x,
+        header: { ...x.header, time: one.block.header.time },
+      })),
+      "proposer outside the set": tampered(two.block, (x) => ({
+        ...x,
+        header: { ...x.header, proposer: addr(alice) },
+      })),
+      "chain id": tampered(two.block, (x) => ({ ...x, header: { ...x.header, chainId: CHAIN_ID + 1n } })),
+    };
+    for (const [rule, value] of Object.entries(bad)) {
+      assert.equal(await b.chain.validateBlock(2, value), false, rule);
+    }
+    assert.equal(
+      await b.chain.validateBlock(2, { ...two, blockHash: `0x${"33".repeat(32)}` }),
+      false,
+      "hash mismatch",
+    );
+    assert.equal(await b.chain.validateBlock(3, two), false, "wrong height");
+    assert.equal(await b.chain.validateBlock(2, two), true, "the untampered block is still fine");
+    const three = await a.chain.buildBlock(2, addr(val2));
+    const lastCommitShort = tampered(three.block, (x) => ({
+      ...x,
+      lastCommit: commitFor(1, one.blockHash, [val1]),
+    }));
+    assert.equal(
+      await a.chain.validateBlock(2, lastCommitShort),
+      false,
+      "a lastCommit short of 2/3 is refused",
+    );
+  });
+});
