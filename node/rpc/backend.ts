@@ -1,0 +1,123 @@
+import type { Address, Hex } from "../crypto/index.ts";
+import type { Log, Receipt } from "../types/receipt.ts";
+import type { Block, Commit, Validator } from "../types/shapes.ts";
+
+export type { Log, Receipt };
+
+/**
+ * Everything the RPC server needs from the node, in our own types. node.ts implements it over storage, the app,
+ * the mempool and p2p; rpc never imports those parts, so it can be tested against an in-memory fake.
+ */
+
+/** A committed block with what RPC serves alongside it; receipts[i] belongs to block.txs[i]. */
+export interface BlockRecord {
+  block: Block;
+  /** hashHeader(block.header), which the node already knows. */
+  hash: Hex;
+  receipts: Receipt[];
+}
+
+/** Constants of the chain and the node; they never change while the node runs. */
+export interface ChainInfo {
+  chainId: bigint;
+  /** web3_clientVersion, e.g. "outrigger/v0.1.0/linux-x64/node20.20.2". */
+  clientVersion: string;
+  /** The genesis minGasPrice in wei: the constant base fee of every block. */
+  minGasPrice: bigint;
+  /** Reported as every block's gasLimit (and the gasUsedRatio denominator of eth_feeHistory). */
+  blockGasLimit: bigint;
+  epochLength: number;
+}
+
+/** Where a transaction the node knows is: in a committed block, or still waiting in the mempool. */
+export type TxLocation =
+  | { kind: "committed"; height: number; index: number }
+  | { kind: "pending"; raw: Uint8Array };
+
+/** A read of the latest state. */
+export interface AccountState {
+  balance: bigint;
+  nonce: bigint;
+}
+
+/** A call evaluated against the latest state; nothing it does is kept. */
+export interface CallRequest {
+  /** null: the call has no sender (views do not need one). */
+  from: Address | null;
+  to: Address | null;
+  value: bigint;
+  data: Hex;
+  /** The caller's gas limit, if given. */
+  gas: bigint | null;
+  gasPrice: bigint | null;
+  maxFeePerGas: bigint | null;
+  maxPriorityFeePerGas: bigint | null;
+}
+
+export type CallOutcome =
+  | { ok: true; returnData: Hex; gasUsed: bigint }
+  /**
+   * revert: the call itself failed (served as "execution reverted", code 3, with revertData so ethers decodes
+   * it); invalid: the transaction could not even start, e.g. "insufficient funds for transfer" (code -32000).
+   */
+  | { ok: false; kind: "revert" | "invalid"; reason: string; revertData: Hex | null };
+
+/**
+ * Why the mempool refused a raw transaction: the same codes as the mempool's MempoolErrorCode, so node.ts
+ * passes them through without rpc importing the mempool.
+ */
+export type TxRejection =
+  | "already-known"
+  | "too-large"
+  | "nonce-too-low"
+  | "nonce-too-high"
+  | "underpriced"
+  | "replacement-underpriced"
+  | "insufficient-funds"
+  | "intrinsic-gas"
+  | "sender-limit"
+  | "pool-full"
+  | "invalid";
+
+export type SendTxResult = { ok: true; hash: Hex } | { ok: false; reason: TxRejection; message: string };
+
+/** Node facts that are not in a block. */
+export interface NodeStatus {
+  syncing: boolean;
+  /** Best height a peer has reported; null when unknown. */
+  highestKnownHeight: number | null;
+  peers: number;
+  /** This node's validator address, or null if it runs without a validator key. */
+  validator: Address | null;
+}
+
+export type NewBlockListener = (record: BlockRecord) => void;
+
+export interface RpcBackend {
+  readonly chain: ChainInfo;
+  /**
+   * Height of the latest committed block, 0 before the first one. It must only move once that block, its
+   * receipts and its state are all readable, so a client never sees a height it cannot fetch.
+   */
+  headHeight(): number;
+  getBlockByHeight(height: number): Promise<BlockRecord | null>;
+  getBlockByHash(hash: Hex): Promise<BlockRecord | null>;
+  getTransaction(hash: Hex): Promise<TxLocation | null>;
+  /** Latest committed state of an account (zero balance and nonce for an unknown one). */
+  getAccount(address: Address): Promise<AccountState>;
+  /** The next nonce counting the sender's mempool transactions. */
+  pendingNonce(address: Address): Promise<bigint>;
+  /** "0x" for an account without code; a non-empty marker for system contracts and tokens. */
+  getCode(address: Address): Promise<Hex>;
+  call(request: CallRequest): Promise<CallOutcome>;
+  /** gasUsed of a successful outcome is the estimate. */
+  estimateGas(request: CallRequest): Promise<CallOutcome>;
+  sendRawTransaction(raw: Uint8Array): Promise<SendTxResult>;
+  status(): Promise<NodeStatus>;
+  /** The set that signs `height`; known up to headHeight() + 1, null outside what the node has. */
+  getValidators(height: number): Promise<Validator[] | null>;
+  /** The 2/3+ precommits that committed `height`, or null if the node has none yet. */
+  getCommit(height: number): Promise<Commit | null>;
+  /** Called after each committed block becomes readable (see headHeight); returns an unsubscribe function. */
+  onNewBlock(listener: NewBlockListener): () => void;
+}

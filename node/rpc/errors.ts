@@ -1,0 +1,33 @@
+/** JSON-RPC 2.0 error codes, plus the Ethereum ones of EIP-1474 that wallets and ethers understand. */
+export const RpcErrorCode = {
+  ParseError: -32700,
+  InvalidRequest: -32600,
+  MethodNotFound: -32601,
+  InvalidParams: -32602,
+  Internal: -32603,
+  /** Server error: a valid request the node cannot serve (state unavailable, tx refused for state reasons). */
+  Server: -32000,
+  /** The transaction can never be valid (malformed, wrong chain, unsupported type, oversized). */
+  TransactionRejected: -32003,
+  /** A configured limit (block range, result count, subscriptions, response size). */
+  LimitExceeded: -32005,
+  /** geth's code for a reverted call; `data` carries the revert bytes for ethers to decode. */
+  ExecutionReverted: 3,
+} as const;
+
+/** An error a method reports to its caller; anything else thrown by a method becomes a generic -32603. */
+export class RpcError extends Error {
+  override readonly name = "RpcError";
+  readonly code: number;
+  readonly data: unknown;
+
+  constructor(code: number, message: string, data?: unknown) {
+    super(message);
+    this.code = code;
+    this.data = data;
+  }
+}
+
+export function invalidParams(message: string): RpcError {
+  return new RpcError(RpcErrorCode.InvalidParams, `invalid params: ${message}`);
+}

@@ -1,0 +1,192 @@
+import { Transaction } from "ethers";
+import { bytesToHex, type Hex, ZERO_HASH } from "../crypto/index.ts";
+import { encodeBlock } from "../types/index.ts";
+import type { BlockRecord, ChainInfo, Log, Receipt } from "./backend.ts";
+import { logsBloom } from "./bloom.ts";
+import { lowerHex, quantity, unixSeconds } from "./format.ts";
+
+/** Ethereum's JSON shapes for blocks, transactions, receipts and logs, as geth serves them. */
+
+export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
+
+/** keccak256(RLP([])): there are never uncles. */
+const EMPTY_UNCLES_HASH: Hex = "0x1dcc4de8dec75d7aab85b567b6ccd41ad312451b948a7413f0a142fd40d49347";
+const ZERO_NONCE: Hex = "0x0000000000000000";
+
+/** A log with the position it has in its block: logIndex counts across the whole block, as in Ethereum. */
+export interface PositionedLog {
+  log: Log;
+  txHash: Hex;
+  txIndex: number;
+  logIndex: number;
+}
+
+export function blockLogs(record: BlockRecord): PositionedLog[] {
+  const out: PositionedLog[] = [];
+  let logIndex = 0;
+  for (const [txIndex, receipt] of record.receipts.entries()) {
+    for (const log of receipt.logs) out.push({ log, txHash: receipt.txHash, txIndex, logIndex: logIndex++ });
+  }
+  return out;
+}
+
+export function logJson(record: BlockRecord, p: PositionedLog): Json {
+  return {
+    address: lowerHex(p.log.address),
+    topics: p.log.topics.map(lowerHex),
+    data: lowerHex(p.log.data),
+    blockNumber: quantity(record.block.header.height),
+    blockHash: record.hash,
+    transactionHash: p.txHash,
+    transactionIndex: quantity(p.txIndex),
+    logIndex: quantity(p.logIndex),
+    removed: false,
+  };
+}
+
+function assertReceipts(record: BlockRecord): void {
+  if (record.receipts.length !== record.block.txs.length) {
+    throw new Error(
+      `block ${record.block.header.height} has ${record.block.txs.length} txs but ${record.receipts.length} receipts`,
+    );
+  }
+}
+
+function blockGasUsed(record: BlockRecord): bigint {
+  return record.receipts.reduce((sum, r) => sum + r.gasUsed, 0n);
+}
+
+/** The header fields, which is also what a newHeads subscription sends. */
+export function headerJson(record: BlockRecord, chain: ChainInfo): { [key: string]: Json } {
+  const { header } = record.block;
+  return {
+    number: quantity(header.height),
+    hash: record.hash,
+    parentHash: header.parentHash,
+    nonce: ZERO_NONCE,
+    sha3Uncles: EMPTY_UNCLES_HASH,
+    logsBloom: logsBloom(record.receipts.flatMap((r) => r.logs)),
+    // Our header's own commitments stand in for Ethereum's tries; there is no receipts commitment to show.
+    transactionsRoot: header.txsHash,
+    stateRoot: header.appHash,
+    receiptsRoot: ZERO_HASH,
+    miner: header.proposer,
+    difficulty: "0x0",
+    extraData: "0x",
+    gasLimit: quantity(chain.blockGasLimit),
+    gasUsed: quantity(blockGasUsed(record)),
+    timestamp: quantity(unixSeconds(header.time)),
+    baseFeePerGas: quantity(chain.minGasPrice),
+    mixHash: ZERO_HASH,
+  };
+}
+
+export function blockJson(record: BlockRecord, chain: ChainInfo, fullTransactions: boolean): Json {
+  assertReceipts(record);
+  return {
+    ...headerJson(record, chain),
+    totalDifficulty: "0x0",
+    size: quantity(encodeBlock(record.block).length),
+    transactions: fullTransactions
+      ? record.block.txs.map((_, i) => committedTxJson(record, i))
+      : record.receipts.map((r) => r.txHash),
+    uncles: [],
+  };
+}
+
+export function decodeTx(raw: Uint8Array): Transaction {
+  return Transaction.from(bytesToHex(raw));
+}
+
+/** Type byte of a raw transaction without decoding it (legacy RLP lists start at 0xc0 or above). */
+export function txType(raw: Uint8Array): number {
+  const first = raw[0] ?? 0;
+  return first >= 0x7f ? 0 : first;
+}
+
+interface TxPlacement {
+  blockHash: Hex;
+  blockNumber: number;
+  index: number;
+  receipt: Receipt;
+}
+
+/** A transaction as eth_getTransactionByHash serves it; placement is null while it waits in the mempool. */
+export function txJson(tx: Transaction, hash: Hex, placement: TxPlacement | null): Json {
+  const sig = tx.signature;
+  const from = placement?.receipt.from ?? tx.from;
+  if (sig === null || from === null) throw new Error(`transaction ${hash} is not signed`);
+  const out: { [key: string]: Json } = {
+    blockHash: placement?.blockHash ?? null,
+    blockNumber: placement === null ? null : quantity(placement.blockNumber),
+    transactionIndex: placement === null ? null : quantity(placement.index),
+    hash,
+    type: quantity(tx.type ?? 0),
+    chainId: quantity(tx.chainId),
+    nonce: quantity(tx.nonce),
+    from: lowerHex(from),
+    to: tx.to === null ? null : lowerHex(tx.to),
+    value: quantity(tx.value),
+    gas: quantity(tx.gasLimit),
+    input: lowerHex(tx.data),
+    r: quantity(BigInt(sig.r)),
+    s: quantity(BigInt(sig.s)),
+  };
+  if (tx.type === 0 || tx.type === null) {
+    out.gasPrice = quantity(tx.gasPrice ?? 0n);
+    out.v = quantity(sig.networkV ?? BigInt(sig.v));
+    return out;
+  }
+  out.accessList = (tx.accessList ?? []).map((e) => ({
+    address: lowerHex(e.address),
+    storageKeys: e.storageKeys.map(lowerHex),
+  }));
+  out.yParity = quantity(sig.yParity);
+  out.v = quantity(sig.yParity);
+  if (tx.type === 1) {
+    out.gasPrice = quantity(tx.gasPrice ?? 0n);
+    return out;
+  }
+  const maxFee = tx.maxFeePerGas ?? 0n;
+  out.maxFeePerGas = quantity(maxFee);
+  out.maxPriorityFeePerGas = quantity(tx.maxPriorityFeePerGas ?? 0n);
+  // geth: a mined 1559 tx reports what it paid, a pending one its fee cap.
+  out.gasPrice = quantity(placement?.receipt.effectiveGasPrice ?? maxFee);
+  return out;
+}
+
+export function committedTxJson(record: BlockRecord, index: number): Json {
+  const raw = record.block.txs[index];
+  const receipt = record.receipts[index];
+  if (raw === undefined || receipt === undefined) throw new Error(`no transaction ${index} in the block`);
+  return txJson(decodeTx(raw), receipt.txHash, {
+    blockHash: record.hash,
+    blockNumber: record.block.header.height,
+    index,
+    receipt,
+  });
+}
+
+export function receiptJson(record: BlockRecord, index: number): Json {
+  assertReceipts(record);
+  const receipt = record.receipts[index];
+  const raw = record.block.txs[index];
+  if (receipt === undefined || raw === undefined) throw new Error(`no receipt ${index} in the block`);
+  const logs = blockLogs(record).filter((p) => p.txIndex === index);
+  return {
+    transactionHash: receipt.txHash,
+    transactionIndex: quantity(index),
+    blockHash: record.hash,
+    blockNumber: quantity(record.block.header.height),
+    from: lowerHex(receipt.from),
+    to: receipt.to === null ? null : lowerHex(receipt.to),
+    cumulativeGasUsed: quantity(receipt.cumulativeGasUsed),
+    gasUsed: quantity(receipt.gasUsed),
+    effectiveGasPrice: quantity(receipt.effectiveGasPrice),
+    contractAddress: null,
+    logs: logs.map((p) => logJson(record, p)),
+    logsBloom: logsBloom(receipt.logs),
+    type: quantity(txType(raw)),
+    status: quantity(receipt.status),
+  };
+}

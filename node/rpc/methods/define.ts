@@ -1,0 +1,71 @@
+import type { z } from "zod";
+import type { RpcBackend } from "../backend.ts";
+import { invalidParams } from "../errors.ts";
+import type { Json } from "../ethJson.ts";
+import type { LogFilterParams } from "../schemas.ts";
+
+/** Caps on what one request may make the node do. */
+export interface MethodLimits {
+  maxLogBlockRange: number;
+  maxLogResults: number;
+  maxFeeHistoryBlocks: number;
+}
+
+export type SubscriptionRequest = { kind: "newHeads" } | { kind: "logs"; filter: LogFilterParams };
+
+/** What a WebSocket connection offers eth_subscribe; absent on HTTP. */
+export interface SubscriptionHost {
+  /** Returns the subscription id, or throws RpcError when over the connection's limit. */
+  subscribe(request: SubscriptionRequest): string;
+  unsubscribe(id: string): boolean;
+}
+
+export interface MethodContext {
+  backend: RpcBackend;
+  limits: MethodLimits;
+  subscriptions: SubscriptionHost | null;
+}
+
+export interface RpcMethod {
+  readonly name: string;
+  run(params: unknown[], ctx: MethodContext): Promise<Json>;
+}
+
+type Outputs<S extends readonly z.ZodType[]> = { -readonly [K in keyof S]: z.output<S[K]> };
+
+function describeIssues(error: z.ZodError): string {
+  return error.issues
+    .map((issue) => (issue.path.length > 0 ? `${issue.path.join(".")}: ${issue.message}` : issue.message))
+    .join("; ");
+}
+
+/**
+ * A method with positional params, each validated by its own schema (optional ones trailing). Trailing nulls
+ * count as absent, as in geth, because JSON has no undefined and some clients send null for "default".
+ */
+export function defineMethod<const S extends readonly z.ZodType[]>(
+  name: string,
+  params: S,
+  handler: (args: Outputs<S>, ctx: MethodContext) => Json | Promise<Json>,
+): RpcMethod {
+  let required = 0;
+  for (const [i, schema] of params.entries()) if (!schema.isOptional()) required = i + 1;
+  const expected = required === params.length ? `${required}` : `${required} to ${params.length}`;
+  return {
+    name,
+    async run(raw, ctx) {
+      let count = raw.length;
+      while (count > required && raw[count - 1] === null) count--;
+      if (count < required || count > params.length) {
+        throw invalidParams(`${name} takes ${expected} param${params.length === 1 ? "" : "s"}, got ${count}`);
+      }
+      const args: unknown[] = [];
+      for (const [i, schema] of params.entries()) {
+        const parsed = schema.safeParse(i < count ? raw[i] : undefined);
+        if (!parsed.success) throw invalidParams(`params[${i}]: ${describeIssues(parsed.error)}`);
+        args.push(parsed.data);
+      }
+      return await handler(args as Outputs<S>, ctx);
+    },
+  };
+}

@@ -1,0 +1,250 @@
+import { randomBytes } from "node:crypto";
+import type { IncomingMessage } from "node:http";
+import type { Duplex } from "node:stream";
+import { type RawData, type WebSocket, WebSocketServer } from "ws";
+import type { BlockRecord, RpcBackend } from "./backend.ts";
+import type { Dispatcher } from "./dispatch.ts";
+import { RpcError, RpcErrorCode } from "./errors.ts";
+import { blockLogs, headerJson, logJson, type PositionedLog } from "./ethJson.ts";
+import type { RpcLogger } from "./logger.ts";
+import { type LogMatcher, logMatcher, matchesLog } from "./logs.ts";
+import type { MethodContext, MethodLimits, SubscriptionHost, SubscriptionRequest } from "./methods/index.ts";
+
+export interface WsOptions {
+  maxConnections: number;
+  maxSubscriptionsPerConnection: number;
+  maxPayloadBytes: number;
+  /**
+   * A client that lets this much pile up unread is dropped rather than buffered without end; the same bound
+   * applies to its requests waiting to run.
+   */
+  maxBufferedBytes: number;
+  pingIntervalMs: number;
+  /** Requests of one connection run concurrently up to this; beyond it the socket is paused. */
+  maxInFlightPerConnection: number;
+}
+
+export interface WsModules {
+  dispatcher: Dispatcher;
+  backend: RpcBackend;
+  limits: MethodLimits;
+  logger: RpcLogger;
+}
+
+export interface WsHub {
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
+  connectionCount(): number;
+  close(): Promise<void>;
+}
+
+type Subscription = { kind: "newHeads" } | { kind: "logs"; matcher: LogMatcher };
+
+const CLOSE_GOING_AWAY = 1001;
+const CLOSE_POLICY = 1008;
+const CLOSE_GRACE_MS = 1000;
+
+function rejectUpgrade(socket: Duplex, status: string): void {
+  socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+}
+
+function notification(id: string, resultJson: string): string {
+  return `{"jsonrpc":"2.0","method":"eth_subscription","params":{"subscription":${JSON.stringify(id)},"result":${resultJson}}}`;
+}
+
+/** Text and binary frames are both read as UTF-8 JSON: some clients send binary. */
+function rawText(data: RawData): string {
+  if (Buffer.isBuffer(data)) return data.toString("utf8");
+  if (Array.isArray(data)) return Buffer.concat(data).toString("utf8");
+  return Buffer.from(data).toString("utf8");
+}
+
+class Connection implements SubscriptionHost {
+  readonly subscriptions = new Map<string, Subscription>();
+  alive = true;
+  #inFlight = 0;
+  readonly #queue: string[] = [];
+  #queuedBytes = 0;
+  readonly #context: MethodContext;
+
+  constructor(
+    readonly ws: WebSocket,
+    readonly opts: WsOptions,
+    readonly modules: WsModules,
+  ) {
+    this.#context = { backend: modules.backend, limits: modules.limits, subscriptions: this };
+  }
+
+  subscribe(request: SubscriptionRequest): string {
+    if (this.subscriptions.size >= this.opts.maxSubscriptionsPerConnection) {
+      throw new RpcError(
+        RpcErrorCode.LimitExceeded,
+        `too many subscriptions: the limit is ${this.opts.maxSubscriptionsPerConnection} per connection`,
+      );
+    }
+    const id = `0x${randomBytes(16).toString("hex")}`;
+    this.subscriptions.set(
+      id,
+      request.kind === "newHeads"
+        ? { kind: "newHeads" }
+        : { kind: "logs", matcher: logMatcher(request.filter.addresses, request.filter.topics) },
+    );
+    return id;
+  }
+
+  unsubscribe(id: string): boolean {
+    return this.subscriptions.delete(id);
+  }
+
+  send(text: string): void {
+    if (this.ws.readyState !== this.ws.OPEN) return;
+    if (this.ws.bufferedAmount + text.length > this.opts.maxBufferedBytes) {
+      this.modules.logger.warn(
+        { buffered: this.ws.bufferedAmount },
+        "dropping a websocket client that does not read",
+      );
+      this.ws.terminate();
+      return;
+    }
+    this.ws.send(text);
+  }
+
+  receive(text: string): void {
+    if (this.#inFlight < this.opts.maxInFlightPerConnection) {
+      this.#start(text);
+      return;
+    }
+    this.#queue.push(text);
+    this.#queuedBytes += text.length;
+    if (this.#queuedBytes > this.opts.maxBufferedBytes) {
+      this.ws.close(CLOSE_POLICY, "too many pending requests");
+      return;
+    }
+    // Stop reading until the backlog clears: the client waits instead of the node buffering without bound.
+    if (!this.ws.isPaused) this.ws.pause();
+  }
+
+  #start(text: string): void {
+    this.#inFlight++;
+    this.modules.dispatcher
+      .handle(text, this.#context)
+      .then((response) => {
+        if (response !== null) this.send(response);
+      })
+      .catch((err: unknown) => this.modules.logger.error({ err }, "websocket request failed"))
+      .finally(() => {
+        this.#inFlight--;
+        if (this.ws.readyState !== this.ws.OPEN) return;
+        const next = this.#queue.shift();
+        if (next === undefined) {
+          if (this.ws.isPaused) this.ws.resume();
+          return;
+        }
+        this.#queuedBytes -= next.length;
+        this.#start(next);
+      });
+  }
+}
+
+export function createWsHub(opts: WsOptions, modules: WsModules): WsHub {
+  const { backend, logger } = modules;
+  const connections = new Set<Connection>();
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: opts.maxPayloadBytes,
+    // Compression costs CPU per message and invites decompression bombs; JSON-RPC payloads are small.
+    perMessageDeflate: false,
+    clientTracking: false,
+  });
+
+  function onNewBlock(record: BlockRecord): void {
+    let head: string | undefined;
+    let logs: PositionedLog[] | undefined;
+    for (const conn of connections) {
+      for (const [id, sub] of conn.subscriptions) {
+        if (sub.kind === "newHeads") {
+          head ??= JSON.stringify(headerJson(record, backend.chain));
+          conn.send(notification(id, head));
+        } else {
+          logs ??= blockLogs(record);
+          for (const p of logs) {
+            if (matchesLog(sub.matcher, p.log))
+              conn.send(notification(id, JSON.stringify(logJson(record, p))));
+          }
+        }
+      }
+    }
+  }
+
+  const unsubscribe = backend.onNewBlock((record) => {
+    try {
+      onNewBlock(record);
+    } catch (err) {
+      // A fan-out failure must never reach the node's commit path.
+      logger.error({ err, height: record.block.header.height }, "newHeads fan-out failed");
+    }
+  });
+
+  const pinger = setInterval(() => {
+    for (const conn of connections) {
+      if (!conn.alive) {
+        conn.ws.terminate();
+        continue;
+      }
+      conn.alive = false;
+      conn.ws.ping();
+    }
+  }, opts.pingIntervalMs);
+  pinger.unref();
+
+  function handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    const path = (req.url ?? "/").split("?")[0];
+    if (path !== "/") {
+      rejectUpgrade(socket, "404 Not Found");
+      return;
+    }
+    if (connections.size >= opts.maxConnections) {
+      rejectUpgrade(socket, "503 Service Unavailable");
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      const conn = new Connection(ws, opts, modules);
+      connections.add(conn);
+      ws.on("pong", () => {
+        conn.alive = true;
+      });
+      ws.on("message", (data) => conn.receive(rawText(data)));
+      ws.on("error", (err) => {
+        logger.debug({ err }, "websocket error");
+        ws.terminate();
+      });
+      ws.on("close", () => {
+        connections.delete(conn);
+        conn.subscriptions.clear();
+      });
+    });
+  }
+
+  async function close(): Promise<void> {
+    clearInterval(pinger);
+    unsubscribe();
+    await Promise.all(
+      [...connections].map(
+        (conn) =>
+          new Promise<void>((resolve) => {
+            if (conn.ws.readyState === conn.ws.CLOSED) {
+              resolve();
+              return;
+            }
+            conn.ws.once("close", () => resolve());
+            const timer = setTimeout(() => conn.ws.terminate(), CLOSE_GRACE_MS);
+            timer.unref();
+            conn.ws.close(CLOSE_GOING_AWAY, "server shutting down");
+          }),
+      ),
+    );
+    connections.clear();
+    await new Promise<void>((resolve) => wss.close(() => resolve()));
+  }
+
+  return { handleUpgrade, connectionCount: () => connections.size, close };
+}
