@@ -1,0 +1,54 @@
+import "../node/polyfill.ts";
+import { Command, InvalidArgumentError } from "commander";
+import { runGenesis } from "./genesisCommand.ts";
+import { runNode } from "./nodeCommand.ts";
+import { VERSION } from "./version.ts";
+
+function intArg(min: number, max: number) {
+  return (value: string): number => {
+    if (!/^[0-9]+$/.test(value)) throw new InvalidArgumentError("expected a whole number");
+    const n = Number(value);
+    if (n < min || n > max) throw new InvalidArgumentError(`expected a number from ${min} to ${max}`);
+    return n;
+  };
+}
+
+function chainIdArg(value: string): bigint {
+  if (!/^[1-9][0-9]{0,18}$/.test(value)) throw new InvalidArgumentError("expected a positive chain id");
+  return BigInt(value);
+}
+
+const program = new Command()
+  .name("outrigger")
+  .description("Outrigger: a proof-of-stake sidechain for Ethereum with a two-way peg bridge")
+  .version(VERSION)
+  .showHelpAfterError();
+
+program
+  .command("node")
+  .description("run a validator (or full) node from its home folder")
+  .requiredOption("--home <dir>", "the node's home folder (config.json, genesis.json, keys, data)")
+  .option("--rpc-port <port>", "JSON-RPC port (overrides config.json)", intArg(0, 65535))
+  .option("--log-level <level>", "trace | debug | info | warn | error")
+  .option("--no-log-file", "log to stdout instead of <home>/node.log")
+  .action((flags) => runNode(flags));
+
+program
+  .command("genesis")
+  .description("create a genesis and one home folder per validator")
+  .requiredOption("--out <dir>", "where to write the node homes")
+  .option("--validators <n>", "number of validators", intArg(1, 128), 4)
+  .option("--chain-id <id>", "the sidechain's chain id", chainIdArg, 7447n)
+  .option("--p2p-base-port <port>", "node i listens for p2p on base + i", intArg(1, 65000), 26656)
+  .option("--rpc-base-port <port>", "node i serves RPC on base + i", intArg(1, 65000), 8645)
+  .option(
+    "--encrypt",
+    "write validator keys as encrypted keystores (password in OUTRIGGER_KEY_PASSWORD)",
+    false,
+  )
+  .action((flags) => runGenesis(flags));
+
+program.parseAsync(process.argv).catch((err: unknown) => {
+  process.stderr.write(`outrigger: ${(err as Error).message}\n`);
+  process.exitCode = 1;
+});

@@ -1,0 +1,70 @@
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { readValidatorKey } from "../genesis/validatorKey.ts";
+import { ConfigError } from "../node/config/errors.ts";
+import { parseGenesis } from "../node/config/genesis.ts";
+import { configFromEnv, type NodeConfigInput, resolveNodeConfig } from "../node/config/nodeConfig.ts";
+import { startNode } from "../node/node.ts";
+import { createLogger } from "../node/observability/logger.ts";
+import { CLIENT_VERSION } from "./version.ts";
+
+export interface NodeFlags {
+  home: string;
+  rpcPort?: number;
+  logLevel?: string;
+  logFile?: boolean;
+}
+
+async function readJson(path: string, what: string): Promise<unknown> {
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (err) {
+    throw new ConfigError(`cannot read ${what} ${path}: ${(err as Error).message}`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new ConfigError(`${what} ${path} is not valid JSON: ${(err as Error).message}`);
+  }
+}
+
+/** `outrigger node --home DIR`: config file, then flags, then environment; runs until SIGINT or SIGTERM. */
+export async function runNode(flags: NodeFlags): Promise<void> {
+  const fileConfig = (await readJson(join(flags.home, "config.json"), "config")) as NodeConfigInput;
+  const flagLayer: Partial<NodeConfigInput> = {
+    ...(flags.rpcPort !== undefined ? { rpcPort: flags.rpcPort } : {}),
+    ...(flags.logLevel !== undefined ? { logLevel: flags.logLevel as NodeConfigInput["logLevel"] } : {}),
+  };
+  const config = resolveNodeConfig(fileConfig, flagLayer, configFromEnv(process.env));
+  const genesis = parseGenesis(await readJson(join(flags.home, "genesis.json"), "genesis"));
+  const key =
+    config.validatorKeyFile === null
+      ? null
+      : await readValidatorKey(
+          join(flags.home, config.validatorKeyFile),
+          process.env.OUTRIGGER_KEY_PASSWORD ?? null,
+        );
+  const logger = createLogger({
+    level: config.logLevel,
+    file: flags.logFile === false ? null : join(flags.home, "node.log"),
+    name: "node",
+    pretty: process.stderr.isTTY === true,
+  });
+  const node = await startNode(
+    { home: flags.home, config, genesis, validatorKey: key, clientVersion: CLIENT_VERSION },
+    { logger },
+  );
+  // Machine-readable readiness line: the devnet and tests wait for it instead of guessing ports.
+  process.stdout.write(
+    `${JSON.stringify({ ready: true, rpc: node.rpcUrl, ws: node.wsUrl, peerId: node.peerId, p2p: node.p2pAddrs })}\n`,
+  );
+  await new Promise<void>((resolve) => {
+    const shutdown = (signal: string) => {
+      logger.info({ signal }, "stopping");
+      node.stop().finally(resolve);
+    };
+    process.once("SIGINT", () => shutdown("SIGINT"));
+    process.once("SIGTERM", () => shutdown("SIGTERM"));
+  });
+}

@@ -1,0 +1,28 @@
+import type { GenesisJson } from "../node/config/genesis.ts";
+
+const TOKEN = 10n ** 18n;
+
+/**
+ * Devnet parameters: about one block a second (commitMs is the block interval; the other timeouts only matter
+ * when a round fails), a short epoch so checkpoints and set changes are seen within a minute.
+ */
+export const DEVNET_DEFAULTS = {
+  chainId: 7447n,
+  epochLength: 20,
+  unbondingEpochs: 2,
+  minGasPrice: 1_000_000_000n,
+  maxClockDriftMs: 2_000,
+  validatorStake: 1_000n * TOKEN,
+  devAccountBalance: 10_000n * TOKEN,
+  devAccounts: 10,
+  timeouts: {
+    proposeMs: 1_000,
+    proposeDeltaMs: 500,
+    prevoteMs: 300,
+    prevoteDeltaMs: 200,
+    precommitMs: 300,
+    precommitDeltaMs: 200,
+    commitMs: 1_000,
+  } satisfies GenesisJson["timeouts"],
+  devToken: { name: "Outrigger Dev Token", symbol: "DEV", decimals: 18, amount: 1_000_000n * TOKEN },
+} as const;

@@ -1,0 +1,116 @@
+import { mkdir, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import {
+  canonicalGenesisJson,
+  type Genesis,
+  type GenesisJson,
+  parseGenesis,
+} from "../node/config/genesis.ts";
+import type { NodeConfigInput } from "../node/config/nodeConfig.ts";
+import { type Hex, privateKeyToAddress } from "../node/crypto/index.ts";
+import { loadOrCreatePeerKey, peerIdOf } from "../node/p2p/peerKey.ts";
+import { DEVNET_DEFAULTS } from "./defaults.ts";
+import { devAccountKey, devValidatorKey } from "./devKeys.ts";
+import { writeValidatorKey } from "./validatorKey.ts";
+
+export interface NetworkOptions {
+  dir: string;
+  validators: number;
+  chainId?: bigint;
+  /** Validator keys; devnet keys (deterministic, well known) when absent. */
+  validatorKeys?: Hex[];
+  /** Encrypts validator keys into keystores; null writes plain hex keys (devnet only). */
+  keyPassword?: string | null;
+  /** Node i listens for p2p on p2pPorts[i] and serves RPC on rpcPorts[i]. */
+  p2pPorts: number[];
+  rpcPorts: number[];
+  l1?: GenesisJson["l1"];
+  genesisTime?: number;
+  /** Overrides of genesis fields (timeouts, epoch length...) */
+  overrides?: Partial<GenesisJson>;
+}
+
+export interface NetworkLayout {
+  genesis: Genesis;
+  nodes: { home: string; address: Hex; peerId: string; rpcUrl: string; p2pAddr: string }[];
+}
+
+/**
+ * Writes one home folder per validator (genesis, config, validator key, peer key) with every node bootstrapping
+ * from all the others, so a network starts with no further setup.
+ */
+export async function createNetwork(opts: NetworkOptions): Promise<NetworkLayout> {
+  const keys = opts.validatorKeys ?? Array.from({ length: opts.validators }, (_, i) => devValidatorKey(i));
+  if (keys.length !== opts.validators)
+    throw new Error(`expected ${opts.validators} validator keys, got ${keys.length}`);
+  if (opts.p2pPorts.length < opts.validators || opts.rpcPorts.length < opts.validators) {
+    throw new Error("one p2p and one RPC port per validator are needed");
+  }
+  const genesis = parseGenesis(devnetGenesisJson(keys, opts));
+  const nodes = [];
+  for (const [i, key] of keys.entries()) {
+    const home = join(opts.dir, `node${i}`);
+    await mkdir(home, { recursive: true });
+    const peerId = peerIdOf(await loadOrCreatePeerKey(home));
+    const p2pAddr = `/ip4/127.0.0.1/tcp/${opts.p2pPorts[i]}/p2p/${peerId}`;
+    await writeValidatorKey(join(home, "validator.key"), key, opts.keyPassword ?? null);
+    nodes.push({
+      home,
+      address: privateKeyToAddress(key),
+      peerId,
+      p2pAddr,
+      rpcUrl: `http://127.0.0.1:${opts.rpcPorts[i]}`,
+    });
+  }
+  const genesisText = `${JSON.stringify(JSON.parse(canonicalGenesisJson(genesis)), null, 2)}\n`;
+  await writeFile(join(opts.dir, "genesis.json"), genesisText);
+  for (const [i, node] of nodes.entries()) {
+    const config: NodeConfigInput = {
+      p2pListen: [`/ip4/127.0.0.1/tcp/${opts.p2pPorts[i]}`],
+      bootstrap: nodes.filter((_, j) => j !== i).map((n) => n.p2pAddr),
+      rpcHost: "127.0.0.1",
+      rpcPort: opts.rpcPorts[i],
+      validatorKeyFile: "validator.key",
+    };
+    await writeFile(join(node.home, "genesis.json"), genesisText);
+    await writeFile(join(node.home, "config.json"), `${JSON.stringify(config, null, 2)}\n`);
+  }
+  return { genesis, nodes };
+}
+
+function devnetGenesisJson(keys: Hex[], opts: NetworkOptions): GenesisJson {
+  const d = DEVNET_DEFAULTS;
+  const devAddresses = Array.from({ length: d.devAccounts }, (_, i) => privateKeyToAddress(devAccountKey(i)));
+  return {
+    chainId: (opts.chainId ?? d.chainId).toString(),
+    genesisTime: opts.genesisTime ?? Date.now(),
+    epochLength: d.epochLength,
+    unbondingEpochs: d.unbondingEpochs,
+    minGasPrice: d.minGasPrice.toString(),
+    maxClockDriftMs: d.maxClockDriftMs,
+    timeouts: { ...d.timeouts },
+    validators: keys.map((k, i) => ({
+      address: privateKeyToAddress(k),
+      stake: d.validatorStake.toString(),
+      name: `validator-${i}`,
+    })),
+    alloc: [
+      ...devAddresses.map((address) => ({ address, balance: d.devAccountBalance.toString() })),
+      // Validators pay gas for nothing today, but a little balance lets an operator stake more from the same key.
+      ...keys.map((k) => ({ address: privateKeyToAddress(k), balance: (10n ** 18n * 10n).toString() })),
+    ],
+    nativeTokens: [
+      {
+        name: d.devToken.name,
+        symbol: d.devToken.symbol,
+        decimals: d.devToken.decimals,
+        alloc: devAddresses.map((address) => ({
+          address,
+          amount: (d.devToken.amount / BigInt(d.devAccounts)).toString(),
+        })),
+      },
+    ],
+    l1: opts.l1 ?? null,
+    ...opts.overrides,
+  };
+}

@@ -1,0 +1,201 @@
+import type { IncomingStreamData, Stream } from "@libp2p/interface";
+import * as lp from "it-length-prefixed";
+import { concatBytes } from "../crypto/index.ts";
+import { P2pError } from "./errors.ts";
+import type { P2pHost } from "./host.ts";
+import type { P2pLogger } from "./logger.ts";
+import { PeerRateLimiter, type TokenBucketOptions } from "./rateLimit.ts";
+import {
+  decodeBlocksRequest,
+  decodeCatchUpRequest,
+  errorFrame,
+  isSingleRlpItem,
+  MAX_BLOCKS_PER_REQUEST,
+  MAX_REQUEST_BYTES,
+  protocolId,
+  RESPONSE_LIMITS,
+  type ReqRespProtocol,
+  Status,
+} from "./reqrespWire.ts";
+
+/** Yields RLP([block, commit]) for heights fromHeight.. in order, at most count; ends early if it has no more. */
+export type BlocksHandler = (fromHeight: number, count: number) => AsyncIterable<Uint8Array>;
+/** The current height's proposals and votes as opaque RLP items, or [] if `height` is not the current one. */
+export type CatchUpHandler = (height: number) => Promise<Uint8Array[]>;
+
+export interface ServerOptions {
+  /** Blocks served per peer: a burst, then a sustained rate (tokens are blocks requested). */
+  blocksRate?: TokenBucketOptions;
+  /** Catch-up requests served per peer (tokens are requests). */
+  catchUpRate?: TokenBucketOptions;
+  /** Requests of one protocol served at once across all peers; more get a rate-limited answer. */
+  maxConcurrent?: number;
+  /** Streams of one protocol a connection may hold open, each way; libp2p refuses extra ones. */
+  maxStreamsPerConnection?: number;
+  /** How long a server waits for the request frame. */
+  serverRequestTimeoutMs?: number;
+  /** How long a server may spend on one whole response. */
+  serverResponseTimeoutMs?: number;
+}
+
+type Request = { kind: "blocks"; fromHeight: number; count: number } | { kind: "catchup"; height: number };
+
+/**
+ * Serves the request/response protocols with the node's handlers. Bounded per peer (token buckets), overall
+ * (concurrent requests) and per response (items, bytes, time), so no peer can make us serve unbounded data.
+ */
+export class ReqRespServer {
+  private readonly limiters: Record<ReqRespProtocol, PeerRateLimiter>;
+  private readonly active: Record<ReqRespProtocol, number> = { blocks: 0, catchup: 0 };
+  private blocksHandler: BlocksHandler | undefined;
+  private catchUpHandler: CatchUpHandler | undefined;
+  private readonly registered = new Set<ReqRespProtocol>();
+
+  constructor(
+    private readonly host: P2pHost,
+    private readonly opts: ServerOptions,
+    private readonly logger: P2pLogger,
+  ) {
+    this.limiters = {
+      // A syncing node may fetch 4 full requests at once, then 64 blocks a second: far above a 1 s chain.
+      blocks: new PeerRateLimiter(
+        opts.blocksRate ?? { capacity: 4 * MAX_BLOCKS_PER_REQUEST, refillPerSecond: 64 },
+      ),
+      catchup: new PeerRateLimiter(opts.catchUpRate ?? { capacity: 10, refillPerSecond: 2 }),
+    };
+  }
+
+  async handleBlocks(handler: BlocksHandler): Promise<void> {
+    this.blocksHandler = handler;
+    await this.register("blocks");
+  }
+
+  async handleCatchUp(handler: CatchUpHandler): Promise<void> {
+    this.catchUpHandler = handler;
+    await this.register("catchup");
+  }
+
+  async stop(): Promise<void> {
+    const protocols = [...this.registered].map((p) => protocolId(this.host.chainId, p));
+    this.registered.clear();
+    if (protocols.length > 0) await this.host.libp2p.unhandle(protocols);
+  }
+
+  private async register(kind: ReqRespProtocol): Promise<void> {
+    if (this.registered.has(kind)) return;
+    this.registered.add(kind);
+    // Outbound too: our own client then fails fast instead of being reset by a peer with the same limit.
+    const perConnection = this.opts.maxStreamsPerConnection ?? 2;
+    await this.host.libp2p.handle(protocolId(this.host.chainId, kind), (data) => this.serve(kind, data), {
+      maxInboundStreams: perConnection,
+      maxOutboundStreams: perConnection,
+    });
+  }
+
+  private async serve(kind: ReqRespProtocol, { stream, connection }: IncomingStreamData): Promise<void> {
+    const peer = connection.remotePeer.toString();
+    const responseTimeoutMs = this.opts.serverResponseTimeoutMs ?? 60_000;
+    const timer = setTimeout(
+      () =>
+        stream.abort(new P2pError("timeout", `serving ${kind} to ${peer} took over ${responseTimeoutMs} ms`)),
+      responseTimeoutMs,
+    );
+    this.active[kind]++;
+    try {
+      const request = await this.readRequest(stream, peer);
+      await stream.sink(lp.encode(this.respond(kind, request, peer)));
+    } catch (err) {
+      this.logger.debug({ protocol: kind, peer, err: (err as Error).message }, "req/resp stream failed");
+      stream.abort(err as Error);
+    } finally {
+      this.active[kind]--;
+      clearTimeout(timer);
+    }
+  }
+
+  private async readRequest(stream: Stream, peer: string): Promise<Uint8Array> {
+    const timeoutMs = this.opts.serverRequestTimeoutMs ?? 5_000;
+    const timer = setTimeout(
+      () => stream.abort(new P2pError("timeout", `no request from ${peer} within ${timeoutMs} ms`)),
+      timeoutMs,
+    );
+    try {
+      for await (const frame of lp.decode(stream.source, { maxDataLength: MAX_REQUEST_BYTES })) {
+        return frame.subarray();
+      }
+      throw new P2pError("bad-frame", `stream from ${peer} ended before a request`);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private async *respond(kind: ReqRespProtocol, body: Uint8Array, peer: string): AsyncGenerator<Uint8Array> {
+    if (this.active[kind] > (this.opts.maxConcurrent ?? 8)) {
+      yield errorFrame(Status.RateLimited, "server busy");
+      return;
+    }
+    let request: Request;
+    try {
+      request = parseRequest(kind, body);
+    } catch (err) {
+      yield errorFrame(Status.InvalidRequest, (err as Error).message);
+      return;
+    }
+    const cost = request.kind === "blocks" ? request.count : 1;
+    if (!this.limiters[kind].tryTake(peer, cost)) {
+      yield errorFrame(Status.RateLimited, `over the ${kind} request quota`);
+      return;
+    }
+    const limits = RESPONSE_LIMITS[kind];
+    const maxItems = request.kind === "blocks" ? request.count : limits.maxItems;
+    let count = 0;
+    let total = 0;
+    try {
+      for await (const item of this.items(request)) {
+        if (item.length > limits.maxItemBytes || !isSingleRlpItem(item)) {
+          this.logger.error(
+            { protocol: kind, bytes: item.length },
+            "req/resp handler produced an unfit item",
+          );
+          yield errorFrame(Status.ServerError, "internal error");
+          return;
+        }
+        // The response byte budget ends a response early, never mid-item; the client asks again for the rest.
+        if (count > 0 && total + item.length > limits.maxResponseBytes) return;
+        count++;
+        total += item.length;
+        yield concatBytes(Uint8Array.of(Status.Ok), item);
+        if (count >= maxItems) return;
+      }
+    } catch (err) {
+      this.logger.error({ protocol: kind, peer, err: (err as Error).message }, "req/resp handler failed");
+      yield errorFrame(Status.ServerError, "internal error");
+    }
+  }
+
+  private items(request: Request): AsyncIterable<Uint8Array> {
+    if (request.kind === "blocks") {
+      if (this.blocksHandler === undefined) throw new P2pError("server-error", "no blocks handler");
+      return this.blocksHandler(request.fromHeight, request.count);
+    }
+    const handler = this.catchUpHandler;
+    if (handler === undefined) throw new P2pError("server-error", "no catch-up handler");
+    return (async function* () {
+      yield* await handler(request.height);
+    })();
+  }
+}
+
+function parseRequest(kind: ReqRespProtocol, body: Uint8Array): Request {
+  if (kind === "catchup") {
+    const { height } = decodeCatchUpRequest(body);
+    if (height < 1) throw new P2pError("invalid-request", "height must be >= 1");
+    return { kind, height };
+  }
+  const { fromHeight, count } = decodeBlocksRequest(body);
+  if (fromHeight < 1) throw new P2pError("invalid-request", "fromHeight must be >= 1");
+  if (count < 1 || count > MAX_BLOCKS_PER_REQUEST) {
+    throw new P2pError("invalid-request", `count must be 1..${MAX_BLOCKS_PER_REQUEST}, got ${count}`);
+  }
+  return { kind, fromHeight, count };
+}

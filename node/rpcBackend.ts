@@ -1,0 +1,117 @@
+import { AppError, type Application } from "./app/index.ts";
+import type { Chain } from "./chain/chain.ts";
+import { advanceTo } from "./chain/validatorSets.ts";
+import { ValidatorSet } from "./consensus/validatorSet.ts";
+import type { Address } from "./crypto/index.ts";
+import { type Mempool, MempoolError } from "./mempool/index.ts";
+import type {
+  BlockRecord,
+  CallOutcome,
+  CallRequest,
+  ChainInfo,
+  NodeStatus,
+  RpcBackend,
+  SendTxResult,
+  TxRejection,
+} from "./rpc/backend.ts";
+import type { ChainStore } from "./storage/index.ts";
+import type { Validator } from "./types/index.ts";
+
+export interface RpcBackendModules {
+  chain: Chain;
+  store: ChainStore;
+  app: Application;
+  mempool: Mempool;
+  status: () => NodeStatus;
+}
+
+/** The RPC server's view of the node, assembled from the parts that own each answer. */
+export function createRpcBackend(info: ChainInfo, m: RpcBackendModules): RpcBackend {
+  const record = async (height: number): Promise<BlockRecord | null> => {
+    const [block, hash, receipts] = await Promise.all([
+      m.store.blockByHeight(height),
+      m.store.hashAt(height),
+      m.store.receiptsAt(height),
+    ]);
+    return block && hash ? { block, hash, receipts: receipts ?? [] } : null;
+  };
+  const callOf = (req: CallRequest): Parameters<Application["call"]>[0] | null =>
+    req.to === null
+      ? null
+      : { to: req.to, data: req.data, value: req.value, ...(req.from ? { from: req.from } : {}) };
+  const evaluate = (
+    req: CallRequest,
+    run: (c: Parameters<Application["call"]>[0]) => CallOutcome,
+  ): CallOutcome => {
+    const call = callOf(req);
+    if (call === null)
+      return { ok: false, kind: "invalid", reason: "contract creation is not supported", revertData: null };
+    try {
+      return run(call);
+    } catch (err) {
+      if (err instanceof AppError) {
+        const revert = err.code === "reverted";
+        return {
+          ok: false,
+          kind: revert ? "revert" : "invalid",
+          reason: err.message,
+          revertData: revert ? (err.data ?? "0x") : null,
+        };
+      }
+      throw err;
+    }
+  };
+  return {
+    chain: info,
+    headHeight: () => m.chain.height,
+    getBlockByHeight: (height) => (height <= m.chain.height ? record(height) : Promise.resolve(null)),
+    async getBlockByHash(hash) {
+      const height = await m.store.heightOfHash(hash);
+      return height === null ? null : record(height);
+    },
+    async getTransaction(hash) {
+      const location = await m.store.txLocation(hash);
+      if (location) return { kind: "committed", ...location };
+      const pending = m.mempool.get(hash);
+      return pending ? { kind: "pending", raw: pending.raw } : null;
+    },
+    getAccount: async (address: Address) => ({
+      balance: m.app.balance(address),
+      nonce: m.app.nonce(address),
+    }),
+    pendingNonce: async (address) => m.mempool.pendingNonce(address),
+    getCode: async (address) => m.app.code(address),
+    call: async (req) => evaluate(req, (c) => ({ ok: true, returnData: m.app.call(c), gasUsed: 0n })),
+    estimateGas: async (req) =>
+      evaluate(req, (c) => ({ ok: true, returnData: "0x", gasUsed: m.app.estimateGas(c) })),
+    async sendRawTransaction(raw): Promise<SendTxResult> {
+      try {
+        return { ok: true, hash: m.mempool.add(raw).hash };
+      } catch (err) {
+        if (err instanceof MempoolError) return { ok: false, reason: rejection(err), message: err.message };
+        if (err instanceof AppError) return { ok: false, reason: "invalid", message: err.message };
+        throw err;
+      }
+    },
+    status: async () => m.status(),
+    async getValidators(height): Promise<Validator[] | null> {
+      if (height === m.chain.height + 1)
+        return m.chain.validators.validators.map(({ address, power }) => ({ address, power }));
+      if (height < 1 || height > m.chain.height) return null;
+      const stored = await m.store.validatorSetAt(height);
+      if (!stored) return null;
+      const set = advanceTo(ValidatorSet.restore(stored.validatorSet), stored.fromHeight, height);
+      return set.validators.map(({ address, power }) => ({ address, power }));
+    },
+    getCommit: (height) => m.store.commitAt(height),
+    onNewBlock(listener) {
+      return m.chain.onCommitted(({ block, blockHash, receipts }) =>
+        listener({ block, hash: blockHash, receipts }),
+      );
+    },
+  };
+}
+
+function rejection(err: MempoolError): TxRejection {
+  return err.code as TxRejection;
+}

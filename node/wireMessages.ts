@@ -1,0 +1,72 @@
+import { Step, type TimeoutStep } from "./consensus/messages.ts";
+import {
+  decodeRlpStrict,
+  encodeRlpItem,
+  RlpError,
+  rlpBytes,
+  rlpList,
+  rlpSafeInt,
+  uintToBytes,
+} from "./crypto/index.ts";
+import {
+  type Block,
+  blockFromRlp,
+  blockToRlp,
+  decodeVote,
+  encodeVote,
+  type Proposal,
+  proposalFromRlp,
+  proposalToRlp,
+  type Vote,
+} from "./types/index.ts";
+
+/** A proposal travels with its block: RLP [proposal, block]. */
+export function encodeProposalMessage(proposal: Proposal, block: Block): Uint8Array {
+  return encodeRlpItem([proposalToRlp(proposal), blockToRlp(block)]);
+}
+
+export function decodeProposalMessage(bytes: Uint8Array): { proposal: Proposal; block: Block } {
+  const [p, b] = rlpList(decodeRlpStrict(bytes), 2, "proposal message");
+  return { proposal: proposalFromRlp(p), block: blockFromRlp(b) };
+}
+
+/** A catch-up item is tagged so one response can carry proposals and votes: RLP [kind, payload]. */
+const CATCH_UP_PROPOSAL = 1;
+const CATCH_UP_VOTE = 2;
+
+export type CatchUpItem =
+  | { kind: "proposal"; proposal: Proposal; block: Block }
+  | { kind: "vote"; vote: Vote };
+
+export function encodeCatchUpItem(item: CatchUpItem): Uint8Array {
+  return item.kind === "proposal"
+    ? encodeRlpItem([uintToBytes(CATCH_UP_PROPOSAL), encodeProposalMessage(item.proposal, item.block)])
+    : encodeRlpItem([uintToBytes(CATCH_UP_VOTE), encodeVote(item.vote)]);
+}
+
+export function decodeCatchUpItem(bytes: Uint8Array): CatchUpItem {
+  const [kind, payload] = rlpList(decodeRlpStrict(bytes), 2, "catch-up item");
+  const data = rlpBytes(payload, "catch-up payload");
+  switch (rlpSafeInt(kind, "catch-up kind")) {
+    case CATCH_UP_PROPOSAL:
+      return { kind: "proposal", ...decodeProposalMessage(data) };
+    case CATCH_UP_VOTE:
+      return { kind: "vote", vote: decodeVote(data) };
+    default:
+      throw new RlpError("catch-up item: unknown kind");
+  }
+}
+
+const STEPS: TimeoutStep[] = [Step.Propose, Step.Prevote, Step.Precommit];
+
+/** A fired timeout in the WAL: RLP [height, round, step index]. */
+export function encodeTimeout(t: { height: number; round: number; step: TimeoutStep }): Uint8Array {
+  return encodeRlpItem([uintToBytes(t.height), uintToBytes(t.round), uintToBytes(STEPS.indexOf(t.step))]);
+}
+
+export function decodeTimeout(bytes: Uint8Array): { height: number; round: number; step: TimeoutStep } {
+  const [h, r, s] = rlpList(decodeRlpStrict(bytes), 3, "timeout");
+  const step = STEPS[rlpSafeInt(s, "timeout step")];
+  if (step === undefined) throw new RlpError("timeout: unknown step");
+  return { height: rlpSafeInt(h, "timeout height"), round: rlpSafeInt(r, "timeout round"), step };
+}
