@@ -1,0 +1,192 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { createNetwork, type NetworkLayout } from "../../genesis/network.ts";
+import type { GenesisJson } from "../../node/config/genesis.ts";
+
+const ROOT = resolve(import.meta.dirname, "../..");
+const CLI = join(ROOT, "cli/main.ts");
+
+/** Fast consensus for tests: ~3 blocks a second on a quiet machine, still correct when it is busy. */
+export const FAST_TIMEOUTS: GenesisJson["timeouts"] = {
+  proposeMs: 1000,
+  proposeDeltaMs: 500,
+  prevoteMs: 300,
+  prevoteDeltaMs: 200,
+  precommitMs: 300,
+  precommitDeltaMs: 200,
+  commitMs: 200,
+};
+
+export async function freePorts(n: number): Promise<number[]> {
+  const servers = await Promise.all(
+    Array.from(
+      { length: n },
+      () =>
+        new Promise<import("node:net").Server>((res, rej) => {
+          const s = createServer();
+          s.once("error", rej);
+          s.listen(0, "127.0.0.1", () => res(s));
+        }),
+    ),
+  );
+  const ports = servers.map((s) => {
+    const addr = s.address();
+    if (addr === null || typeof addr === "string") throw new Error("no port");
+    return addr.port;
+  });
+  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+  return ports;
+}
+
+export interface ClusterNode {
+  index: number;
+  home: string;
+  rpcUrl: string;
+  process: ChildProcess | null;
+}
+
+/** A network of real node processes on 127.0.0.1; every process it starts is stopped by stop(). */
+export class Cluster {
+  readonly nodes: ClusterNode[];
+  private constructor(
+    readonly dir: string,
+    readonly layout: NetworkLayout,
+  ) {
+    this.nodes = layout.nodes.map((n, index) => ({ index, home: n.home, rpcUrl: n.rpcUrl, process: null }));
+  }
+
+  static async create(opts: { validators: number; overrides?: Partial<GenesisJson> }): Promise<Cluster> {
+    const dir = await mkdtemp(join(tmpdir(), "outrigger-cluster-"));
+    const ports = await freePorts(opts.validators * 2);
+    const layout = await createNetwork({
+      dir,
+      validators: opts.validators,
+      p2pPorts: ports.slice(0, opts.validators),
+      rpcPorts: ports.slice(opts.validators),
+      overrides: { timeouts: FAST_TIMEOUTS, ...opts.overrides },
+    });
+    return new Cluster(dir, layout);
+  }
+
+  /** Starts node i and resolves once it prints its readiness line. */
+  async start(i: number): Promise<void> {
+    const node = this.nodes[i];
+    if (!node) throw new Error(`no node ${i}`);
+    if (node.process) throw new Error(`node ${i} is already running`);
+    const child = spawn(process.execPath, ["--import", "tsx", CLI, "node", "--home", node.home], {
+      cwd: ROOT,
+      stdio: ["ignore", "pipe", "pipe"],
+      env: { ...process.env, OUTRIGGER_LOG_LEVEL: "info" },
+    });
+    node.process = child;
+    let stderr = "";
+    child.stderr?.on("data", (d: Buffer) => {
+      stderr = (stderr + d.toString()).slice(-4000);
+    });
+    await new Promise<void>((res, rej) => {
+      let out = "";
+      const timer = setTimeout(() => rej(new Error(`node ${i} did not start: ${stderr}`)), 60_000);
+      child.stdout?.on("data", (d: Buffer) => {
+        out += d.toString();
+        if (out.includes('"ready":true')) {
+          clearTimeout(timer);
+          res();
+        }
+      });
+      child.once("exit", (code) => {
+        clearTimeout(timer);
+        rej(new Error(`node ${i} exited with ${code}: ${stderr}`));
+      });
+    });
+    child.removeAllListeners("exit");
+    child.once("exit", () => {
+      if (node.process === child) node.process = null;
+    });
+  }
+
+  async startAll(indices = this.nodes.map((n) => n.index)): Promise<void> {
+    await Promise.all(indices.map((i) => this.start(i)));
+  }
+
+  /** SIGKILL: no shutdown code runs, as in a crash or power loss of the process. */
+  async kill(i: number): Promise<void> {
+    const child = this.nodes[i]?.process;
+    if (!child) return;
+    await new Promise<void>((res) => {
+      child.once("exit", () => res());
+      child.kill("SIGKILL");
+    });
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(
+      this.nodes.map(async (n) => {
+        const child = n.process;
+        if (!child || child.exitCode !== null) return;
+        await new Promise<void>((res) => {
+          const force = setTimeout(() => child.kill("SIGKILL"), 5_000);
+          child.once("exit", () => {
+            clearTimeout(force);
+            res();
+          });
+          child.kill("SIGTERM");
+        });
+      }),
+    );
+  }
+
+  async destroy(): Promise<void> {
+    await this.stop();
+    await rm(this.dir, { recursive: true, force: true });
+  }
+
+  log(i: number): Promise<string> {
+    return readFile(join(this.nodes[i]?.home ?? "", "node.log"), "utf8").catch(() => "");
+  }
+}
+
+export async function rpc<T>(url: string, method: string, params: unknown[] = []): Promise<T> {
+  const res = await fetch(url, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
+  });
+  const body = (await res.json()) as { result?: T; error?: { message: string } };
+  if (body.error) throw new Error(`${method}: ${body.error.message}`);
+  return body.result as T;
+}
+
+export async function heightOf(url: string): Promise<number> {
+  return Number.parseInt(await rpc<string>(url, "eth_blockNumber"), 16);
+}
+
+/** Polls until the condition holds; the deadline guards against a hang, it is not a performance assertion. */
+export async function eventually<T>(
+  what: string,
+  probe: () => Promise<T | undefined | false>,
+  deadlineMs = 120_000,
+): Promise<T> {
+  const start = Date.now();
+  let lastError = "";
+  while (Date.now() - start < deadlineMs) {
+    try {
+      const value = await probe();
+      if (value !== undefined && value !== false) return value;
+    } catch (err) {
+      lastError = (err as Error).message;
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`timed out waiting for ${what}${lastError ? ` (last error: ${lastError})` : ""}`);
+}
+
+export async function blockHashAt(url: string, height: number): Promise<string | null> {
+  const block = await rpc<{ hash: string } | null>(url, "eth_getBlockByNumber", [
+    `0x${height.toString(16)}`,
+    false,
+  ]);
+  return block?.hash ?? null;
+}
