@@ -1,5 +1,6 @@
 import "../node/polyfill.ts";
 import { Command, InvalidArgumentError } from "commander";
+import { runDevnet } from "./devnet/devnetCommand.ts";
 import { runGenesis } from "./genesisCommand.ts";
 import { runNode } from "./nodeCommand.ts";
 import { VERSION } from "./version.ts";
@@ -47,6 +48,17 @@ program
     false,
   )
   .action((flags) => runGenesis(flags));
+
+program
+  .command("devnet")
+  .description("run a local L1, deploy the contracts and start the validators; Ctrl-C stops everything")
+  .option("--dir <dir>", "data folder", ".devnet")
+  .option("--reset", "wipe the data folder and start from a new genesis", false)
+  .option("--validators <n>", "number of validators", intArg(1, 16), 4)
+  .option("--l1-port <port>", "port of the local L1", intArg(1, 65535), 8545)
+  .option("--rpc-base-port <port>", "validator i serves RPC on base + i", intArg(1, 65000), 8645)
+  .option("--p2p-base-port <port>", "validator i listens for p2p on base + i", intArg(1, 65000), 26656)
+  .action((flags) => runDevnet(flags));
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.stderr.write(`outrigger: ${(err as Error).message}\n`);

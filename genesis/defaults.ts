@@ -22,7 +22,7 @@ export const DEVNET_DEFAULTS = {
     prevoteDeltaMs: 200,
     precommitMs: 300,
     precommitDeltaMs: 200,
-    commitMs: 1_000,
+    commitMs: 750,
   } satisfies GenesisJson["timeouts"],
   devToken: { name: "Outrigger Dev Token", symbol: "DEV", decimals: 18, amount: 1_000_000n * TOKEN },
 } as const;

@@ -1,13 +1,10 @@
-import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
+import { type NodeProcess, spawnNode } from "../../cli/devnet/nodeProcess.ts";
 import { createNetwork, type NetworkLayout } from "../../genesis/network.ts";
 import type { GenesisJson } from "../../node/config/genesis.ts";
-
-const ROOT = resolve(import.meta.dirname, "../..");
-const CLI = join(ROOT, "cli/main.ts");
 
 /** Fast consensus for tests: ~3 blocks a second on a quiet machine, still correct when it is busy. */
 export const FAST_TIMEOUTS: GenesisJson["timeouts"] = {
@@ -45,7 +42,7 @@ export interface ClusterNode {
   index: number;
   home: string;
   rpcUrl: string;
-  process: ChildProcess | null;
+  process: NodeProcess | null;
 }
 
 /** A network of real node processes on 127.0.0.1; every process it starts is stopped by stop(). */
@@ -71,69 +68,30 @@ export class Cluster {
     return new Cluster(dir, layout);
   }
 
-  /** Starts node i and resolves once it prints its readiness line. */
+  /** Starts node i and resolves once it reports ready. */
   async start(i: number): Promise<void> {
     const node = this.nodes[i];
     if (!node) throw new Error(`no node ${i}`);
     if (node.process) throw new Error(`node ${i} is already running`);
-    const child = spawn(process.execPath, ["--import", "tsx", CLI, "node", "--home", node.home], {
-      cwd: ROOT,
-      stdio: ["ignore", "pipe", "pipe"],
-      env: { ...process.env, OUTRIGGER_LOG_LEVEL: "info" },
-    });
-    node.process = child;
-    let stderr = "";
-    child.stderr?.on("data", (d: Buffer) => {
-      stderr = (stderr + d.toString()).slice(-4000);
-    });
-    await new Promise<void>((res, rej) => {
-      let out = "";
-      const timer = setTimeout(() => rej(new Error(`node ${i} did not start: ${stderr}`)), 60_000);
-      child.stdout?.on("data", (d: Buffer) => {
-        out += d.toString();
-        if (out.includes('"ready":true')) {
-          clearTimeout(timer);
-          res();
-        }
-      });
-      child.once("exit", (code) => {
-        clearTimeout(timer);
-        rej(new Error(`node ${i} exited with ${code}: ${stderr}`));
-      });
-    });
-    child.removeAllListeners("exit");
-    child.once("exit", () => {
-      if (node.process === child) node.process = null;
-    });
+    node.process = await spawnNode(node.home, { env: { OUTRIGGER_LOG_LEVEL: "info" } });
   }
 
   async startAll(indices = this.nodes.map((n) => n.index)): Promise<void> {
     await Promise.all(indices.map((i) => this.start(i)));
   }
 
-  /** SIGKILL: no shutdown code runs, as in a crash or power loss of the process. */
+  /** SIGKILL: no shutdown code runs, as in a crash of the process. */
   async kill(i: number): Promise<void> {
-    const child = this.nodes[i]?.process;
-    if (!child) return;
-    await new Promise<void>((res) => {
-      child.once("exit", () => res());
-      child.kill("SIGKILL");
-    });
+    const node = this.nodes[i];
+    await node?.process?.kill();
+    if (node) node.process = null;
   }
 
   async stop(): Promise<void> {
     await Promise.all(
       this.nodes.map(async (n) => {
-        const child = n.process;
-        if (!child || child.exitCode !== null) return;
-        await new Promise<void>((res) => {
-          const force = setTimeout(() => child.kill("SIGKILL"), 5_000);
-          child.once("exit", () => {
-            clearTimeout(force);
-            res();
-          });
-          child.kill("SIGTERM");
-        });
+        await n.process?.stop();
+        n.process = null;
       }),
     );
   }

@@ -1,0 +1,151 @@
+import { existsSync } from "node:fs";
+import { mkdir, readFile, rm } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import { JsonRpcProvider, NonceManager, Wallet } from "ethers";
+import { deployContracts } from "../../contracts/deploy.ts";
+import { DEVNET_DEFAULTS } from "../../genesis/defaults.ts";
+import { devAccountKey, devValidatorKey } from "../../genesis/devKeys.ts";
+import { createNetwork } from "../../genesis/network.ts";
+import { nativeTokenAddress } from "../../node/app/index.ts";
+import { parseGenesis } from "../../node/config/genesis.ts";
+import { privateKeyToAddress } from "../../node/crypto/index.ts";
+import { compileContracts, type LocalL1, startLocalL1 } from "./l1.ts";
+import { type NodeProcess, spawnNode } from "./nodeProcess.ts";
+
+export interface DevnetFlags {
+  dir: string;
+  reset: boolean;
+  validators: number;
+  l1Port: number;
+  rpcBasePort: number;
+  p2pBasePort: number;
+}
+
+const TOKEN = 10n ** 18n;
+const say = (line = "") => process.stdout.write(`${line}\n`);
+
+/**
+ * `outrigger devnet`: a local L1 with the contracts deployed, a genesis, and the validators as child processes,
+ * all stopped on Ctrl-C or SIGTERM. The sidechain's data survives a restart unless --reset; the L1 (hardhat)
+ * keeps no state, and redeploys to the same addresses because its accounts and nonces are deterministic.
+ */
+export async function runDevnet(flags: DevnetFlags): Promise<void> {
+  const dir = resolve(flags.dir);
+  if (flags.reset) await rm(dir, { recursive: true, force: true });
+  await mkdir(dir, { recursive: true });
+  const children: (NodeProcess | LocalL1)[] = [];
+  let stopping = false;
+  const stopAll = async () => {
+    if (stopping) return;
+    stopping = true;
+    say("\nstopping the devnet...");
+    await Promise.all(children.map((c) => c.stop()));
+  };
+  const onSignal = () => void stopAll().then(() => process.exit(0));
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
+  try {
+    say("compiling the L1 contracts (offline)...");
+    await compileContracts();
+    const l1 = await startLocalL1(flags.l1Port, join(dir, "l1.log"));
+    children.push(l1);
+    say(`L1 (hardhat) running at ${l1.url}`);
+
+    const provider = new JsonRpcProvider(l1.url, undefined, { staticNetwork: true });
+    const deployer = new NonceManager(new Wallet(devAccountKey(0), provider));
+    const keys = Array.from({ length: flags.validators }, (_, i) => devValidatorKey(i));
+    const validators = keys
+      .map((k) => ({ address: privateKeyToAddress(k), power: DEVNET_DEFAULTS.validatorStake / TOKEN }))
+      .sort((a, b) => (a.address < b.address ? -1 : 1));
+    const admin = privateKeyToAddress(devAccountKey(0));
+    const deployment = await deployContracts(deployer, {
+      sidechainId: DEVNET_DEFAULTS.chainId,
+      validators,
+      admin,
+      guardian: admin,
+      outFile: join(dir, "deployment.json"),
+    });
+    provider.destroy();
+    say(`contracts deployed: CheckpointManager ${deployment.checkpointManager}, Bridge ${deployment.bridge}`);
+
+    const l1Section = {
+      chainId: deployment.l1ChainId.toString(),
+      checkpointManager: deployment.checkpointManager,
+      bridge: deployment.bridge,
+      deploymentBlock: deployment.deploymentBlock,
+      confirmations: 0,
+    };
+    const homes = Array.from({ length: flags.validators }, (_, i) => join(dir, `node${i}`));
+    if (existsSync(join(dir, "genesis.json"))) {
+      const genesis = parseGenesis(JSON.parse(await readFile(join(dir, "genesis.json"), "utf8")));
+      if (genesis.l1?.bridge !== deployment.bridge || genesis.validators.length !== flags.validators) {
+        throw new Error(`${dir} holds a devnet with other settings; start over with --reset`);
+      }
+      say(`resuming the sidechain in ${dir} (use --reset to start from genesis)`);
+    } else {
+      const range = (base: number) => Array.from({ length: flags.validators }, (_, i) => base + i);
+      await createNetwork({
+        dir,
+        validators: flags.validators,
+        validatorKeys: keys,
+        p2pPorts: range(flags.p2pBasePort),
+        rpcPorts: range(flags.rpcBasePort),
+        l1: l1Section,
+      });
+      say(`genesis written to ${dir}`);
+    }
+
+    const nodes = await Promise.all(homes.map((home) => spawnNode(home)));
+    children.push(...nodes);
+    printSummary(l1.url, nodes, dir);
+    await followHeight(nodes[0]?.ready.rpc ?? "", () => stopping);
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+}
+
+function printSummary(l1Url: string, nodes: NodeProcess[], dir: string): void {
+  say();
+  say("Outrigger devnet is running. Ctrl-C stops everything.");
+  say();
+  say(`  L1 RPC (chain id 31337):         ${l1Url}`);
+  nodes.forEach((n, i) =>
+    say(`  validator ${i} RPC (chain id ${DEVNET_DEFAULTS.chainId}):  ${n.ready.rpc}   ws ${n.ready.ws}`),
+  );
+  say(`  DEV token (ERC20 on the sidechain): ${nativeTokenAddress(DEVNET_DEFAULTS.devToken.symbol)}`);
+  say(`  data and logs:                   ${dir}`);
+  say();
+  say(
+    "Funded dev accounts (10,000 native tokens on the sidechain, 10,000 ETH on the L1; devnet keys, never use them for real):",
+  );
+  for (let i = 0; i < DEVNET_DEFAULTS.devAccounts; i++) {
+    const key = devAccountKey(i);
+    say(`  ${privateKeyToAddress(key)}  ${key}`);
+  }
+  say();
+}
+
+/** A readable pulse on the terminal: the height and the block rate every few seconds. */
+async function followHeight(rpcUrl: string, stopped: () => boolean): Promise<void> {
+  let last: { height: number; at: number } | null = null;
+  while (!stopped()) {
+    try {
+      const res = await fetch(rpcUrl, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_blockNumber", params: [] }),
+      });
+      const height = Number.parseInt(((await res.json()) as { result: string }).result, 16);
+      const now = Date.now();
+      if (last && height > last.height) {
+        const rate = ((height - last.height) / ((now - last.at) / 1000)).toFixed(2);
+        say(`height ${height}  (${rate} blocks/s)`);
+      }
+      last = { height, at: now };
+    } catch {
+      if (!stopped()) say("validator 0 is not answering");
+    }
+    await new Promise((r) => setTimeout(r, 5_000));
+  }
+}

@@ -1,0 +1,101 @@
+import "../../node/polyfill.ts";
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { describe, it } from "node:test";
+import { JsonRpcProvider, parseEther, Wallet } from "ethers";
+import { devAccountKey } from "../../genesis/devKeys.ts";
+import { eventually, freePorts, heightOf } from "../helpers/cluster.ts";
+
+const ROOT = resolve(import.meta.dirname, "../..");
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe("outrigger devnet", () => {
+  it("starts an L1 and 4 validators that commit and take ethers transactions, and stops them all on SIGTERM", async (t) => {
+    const dir = await mkdtemp(join(tmpdir(), "outrigger-devnet-"));
+    const [l1Port, rpcBase, p2pBase] = await freePorts(3);
+    const devnet = spawn(
+      process.execPath,
+      [
+        join(ROOT, "bin/outrigger.mjs"),
+        "devnet",
+        "--dir",
+        dir,
+        "--l1-port",
+        String(l1Port),
+        "--rpc-base-port",
+        String(rpcBase),
+        "--p2p-base-port",
+        String(p2pBase),
+      ],
+      { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] },
+    );
+    let out = "";
+    devnet.stdout?.on("data", (d: Buffer) => {
+      out += d.toString();
+    });
+    devnet.stderr?.on("data", (d: Buffer) => {
+      out += d.toString();
+    });
+    t.after(async () => {
+      if (devnet.exitCode === null) devnet.kill("SIGKILL");
+      await rm(dir, { recursive: true, force: true });
+    });
+
+    await eventually("the devnet summary", async () => out.includes("Ctrl-C stops everything"), 180_000);
+    const urls = [...out.matchAll(/validator \d RPC \(chain id 7447\):\s+(\S+)/g)].map((m) => m[1] as string);
+    assert.equal(urls.length, 4, out);
+    assert.match(
+      out,
+      /0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266\s+0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80/,
+    );
+    await eventually("5 blocks on the last validator", async () => (await heightOf(urls[3] as string)) >= 5);
+
+    const provider = new JsonRpcProvider(urls[2]);
+    try {
+      const wallet = new Wallet(devAccountKey(5), provider);
+      const receipt = await (
+        await wallet.sendTransaction({ to: Wallet.createRandom().address, value: parseEther("1") })
+      ).wait();
+      assert.equal(receipt?.status, 1);
+    } finally {
+      provider.destroy();
+    }
+
+    const pids = await childPids(devnet.pid as number);
+    assert.ok(pids.length >= 5, `expected the L1 and 4 validators as children, found ${pids.length}`);
+    devnet.kill("SIGTERM");
+    await eventually(
+      "the devnet to exit",
+      async () => devnet.exitCode !== null || devnet.signalCode !== null,
+      30_000,
+    );
+    await eventually("every child to exit", async () => pids.every((pid) => !alive(pid)), 30_000);
+  });
+});
+
+/** Direct children of a process, from /proc (Linux; CI and the devnet run there). */
+async function childPids(parent: number): Promise<number[]> {
+  const pids: number[] = [];
+  for (const entry of await readdir("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = await readFile(`/proc/${entry}/stat`, "utf8");
+      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      if (ppid === parent) pids.push(Number(entry));
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  return pids;
+}
