@@ -110,9 +110,8 @@ function printSummary(l1Url: string, nodes: NodeProcess[], dir: string): void {
   say("Outrigger devnet is running. Ctrl-C stops everything.");
   say();
   say(`  L1 RPC (chain id 31337):         ${l1Url}`);
-  nodes.forEach((n, i) =>
-    say(`  validator ${i} RPC (chain id ${DEVNET_DEFAULTS.chainId}):  ${n.ready.rpc}   ws ${n.ready.ws}`),
-  );
+  for (const [i, n] of nodes.entries())
+    say(`  validator ${i} RPC (chain id ${DEVNET_DEFAULTS.chainId}):  ${n.ready.rpc}   ws ${n.ready.ws}`);
   say(`  DEV token (ERC20 on the sidechain): ${nativeTokenAddress(DEVNET_DEFAULTS.devToken.symbol)}`);
   say(`  data and logs:                   ${dir}`);
   say();
