@@ -208,6 +208,7 @@ export async function startNode(opts: NodeOptions, modules: NodeModules): Promis
     }
 
     let lastCommitAt = Date.now();
+    let lastBlockTime = 0;
     chain.onCommitted(({ block, blockHash }) => {
       const prevTime = lastBlockTime;
       lastBlockTime = block.header.time;
@@ -226,14 +227,16 @@ export async function startNode(opts: NodeOptions, modules: NodeModules): Promis
         "committed block",
       );
     });
-    let lastBlockTime = 0;
 
     // Gossip: every payload is decoded and its signature checked before gossipsub forwards it.
+    // Sets change only at epoch boundaries, so the current set also judges head + 2; a message that misses
+    // it (a new validator's first votes) is ignored, not punished, and reaches us again through catch-up.
+    const relevant = (height: number, signer: Address) =>
+      height > chain.height && height <= chain.height + 2 && chain.validators.has(signer);
     network.gossip.setValidator("vote", async (data) => {
       try {
         const vote = decodeVote(data);
-        if (vote.height <= chain.height) return "ignore";
-        if (vote.height > chain.height + 2) return "ignore";
+        if (!relevant(vote.height, vote.validator)) return "ignore";
         return secp256k1Verifier.voteSigner(genesis.chainId, vote) === vote.validator ? "accept" : "reject";
       } catch {
         return "reject";
@@ -243,7 +246,7 @@ export async function startNode(opts: NodeOptions, modules: NodeModules): Promis
     network.gossip.setValidator("proposal", async (data) => {
       try {
         const { proposal } = decodeProposalMessage(data);
-        if (proposal.height <= chain.height || proposal.height > chain.height + 2) return "ignore";
+        if (!relevant(proposal.height, proposal.proposer)) return "ignore";
         return secp256k1Verifier.proposalSigner(genesis.chainId, proposal) === proposal.proposer
           ? "accept"
           : "reject";
@@ -290,10 +293,7 @@ export async function startNode(opts: NodeOptions, modules: NodeModules): Promis
           apply: (block, commit) => chain.applyCertified(block, commit),
           height: () => chain.height,
           penalise: (peer, reason) => logger.warn({ peer, reason }, "peer served a bad block"),
-          progress: (p) => {
-            metrics.syncedBlocks.inc(0);
-            logger.info(p, "sync progress");
-          },
+          progress: (p) => logger.info(p, "sync progress"),
         },
         Date.now,
       );
