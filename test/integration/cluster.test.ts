@@ -1,7 +1,7 @@
 import "../../node/polyfill.ts";
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { Contract, JsonRpcProvider, parseEther, Wallet } from "ethers";
+import { Contract, JsonRpcProvider, parseEther, Wallet, WebSocketProvider } from "ethers";
 import { devAccountKey } from "../../genesis/devKeys.ts";
 import { nativeTokenAddress } from "../../node/app/index.ts";
 import { blockHashAt, Cluster, eventually, heightOf } from "../helpers/cluster.ts";
@@ -73,6 +73,20 @@ describe("a 4-validator cluster of real processes", () => {
     } finally {
       providerA.destroy();
       providerB.destroy();
+    }
+  });
+
+  it("pushes new blocks to an ethers WebSocketProvider (eth_subscribe newHeads)", async () => {
+    const ws = new WebSocketProvider((cluster.nodes[2]?.rpcUrl as string).replace("http", "ws"));
+    try {
+      const seen: number[] = [];
+      await ws.on("block", (n: number) => seen.push(n));
+      await eventually("two pushed blocks", async () => seen.length >= 2, 60_000);
+      assert.ok((seen[1] as number) > (seen[0] as number));
+      const block = await ws.getBlock(seen[0] as number);
+      assert.equal(block?.number, seen[0]);
+    } finally {
+      await ws.destroy();
     }
   });
 
