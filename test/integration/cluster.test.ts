@@ -77,7 +77,9 @@ describe("a 4-validator cluster of real processes", () => {
   });
 
   it("pushes new blocks to an ethers WebSocketProvider (eth_subscribe newHeads)", async () => {
-    const ws = new WebSocketProvider((cluster.nodes[2]?.rpcUrl as string).replace("http", "ws"));
+    const url = cluster.nodes[2]?.rpcUrl;
+    assert.ok(url);
+    const ws = new WebSocketProvider(url.replace("http", "ws"));
     try {
       const seen: number[] = [];
       await ws.on("block", (n: number) => seen.push(n));
