@@ -3,11 +3,13 @@ import { join } from "node:path";
 import { createApplication } from "./app/index.ts";
 import { Chain } from "./chain/chain.ts";
 import { ConsensusDriver } from "./chain/consensusDriver.ts";
+import { CheckpointCoordinator, CheckpointService } from "./checkpoint/index.ts";
 import type { Genesis } from "./config/genesis.ts";
 import { genesisHash } from "./config/genesis.ts";
 import type { NodeConfig } from "./config/nodeConfig.ts";
 import { createEngine } from "./consensus/engine.ts";
 import type { EngineEvent } from "./consensus/messages.ts";
+import { ValidatorSet } from "./consensus/validatorSet.ts";
 import { secp256k1Verifier } from "./consensus/verifier.ts";
 import {
   type Address,
@@ -34,7 +36,7 @@ import {
 } from "./storage/index.ts";
 import { syncFromPeers } from "./sync/blockSync.ts";
 import { encodeSyncItem } from "./sync/wire.ts";
-import { type Block, decodeVote, encodeVote } from "./types/index.ts";
+import { type Block, decodeVote, encodeVote, signCheckpoint } from "./types/index.ts";
 import {
   decodeCatchUpItem,
   decodeProposalMessage,
@@ -72,6 +74,8 @@ const MAX_BLOCK_TX_BYTES = 2 * 1024 * 1024;
 const PEER_WAIT_MS = 5_000;
 /** A node that has not committed for this many block intervals asks its peers for blocks and votes. */
 const STALL_INTERVALS = 4;
+/** How long a checkpoint signature that arrives before this node ends the epoch waits for it to. */
+const EARLY_CHECKPOINT_SIGNATURE_WAIT_MS = 5_000;
 
 /**
  * Wires the node: storage, application, mempool, chain, consensus, p2p, sync and RPC. This is the only module
@@ -110,6 +114,35 @@ export async function startNode(opts: NodeOptions, modules: NodeModules): Promis
         account: (a) => ({ nonce: app.nonce(a), balance: app.balance(a) }),
       },
     );
+    // Checkpoints exist only for a chain with an L1 to verify them; they need the chain's head, set just below.
+    let headHeight = () => 0;
+    const l1 = genesis.l1;
+    const checkpointService =
+      l1 === null
+        ? null
+        : new CheckpointService(
+            {
+              sidechainId: genesis.chainId,
+              epochLength: genesis.epochLength,
+              domain: { l1ChainId: l1.chainId, checkpointManager: l1.checkpointManager },
+            },
+            {
+              headHeight: () => headHeight(),
+              hashAt: (height) => store.hashAt(height),
+              async validatorsAt(height) {
+                const stored = await store.validatorSetAt(height);
+                if (!stored) return null;
+                const set = ValidatorSet.restore(stored.validatorSet);
+                return {
+                  validators: set.validators.map(({ address, power }) => ({ address, power })),
+                  hash: set.hash(),
+                };
+              },
+              withdrawal: (id) => app.withdrawal(id),
+              nextWithdrawalId: () => app.nextWithdrawalId(),
+            },
+          );
+    let checkpoints: CheckpointCoordinator | null = null;
     const chain = await Chain.open(
       {
         chainId: genesis.chainId,
@@ -119,8 +152,22 @@ export async function startNode(opts: NodeOptions, modules: NodeModules): Promis
         maxBlockTxs: MAX_BLOCK_TXS,
         maxBlockTxBytes: MAX_BLOCK_TX_BYTES,
       },
-      { store, app, mempool, verifier: secp256k1Verifier, now: Date.now },
+      {
+        store,
+        app,
+        mempool,
+        verifier: secp256k1Verifier,
+        now: Date.now,
+        checkpoints:
+          checkpointService === null
+            ? null
+            : {
+                certified: (number) => checkpoints?.certified(number) ?? null,
+                includedProblem: (certified, number) => checkpointService.includedProblem(certified, number),
+              },
+      },
     );
+    headHeight = () => chain.height;
     const signState = await SignStateStore.open({ db });
     const wal = await Wal.open({ db });
     logger.info({ height: chain.height, validator: self, home: opts.home }, "chain opened");
@@ -207,6 +254,7 @@ export async function startNode(opts: NodeOptions, modules: NodeModules): Promis
       logger.warn({ err: (err as Error).message }, "gossip publish failed");
     }
 
+    let syncing = true;
     let lastCommitAt = Date.now();
     let lastBlockTime = 0;
     chain.onCommitted(({ block, blockHash }) => {
@@ -268,6 +316,37 @@ export async function startNode(opts: NodeOptions, modules: NodeModules): Promis
     });
     mempool.onAdded((tx) => void network.gossip.publish("tx", tx.raw).catch(logPublishError));
 
+    if (checkpointService !== null && l1 !== null) {
+      const domain = checkpointService.opts.domain;
+      const coordinator = new CheckpointCoordinator(
+        { earlySignatureWaitMs: EARLY_CHECKPOINT_SIGNATURE_WAIT_MS },
+        {
+          service: checkpointService,
+          signer:
+            key && self
+              ? { address: self, sign: (checkpoint) => signCheckpoint(checkpoint, domain, key) }
+              : null,
+          publish: (data) => void network.gossip.publish("checkpoint-sig", data).catch(logPublishError),
+          headHeight: () => chain.height,
+          onCertified: ({ checkpoint, signatures }) =>
+            logger.info({ number: checkpoint.number, signers: signatures.length }, "checkpoint certified"),
+        },
+      );
+      checkpoints = coordinator;
+      network.gossip.setValidator("checkpoint-sig", (data) => coordinator.validate(data));
+      network.gossip.onMessage("checkpoint-sig", (data) => coordinator.onMessage(data));
+      chain.onCommitted(({ block }) => {
+        const height = block.header.height;
+        const last = block.checkpoints.at(-1);
+        if (last) coordinator.included(last.checkpoint.number);
+        if (height % genesis.epochLength !== 0) return;
+        // A node replaying old epochs does not sign them: those checkpoints were settled without it.
+        void coordinator
+          .onEpochEnd(height / genesis.epochLength, !syncing)
+          .catch((err: unknown) => logger.warn({ err: (err as Error).message }, "checkpoint signing failed"));
+      });
+    }
+
     await network.reqresp.handleBlocks(async function* (from, count) {
       const to = Math.min(chain.height, from + count - 1);
       if (from > to) return;
@@ -284,7 +363,6 @@ export async function startNode(opts: NodeOptions, modules: NodeModules): Promis
     });
 
     const peers = () => network.peers().map((p) => p.id);
-    let syncing = true;
     const sync = async () => {
       const result = await syncFromPeers(
         {
@@ -334,6 +412,7 @@ export async function startNode(opts: NodeOptions, modules: NodeModules): Promis
         store,
         app,
         mempool,
+        checkpoints: checkpointService,
         status: () => ({
           syncing,
           highestKnownHeight: null,

@@ -1,6 +1,7 @@
 import { AppError, type Application } from "./app/index.ts";
 import type { Chain } from "./chain/chain.ts";
 import { advanceTo } from "./chain/validatorSets.ts";
+import { type CheckpointService, checkpointNumberOf } from "./checkpoint/index.ts";
 import { ValidatorSet } from "./consensus/validatorSet.ts";
 import type { Address } from "./crypto/index.ts";
 import { type Mempool, MempoolError } from "./mempool/index.ts";
@@ -9,21 +10,30 @@ import type {
   CallOutcome,
   CallRequest,
   ChainInfo,
+  CheckpointRecord,
   NodeStatus,
   RpcBackend,
   SendTxResult,
   TxRejection,
 } from "./rpc/backend.ts";
 import type { ChainStore } from "./storage/index.ts";
-import type { Validator } from "./types/index.ts";
+import type { CertifiedCheckpoint, Validator } from "./types/index.ts";
 
 export interface RpcBackendModules {
   chain: Chain;
   store: ChainStore;
   app: Application;
   mempool: Mempool;
+  /** null when the chain has no L1 (no checkpoints). */
+  checkpoints: CheckpointService | null;
   status: () => NodeStatus;
 }
+
+// No relayer watcher yet: a checkpoint is reported pending until the node can observe L1.
+const checkpointRecord = (certified: CertifiedCheckpoint): CheckpointRecord => ({
+  certified,
+  l1: { status: "pending", txHash: null },
+});
 
 /** The RPC server's view of the node, assembled from the parts that own each answer. */
 export function createRpcBackend(info: ChainInfo, m: RpcBackendModules): RpcBackend {
@@ -104,6 +114,35 @@ export function createRpcBackend(info: ChainInfo, m: RpcBackendModules): RpcBack
       return set.validators.map(({ address, power }) => ({ address, power }));
     },
     getCommit: (height) => m.store.commitAt(height),
+    async getCheckpoint(number) {
+      const n = number === "latest" ? await m.store.latestCheckpointNumber() : number;
+      if (n < 1) return null;
+      const certified = await m.store.checkpoint(n);
+      return certified === null ? null : checkpointRecord(certified);
+    },
+    async getCheckpoints(from, count) {
+      return (await m.store.checkpointsRange(from, count)).map(checkpointRecord);
+    },
+    async getWithdrawalProof(id) {
+      const service = m.checkpoints;
+      if (service === null) return { kind: "disabled" };
+      const record = m.app.withdrawal(id);
+      if (record === null) return { kind: "not-found" };
+      const checkpointNumber = checkpointNumberOf(record.height, info.epochLength);
+      const certified = await m.store.checkpoint(checkpointNumber);
+      if (certified === null) return { kind: "not-checkpointed", height: record.height, checkpointNumber };
+      const tree = service.withdrawalTree(checkpointNumber);
+      const root = certified.checkpoint.withdrawalsRoot;
+      if (tree.root !== root)
+        throw new Error(`withdrawals of checkpoint ${checkpointNumber} do not match its root`);
+      const withdrawal = {
+        id: record.id,
+        l1Token: record.l1Token,
+        l1Recipient: record.l1Recipient,
+        amount: record.amount,
+      };
+      return { kind: "ok", checkpointNumber, withdrawal, proof: tree.proof(id), root };
+    },
     onNewBlock(listener) {
       return m.chain.onCommitted(({ block, blockHash, receipts }) =>
         listener({ block, hash: blockHash, receipts }),

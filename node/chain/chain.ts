@@ -8,6 +8,7 @@ import type { Mempool } from "../mempool/index.ts";
 import type { ChainStore } from "../storage/index.ts";
 import {
   type Block,
+  type CertifiedCheckpoint,
   type Commit,
   computeBodyHashes,
   hashHeader,
@@ -33,6 +34,16 @@ export interface ChainModules {
   mempool: Mempool;
   verifier: MessageVerifier;
   now: () => number;
+  /** Checkpoint rules; absent when the chain has no L1 (then blocks carry no checkpoints). */
+  checkpoints?: ChainCheckpoints | null;
+}
+
+/** What the block pipeline needs to include and check certified checkpoints. */
+export interface ChainCheckpoints {
+  /** The certified checkpoint numbered `number`, if this node holds one ready for a block. */
+  certified(number: number): CertifiedCheckpoint | null;
+  /** Why a block may not carry `certified` as checkpoint `expectedNumber`, or null if it may. */
+  includedProblem(certified: CertifiedCheckpoint, expectedNumber: number): Promise<string | null>;
 }
 
 export interface CommittedBlockInfo {
@@ -143,7 +154,8 @@ export class Chain {
     const candidates = mempool.reap(this.opts.maxBlockTxBytes, this.opts.maxBlockTxs).map((tx) => tx.raw);
     const built = app.buildBlock({ height, time, proposer }, candidates);
     const next = nextValidatorSet(this.current, built.result.validatorUpdates);
-    const body = { txs: built.txs, lastCommit, evidence: [], depositClaims: [], checkpoints: [] };
+    const checkpoints = await this.checkpointsToInclude();
+    const body = { txs: built.txs, lastCommit, evidence: [], depositClaims: [], checkpoints };
     const block: Block = {
       header: {
         chainId: this.opts.chainId,
@@ -195,6 +207,7 @@ export class Chain {
         receipts: result.receipts,
         stateWrites: result.stateWrites,
         ...(epochChange ? { nextValidatorSet: next.snapshot() } : {}),
+        ...(block.checkpoints.length > 0 ? { checkpoints: block.checkpoints } : {}),
       });
     } catch (err) {
       throw new ChainHaltError(
@@ -257,9 +270,10 @@ export class Chain {
     if (!this.current.has(header.proposer)) fail(`proposer ${header.proposer} is not a validator`);
     if (header.validatorsHash !== this.current.hash()) fail("validatorsHash is not the current set's");
     validateBlockBody(block);
-    if (block.evidence.length + block.depositClaims.length + block.checkpoints.length > 0) {
-      fail("evidence, deposit claims and checkpoints are not accepted by this version");
+    if (block.evidence.length + block.depositClaims.length > 0) {
+      fail("evidence and deposit claims are not accepted by this version");
     }
+    await this.checkCheckpoints(block, fail);
     this.checkLastCommit(block, fail);
     const { app } = this.modules;
     const result = app.executeBlock({ height, time: header.time, proposer: header.proposer }, block.txs);
@@ -269,6 +283,29 @@ export class Chain {
     if (header.nextValidatorsHash !== next.hash())
       fail("nextValidatorsHash differs from the executed set change");
     this.executions.set(blockHash, { result, next });
+  }
+
+  /** At most one certified checkpoint per block, the next in number order, once this node holds it certified. */
+  private async checkpointsToInclude(): Promise<CertifiedCheckpoint[]> {
+    const checkpoints = this.modules.checkpoints;
+    if (!checkpoints) return [];
+    const next = (await this.modules.store.latestCheckpointNumber()) + 1;
+    const certified = checkpoints.certified(next);
+    // Proposing only what this node's own checks accept keeps a bad certificate out of its proposals.
+    if (certified === null || (await checkpoints.includedProblem(certified, next)) !== null) return [];
+    return [certified];
+  }
+
+  private async checkCheckpoints(block: Block, fail: (why: string) => never): Promise<void> {
+    if (block.checkpoints.length === 0) return;
+    const checkpoints = this.modules.checkpoints;
+    if (!checkpoints) fail("checkpoints are not accepted on a chain without L1");
+    let expected = (await this.modules.store.latestCheckpointNumber()) + 1;
+    for (const certified of block.checkpoints) {
+      const problem = await checkpoints.includedProblem(certified, expected);
+      if (problem !== null) fail(`checkpoint: ${problem}`);
+      expected++;
+    }
   }
 
   private checkLastCommit(block: Block, fail: (why: string) => never): void {

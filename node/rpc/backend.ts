@@ -1,6 +1,6 @@
 import type { Address, Hex } from "../crypto/index.ts";
 import type { Log, Receipt } from "../types/receipt.ts";
-import type { Block, Commit, Validator } from "../types/shapes.ts";
+import type { Block, CertifiedCheckpoint, Commit, Validator, Withdrawal } from "../types/shapes.ts";
 
 export type { Log, Receipt };
 
@@ -91,6 +91,25 @@ export interface NodeStatus {
   validator: Address | null;
 }
 
+/** Where a certified checkpoint stands on L1; "pending" until the node can see it there. */
+export interface CheckpointL1Status {
+  status: "pending" | "submitted" | "confirmed";
+  txHash: Hex | null;
+}
+
+/** A certified checkpoint as stored by the node (it arrived in a committed block). */
+export interface CheckpointRecord {
+  certified: CertifiedCheckpoint;
+  l1: CheckpointL1Status;
+}
+
+/** What Bridge.exit needs for one withdrawal, or why it cannot have it yet. */
+export type WithdrawalProofResult =
+  | { kind: "ok"; checkpointNumber: number; withdrawal: Withdrawal; proof: Hex[]; root: Hex }
+  | { kind: "not-found" }
+  | { kind: "not-checkpointed"; height: number; checkpointNumber: number }
+  | { kind: "disabled" };
+
 export type NewBlockListener = (record: BlockRecord) => void;
 
 export interface RpcBackend {
@@ -118,6 +137,11 @@ export interface RpcBackend {
   getValidators(height: number): Promise<Validator[] | null>;
   /** The 2/3+ precommits that committed `height`, or null if the node has none yet. */
   getCommit(height: number): Promise<Commit | null>;
+  /** A stored certified checkpoint; "latest" is the highest stored; null if none. */
+  getCheckpoint(number: number | "latest"): Promise<CheckpointRecord | null>;
+  /** Stored certified checkpoints numbered [from, from + count), ascending. */
+  getCheckpoints(from: number, count: number): Promise<CheckpointRecord[]>;
+  getWithdrawalProof(id: bigint): Promise<WithdrawalProofResult>;
   /** Called after each committed block becomes readable (see headHeight); returns an unsubscribe function. */
   onNewBlock(listener: NewBlockListener): () => void;
 }

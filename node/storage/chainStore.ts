@@ -1,5 +1,11 @@
 import { type Hex, ZERO_HASH } from "../crypto/index.ts";
-import { type Block, type Commit, hashHeader, type Receipt } from "../types/index.ts";
+import {
+  type Block,
+  type CertifiedCheckpoint,
+  type Commit,
+  hashHeader,
+  type Receipt,
+} from "../types/index.ts";
 import type { BlockRef, TxLocation } from "./codecs.ts";
 import type { BatchOp, Database } from "./db.ts";
 import { errorMessage, StorageError } from "./errors.ts";
@@ -28,6 +34,8 @@ export interface CommittedBlock {
   stateWrites: readonly StateWrite[];
   /** The validator set in force from height + 1, when this block ends an epoch (the set's first height). */
   nextValidatorSet?: ValidatorSetRecord;
+  /** Certified checkpoints the block carries, stored by number so every node serves them. */
+  checkpoints?: readonly CertifiedCheckpoint[];
 }
 
 export interface InitialChain extends GenesisMeta {
@@ -178,6 +186,7 @@ export class ChainStore {
         ops.push(value === null ? r.state.deleteOp(key) : r.state.putOp(key, value));
       }
       if (c.nextValidatorSet !== undefined) ops.push(r.validatorSets.putOp(height + 1, c.nextValidatorSet));
+      for (const cc of c.checkpoints ?? []) ops.push(r.checkpoints.putOp(cc.checkpoint.number, cc));
       ops.push(r.head.putOp(META_HEAD, { height, hash: c.blockHash }));
       ops.push(...(await walClearOps(this.#wal, height)));
       await this.#db.batch(ops, { sync: this.#sync });
@@ -307,6 +316,25 @@ export class ChainStore {
     checkHeightArg(height, "validatorSetAt");
     const entry = await this.#repos.validatorSets.lastEntry({ lte: height });
     return entry === null ? null : { fromHeight: entry.key, validatorSet: entry.value };
+  }
+
+  async checkpoint(number: number): Promise<CertifiedCheckpoint | null> {
+    checkHeightArg(number, "checkpoint");
+    return this.#repos.checkpoints.getOrNull(number);
+  }
+
+  /** Number of the latest stored certified checkpoint, 0 before the first. */
+  async latestCheckpointNumber(): Promise<number> {
+    return (await this.#repos.checkpoints.lastEntry())?.key ?? 0;
+  }
+
+  /** Stored certified checkpoints numbered [from, from + count), ascending. */
+  async checkpointsRange(from: number, count: number): Promise<CertifiedCheckpoint[]> {
+    checkHeightArg(from, "checkpointsRange");
+    checkHeightArg(count, "checkpointsRange");
+    if (count === 0) return [];
+    const entries = await this.#repos.checkpoints.entriesArray({ gte: from, lte: from + count - 1 });
+    return entries.map((e) => e.value);
   }
 
   /** Every app state entry, sorted by key: the app rebuilds its in-memory state from this at startup. */

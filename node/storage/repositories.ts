@@ -1,11 +1,14 @@
 import { decodeRlpStrict, encodeRlpItem, type Hex, RlpError, rlpList } from "../crypto/index.ts";
 import {
   type Block,
+  type CertifiedCheckpoint,
   type Commit,
   decodeBlock,
+  decodeCertifiedCheckpoint,
   decodeCommit,
   decodeReceipts,
   encodeBlock,
+  encodeCertifiedCheckpoint,
   encodeCommit,
   encodeReceipts,
   hashFromRlp,
@@ -65,6 +68,10 @@ export const genesisMetaCodec: Codec<GenesisMeta> = {
 const blockCodec: Codec<Block> = { encode: encodeBlock, decode: decodeBlock };
 const commitCodec: Codec<Commit> = { encode: encodeCommit, decode: decodeCommit };
 const receiptsCodec: Codec<Receipt[]> = { encode: encodeReceipts, decode: decodeReceipts };
+const certifiedCheckpointCodec: Codec<CertifiedCheckpoint> = {
+  encode: encodeCertifiedCheckpoint,
+  decode: decodeCertifiedCheckpoint,
+};
 
 export const META_HEAD = "head";
 export const META_GENESIS = "genesis";
@@ -154,6 +161,16 @@ export function createRepositories(db: Database) {
         key: heightCodec,
         value: validatorSetRecordCodec,
         describeKey: (h) => `from height ${h}`,
+      },
+      m,
+    ),
+    checkpoints: new Repository<number, CertifiedCheckpoint>(
+      {
+        bucket: Bucket.checkpoints,
+        name: "certified checkpoint",
+        key: heightCodec,
+        value: certifiedCheckpointCodec,
+        describeKey: (n) => `number ${n}`,
       },
       m,
     ),

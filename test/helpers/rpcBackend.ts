@@ -14,6 +14,7 @@ import type {
   CallOutcome,
   CallRequest,
   ChainInfo,
+  CheckpointRecord,
   Log,
   NewBlockListener,
   NodeStatus,
@@ -21,6 +22,7 @@ import type {
   RpcBackend,
   SendTxResult,
   TxLocation,
+  WithdrawalProofResult,
 } from "../../node/rpc/backend.ts";
 import { computeBodyHashes, hashHeader } from "../../node/types/index.ts";
 import type { Block, Commit, Header, Validator } from "../../node/types/shapes.ts";
@@ -69,6 +71,10 @@ export class FakeRpcBackend implements RpcBackend {
   readonly validators: TestValidator[] = testValidators([10n, 20n, 30n]);
   readonly blocks: BlockRecord[] = [];
   readonly commits = new Map<number, Commit>();
+  /** Stored certified checkpoints by number; tests fill them in. */
+  readonly checkpoints = new Map<number, CheckpointRecord>();
+  /** What getWithdrawalProof answers, by id; absent ids are not found. */
+  readonly withdrawalProofs = new Map<bigint, WithdrawalProofResult>();
   status_: NodeStatus = { syncing: false, highestKnownHeight: null, peers: 3, validator: null };
   autoMine: boolean;
   /** Calls that reached the backend, for tests that prove a bad request changed nothing. */
@@ -257,6 +263,24 @@ export class FakeRpcBackend implements RpcBackend {
 
   async getCommit(height: number): Promise<Commit | null> {
     return this.commits.get(height) ?? null;
+  }
+
+  async getCheckpoint(number: number | "latest"): Promise<CheckpointRecord | null> {
+    const n = number === "latest" ? Math.max(0, ...this.checkpoints.keys()) : number;
+    return this.checkpoints.get(n) ?? null;
+  }
+
+  async getCheckpoints(from: number, count: number): Promise<CheckpointRecord[]> {
+    const out: CheckpointRecord[] = [];
+    for (let n = from; n < from + count; n++) {
+      const record = this.checkpoints.get(n);
+      if (record) out.push(record);
+    }
+    return out;
+  }
+
+  async getWithdrawalProof(id: bigint): Promise<WithdrawalProofResult> {
+    return this.withdrawalProofs.get(id) ?? { kind: "not-found" };
   }
 
   onNewBlock(listener: NewBlockListener): () => void {

@@ -19,6 +19,16 @@ const ALLOWED: Record<string, string[]> = {
   "node/rpc": ["node/crypto", "node/types"],
   "node/mempool": ["node/crypto", "node/types", "node/app"],
   "node/sync": ["node/crypto", "node/types", "node/consensus"],
+  "node/checkpoint": ["node/crypto", "node/types", "node/consensus"],
+  "node/chain": [
+    "node/crypto",
+    "node/types",
+    "node/consensus",
+    "node/app",
+    "node/storage",
+    "node/mempool",
+    "node/checkpoint",
+  ],
   contracts: ["node/crypto", "node/types"],
 };
 

@@ -1,9 +1,10 @@
 import { z } from "zod";
 import type { Commit, Validator } from "../../types/shapes.ts";
-import type { BlockRecord, RpcBackend } from "../backend.ts";
+import type { BlockRecord, CheckpointRecord, RpcBackend } from "../backend.ts";
+import { RpcError, RpcErrorCode } from "../errors.ts";
 import type { Json } from "../ethJson.ts";
 import { decimal } from "../format.ts";
-import { safeIntSchema } from "../schemas.ts";
+import { quantitySchema, safeIntSchema } from "../schemas.ts";
 import { defineMethod, type RpcMethod } from "./define.ts";
 
 /**
@@ -24,6 +25,58 @@ const heightSchema = z.union(
   ],
   { error: 'expected a height (integer, hex quantity or "latest")' },
 );
+
+/** Most checkpoints one outrigger_checkpoints call returns. */
+const MAX_CHECKPOINTS_PER_CALL = 100;
+
+const checkpointNumberOnly = z
+  .number()
+  .int("a checkpoint number must be an integer")
+  .nonnegative("a checkpoint number cannot be negative")
+  .max(Number.MAX_SAFE_INTEGER, "checkpoint number is too large");
+
+const checkpointNumberSchema = z.union([checkpointNumberOnly, z.literal("latest"), safeIntSchema], {
+  error: 'expected a checkpoint number (integer, hex quantity or "latest")',
+});
+
+const checkpointFromSchema = z.union([checkpointNumberOnly, safeIntSchema], {
+  error: "expected a checkpoint number (integer or hex quantity)",
+});
+
+const countSchema = z
+  .union([z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER), safeIntSchema], {
+    error: "expected a count (integer or hex quantity)",
+  })
+  .refine((n) => n <= MAX_CHECKPOINTS_PER_CALL, `at most ${MAX_CHECKPOINTS_PER_CALL} checkpoints per call`);
+
+/** A withdrawal id: a JSON integer, a decimal string or a hex quantity. */
+const withdrawalIdSchema = z.union(
+  [
+    z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER).transform(BigInt),
+    z
+      .string()
+      .regex(/^(0|[1-9][0-9]{0,77})$/)
+      .transform(BigInt),
+    quantitySchema,
+  ],
+  { error: "expected a withdrawal id (integer, decimal string or hex quantity)" },
+);
+
+function checkpointJson(record: CheckpointRecord): Json {
+  const { checkpoint, signatures } = record.certified;
+  return {
+    sidechainId: decimal(checkpoint.sidechainId),
+    number: checkpoint.number,
+    startHeight: checkpoint.startHeight,
+    endHeight: checkpoint.endHeight,
+    blocksRoot: checkpoint.blocksRoot,
+    withdrawalsRoot: checkpoint.withdrawalsRoot,
+    nextValidatorSetHash: checkpoint.nextValidatorSetHash,
+    signers: signatures.map((s) => s.validator),
+    signatures: signatures.map((s) => ({ validator: s.validator, signature: s.signature })),
+    l1: { status: record.l1.status, txHash: record.l1.txHash },
+  };
+}
 
 function epochOf(height: number, epochLength: number): number {
   return Math.ceil(Math.max(height, 1) / epochLength);
@@ -81,5 +134,40 @@ export const outriggerMethods: RpcMethod[] = [
     const height = at === "latest" ? backend.headHeight() : at;
     const commit = await backend.getCommit(height);
     return commit === null ? null : commitJson(commit);
+  }),
+  defineMethod("outrigger_checkpoint", [checkpointNumberSchema], async ([number], { backend }) => {
+    const record = await backend.getCheckpoint(number);
+    return record === null ? null : checkpointJson(record);
+  }),
+  defineMethod(
+    "outrigger_checkpoints",
+    [checkpointFromSchema, countSchema],
+    async ([from, count], { backend }) => (await backend.getCheckpoints(from, count)).map(checkpointJson),
+  ),
+  defineMethod("outrigger_withdrawalProof", [withdrawalIdSchema], async ([id], { backend }) => {
+    const result = await backend.getWithdrawalProof(id);
+    switch (result.kind) {
+      case "disabled":
+        throw new RpcError(RpcErrorCode.Server, "checkpoints are disabled: the chain has no L1");
+      case "not-found":
+        throw new RpcError(RpcErrorCode.Server, `withdrawal ${id} not found`);
+      case "not-checkpointed":
+        throw new RpcError(
+          RpcErrorCode.Server,
+          `withdrawal ${id} (height ${result.height}) is not yet checkpointed: checkpoint ${result.checkpointNumber} is not certified in the chain yet`,
+        );
+      default:
+        return {
+          checkpointNumber: result.checkpointNumber,
+          withdrawal: {
+            id: decimal(result.withdrawal.id),
+            token: result.withdrawal.l1Token,
+            recipient: result.withdrawal.l1Recipient,
+            amount: decimal(result.withdrawal.amount),
+          },
+          proof: result.proof,
+          root: result.root,
+        };
+    }
   }),
 ];
