@@ -22,11 +22,17 @@ const TIMEOUTS: TimeoutConfig = {
 type Block = { height: number; proposer: string };
 const hashOf = (b: Block) => bytesToHex(keccak256(new TextEncoder().encode(JSON.stringify(b))));
 
-async function until(condition: () => boolean, what: string, deadlineMs = 30_000): Promise<void> {
+/** The deadline only guards against a hang; `state` says where each node was if it fires. */
+async function until(
+  condition: () => boolean,
+  what: string,
+  state: () => string,
+  deadlineMs = 60_000,
+): Promise<void> {
   const start = process.hrtime.bigint();
   while (!condition()) {
     if (Number(process.hrtime.bigint() - start) / 1e6 > deadlineMs)
-      throw new Error(`timed out waiting for ${what}`);
+      throw new Error(`timed out waiting for ${what}: ${state()}`);
     await new Promise((r) => setTimeout(r, 10));
   }
 }
@@ -35,7 +41,7 @@ async function until(condition: () => boolean, what: string, deadlineMs = 30_000
 function cluster(opts: { silent?: number; failValidationAt?: number } = {}) {
   const vals = testValidators([10n, 10n, 10n, 10n]);
   const set = validatorSetOf(vals);
-  const commits = vals.map(() => new Map<number, { hash: string; commit: Commit }>());
+  const commits = vals.map(() => new Map<number, { hash: string; commit: Commit; block: Block }>());
   const signed = vals.map(() => [] as string[]);
   const drivers: ConsensusDriver<Block>[] = [];
   const timers = new Set<NodeJS.Timeout>();
@@ -68,7 +74,7 @@ function cluster(opts: { silent?: number; failValidationAt?: number } = {}) {
         return value.block.height === height && hashOf(value.block) === value.blockHash;
       },
       commitBlock: async (value, commit): Promise<ValidatorSet> => {
-        commits[i]?.set(commit.height, { hash: value.blockHash, commit });
+        commits[i]?.set(commit.height, { hash: value.blockHash, commit, block: value.block });
         return set;
       },
       recordWal: async () => {},
@@ -94,11 +100,28 @@ function cluster(opts: { silent?: number; failValidationAt?: number } = {}) {
     });
     drivers.push(new ConsensusDriver(engine, ports, { commitTimeoutMs: TIMEOUTS.commitMs }));
   });
+  // What block sync does for a node that fell more than a height behind (gossip no longer carries that
+  // height): hand it the decided block with its commit certificate.
+  const sync = setInterval(() => {
+    drivers.forEach((d, i) => {
+      if (i === opts.silent) return;
+      const next = (commits[i]?.size ?? 0) + 1;
+      const decided = commits.find((m, j) => j !== i && m.has(next))?.get(next);
+      if (decided) d.submit({ kind: "certificate", commit: decided.commit, block: decided.block });
+    });
+  }, 50);
   const stop = () => {
+    clearInterval(sync);
     for (const d of drivers) d.stop();
     for (const t of timers) clearTimeout(t);
   };
-  return { vals, set, drivers, commits, signed, errors, stop };
+  const state = () =>
+    JSON.stringify({
+      committed: commits.map((m) => m.size),
+      errors: errors.slice(-5),
+      signed: signed.map((l) => l.slice(-3)),
+    });
+  return { vals, set, drivers, commits, signed, errors, stop, state };
 }
 
 describe("consensus driver", () => {
@@ -106,7 +129,7 @@ describe("consensus driver", () => {
     const c = cluster();
     t.after(c.stop);
     for (const d of c.drivers) d.start(1, c.set);
-    await until(() => c.commits.every((m) => m.size >= 10), "10 heights on every node");
+    await until(() => c.commits.every((m) => m.size >= 10), "10 heights on every node", c.state);
     for (let h = 1; h <= 10; h++) {
       const hashes = new Set(c.commits.map((m) => m.get(h)?.hash));
       assert.equal(hashes.size, 1, `height ${h} agreed`);
@@ -120,14 +143,18 @@ describe("consensus driver", () => {
     const c = cluster({ silent: 2 });
     t.after(c.stop);
     for (const d of c.drivers) d.start(1, c.set);
-    await until(() => [0, 1, 3].every((i) => (c.commits[i]?.size ?? 0) >= 5), "5 heights on the live nodes");
+    await until(
+      () => [0, 1, 3].every((i) => (c.commits[i]?.size ?? 0) >= 5),
+      "5 heights on the live nodes",
+      c.state,
+    );
   });
 
   it("a validation that throws counts as invalid, is reported, and the chain goes on", async (t) => {
     const c = cluster({ failValidationAt: 2 });
     t.after(c.stop);
     for (const d of c.drivers) d.start(1, c.set);
-    await until(() => c.commits.every((m) => m.size >= 4), "4 heights everywhere");
+    await until(() => c.commits.every((m) => m.size >= 4), "4 heights everywhere", c.state);
     assert.ok(c.errors.some((e) => /disk on fire/.test(e)));
   });
 });
