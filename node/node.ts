@@ -3,13 +3,13 @@ import { join } from "node:path";
 import { createApplication } from "./app/index.ts";
 import { Chain } from "./chain/chain.ts";
 import { ConsensusDriver } from "./chain/consensusDriver.ts";
+import { storedValidatorSetAt } from "./chain/validatorSets.ts";
 import { CheckpointCoordinator, CheckpointService } from "./checkpoint/index.ts";
 import type { Genesis } from "./config/genesis.ts";
 import { genesisHash } from "./config/genesis.ts";
 import type { NodeConfig } from "./config/nodeConfig.ts";
 import { createEngine } from "./consensus/engine.ts";
 import type { EngineEvent } from "./consensus/messages.ts";
-import { ValidatorSet } from "./consensus/validatorSet.ts";
 import { secp256k1Verifier } from "./consensus/verifier.ts";
 import {
   type Address,
@@ -130,9 +130,8 @@ export async function startNode(opts: NodeOptions, modules: NodeModules): Promis
               headHeight: () => headHeight(),
               hashAt: (height) => store.hashAt(height),
               async validatorsAt(height) {
-                const stored = await store.validatorSetAt(height);
-                if (!stored) return null;
-                const set = ValidatorSet.restore(stored.validatorSet);
+                const set = await storedValidatorSetAt(store, height);
+                if (!set) return null;
                 return {
                   validators: set.validators.map(({ address, power }) => ({ address, power })),
                   hash: set.hash(),

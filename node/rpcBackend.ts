@@ -1,8 +1,7 @@
 import { AppError, type Application } from "./app/index.ts";
 import type { Chain } from "./chain/chain.ts";
-import { advanceTo } from "./chain/validatorSets.ts";
+import { storedValidatorSetAt } from "./chain/validatorSets.ts";
 import { type CheckpointService, checkpointNumberOf } from "./checkpoint/index.ts";
-import { ValidatorSet } from "./consensus/validatorSet.ts";
 import type { Address } from "./crypto/index.ts";
 import { type Mempool, MempoolError } from "./mempool/index.ts";
 import type {
@@ -108,10 +107,8 @@ export function createRpcBackend(info: ChainInfo, m: RpcBackendModules): RpcBack
       if (height === m.chain.height + 1)
         return m.chain.validators.validators.map(({ address, power }) => ({ address, power }));
       if (height < 1 || height > m.chain.height) return null;
-      const stored = await m.store.validatorSetAt(height);
-      if (!stored) return null;
-      const set = advanceTo(ValidatorSet.restore(stored.validatorSet), stored.fromHeight, height);
-      return set.validators.map(({ address, power }) => ({ address, power }));
+      const set = await storedValidatorSetAt(m.store, height);
+      return set ? set.validators.map(({ address, power }) => ({ address, power })) : null;
     },
     getCommit: (height) => m.store.commitAt(height),
     async getCheckpoint(number) {

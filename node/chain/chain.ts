@@ -16,7 +16,7 @@ import {
   validateBlockBody,
 } from "../types/index.ts";
 import { ChainHaltError, InvalidBlockError } from "./errors.ts";
-import { advanceTo, nextValidatorSet } from "./validatorSets.ts";
+import { nextValidatorSet, storedValidatorSetAt } from "./validatorSets.ts";
 
 export interface ChainOptions {
   chainId: bigint;
@@ -325,7 +325,7 @@ export class Chain {
 }
 
 async function setAt(store: ChainStore, height: number): Promise<ValidatorSet> {
-  const stored = await store.validatorSetAt(height);
-  if (!stored) throw new ChainHaltError(`no validator set stored for height ${height}`);
-  return advanceTo(ValidatorSet.restore(stored.validatorSet), stored.fromHeight, height);
+  const set = await storedValidatorSetAt(store, height);
+  if (!set) throw new ChainHaltError(`no validator set stored for height ${height}`);
+  return set;
 }

@@ -1,4 +1,5 @@
-import type { ValidatorSet } from "../consensus/validatorSet.ts";
+import { ValidatorSet } from "../consensus/validatorSet.ts";
+import type { ChainStore } from "../storage/index.ts";
 import type { Validator } from "../types/index.ts";
 
 /**
@@ -14,4 +15,10 @@ export function advanceTo(set: ValidatorSet, fromHeight: number, height: number)
   let result = set;
   for (let h = fromHeight; h < height; h++) result = result.next();
   return result;
+}
+
+/** The set in force at `height`, from the snapshot stored at its epoch's start; null if none covers it. */
+export async function storedValidatorSetAt(store: ChainStore, height: number): Promise<ValidatorSet | null> {
+  const stored = await store.validatorSetAt(height);
+  return stored ? advanceTo(ValidatorSet.restore(stored.validatorSet), stored.fromHeight, height) : null;
 }
