@@ -78,6 +78,7 @@ export class Chain {
   /** Executions of candidate blocks at head + 1, by hash, so a decided block is not executed twice. */
   private executions = new Map<Hex, Execution>();
   private readonly listeners = new Set<(info: CommittedBlockInfo) => void>();
+  private writing: Promise<unknown> = Promise.resolve();
 
   private constructor(
     private readonly opts: ChainOptions,
@@ -191,7 +192,26 @@ export class Chain {
   }
 
   /** Persists and applies a decided block; returns the validator set of the next height. */
-  async commitBlock(value: ProposedBlock<Block>, commit: Commit): Promise<ValidatorSet> {
+  commitBlock(value: ProposedBlock<Block>, commit: Commit): Promise<ValidatorSet> {
+    return this.serially(async () => {
+      // Block sync may have stored this very block while consensus was deciding it: that is not an error.
+      if (value.block.header.height === this.head.height && value.blockHash === this.head.hash)
+        return this.current;
+      return this.commitNext(value, commit);
+    });
+  }
+
+  /**
+   * Consensus and block sync both commit; running them one at a time keeps "is this the next height" and the
+   * write it guards atomic, instead of letting one of them fail on storage's continuity check.
+   */
+  private serially<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.writing.then(work, work);
+    this.writing = run.catch(() => undefined);
+    return run;
+  }
+
+  private async commitNext(value: ProposedBlock<Block>, commit: Commit): Promise<ValidatorSet> {
     const { block, blockHash } = value;
     await this.checkBlock(block.header.height, value, { ignoreClock: true });
     const execution = this.executions.get(blockHash);
@@ -226,8 +246,14 @@ export class Chain {
   }
 
   /** For block sync: a block and the commit that decided it, verified against the set before it is applied. */
-  async applyCertified(block: Block, commit: Commit): Promise<void> {
+  applyCertified(block: Block, commit: Commit): Promise<void> {
+    return this.serially(() => this.applyCertifiedNext(block, commit));
+  }
+
+  private async applyCertifiedNext(block: Block, commit: Commit): Promise<void> {
     const blockHash = hashHeader(block.header);
+    // Consensus committed it first: nothing to do, and nothing wrong with the peer that served it.
+    if (block.header.height === this.head.height && blockHash === this.head.hash) return;
     if (commit.height !== block.header.height || commit.blockHash !== blockHash) {
       throw new InvalidBlockError(
         `commit for ${commit.height}/${commit.blockHash} does not decide block ${blockHash}`,
@@ -236,8 +262,7 @@ export class Chain {
     const check = verifyCommit(commit, this.current, this.opts.chainId, this.modules.verifier);
     if (!check.ok) throw new InvalidBlockError(`commit of height ${commit.height}: ${check.reason}`);
     // A commit certifies the block was valid when decided, so a clock-drift rule does not apply to old blocks.
-    await this.checkBlock(block.header.height, { blockHash, block }, { ignoreClock: true });
-    await this.commitBlock({ blockHash, block }, commit);
+    await this.commitNext({ blockHash, block }, commit);
   }
 
   private expectNext(height: number): void {

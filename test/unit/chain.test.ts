@@ -128,6 +128,29 @@ describe("chain: build, validate, commit", () => {
     assert.equal(again.chain.validators.hash(), b.chain.validators.hash());
   });
 
+  it("block sync and consensus committing the same block at once both succeed, and it is stored once", async (t) => {
+    const a = await openNode(t);
+    const b = await openNode(t);
+    t.after(async () => {
+      await a.close();
+      await b.close();
+    });
+    const one = await a.chain.buildBlock(1, addr(val1));
+    const c1 = commitFor(1, one.blockHash);
+    assert.equal(await b.chain.validateBlock(1, one), true);
+    const committed: number[] = [];
+    b.chain.onCommitted((info) => committed.push(info.block.header.height));
+    await Promise.all([b.chain.applyCertified(one.block, c1), b.chain.commitBlock(one, c1)]);
+    assert.equal(b.chain.height, 1);
+    assert.equal(b.chain.headHash, one.blockHash);
+    assert.deepEqual(committed, [1], "applied once");
+    const other = await a.chain.buildBlock(1, addr(val2));
+    await assert.rejects(
+      b.chain.commitBlock(other, commitFor(1, other.blockHash)),
+      /height 1 is not the next height/,
+    );
+  });
+
   it("rejects blocks that break a rule, also when only the body differs from a block it accepted", async (t) => {
     const a = await openNode(t);
     const b = await openNode(t);
