@@ -38,7 +38,8 @@ describe("outrigger devnet", () => {
         "--p2p-base-port",
         String(p2pBase),
       ],
-      { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] },
+      // Its own process group, so cleanup can stop the L1 and the validators too if the test fails midway.
+      { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"], detached: true },
     );
     let out = "";
     devnet.stdout?.on("data", (d: Buffer) => {
@@ -48,7 +49,11 @@ describe("outrigger devnet", () => {
       out += d.toString();
     });
     t.after(async () => {
-      if (devnet.exitCode === null) devnet.kill("SIGKILL");
+      try {
+        process.kill(-(devnet.pid as number), "SIGKILL");
+      } catch {
+        // the group has already exited
+      }
       await rm(dir, { recursive: true, force: true });
     });
 
