@@ -25,6 +25,8 @@ export interface NetworkOptions {
   p2pPorts: number[];
   rpcPorts: number[];
   l1?: GenesisJson["l1"];
+  /** The L1 JSON-RPC URL each node confirms deposits and follows checkpoints with. */
+  l1RpcUrl?: string;
   genesisTime?: number;
   /** Overrides of genesis fields (timeouts, epoch length...) */
   overrides?: Partial<GenesisJson>;
@@ -71,6 +73,7 @@ export async function createNetwork(opts: NetworkOptions): Promise<NetworkLayout
       rpcHost: "127.0.0.1",
       rpcPort: opts.rpcPorts[i],
       validatorKeyFile: "validator.key",
+      ...(opts.l1RpcUrl ? { l1RpcUrl: opts.l1RpcUrl } : {}),
     };
     await writeFile(join(node.home, "genesis.json"), genesisText);
     await writeFile(join(node.home, "config.json"), `${JSON.stringify(config, null, 2)}\n`);

@@ -19,7 +19,14 @@ import {
   signDigest,
   voteDigest,
 } from "./crypto/index.ts";
-import { createMempool } from "./mempool/index.ts";
+import { DepositIntake } from "./depositIntake.ts";
+import {
+  CheckpointTracker,
+  createDepositConfirmer,
+  createL1Reader,
+  type DepositConfirmer,
+} from "./l1/index.ts";
+import { ClaimPool, createMempool } from "./mempool/index.ts";
 import type { Logger } from "./observability/logger.ts";
 import { NodeMetrics } from "./observability/metrics.ts";
 import { loadOrCreatePeerKey, Network } from "./p2p/index.ts";
@@ -76,6 +83,8 @@ const PEER_WAIT_MS = 5_000;
 const STALL_INTERVALS = 4;
 /** How long a checkpoint signature that arrives before this node ends the epoch waits for it to. */
 const EARLY_CHECKPOINT_SIGNATURE_WAIT_MS = 5_000;
+/** How often the node reads L1 for checkpoint submissions (RPC's L1 status). */
+const L1_POLL_MS = 2_000;
 
 /**
  * Wires the node: storage, application, mempool, chain, consensus, p2p, sync and RPC. This is the only module
@@ -117,6 +126,26 @@ export async function startNode(opts: NodeOptions, modules: NodeModules): Promis
     // Checkpoints exist only for a chain with an L1 to verify them; they need the chain's head, set just below.
     let headHeight = () => 0;
     const l1 = genesis.l1;
+    const claims = new ClaimPool(() => app.nextDepositNonce());
+    const l1Reader =
+      l1 !== null && config.l1RpcUrl !== null
+        ? createL1Reader({
+            url: config.l1RpcUrl,
+            chainId: l1.chainId,
+            bridge: l1.bridge,
+            checkpointManager: l1.checkpointManager,
+            confirmations: l1.confirmations,
+          })
+        : null;
+    if (l1Reader !== null) cleanups.push(() => l1Reader.close());
+    if (l1 !== null && l1Reader === null && self !== null) {
+      logger.warn(
+        "no l1RpcUrl: this validator cannot confirm deposits and will prevote nil on blocks with claims",
+      );
+    }
+    const confirmer: DepositConfirmer | null = l1Reader === null ? null : createDepositConfirmer(l1Reader);
+    const checkpointTracker =
+      l1 !== null && l1Reader !== null ? new CheckpointTracker(l1.deploymentBlock, l1Reader) : null;
     const checkpointService =
       l1 === null
         ? null
@@ -164,6 +193,10 @@ export async function startNode(opts: NodeOptions, modules: NodeModules): Promis
                 certified: (number) => checkpoints?.certified(number) ?? null,
                 includedProblem: (certified, number) => checkpointService.includedProblem(certified, number),
               },
+        deposits:
+          confirmer === null
+            ? null
+            : { ready: (max) => claims.ready(max), check: (claim) => confirmer.check(claim) },
       },
     );
     headHeight = () => chain.height;
@@ -257,6 +290,9 @@ export async function startNode(opts: NodeOptions, modules: NodeModules): Promis
     let lastCommitAt = Date.now();
     let lastBlockTime = 0;
     chain.onCommitted(({ block, blockHash }) => {
+      claims.prune();
+      metrics.pendingDepositClaims.set(claims.size);
+      metrics.mintedDeposits.inc(block.depositClaims.length);
       const prevTime = lastBlockTime;
       lastBlockTime = block.header.time;
       lastCommitAt = Date.now();
@@ -269,6 +305,7 @@ export async function startNode(opts: NodeOptions, modules: NodeModules): Promis
           height: block.header.height,
           hash: blockHash,
           txs: block.txs.length,
+          ...(block.depositClaims.length > 0 ? { deposits: block.depositClaims.length } : {}),
           proposer: block.header.proposer,
         },
         "committed block",
@@ -314,6 +351,12 @@ export async function startNode(opts: NodeOptions, modules: NodeModules): Promis
       }
     });
     mempool.onAdded((tx) => void network.gossip.publish("tx", tx.raw).catch(logPublishError));
+    const intake = new DepositIntake({
+      pool: claims,
+      confirmer,
+      publish: (data) => void network.gossip.publish("deposit-claim", data).catch(logPublishError),
+    });
+    network.gossip.setValidator("deposit-claim", (data) => intake.validateGossip(data));
 
     if (checkpointService !== null && l1 !== null) {
       const domain = checkpointService.opts.domain;
@@ -412,6 +455,10 @@ export async function startNode(opts: NodeOptions, modules: NodeModules): Promis
         app,
         mempool,
         checkpoints: checkpointService,
+        l1,
+        claims,
+        intake,
+        checkpointL1: checkpointTracker === null ? null : (number) => checkpointTracker.status(number),
         status: () => ({
           syncing,
           highestKnownHeight: null,
@@ -461,6 +508,17 @@ export async function startNode(opts: NodeOptions, modules: NodeModules): Promis
       Math.max(genesis.timeouts.commitMs, 500),
     );
     cleanups.push(() => clearInterval(watchdog));
+    if (checkpointTracker !== null) {
+      const poll = setInterval(() => {
+        metrics.pendingDepositClaims.set(claims.size);
+        checkpointTracker
+          .refresh()
+          .catch((err: unknown) =>
+            logger.debug({ err: (err as Error).message }, "L1 checkpoint scan failed"),
+          );
+      }, L1_POLL_MS);
+      cleanups.push(() => clearInterval(poll));
+    }
 
     return {
       rpcUrl: rpc.url,

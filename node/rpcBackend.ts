@@ -1,15 +1,25 @@
-import { AppError, type Application } from "./app/index.ts";
+import {
+  AppError,
+  type Application,
+  BRIDGE_ADDRESS,
+  bridgedTokenAddress,
+  STAKING_ADDRESS,
+} from "./app/index.ts";
 import type { Chain } from "./chain/chain.ts";
 import { storedValidatorSetAt } from "./chain/validatorSets.ts";
 import { type CheckpointService, checkpointNumberOf } from "./checkpoint/index.ts";
+import type { L1Genesis } from "./config/genesis.ts";
 import type { Address } from "./crypto/index.ts";
-import { type Mempool, MempoolError } from "./mempool/index.ts";
+import type { DepositIntake } from "./depositIntake.ts";
+import type { CheckpointL1State } from "./l1/index.ts";
+import { type ClaimPool, type Mempool, MempoolError } from "./mempool/index.ts";
 import type {
   BlockRecord,
   CallOutcome,
   CallRequest,
   ChainInfo,
   CheckpointRecord,
+  DepositView,
   NodeStatus,
   RpcBackend,
   SendTxResult,
@@ -26,13 +36,13 @@ export interface RpcBackendModules {
   /** null when the chain has no L1 (no checkpoints). */
   checkpoints: CheckpointService | null;
   status: () => NodeStatus;
+  /** The genesis L1 section; null for a chain without a bridge. */
+  l1: L1Genesis | null;
+  claims: ClaimPool;
+  intake: DepositIntake;
+  /** Where a checkpoint stands on L1; null when the node does not follow L1 (then every one reads pending). */
+  checkpointL1: ((number: number) => CheckpointL1State) | null;
 }
-
-// No relayer watcher yet: a checkpoint is reported pending until the node can observe L1.
-const checkpointRecord = (certified: CertifiedCheckpoint): CheckpointRecord => ({
-  certified,
-  l1: { status: "pending", txHash: null },
-});
 
 /** The RPC server's view of the node, assembled from the parts that own each answer. */
 export function createRpcBackend(info: ChainInfo, m: RpcBackendModules): RpcBackend {
@@ -70,6 +80,10 @@ export function createRpcBackend(info: ChainInfo, m: RpcBackendModules): RpcBack
       throw err;
     }
   };
+  const checkpointRecord = (certified: CertifiedCheckpoint): CheckpointRecord => ({
+    certified,
+    l1: m.checkpointL1?.(certified.checkpoint.number) ?? { status: "pending", txHash: null },
+  });
   return {
     chain: info,
     headHeight: () => m.chain.height,
@@ -140,6 +154,43 @@ export function createRpcBackend(info: ChainInfo, m: RpcBackendModules): RpcBack
       };
       return { kind: "ok", checkpointNumber, withdrawal, proof: tree.proof(id), root };
     },
+    async bridgeInfo() {
+      const l1 = m.l1;
+      if (l1 === null) return null;
+      return {
+        l1ChainId: l1.chainId,
+        checkpointManager: l1.checkpointManager,
+        bridge: l1.bridge,
+        deploymentBlock: l1.deploymentBlock,
+        confirmations: l1.confirmations,
+        systemContracts: { bridge: BRIDGE_ADDRESS, staking: STAKING_ADDRESS },
+        nextDepositNonce: m.app.nextDepositNonce(),
+        nextWithdrawalId: m.app.nextWithdrawalId(),
+        tokens: m.app.tokens().flatMap((t) =>
+          t.l1Token === null
+            ? []
+            : [
+                {
+                  l1Token: t.l1Token,
+                  l2Token: t.address,
+                  name: t.name,
+                  symbol: t.symbol,
+                  decimals: t.decimals,
+                  totalSupply: t.totalSupply,
+                },
+              ],
+        ),
+      };
+    },
+    async getDeposit(nonce): Promise<DepositView | null> {
+      const minted = m.app.deposit(nonce);
+      if (minted !== null) return { status: "minted", ...minted };
+      const held = m.claims.get(nonce);
+      if (held === null) return null;
+      const { name: _n, symbol: _s, decimals: _d, ...claim } = held;
+      return { status: "pending", ...claim, l2Token: bridgedTokenAddress(held.l1Token), height: null };
+    },
+    submitDepositClaim: (claim) => m.intake.submit(claim),
     onNewBlock(listener) {
       return m.chain.onCommitted(({ block, blockHash, receipts }) =>
         listener({ block, hash: blockHash, receipts }),

@@ -91,6 +91,7 @@ export async function runDevnet(flags: DevnetFlags): Promise<void> {
         p2pPorts: range(flags.p2pBasePort),
         rpcPorts: range(flags.rpcBasePort),
         l1: l1Section,
+        l1RpcUrl: l1.url,
       });
       say(`genesis written to ${dir}`);
     }

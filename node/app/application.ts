@@ -1,13 +1,14 @@
 import type { Address, Hex } from "../crypto/index.ts";
-import { MAX_TXS_PER_BLOCK, type Receipt, type Validator } from "../types/index.ts";
+import { type DepositClaim, MAX_TXS_PER_BLOCK, type Receipt, type Validator } from "../types/index.ts";
 import { STAKING_ADDRESS, SYSTEM_CODE, ZERO_ADDRESS } from "./addresses.ts";
 import { type CallInput, runCall, targetGas, targetOf } from "./calls.ts";
+import { executeDepositClaims } from "./deposits.ts";
 import { AppError } from "./errors.ts";
 import { type BlockContext, checkExecutable, executeTransaction, type TxResult } from "./execute.ts";
 import { type AppGenesis, initialState, validateAppGenesis } from "./genesisState.ts";
 import { type ChainParams, epochOf, isEpochEnd } from "./params.ts";
 import { applyEpochEnd, unbondingSummary } from "./staking.ts";
-import type { LedgerState, TokenInfo, WithdrawalRecord } from "./state.ts";
+import type { DepositRecord, LedgerState, TokenInfo, WithdrawalRecord } from "./state.ts";
 import { chainAppHash, collectWrites, loadState, type StateWrite, withAppHash } from "./stateCodec.ts";
 import { type AppTx, decodeTransaction, upfrontCost } from "./transaction.ts";
 import { TxCache } from "./txCache.ts";
@@ -26,6 +27,8 @@ export interface ExecutionResult {
   validatorUpdates: Validator[] | null;
   /** Withdrawals recorded by this block, in id order. */
   withdrawals: WithdrawalRecord[];
+  /** Deposits credited by this block's claims, in nonce order (they have no receipts). */
+  deposits: DepositRecord[];
   gasUsed: bigint;
 }
 
@@ -58,10 +61,25 @@ export interface Application {
   decodeTx(raw: Uint8Array): AppTx;
   /** Against committed state: stateless checks, nonce >= the account's, funds for value + gasLimit * fee cap. */
   checkTx(raw: Uint8Array): CheckTxResult;
-  /** Executes a block's transactions on an overlay; throws AppError("invalid-block") if one cannot be included. */
-  executeBlock(ctx: BlockContext, txs: readonly Uint8Array[]): ExecutionResult;
-  /** For the proposer: executes candidates in order, leaving out those that cannot be included. */
-  buildBlock(ctx: BlockContext, candidates: readonly Uint8Array[]): BuiltBlock;
+  /**
+   * Executes a block on an overlay: its deposit claims first (so a transaction can spend a deposit of the same
+   * block), then its transactions. Throws AppError("invalid-block") if a transaction cannot be included or the
+   * claims do not continue the deposit nonce sequence.
+   */
+  executeBlock(
+    ctx: BlockContext,
+    txs: readonly Uint8Array[],
+    depositClaims?: readonly DepositClaim[],
+  ): ExecutionResult;
+  /**
+   * For the proposer: executes the claims as executeBlock does (all of them: a wrong sequence throws
+   * "invalid-block"), then candidates in order, leaving out those that cannot be included.
+   */
+  buildBlock(
+    ctx: BlockContext,
+    candidates: readonly Uint8Array[],
+    depositClaims?: readonly DepositClaim[],
+  ): BuiltBlock;
   /** Makes an execution's state the committed one, after the node has persisted its stateWrites. */
   commit(result: ExecutionResult): void;
   /** The whole committed state as writes: a fresh node persists this before block 1. */
@@ -86,6 +104,9 @@ export interface Application {
   unbondingOf(address: Address): { pending: bigint; withdrawable: bigint };
   withdrawal(id: bigint): WithdrawalRecord | null;
   nextWithdrawalId(): bigint;
+  /** The nonce the next deposit claim must have: every lower one is credited. */
+  nextDepositNonce(): bigint;
+  deposit(nonce: bigint): DepositRecord | null;
   /** Balances + stakes + unbonding: constant, since fees move between accounts and nothing mints native. */
   nativeSupply(): bigint;
 }
@@ -134,6 +155,7 @@ export function createApplication(
   function finishBlock(
     block: LedgerState,
     ctx: BlockContext,
+    deposits: DepositRecord[],
     executions: ReturnType<typeof executeTransaction>[],
     gasUsed: bigint,
   ): ExecutionResult {
@@ -149,6 +171,7 @@ export function createApplication(
       stateWrites: withAppHash(writes, appHash),
       validatorUpdates,
       withdrawals: executions.flatMap((e) => e.withdrawals),
+      deposits,
       gasUsed,
     };
     pending.set(result, block);
@@ -216,7 +239,7 @@ export function createApplication(
       }
     },
 
-    executeBlock(ctx, txs) {
+    executeBlock(ctx, txs, depositClaims = []) {
       if (txs.length > MAX_TXS_PER_BLOCK) {
         throw new AppError(
           "invalid-block",
@@ -224,6 +247,7 @@ export function createApplication(
         );
       }
       const block = startBlock(ctx);
+      const deposits = executeDepositClaims(block, depositClaims, ctx.height);
       const executions: ReturnType<typeof executeTransaction>[] = [];
       let gasUsed = 0n;
       for (const [index, raw] of txs.entries()) {
@@ -239,11 +263,12 @@ export function createApplication(
           });
         }
       }
-      return finishBlock(block, ctx, executions, gasUsed);
+      return finishBlock(block, ctx, deposits, executions, gasUsed);
     },
 
-    buildBlock(ctx, candidates) {
+    buildBlock(ctx, candidates, depositClaims = []) {
       const block = startBlock(ctx);
+      const deposits = executeDepositClaims(block, depositClaims, ctx.height);
       const executions: ReturnType<typeof executeTransaction>[] = [];
       const included: Uint8Array[] = [];
       const rejected: { index: number; error: AppError }[] = [];
@@ -263,7 +288,7 @@ export function createApplication(
           rejected.push({ index, error: err });
         }
       }
-      return { txs: included, result: finishBlock(block, ctx, executions, gasUsed), rejected };
+      return { txs: included, result: finishBlock(block, ctx, deposits, executions, gasUsed), rejected };
     },
 
     commit(result) {
@@ -303,6 +328,8 @@ export function createApplication(
       unbondingSummary(root.unbondingOf(address), epochOf(root.height() + 1, params.epochLength)),
     withdrawal: (id) => root.withdrawal(id) ?? null,
     nextWithdrawalId: () => root.nextWithdrawalId(),
+    nextDepositNonce: () => root.nextDepositNonce(),
+    deposit: (nonce) => root.deposit(nonce) ?? null,
     nativeSupply() {
       let total = lockedInStaking(root);
       for (const [, account] of root.accounts.entries()) total += account.balance;

@@ -85,8 +85,8 @@ function wellFormedUtf8Length(value: string): number | null {
 
 /**
  * Mints a bridged token for a confirmed L1 deposit, creating the sidechain token on its first deposit (DESIGN.md
- * §5). Called by deposit-claim execution; a claim that reaches here has been checked against L1, so malformed
- * input is a programming error and throws.
+ * §5). Deposit-claim execution (deposits.ts) replaces unusable metadata before calling, so malformed input here is
+ * a programming error and throws.
  */
 export function creditDeposit(state: LedgerState, d: DepositCredit): { token: TokenInfo; logs: Log[] } {
   if (d.amount < 0n) throw new AppError("invalid-call", "deposit amount is negative");
@@ -113,12 +113,19 @@ export function creditDeposit(state: LedgerState, d: DepositCredit): { token: To
 }
 
 function checkMetadata(d: DepositCredit): void {
-  if (!Number.isInteger(d.decimals) || d.decimals < 0 || d.decimals > 255) {
-    throw new AppError("invalid-call", `token decimals must be a uint8, got ${d.decimals}`);
+  const problem = metadataProblem(d);
+  if (problem !== null) throw new AppError("invalid-call", problem);
+}
+
+/** Why this metadata cannot name a new token (the state codec would refuse it), or null if it can. */
+export function metadataProblem(m: Pick<DepositCredit, "name" | "symbol" | "decimals">): string | null {
+  if (!Number.isInteger(m.decimals) || m.decimals < 0 || m.decimals > 255) {
+    return `token decimals must be a uint8, got ${m.decimals}`;
   }
-  const name = wellFormedUtf8Length(d.name);
-  const symbol = wellFormedUtf8Length(d.symbol);
+  const name = wellFormedUtf8Length(m.name);
+  const symbol = wellFormedUtf8Length(m.symbol);
   if (name === null || symbol === null || name > MAX_TOKEN_NAME_BYTES || symbol > MAX_TOKEN_SYMBOL_BYTES) {
-    throw new AppError("invalid-call", "token name or symbol is too long or not well-formed Unicode");
+    return "token name or symbol is too long or not well-formed Unicode";
   }
+  return null;
 }

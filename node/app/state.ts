@@ -1,4 +1,4 @@
-import type { Address } from "../crypto/index.ts";
+import type { Address, Hex } from "../crypto/index.ts";
 import type { Withdrawal } from "../types/index.ts";
 import { Table } from "./table.ts";
 
@@ -28,8 +28,23 @@ export interface WithdrawalRecord extends Withdrawal {
   height: number;
 }
 
+/** A credited L1 deposit (DESIGN.md §5), with the height of the block whose claims included it. */
+export interface DepositRecord {
+  nonce: bigint;
+  l1Token: Address;
+  l2Token: Address;
+  from: Address;
+  to: Address;
+  /** As locked on L1; deposits.ts says when the sidechain credits less. */
+  amount: bigint;
+  l1TxHash: Hex;
+  height: number;
+}
+
 export const META_HEIGHT = "height";
 export const META_NEXT_WITHDRAWAL_ID = "nextWithdrawalId";
+/** Absent until the first deposit (it reads as 0), so genesis states and their appHashes stay as they were. */
+export const META_NEXT_DEPOSIT_NONCE = "nextDepositNonce";
 
 const ZERO_ACCOUNT: Account = Object.freeze({ nonce: 0n, balance: 0n });
 
@@ -50,6 +65,8 @@ export class LedgerState {
   readonly validators: Table<bigint>;
   /** Key: the id as 64 hex digits, so key order is id order. */
   readonly withdrawals: Table<WithdrawalRecord>;
+  /** Key: the nonce as 64 hex digits, so key order is nonce order. */
+  readonly deposits: Table<DepositRecord>;
   readonly meta: Table<bigint>;
 
   constructor(parent: LedgerState | null = null) {
@@ -60,6 +77,7 @@ export class LedgerState {
     this.unbonding = new Table(parent?.unbonding ?? null);
     this.validators = new Table(parent?.validators ?? null);
     this.withdrawals = new Table(parent?.withdrawals ?? null);
+    this.deposits = new Table(parent?.deposits ?? null);
     this.meta = new Table(parent?.meta ?? null);
   }
 
@@ -80,6 +98,7 @@ export class LedgerState {
       this.unbonding,
       this.validators,
       this.withdrawals,
+      this.deposits,
       this.meta,
     ] as Table<unknown>[];
   }
@@ -141,6 +160,14 @@ export class LedgerState {
     this.withdrawals.set(withdrawalKey(record.id), record);
   }
 
+  deposit(nonce: bigint): DepositRecord | undefined {
+    return this.deposits.get(depositKey(nonce));
+  }
+
+  addDeposit(record: DepositRecord): void {
+    this.deposits.set(depositKey(record.nonce), record);
+  }
+
   height(): number {
     return Number(this.meta.get(META_HEIGHT) ?? 0n);
   }
@@ -156,6 +183,14 @@ export class LedgerState {
   setNextWithdrawalId(id: bigint): void {
     this.meta.set(META_NEXT_WITHDRAWAL_ID, id);
   }
+
+  nextDepositNonce(): bigint {
+    return this.meta.get(META_NEXT_DEPOSIT_NONCE) ?? 0n;
+  }
+
+  setNextDepositNonce(nonce: bigint): void {
+    this.meta.set(META_NEXT_DEPOSIT_NONCE, nonce);
+  }
 }
 
 export function tokenBalanceKey(token: Address, holder: Address): string {
@@ -163,5 +198,13 @@ export function tokenBalanceKey(token: Address, holder: Address): string {
 }
 
 export function withdrawalKey(id: bigint): string {
-  return `0x${id.toString(16).padStart(64, "0")}`;
+  return sequenceKey(id);
+}
+
+export function depositKey(nonce: bigint): string {
+  return sequenceKey(nonce);
+}
+
+function sequenceKey(n: bigint): string {
+  return `0x${n.toString(16).padStart(64, "0")}`;
 }

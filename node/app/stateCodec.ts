@@ -16,6 +16,7 @@ import {
   addressFromRlp,
   addressToRlp,
   hashFromRlp,
+  hashToRlp,
   listFromRlp,
   listToRlp,
   MAX_TOKEN_NAME_BYTES,
@@ -30,6 +31,7 @@ import {
 import { AppError } from "./errors.ts";
 import {
   type Account,
+  type DepositRecord,
   LedgerState,
   type TokenInfo,
   type UnbondingEntry,
@@ -42,7 +44,8 @@ export type StateWrite = [key: Uint8Array, value: Uint8Array | null];
 
 /**
  * State key layout (inside storage's state bucket): one kind byte, then the fields below. Values are RLP.
- *   0x00 ‖ utf8 name        meta: "height" -> uint, "nextWithdrawalId" -> uint, "appHash" -> 32 bytes (not hashed)
+ *   0x00 ‖ utf8 name        meta: "height", "nextWithdrawalId", "nextDepositNonce" -> uint,
+ *                           "appHash" -> 32 bytes (not hashed)
  *   0x01 ‖ address          account -> [nonce, balance]
  *   0x02 ‖ token            token -> [l1Token | "", name, symbol, decimals, totalSupply]
  *   0x03 ‖ token ‖ holder   token balance -> uint
@@ -50,6 +53,7 @@ export type StateWrite = [key: Uint8Array, value: Uint8Array | null];
  *   0x05 ‖ address          unbonding -> [[releaseEpoch, amount], ...]
  *   0x06 ‖ address          active validator power -> uint
  *   0x07 ‖ id (32 bytes)    withdrawal -> [id, l1Token, l1Recipient, amount, height]
+ *   0x08 ‖ nonce (32 bytes) deposit -> [nonce, l1Token, l2Token, from, to, amount, l1TxHash, height]
  */
 export const KEY_PREFIX = {
   meta: 0x00,
@@ -60,6 +64,7 @@ export const KEY_PREFIX = {
   unbonding: 0x05,
   validator: 0x06,
   withdrawal: 0x07,
+  deposit: 0x08,
 } as const;
 
 const utf8 = new TextEncoder();
@@ -174,6 +179,34 @@ const withdrawalCodec: TableCodec<WithdrawalRecord> = {
   },
 };
 
+const depositCodec: TableCodec<DepositRecord> = {
+  prefix: KEY_PREFIX.deposit,
+  ...hexKey(32),
+  encode: (d) => [
+    uintToRlp(d.nonce, "nonce"),
+    addressToRlp(d.l1Token, "l1Token"),
+    addressToRlp(d.l2Token, "l2Token"),
+    addressToRlp(d.from, "from"),
+    addressToRlp(d.to, "to"),
+    uintToRlp(d.amount, "amount"),
+    hashToRlp(d.l1TxHash, "l1TxHash"),
+    safeIntToRlp(d.height, "height"),
+  ],
+  decode: (item, what) => {
+    const [nonce, l1Token, l2Token, from, to, amount, l1TxHash, height] = rlpList(item, 8, what);
+    return {
+      nonce: uintFromRlp(nonce, `${what}.nonce`),
+      l1Token: addressFromRlp(l1Token, `${what}.l1Token`),
+      l2Token: addressFromRlp(l2Token, `${what}.l2Token`),
+      from: addressFromRlp(from, `${what}.from`),
+      to: addressFromRlp(to, `${what}.to`),
+      amount: uintFromRlp(amount, `${what}.amount`),
+      l1TxHash: hashFromRlp(l1TxHash, `${what}.l1TxHash`),
+      height: safeIntFromRlp(height, `${what}.height`),
+    };
+  },
+};
+
 const metaCodec: TableCodec<bigint> = {
   prefix: KEY_PREFIX.meta,
   keyLength: undefined,
@@ -192,6 +225,7 @@ function tablesWithCodecs(state: LedgerState): [Table<unknown>, TableCodec<unkno
     [state.unbonding, unbondingCodec],
     [state.validators, validatorCodec],
     [state.withdrawals, withdrawalCodec],
+    [state.deposits, depositCodec],
   ] as [Table<unknown>, TableCodec<unknown>][];
 }
 

@@ -11,7 +11,9 @@ import {
   type CertifiedCheckpoint,
   type Commit,
   computeBodyHashes,
+  type DepositClaim,
   hashHeader,
+  MAX_DEPOSIT_CLAIMS_PER_BLOCK,
   type Receipt,
   validateBlockBody,
 } from "../types/index.ts";
@@ -36,6 +38,19 @@ export interface ChainModules {
   now: () => number;
   /** Checkpoint rules; absent when the chain has no L1 (then blocks carry no checkpoints). */
   checkpoints?: ChainCheckpoints | null;
+  /** Deposit claims and their L1 check; absent when this node cannot reach L1 (then it accepts no claims). */
+  deposits?: ChainDeposits | null;
+}
+
+/** confirmed: L1 holds exactly this deposit at its final block; mismatch: it holds another; unconfirmed: none yet. */
+export type ClaimVerdict = "confirmed" | "mismatch" | "unconfirmed";
+
+/** What the block pipeline needs to include and check deposit claims (DESIGN.md §5). */
+export interface ChainDeposits {
+  /** The consecutive claims this node holds from the next deposit nonce, in nonce order. */
+  ready(max: number): DepositClaim[];
+  /** Throws when L1 cannot answer now, which says nothing about the claim. */
+  check(claim: DepositClaim): Promise<ClaimVerdict>;
 }
 
 /** What the block pipeline needs to include and check certified checkpoints. */
@@ -153,10 +168,11 @@ export class Chain {
     const lastCommit = height > 1 ? await store.commitAt(height - 1) : null;
     if (height > 1 && !lastCommit) throw new ChainHaltError(`commit of height ${height - 1} is missing`);
     const candidates = mempool.reap(this.opts.maxBlockTxBytes, this.opts.maxBlockTxs).map((tx) => tx.raw);
-    const built = app.buildBlock({ height, time, proposer }, candidates);
+    const depositClaims = await this.claimsToInclude();
+    const built = app.buildBlock({ height, time, proposer }, candidates, depositClaims);
     const next = nextValidatorSet(this.current, built.result.validatorUpdates);
     const checkpoints = await this.checkpointsToInclude();
-    const body = { txs: built.txs, lastCommit, evidence: [], depositClaims: [], checkpoints };
+    const body = { txs: built.txs, lastCommit, evidence: [], depositClaims, checkpoints };
     const block: Block = {
       header: {
         chainId: this.opts.chainId,
@@ -213,7 +229,7 @@ export class Chain {
 
   private async commitNext(value: ProposedBlock<Block>, commit: Commit): Promise<ValidatorSet> {
     const { block, blockHash } = value;
-    await this.checkBlock(block.header.height, value, { ignoreClock: true });
+    await this.checkBlock(block.header.height, value, { decided: true });
     const execution = this.executions.get(blockHash);
     if (!execution) throw new ChainHaltError(`decided block ${blockHash} has no execution`);
     const { result, next } = execution;
@@ -274,7 +290,8 @@ export class Chain {
   private async checkBlock(
     height: number,
     value: ProposedBlock<Block>,
-    opts: { ignoreClock?: boolean } = {},
+    /** A decided block carries 2/3+ precommits: the clock and L1 checks were the voters' to make. */
+    opts: { decided?: boolean } = {},
   ): Promise<void> {
     const { block, blockHash } = value;
     const { header } = block;
@@ -289,25 +306,56 @@ export class Chain {
       fail(`parent ${header.parentHash} is not the head ${this.head.hash}`);
     if (header.time <= this.head.time)
       fail(`time ${header.time} is not after its parent's ${this.head.time}`);
-    if (!opts.ignoreClock && header.time > this.modules.now() + this.opts.maxClockDriftMs) {
+    if (!opts.decided && header.time > this.modules.now() + this.opts.maxClockDriftMs) {
       fail(`time ${header.time} is more than ${this.opts.maxClockDriftMs} ms ahead of this node's clock`);
     }
     if (!this.current.has(header.proposer)) fail(`proposer ${header.proposer} is not a validator`);
     if (header.validatorsHash !== this.current.hash()) fail("validatorsHash is not the current set's");
     validateBlockBody(block);
-    if (block.evidence.length + block.depositClaims.length > 0) {
-      fail("evidence and deposit claims are not accepted by this version");
-    }
+    if (block.evidence.length > 0) fail("evidence is not accepted by this version");
+    if (!opts.decided) await this.checkClaims(block, fail);
     await this.checkCheckpoints(block, fail);
     this.checkLastCommit(block, fail);
     const { app } = this.modules;
-    const result = app.executeBlock({ height, time: header.time, proposer: header.proposer }, block.txs);
+    // The app enforces strict nonce order; here each claim is matched against L1.
+    const result = app.executeBlock(
+      { height, time: header.time, proposer: header.proposer },
+      block.txs,
+      block.depositClaims,
+    );
     if (result.appHash !== header.appHash)
       fail(`appHash ${header.appHash} differs from the executed ${result.appHash}`);
     const next = nextValidatorSet(this.current, result.validatorUpdates);
     if (header.nextValidatorsHash !== next.hash())
       fail("nextValidatorsHash differs from the executed set change");
     this.executions.set(blockHash, { result, next });
+  }
+
+  /** The held claims L1 confirms, in nonce order up to the first it does not: a gap would make the block invalid. */
+  private async claimsToInclude(): Promise<DepositClaim[]> {
+    const deposits = this.modules.deposits;
+    if (!deposits) return [];
+    const included: DepositClaim[] = [];
+    for (const claim of deposits.ready(MAX_DEPOSIT_CLAIMS_PER_BLOCK)) {
+      try {
+        if ((await deposits.check(claim)) !== "confirmed") break;
+      } catch {
+        // L1 is unreachable: propose without claims rather than not at all.
+        break;
+      }
+      included.push(claim);
+    }
+    return included;
+  }
+
+  private async checkClaims(block: Block, fail: (why: string) => never): Promise<void> {
+    if (block.depositClaims.length === 0) return;
+    const deposits = this.modules.deposits;
+    if (!deposits) fail("carries deposit claims, and this node has no L1 to confirm them");
+    for (const claim of block.depositClaims) {
+      const verdict = await deposits.check(claim);
+      if (verdict !== "confirmed") fail(`deposit claim ${claim.nonce}: ${verdict} on L1`);
+    }
   }
 
   /** At most one certified checkpoint per block, the next in number order, once this node holds it certified. */

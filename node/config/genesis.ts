@@ -59,6 +59,7 @@ export const genesisSchema = z.strictObject({
 
 export type Genesis = z.output<typeof genesisSchema>;
 export type GenesisJson = z.input<typeof genesisSchema>;
+export type L1Genesis = z.output<typeof l1Schema>;
 
 /** Parses and checks a genesis document; every problem is reported with its JSON path. */
 export function parseGenesis(json: unknown): Genesis {

@@ -1,2 +1,3 @@
+export * from "./claimPool.ts";
 export * from "./errors.ts";
 export * from "./mempool.ts";

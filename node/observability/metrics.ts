@@ -40,6 +40,17 @@ export class NodeMetrics {
     registers: [this.registry],
   });
 
+  readonly pendingDepositClaims = new Gauge({
+    name: "outrigger_bridge_pending_deposit_claims",
+    help: "Deposit claims confirmed on L1 and waiting for a block",
+    registers: [this.registry],
+  });
+  readonly mintedDeposits = new Counter({
+    name: "outrigger_bridge_deposits_minted_total",
+    help: "Deposits minted by committed blocks",
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: "outrigger_process_" });
   }

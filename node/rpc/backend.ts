@@ -1,6 +1,13 @@
 import type { Address, Hex } from "../crypto/index.ts";
 import type { Log, Receipt } from "../types/receipt.ts";
-import type { Block, CertifiedCheckpoint, Commit, Validator, Withdrawal } from "../types/shapes.ts";
+import type {
+  Block,
+  CertifiedCheckpoint,
+  Commit,
+  DepositClaim,
+  Validator,
+  Withdrawal,
+} from "../types/shapes.ts";
 
 export type { Log, Receipt };
 
@@ -110,6 +117,48 @@ export type WithdrawalProofResult =
   | { kind: "not-checkpointed"; height: number; checkpointNumber: number }
   | { kind: "disabled" };
 
+/** A sidechain token bridged from L1 (ETH maps to WETH under the zero address). */
+export interface BridgedTokenInfo {
+  l1Token: Address;
+  l2Token: Address;
+  name: string;
+  symbol: string;
+  decimals: number;
+  totalSupply: bigint;
+}
+
+/** Where the peg lives and what it holds: everything a relayer or a bridge client starts from. */
+export interface BridgeInfo {
+  l1ChainId: bigint;
+  checkpointManager: Address;
+  bridge: Address;
+  deploymentBlock: number;
+  /** Blocks behind latest at which L1 deposits count as final; 0 means the `finalized` tag. */
+  confirmations: number;
+  systemContracts: { bridge: Address; staking: Address };
+  nextDepositNonce: bigint;
+  nextWithdrawalId: bigint;
+  tokens: BridgedTokenInfo[];
+}
+
+/** A deposit the node knows: minted in block `height`, or held as a confirmed claim waiting for a block. */
+export interface DepositView {
+  status: "minted" | "pending";
+  nonce: bigint;
+  l1Token: Address;
+  l2Token: Address;
+  from: Address;
+  to: Address;
+  amount: bigint;
+  l1TxHash: Hex;
+  height: number | null;
+}
+
+export type SubmitClaimResult =
+  | { ok: true; status: "minted" | "pending" }
+  /** The claim was not taken: it contradicts L1, is not final there yet, or L1 cannot be reached. */
+  | { ok: false; message: string };
+
 export type NewBlockListener = (record: BlockRecord) => void;
 
 export interface RpcBackend {
@@ -142,6 +191,11 @@ export interface RpcBackend {
   /** Stored certified checkpoints numbered [from, from + count), ascending. */
   getCheckpoints(from: number, count: number): Promise<CheckpointRecord[]>;
   getWithdrawalProof(id: bigint): Promise<WithdrawalProofResult>;
+  /** null when the chain has no L1. */
+  bridgeInfo(): Promise<BridgeInfo | null>;
+  getDeposit(nonce: bigint): Promise<DepositView | null>;
+  /** Checks the claim against L1 before taking it; a claim already held or minted answers with its status. */
+  submitDepositClaim(claim: DepositClaim): Promise<SubmitClaimResult>;
   /** Called after each committed block becomes readable (see headHeight); returns an unsubscribe function. */
   onNewBlock(listener: NewBlockListener): () => void;
 }

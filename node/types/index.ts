@@ -1,4 +1,6 @@
 // No version or kind tag inside these encodings: gossip topics and storage keys already say what a payload is.
+
+export * from "./abis.ts";
 export * from "./block.ts";
 export * from "./body.ts";
 export * from "./checkpoint.ts";

@@ -11,9 +11,9 @@ import { ZERO_HASH } from "../../node/crypto/index.ts";
 import { testGenesis } from "./appFixture.ts";
 
 /**
- * An app whose committed state is the test genesis plus credited deposits. Block execution takes no deposit
- * claims yet, so the credits are applied to the genesis state and the result is loaded the way a node loads
- * its state at startup.
+ * An app whose committed state is the test genesis plus credited deposits, still at height 0: the credits are
+ * applied to the genesis state and the result is loaded the way a node loads its state at startup. Tests of
+ * deposit claims themselves run blocks instead (app-deposits.test.ts).
  */
 export function appWithCredits(credits: DepositCredit[]): Application {
   const genesis = testGenesis();

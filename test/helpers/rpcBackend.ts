@@ -11,21 +11,24 @@ import {
 import type {
   AccountState,
   BlockRecord,
+  BridgeInfo,
   CallOutcome,
   CallRequest,
   ChainInfo,
   CheckpointRecord,
+  DepositView,
   Log,
   NewBlockListener,
   NodeStatus,
   Receipt,
   RpcBackend,
   SendTxResult,
+  SubmitClaimResult,
   TxLocation,
   WithdrawalProofResult,
 } from "../../node/rpc/backend.ts";
 import { computeBodyHashes, hashHeader } from "../../node/types/index.ts";
-import type { Block, Commit, Header, Validator } from "../../node/types/shapes.ts";
+import type { Block, Commit, DepositClaim, Header, Validator } from "../../node/types/shapes.ts";
 import { signVote, type TestValidator, testValidators } from "./validators.ts";
 
 /**
@@ -75,6 +78,12 @@ export class FakeRpcBackend implements RpcBackend {
   readonly checkpoints = new Map<number, CheckpointRecord>();
   /** What getWithdrawalProof answers, by id; absent ids are not found. */
   readonly withdrawalProofs = new Map<bigint, WithdrawalProofResult>();
+  /** What bridgeInfo answers; null is a chain without L1. */
+  bridgeInfo_: BridgeInfo | null = null;
+  readonly deposits = new Map<bigint, DepositView>();
+  /** Claims that reached submitDepositClaim, and what it answers. */
+  readonly submittedClaims: DepositClaim[] = [];
+  submitAnswer: SubmitClaimResult = { ok: true, status: "pending" };
   status_: NodeStatus = { syncing: false, highestKnownHeight: null, peers: 3, validator: null };
   autoMine: boolean;
   /** Calls that reached the backend, for tests that prove a bad request changed nothing. */
@@ -281,6 +290,20 @@ export class FakeRpcBackend implements RpcBackend {
 
   async getWithdrawalProof(id: bigint): Promise<WithdrawalProofResult> {
     return this.withdrawalProofs.get(id) ?? { kind: "not-found" };
+  }
+
+  async bridgeInfo(): Promise<BridgeInfo | null> {
+    return this.bridgeInfo_;
+  }
+
+  async getDeposit(nonce: bigint): Promise<DepositView | null> {
+    return this.deposits.get(nonce) ?? null;
+  }
+
+  async submitDepositClaim(claim: DepositClaim): Promise<SubmitClaimResult> {
+    this.calls.push("submitDepositClaim");
+    this.submittedClaims.push(claim);
+    return this.submitAnswer;
   }
 
   onNewBlock(listener: NewBlockListener): () => void {

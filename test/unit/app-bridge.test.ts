@@ -1,13 +1,12 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { Interface } from "ethers";
 import {
   AppError,
-  BRIDGE_ABI,
   BRIDGE_ADDRESS,
   bridgedTokenAddress,
+  bridgeInterface,
   creditDeposit,
-  ERC20_ABI,
+  erc20Interface,
   GAS,
 } from "../../node/app/index.ts";
 import { LedgerState } from "../../node/app/state.ts";
@@ -16,8 +15,8 @@ import { ETH_TOKEN } from "../../node/types/index.ts";
 import { addr, alice, BASE_FEE, bob, ODOL, runBlock, signTx } from "../helpers/appFixture.ts";
 import { appWithCredits } from "../helpers/appState.ts";
 
-const bridge = new Interface(BRIDGE_ABI);
-const erc20 = new Interface(ERC20_ABI);
+const bridge = bridgeInterface;
+const erc20 = erc20Interface;
 const L1_USDC: Address = "0x00000000000000000000000000000000000a0a0a";
 const L1_RECIPIENT: Address = "0x000000000000000000000000000000000000beef";
 const WETH = bridgedTokenAddress(ETH_TOKEN);

@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { Interface, type Wallet } from "ethers";
+import type { Wallet } from "ethers";
 import {
   AppError,
   BRIDGE_ADDRESS,
-  ERC20_ABI,
+  erc20Interface,
   GAS,
   STAKING_ADDRESS,
   SYSTEM_CODE,
@@ -25,7 +25,7 @@ import {
   testApp,
 } from "../helpers/appFixture.ts";
 
-const erc20 = new Interface(ERC20_ABI);
+const erc20 = erc20Interface;
 const transferData = (to: Wallet | Address, amount: bigint) =>
   erc20.encodeFunctionData("transfer", [typeof to === "string" ? to : addr(to), amount]);
 

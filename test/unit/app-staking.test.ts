@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { Interface, type Wallet } from "ethers";
-import { GAS, STAKING_ABI, STAKING_ADDRESS } from "../../node/app/index.ts";
+import type { Wallet } from "ethers";
+import { GAS, STAKING_ADDRESS, stakingInterface } from "../../node/app/index.ts";
 import type { Hex } from "../../node/crypto/index.ts";
 import {
   addr,
@@ -17,7 +17,7 @@ import {
   val2,
 } from "../helpers/appFixture.ts";
 
-const staking = new Interface(STAKING_ABI);
+const staking = stakingInterface;
 const data = (fn: string, args: unknown[] = []) => staking.encodeFunctionData(fn, args) as Hex;
 const nonces = new Map<string, number>();
 

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { encodeRlp, Interface, keccak256 } from "ethers";
+import { encodeRlp, keccak256 } from "ethers";
 import fc from "fast-check";
 import {
   APP_HASH_KEY,
@@ -9,13 +9,13 @@ import {
   type Application,
   BRIDGE_ADDRESS,
   createApplication,
-  ERC20_ABI,
   type ExecutionResult,
+  erc20Interface,
   initialState,
   KEY_PREFIX,
-  STAKING_ABI,
   STAKING_ADDRESS,
   type StateWrite,
+  stakingInterface,
 } from "../../node/app/index.ts";
 import { Table } from "../../node/app/table.ts";
 import { type Address, bytesToHex, concatBytes, type Hex, hexToBytes } from "../../node/crypto/index.ts";
@@ -35,8 +35,8 @@ import {
   val2,
 } from "../helpers/appFixture.ts";
 
-const staking = new Interface(STAKING_ABI);
-const erc20 = new Interface(ERC20_ABI);
+const staking = stakingInterface;
+const erc20 = erc20Interface;
 const WALLETS = [alice, bob, carol, val1, val2];
 
 /** A storage stand-in: applies writes the way classic-level applies the node's batch. */

@@ -17,6 +17,7 @@ const ALLOWED: Record<string, string[]> = {
   "node/storage": ["node/crypto", "node/types"],
   "node/p2p": ["node/crypto", "node/types", "node/polyfill.ts"],
   "node/rpc": ["node/crypto", "node/types"],
+  "node/l1": ["node/crypto", "node/types"],
   "node/mempool": ["node/crypto", "node/types", "node/app"],
   "node/sync": ["node/crypto", "node/types", "node/consensus"],
   "node/checkpoint": ["node/crypto", "node/types", "node/consensus"],
@@ -30,6 +31,8 @@ const ALLOWED: Record<string, string[]> = {
     "node/checkpoint",
   ],
   contracts: ["node/crypto", "node/types"],
+  // The bridge talks to nodes over RPC only; it shares their wire types and the contracts' artifacts.
+  bridge: ["node/crypto", "node/types", "contracts"],
 };
 
 function sourceFiles(dir: string): string[] {

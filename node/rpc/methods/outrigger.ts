@@ -1,10 +1,12 @@
 import { z } from "zod";
-import type { Commit, Validator } from "../../types/shapes.ts";
-import type { BlockRecord, CheckpointRecord, RpcBackend } from "../backend.ts";
+import { RlpError } from "../../crypto/index.ts";
+import { encodeDepositClaim } from "../../types/depositClaim.ts";
+import type { Commit, DepositClaim, Validator } from "../../types/shapes.ts";
+import type { BlockRecord, BridgeInfo, CheckpointRecord, DepositView, RpcBackend } from "../backend.ts";
 import { RpcError, RpcErrorCode } from "../errors.ts";
 import type { Json } from "../ethJson.ts";
 import { decimal } from "../format.ts";
-import { quantitySchema, safeIntSchema } from "../schemas.ts";
+import { addressSchema, hashSchema, quantitySchema, safeIntSchema } from "../schemas.ts";
 import { defineMethod, type RpcMethod } from "./define.ts";
 
 /**
@@ -61,6 +63,89 @@ const withdrawalIdSchema = z.union(
   ],
   { error: "expected a withdrawal id (integer, decimal string or hex quantity)" },
 );
+
+/** A deposit nonce: the same forms as a withdrawal id. */
+const nonceSchema = withdrawalIdSchema;
+
+const uint256Schema = z
+  .string()
+  .regex(/^(0|[1-9][0-9]{0,77})$/, "expected a decimal string")
+  .transform(BigInt)
+  .refine((v) => v < 2n ** 256n, "does not fit uint256");
+
+/** The relayer's claim: the Deposited event's fields and the L1 transaction that emitted it. */
+const depositClaimSchema = z
+  .strictObject(
+    {
+      nonce: nonceSchema,
+      token: addressSchema,
+      from: addressSchema,
+      to: addressSchema,
+      amount: uint256Schema,
+      name: z.string(),
+      symbol: z.string(),
+      decimals: z.number().int().min(0).max(255),
+      l1TxHash: hashSchema,
+    },
+    { error: "expected a deposit claim {nonce, token, from, to, amount, name, symbol, decimals, l1TxHash}" },
+  )
+  .transform((c, ctx): DepositClaim => {
+    const claim: DepositClaim = {
+      nonce: c.nonce,
+      l1Token: c.token,
+      from: c.from,
+      to: c.to,
+      amount: c.amount,
+      name: c.name,
+      symbol: c.symbol,
+      decimals: c.decimals,
+      l1TxHash: c.l1TxHash,
+    };
+    try {
+      // The wire codec's limits (name and symbol length, well-formed text) are the claim's limits everywhere.
+      encodeDepositClaim(claim);
+    } catch (err) {
+      if (!(err instanceof RlpError)) throw err;
+      ctx.addIssue({ code: "custom", message: err.message });
+      return z.NEVER;
+    }
+    return claim;
+  });
+
+function bridgeInfoJson(info: BridgeInfo): Json {
+  return {
+    l1ChainId: decimal(info.l1ChainId),
+    checkpointManager: info.checkpointManager,
+    bridge: info.bridge,
+    deploymentBlock: info.deploymentBlock,
+    confirmations: info.confirmations,
+    systemContracts: info.systemContracts,
+    nextDepositNonce: decimal(info.nextDepositNonce),
+    nextWithdrawalId: decimal(info.nextWithdrawalId),
+    tokens: info.tokens.map((t) => ({
+      l1Token: t.l1Token,
+      l2Token: t.l2Token,
+      name: t.name,
+      symbol: t.symbol,
+      decimals: t.decimals,
+      totalSupply: decimal(t.totalSupply),
+    })),
+  };
+}
+
+function depositJson(d: DepositView): Json {
+  return {
+    nonce: decimal(d.nonce),
+    status: d.status,
+    l1Token: d.l1Token,
+    l2Token: d.l2Token,
+    from: d.from,
+    to: d.to,
+    amount: decimal(d.amount),
+    l1TxHash: d.l1TxHash,
+    height: d.height,
+  };
+}
 
 function checkpointJson(record: CheckpointRecord): Json {
   const { checkpoint, signatures } = record.certified;
@@ -144,6 +229,20 @@ export const outriggerMethods: RpcMethod[] = [
     [checkpointFromSchema, countSchema],
     async ([from, count], { backend }) => (await backend.getCheckpoints(from, count)).map(checkpointJson),
   ),
+  defineMethod("outrigger_bridgeInfo", [], async (_, { backend }) => {
+    const info = await backend.bridgeInfo();
+    if (info === null) throw new RpcError(RpcErrorCode.Server, "the chain has no L1 bridge");
+    return bridgeInfoJson(info);
+  }),
+  defineMethod("outrigger_deposit", [nonceSchema], async ([nonce], { backend }) => {
+    const deposit = await backend.getDeposit(nonce);
+    return deposit === null ? null : depositJson(deposit);
+  }),
+  defineMethod("outrigger_submitDepositClaim", [depositClaimSchema], async ([claim], { backend }) => {
+    const result = await backend.submitDepositClaim(claim);
+    if (!result.ok) throw new RpcError(RpcErrorCode.Server, result.message);
+    return { nonce: decimal(claim.nonce), status: result.status };
+  }),
   defineMethod("outrigger_withdrawalProof", [withdrawalIdSchema], async ([id], { backend }) => {
     const result = await backend.getWithdrawalProof(id);
     switch (result.kind) {

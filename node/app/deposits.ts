@@ -1,0 +1,99 @@
+import {
+  addressToRlp,
+  type DepositClaim,
+  ETH_TOKEN,
+  FALLBACK_METADATA,
+  hashToRlp,
+  MAX_DEPOSIT_CLAIMS_PER_BLOCK,
+  uintToRlp,
+} from "../types/index.ts";
+import { bridgedTokenAddress } from "./addresses.ts";
+import { creditDeposit, type DepositCredit, metadataProblem } from "./bridge.ts";
+import { AppError } from "./errors.ts";
+import type { DepositRecord, LedgerState } from "./state.ts";
+
+/** L1 ETH becomes an ERC20 on the sidechain, so its token is named for what it is there, not "Ether"/"ETH". */
+export const WETH_METADATA = { name: "Wrapped Ether", symbol: "WETH", decimals: 18 } as const;
+
+const UINT256_MAX = (1n << 256n) - 1n;
+
+type Metadata = Pick<DepositCredit, "name" | "symbol" | "decimals">;
+
+/**
+ * Credits a block's deposit claims in order (DESIGN.md §5). The chain passes exactly the claims validators
+ * confirmed on L1, so a claim that does not continue the nonce sequence, or is malformed, is a bug: it makes the
+ * block invalid instead of being skipped. Anything L1 confirmed is credited, whatever its recipient or amount.
+ */
+export function executeDepositClaims(
+  state: LedgerState,
+  claims: readonly DepositClaim[],
+  height: number,
+): DepositRecord[] {
+  if (claims.length > MAX_DEPOSIT_CLAIMS_PER_BLOCK) {
+    throw new AppError(
+      "invalid-block",
+      `invalid block ${height}: ${claims.length} deposit claims, over ${MAX_DEPOSIT_CLAIMS_PER_BLOCK}`,
+    );
+  }
+  return claims.map((claim, index) => {
+    const fail = (message: string, cause?: unknown) =>
+      new AppError("invalid-block", `invalid block ${height}: deposit claim ${index}: ${message}`, { cause });
+    const expected = state.nextDepositNonce();
+    if (claim.nonce !== expected) {
+      const kind = claim.nonce < expected ? "a replay" : "a gap";
+      throw fail(
+        `nonce ${claim.nonce}, expected ${expected} (${kind}; claims must follow the nonce sequence)`,
+      );
+    }
+    try {
+      checkShape(claim);
+    } catch (err) {
+      throw fail(`malformed: ${(err as Error).message}`, err);
+    }
+    return credit(state, claim, height);
+  });
+}
+
+/** What the ledger would refuse to store; the field writers are the state codec's own. */
+function checkShape(claim: DepositClaim): void {
+  addressToRlp(claim.l1Token, "l1Token");
+  addressToRlp(claim.from, "from");
+  addressToRlp(claim.to, "to");
+  uintToRlp(claim.amount, "amount");
+  hashToRlp(claim.l1TxHash, "l1TxHash");
+}
+
+function credit(state: LedgerState, claim: DepositClaim, height: number): DepositRecord {
+  const l2Token = bridgedTokenAddress(claim.l1Token);
+  const existing = state.tokens.get(l2Token);
+  // Only a token lying about its L1 balances gets past uint256 in total; crediting that would make the state
+  // unencodable and halt the chain, so such a deposit is recorded (its nonce used) but credits nothing.
+  if (existing === undefined || existing.totalSupply + claim.amount <= UINT256_MAX) {
+    creditDeposit(state, {
+      l1Token: claim.l1Token,
+      to: claim.to,
+      amount: claim.amount,
+      ...newTokenMetadata(claim),
+    });
+  }
+  const record: DepositRecord = {
+    nonce: claim.nonce,
+    l1Token: claim.l1Token,
+    l2Token,
+    from: claim.from,
+    to: claim.to,
+    amount: claim.amount,
+    l1TxHash: claim.l1TxHash,
+    height,
+  };
+  state.addDeposit(record);
+  state.setNextDepositNonce(claim.nonce + 1n);
+  return record;
+}
+
+/** creditDeposit uses it only when the deposit creates the token; a confirmed deposit must never be refused. */
+function newTokenMetadata(claim: DepositClaim): Metadata {
+  if (claim.l1Token === ETH_TOKEN) return WETH_METADATA;
+  const metadata = { name: claim.name, symbol: claim.symbol, decimals: claim.decimals };
+  return metadataProblem(metadata) === null ? metadata : FALLBACK_METADATA;
+}

@@ -1,0 +1,109 @@
+import { Contract, JsonRpcProvider, Network } from "ethers";
+import type { Address, Hex } from "../crypto/index.ts";
+import { CHECKPOINT_MANAGER_ABI, L1_BRIDGE_ABI } from "../types/index.ts";
+
+/** L1 could not answer now (down, slow, wrong chain): the caller retries instead of judging anything. */
+export class L1UnavailableError extends Error {
+  override readonly name = "L1UnavailableError";
+}
+
+export interface L1ReaderOptions {
+  url: string;
+  chainId: bigint;
+  bridge: Address;
+  checkpointManager: Address;
+  /** Blocks behind latest that count as final; 0 means the `finalized` tag (genesis l1.confirmations). */
+  confirmations: number;
+  timeoutMs?: number;
+}
+
+/** A CheckpointSubmitted event: where a checkpoint landed on L1. */
+export interface CheckpointSubmission {
+  number: number;
+  txHash: Hex;
+  blockNumber: number;
+}
+
+export interface L1Reader {
+  /** The L1 block number that counts as final now. */
+  confirmedBlock(): Promise<number>;
+  /** Bridge.depositHash(nonce) at the confirmed block: ZERO_HASH while the deposit is not (yet) final there. */
+  confirmedDepositHash(nonce: bigint): Promise<Hex>;
+  /** CheckpointSubmitted events in the L1 block range [from, to]. */
+  checkpointSubmissions(from: number, to: number): Promise<CheckpointSubmission[]>;
+  latestBlock(): Promise<number>;
+  close(): void;
+}
+
+/**
+ * The node's read-only view of the L1 contracts, over ethers. Every failure becomes L1UnavailableError, so a
+ * caller can tell "L1 said no" (a value) from "L1 said nothing" (an exception).
+ */
+export function createL1Reader(opts: L1ReaderOptions): L1Reader {
+  // A static network skips ethers' chain detection, which retries forever in the background while L1 is down.
+  const provider = new JsonRpcProvider(opts.url, Network.from(opts.chainId), {
+    staticNetwork: true,
+    batchMaxCount: 1,
+  });
+  provider.pollingInterval = 1_000;
+  const bridge = new Contract(opts.bridge, L1_BRIDGE_ABI, provider);
+  const manager = new Contract(opts.checkpointManager, CHECKPOINT_MANAGER_ABI, provider);
+  const timeoutMs = opts.timeoutMs ?? 5_000;
+  let chainChecked = false;
+
+  async function guarded<T>(what: string, work: () => Promise<T>): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms`)), timeoutMs);
+    });
+    try {
+      if (!chainChecked) {
+        const id = BigInt(await Promise.race([provider.send("eth_chainId", []), deadline]));
+        if (id !== opts.chainId)
+          throw new Error(`L1 at ${opts.url} has chain id ${id}, genesis says ${opts.chainId}`);
+        chainChecked = true;
+      }
+      return await Promise.race([work(), deadline]);
+    } catch (err) {
+      throw new L1UnavailableError(`L1 ${what}: ${(err as Error).message}`);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async function confirmedBlock(): Promise<number> {
+    if (opts.confirmations === 0) {
+      const block = await provider.getBlock("finalized");
+      if (block === null) throw new Error("L1 has no finalized block");
+      return block.number;
+    }
+    return Math.max(0, (await provider.getBlockNumber()) - opts.confirmations);
+  }
+
+  return {
+    confirmedBlock: () => guarded("confirmed block", confirmedBlock),
+    confirmedDepositHash: (nonce) =>
+      guarded(`depositHash(${nonce})`, async () => {
+        const blockTag = await confirmedBlock();
+        const hash = (await bridge.getFunction("depositHash").staticCall(nonce, { blockTag })) as string;
+        return hash.toLowerCase() as Hex;
+      }),
+    checkpointSubmissions: (from, to) =>
+      guarded("CheckpointSubmitted logs", async () => {
+        const logs = await manager.queryFilter("CheckpointSubmitted", from, to);
+        return logs.flatMap((log) => {
+          const parsed = manager.interface.parseLog(log);
+          if (parsed === null) return [];
+          return [
+            {
+              number: Number(parsed.args[0]),
+              txHash: log.transactionHash.toLowerCase() as Hex,
+              blockNumber: log.blockNumber,
+            },
+          ];
+        });
+      }),
+    latestBlock: () => guarded("block number", () => provider.getBlockNumber()),
+    close: () => provider.destroy(),
+  };
+}

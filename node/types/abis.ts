@@ -1,0 +1,70 @@
+/**
+ * The contract interfaces of both chains as human-readable ABI fragments: the L1 contracts the node and the
+ * bridge call, and the sidechain's system contracts (DESIGN.md §4) that the app serves and clients call. Keeping
+ * the L1 ones here instead of reading hardhat artifacts lets a node run without compiled contracts; a contract
+ * test checks every L1 fragment against the compiled ABI, so the two cannot drift apart.
+ */
+
+export const L1_BRIDGE_ABI = [
+  "function nextDepositNonce() view returns (uint256)",
+  "function depositHash(uint256 nonce) view returns (bytes32)",
+  "function exited(uint256 id) view returns (bool)",
+  "function queuedExits(uint256 id) view returns (address token, uint64 releaseAt, address recipient, uint256 amount)",
+  "function checkpointManager() view returns (address)",
+  "function depositETH(address l2Recipient) payable returns (uint256 nonce)",
+  "function depositERC20(address token, uint256 amount, address l2Recipient) returns (uint256 nonce)",
+  "function exit(uint256 checkpointNumber, (uint256 id, address token, address recipient, uint256 amount) withdrawal, bytes32[] proof) returns (bool paid)",
+  "function releaseQueuedExit(uint256 id)",
+  "event Deposited(uint256 indexed nonce, address indexed token, address indexed from, address to, uint256 amount, string name, string symbol, uint8 decimals)",
+  "event Exited(uint256 indexed id, address indexed token, address indexed recipient, uint256 amount)",
+  "event ExitQueued(uint256 indexed id, address indexed token, address indexed recipient, uint256 amount, uint256 checkpointNumber, uint64 releaseAt)",
+] as const;
+
+export const CHECKPOINT_MANAGER_ABI = [
+  "function sidechainId() view returns (uint256)",
+  "function validatorSetHash() view returns (bytes32)",
+  "function lastCheckpointNumber() view returns (uint64)",
+  "function lastEndHeight() view returns (uint64)",
+  "function getCheckpoint(uint256 number) view returns ((bytes32 checkpointHash, bytes32 withdrawalsRoot))",
+  "function submitCheckpoint((uint256 sidechainId, uint256 number, uint64 startHeight, uint64 endHeight, bytes32 blocksRoot, bytes32 withdrawalsRoot, bytes32 nextValidatorSetHash) checkpoint, address[] validators, uint256[] powers, bytes signerIndices, bytes signatures)",
+  "event CheckpointSubmitted(uint256 indexed number, uint64 startHeight, uint64 endHeight, bytes32 blocksRoot, bytes32 withdrawalsRoot, bytes32 nextValidatorSetHash)",
+] as const;
+
+export const L1_ERC20_ABI = [
+  "function name() view returns (string)",
+  "function symbol() view returns (string)",
+  "function decimals() view returns (uint8)",
+  "function balanceOf(address owner) view returns (uint256)",
+  "function totalSupply() view returns (uint256)",
+  "function allowance(address owner, address spender) view returns (uint256)",
+  "function approve(address spender, uint256 amount) returns (bool)",
+  "function transfer(address to, uint256 amount) returns (bool)",
+] as const;
+
+/** Every sidechain token (bridged or native) answers to this subset of ERC20. */
+export const SIDECHAIN_TOKEN_ABI = [
+  "function name() view returns (string)",
+  "function symbol() view returns (string)",
+  "function decimals() view returns (uint8)",
+  "function totalSupply() view returns (uint256)",
+  "function balanceOf(address owner) view returns (uint256)",
+  "function transfer(address to, uint256 amount) returns (bool)",
+  "event Transfer(address indexed from, address indexed to, uint256 value)",
+] as const;
+
+export const SIDECHAIN_BRIDGE_ABI = [
+  "function withdraw(address l2Token, uint256 amount, address l1Recipient) returns (uint256 id)",
+  "event WithdrawalInitiated(uint256 indexed id, address indexed l1Token, address indexed l1Recipient, uint256 amount, address from)",
+  "event TokenCreated(address indexed l2Token, address indexed l1Token, string name, string symbol, uint8 decimals)",
+] as const;
+
+export const STAKING_ABI = [
+  "function stake(uint256 amount)",
+  "function unstake(uint256 amount)",
+  "function withdrawUnbonded() returns (uint256 amount)",
+  "function stakeOf(address validator) view returns (uint256)",
+  "function unbondingOf(address validator) view returns (uint256 pending, uint256 withdrawable)",
+  "event Staked(address indexed validator, uint256 amount, uint256 stake)",
+  "event Unstaked(address indexed validator, uint256 amount, uint256 releaseEpoch)",
+  "event UnbondedWithdrawn(address indexed validator, uint256 amount)",
+] as const;
