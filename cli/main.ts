@@ -1,18 +1,13 @@
 import "../node/polyfill.ts";
 import { Command, InvalidArgumentError } from "commander";
+import { registerBridgeCommand } from "./bridgeCommand.ts";
+import { registerCheckpointCommand } from "./checkpointCommand.ts";
 import { runDevnet } from "./devnet/devnetCommand.ts";
+import { intArg } from "./format/args.ts";
 import { runGenesis } from "./genesisCommand.ts";
 import { runNode } from "./nodeCommand.ts";
+import { registerRelayerCommand } from "./relayerCommand.ts";
 import { VERSION } from "./version.ts";
-
-function intArg(min: number, max: number) {
-  return (value: string): number => {
-    if (!/^[0-9]+$/.test(value)) throw new InvalidArgumentError("expected a whole number");
-    const n = Number(value);
-    if (n < min || n > max) throw new InvalidArgumentError(`expected a number from ${min} to ${max}`);
-    return n;
-  };
-}
 
 function chainIdArg(value: string): bigint {
   if (!/^[1-9][0-9]{0,18}$/.test(value)) throw new InvalidArgumentError("expected a positive chain id");
@@ -59,6 +54,10 @@ program
   .option("--rpc-base-port <port>", "validator i serves RPC on base + i", intArg(1, 65000), 8645)
   .option("--p2p-base-port <port>", "validator i listens for p2p on base + i", intArg(1, 65000), 26656)
   .action((flags) => runDevnet(flags));
+
+registerRelayerCommand(program);
+registerBridgeCommand(program);
+registerCheckpointCommand(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.stderr.write(`outrigger: ${(err as Error).message}\n`);

@@ -25,4 +25,6 @@ export const DEVNET_DEFAULTS = {
     commitMs: 750,
   } satisfies GenesisJson["timeouts"],
   devToken: { name: "Outrigger Dev Token", symbol: "DEV", decimals: 18, amount: 1_000_000n * TOKEN },
+  /** The L1 ERC20 the devnet deploys for bridging, minted to every dev account. */
+  testToken: { name: "Test Token", symbol: "TST", decimals: 18, amount: 1_000_000n * TOKEN },
 } as const;

@@ -12,6 +12,9 @@ export function devAccountKey(index: number): Hex {
   return deriveKey(`m/44'/60'/0'/0/${index}`);
 }
 
+/** The devnet relayer pays L1 gas from hardhat's last funded account, which no printed dev account shares. */
+export const DEV_RELAYER_ACCOUNT = 19;
+
 /** Devnet validator keys come from another branch so a validator never shares a key with a dev account. */
 export function devValidatorKey(index: number): Hex {
   return deriveKey(`m/44'/60'/1'/0/${index}`);

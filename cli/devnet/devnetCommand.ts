@@ -1,16 +1,19 @@
 import { existsSync } from "node:fs";
-import { mkdir, readFile, rm } from "node:fs/promises";
+import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { JsonRpcProvider, NonceManager, Wallet } from "ethers";
 import { deployContracts } from "../../contracts/deploy.ts";
+import type { Deployment } from "../../contracts/deployment.ts";
 import { DEVNET_DEFAULTS } from "../../genesis/defaults.ts";
-import { devAccountKey, devValidatorKey } from "../../genesis/devKeys.ts";
+import { DEV_RELAYER_ACCOUNT, devAccountKey, devValidatorKey } from "../../genesis/devKeys.ts";
 import { createNetwork } from "../../genesis/network.ts";
 import { nativeTokenAddress } from "../../node/app/index.ts";
 import { parseGenesis } from "../../node/config/genesis.ts";
-import { privateKeyToAddress } from "../../node/crypto/index.ts";
-import { compileContracts, type LocalL1, startLocalL1 } from "./l1.ts";
+import { type Address, privateKeyToAddress } from "../../node/crypto/index.ts";
+import { compileContracts, startLocalL1 } from "./l1.ts";
 import { type NodeProcess, spawnNode } from "./nodeProcess.ts";
+import { spawnRelayer } from "./relayerProcess.ts";
+import { deployTestToken } from "./testToken.ts";
 
 export interface DevnetFlags {
   dir: string;
@@ -33,7 +36,7 @@ export async function runDevnet(flags: DevnetFlags): Promise<void> {
   const dir = resolve(flags.dir);
   if (flags.reset) await rm(dir, { recursive: true, force: true });
   await mkdir(dir, { recursive: true });
-  const children: (NodeProcess | LocalL1)[] = [];
+  const children: { stop(): Promise<void> }[] = [];
   let stopping = false;
   const stopAll = async () => {
     if (stopping) return;
@@ -65,6 +68,10 @@ export async function runDevnet(flags: DevnetFlags): Promise<void> {
       guardian: admin,
       outFile: join(dir, "deployment.json"),
     });
+    const devAccounts = Array.from({ length: DEVNET_DEFAULTS.devAccounts }, (_, i) =>
+      privateKeyToAddress(devAccountKey(i)),
+    );
+    const testToken = await deployTestToken(deployer, DEVNET_DEFAULTS.testToken, devAccounts);
     provider.destroy();
     say(`contracts deployed: CheckpointManager ${deployment.checkpointManager}, Bridge ${deployment.bridge}`);
 
@@ -98,7 +105,14 @@ export async function runDevnet(flags: DevnetFlags): Promise<void> {
 
     const nodes = await Promise.all(homes.map((home) => spawnNode(home)));
     children.push(...nodes);
-    printSummary(l1.url, nodes, dir);
+    const relayerKey = join(dir, "relayer.key");
+    await writeFile(relayerKey, `${devAccountKey(DEV_RELAYER_ACCOUNT)}\n`, { mode: 0o600 });
+    const relayer = await spawnRelayer(
+      { rpcUrl: nodes[0]?.ready.rpc ?? "", l1RpcUrl: l1.url, keyFile: relayerKey },
+      { logFile: join(dir, "relayer.log") },
+    );
+    children.push(relayer);
+    printSummary({ l1Url: l1.url, nodes, dir, deployment, testToken });
     await followHeight(nodes[0]?.ready.rpc ?? "", () => stopping);
   } catch (err) {
     await stopAll();
@@ -106,18 +120,31 @@ export async function runDevnet(flags: DevnetFlags): Promise<void> {
   }
 }
 
-function printSummary(l1Url: string, nodes: NodeProcess[], dir: string): void {
+interface Summary {
+  l1Url: string;
+  nodes: NodeProcess[];
+  dir: string;
+  deployment: Deployment;
+  testToken: Address;
+}
+
+function printSummary({ l1Url, nodes, dir, deployment, testToken }: Summary): void {
+  const { testToken: tst, devToken } = DEVNET_DEFAULTS;
   say();
   say("Outrigger devnet is running. Ctrl-C stops everything.");
   say();
-  say(`  L1 RPC (chain id 31337):         ${l1Url}`);
+  say(`  L1 RPC (chain id ${deployment.l1ChainId}):         ${l1Url}`);
   for (const [i, n] of nodes.entries())
     say(`  validator ${i} RPC (chain id ${DEVNET_DEFAULTS.chainId}):  ${n.ready.rpc}   ws ${n.ready.ws}`);
-  say(`  DEV token (ERC20 on the sidechain): ${nativeTokenAddress(DEVNET_DEFAULTS.devToken.symbol)}`);
+  say(`  L1 Bridge:                       ${deployment.bridge}`);
+  say(`  L1 CheckpointManager:            ${deployment.checkpointManager}`);
+  say(`  L1 test ERC20 (${tst.symbol}):            ${testToken}`);
+  say(`  DEV token (ERC20 on the sidechain): ${nativeTokenAddress(devToken.symbol)}`);
+  say(`  relayer:                         deposits and checkpoints, log in ${join(dir, "relayer.log")}`);
   say(`  data and logs:                   ${dir}`);
   say();
   say(
-    "Funded dev accounts (10,000 native tokens on the sidechain, 10,000 ETH on the L1; devnet keys, never use them for real):",
+    `Funded dev accounts (10,000 native tokens on the sidechain; 10,000 ETH and ${tst.amount / 10n ** BigInt(tst.decimals)} ${tst.symbol} on the L1; devnet keys, never use them for real):`,
   );
   for (let i = 0; i < DEVNET_DEFAULTS.devAccounts; i++) {
     const key = devAccountKey(i);

@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
+import { createWriteStream } from "node:fs";
 import { join, resolve } from "node:path";
 
 const ROOT = resolve(import.meta.dirname, "../..");
@@ -12,21 +13,46 @@ export interface ReadyLine {
   p2p: string[];
 }
 
-export interface NodeProcess {
+/** A child `outrigger` process; `ready` is the JSON log line that said it is up. */
+export interface OutriggerProcess<R> {
   readonly child: ChildProcess;
-  readonly ready: ReadyLine;
+  readonly ready: R;
   /** SIGTERM, then SIGKILL if it has not exited within graceMs. */
   stop(graceMs?: number): Promise<void>;
   /** SIGKILL at once: no shutdown code runs, as in a crash. */
   kill(): Promise<void>;
 }
 
+export type NodeProcess = OutriggerProcess<ReadyLine>;
+
+export interface SpawnOptions {
+  env?: NodeJS.ProcessEnv;
+  startTimeoutMs?: number;
+  /** Where stdout goes once the child is ready; without one it is drained, so a full pipe never blocks the child. */
+  logFile?: string;
+}
+
 /** Starts `outrigger node --home DIR` and resolves once it prints its readiness line. */
-export async function spawnNode(
-  home: string,
-  opts: { env?: NodeJS.ProcessEnv; startTimeoutMs?: number } = {},
-): Promise<NodeProcess> {
-  const child = spawn(process.execPath, ["--import", "tsx", CLI, "node", "--home", home], {
+export function spawnNode(home: string, opts: SpawnOptions = {}): Promise<NodeProcess> {
+  return spawnOutrigger(
+    ["node", "--home", home],
+    (line) => line.includes('"ready":true'),
+    `node at ${home}`,
+    opts,
+  );
+}
+
+/**
+ * Starts `outrigger <args>` and resolves with the first stdout line `isReady` accepts (parsed as JSON), or
+ * rejects (killing the child) if it exits or stays silent past the start timeout.
+ */
+export async function spawnOutrigger<R>(
+  args: string[],
+  isReady: (line: string) => boolean,
+  what: string,
+  opts: SpawnOptions = {},
+): Promise<OutriggerProcess<R>> {
+  const child = spawn(process.execPath, ["--import", "tsx", CLI, ...args], {
     cwd: ROOT,
     stdio: ["ignore", "pipe", "pipe"],
     env: { ...process.env, ...opts.env },
@@ -35,22 +61,24 @@ export async function spawnNode(
   child.stderr?.on("data", (d: Buffer) => {
     stderr = (stderr + d.toString()).slice(-4000);
   });
-  const ready = await new Promise<ReadyLine>((res, rej) => {
+  const ready = await new Promise<R>((res, rej) => {
     let out = "";
     const fail = (why: string) => {
       clearTimeout(timer);
       child.kill("SIGKILL");
-      rej(new Error(`node at ${home} ${why}${stderr ? `: ${stderr.trim()}` : ""}`));
+      rej(new Error(`${what} ${why}${stderr ? `: ${stderr.trim()}` : ""}`));
     };
     const timer = setTimeout(() => fail("did not report ready in time"), opts.startTimeoutMs ?? 60_000);
     const onData = (d: Buffer) => {
       out += d.toString();
-      const line = out.split("\n").find((l) => l.includes('"ready":true'));
+      const line = out.split("\n").find(isReady);
       if (!line) return;
       clearTimeout(timer);
       child.stdout?.off("data", onData);
       child.off("exit", onExit);
-      res(JSON.parse(line) as ReadyLine);
+      if (opts.logFile) child.stdout?.pipe(createWriteStream(opts.logFile, { flags: "a" }));
+      else child.stdout?.resume();
+      res(JSON.parse(line) as R);
     };
     const onExit = (code: number | null) => fail(`exited with code ${code} before it was ready`);
     child.stdout?.on("data", onData);

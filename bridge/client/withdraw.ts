@@ -1,0 +1,66 @@
+import { Contract, type Signer } from "ethers";
+import type { Address, Hex } from "../../node/crypto/index.ts";
+import { sidechainBridgeInterface, sidechainTokenInterface } from "./abi.ts";
+import { formatAmount, parseAmount } from "./amounts.ts";
+import type { BridgeContext } from "./context.ts";
+import { InsufficientBalanceError, InvalidInputError, TransactionFailedError } from "./errors.ts";
+import { withdrawalInReceipt } from "./locate.ts";
+import { findBridgedToken, type TokenInfo, type TokenRef, tokenInfoOf } from "./tokens.ts";
+import { sendAndWait } from "./transactions.ts";
+
+export interface WithdrawRequest {
+  token: TokenRef;
+  /** Base units, or a decimal string in the token's units ("1.5"). */
+  amount: bigint | string;
+  /** The L1 account to pay; the sender's own address by default (the same key works on both chains). */
+  to?: Address;
+}
+
+export interface WithdrawResult {
+  l2TxHash: Hex;
+  id: bigint;
+  height: number;
+  token: TokenInfo;
+  amount: bigint;
+  to: Address;
+}
+
+/** Burns a bridged token on the sidechain through the bridge system contract, which records a withdrawal. */
+export async function withdraw(
+  ctx: BridgeContext,
+  signer: Signer,
+  req: WithdrawRequest,
+): Promise<WithdrawResult> {
+  const bridged = findBridgedToken(req.token, ctx.info.tokens);
+  const token = tokenInfoOf(bridged);
+  const amount = typeof req.amount === "bigint" ? req.amount : parseAmount(req.amount, token.decimals);
+  if (amount <= 0n) throw new InvalidInputError("the amount must be more than zero");
+  const sender = (await signer.getAddress()).toLowerCase() as Address;
+  const to = req.to ?? sender;
+  const l2Token = new Contract(bridged.l2Token, sidechainTokenInterface, ctx.l2);
+  const balance = (await l2Token.getFunction("balanceOf")(sender)) as bigint;
+  if (balance < amount) {
+    const shown = (v: bigint) => `${formatAmount(v, token.decimals)} ${token.symbol}`;
+    throw new InsufficientBalanceError(
+      `${sender} has ${shown(balance)} on the sidechain, cannot withdraw ${shown(amount)}`,
+    );
+  }
+  const bridge = new Contract(ctx.info.systemContracts.bridge, sidechainBridgeInterface, signer);
+  const receipt = await sendAndWait("withdraw", () =>
+    bridge.getFunction("withdraw")(bridged.l2Token, amount, to),
+  );
+  const withdrawal = withdrawalInReceipt(receipt, ctx.info.systemContracts.bridge);
+  if (withdrawal === null) {
+    throw new TransactionFailedError(
+      `withdraw tx ${receipt.hash} succeeded but emitted no WithdrawalInitiated event`,
+    );
+  }
+  return {
+    l2TxHash: withdrawal.l2TxHash,
+    id: withdrawal.id,
+    height: withdrawal.height,
+    token,
+    amount: withdrawal.amount,
+    to: withdrawal.recipient,
+  };
+}

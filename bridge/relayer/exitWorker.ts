@@ -1,0 +1,178 @@
+import type { Logger } from "pino";
+import { SidechainRpcError, type WithdrawalProof } from "../sidechainRpc.ts";
+import { L1RevertError, RelayerDataError } from "./errors.ts";
+import type { L1Side } from "./l1.ts";
+import type { RelayerMetrics } from "./metrics.ts";
+import type { SidechainSide } from "./sidechain.ts";
+
+/** outrigger_withdrawalProof's answer while a withdrawal is in no certified checkpoint yet. */
+const NOT_CHECKPOINTED = -32000;
+
+export interface ExitWorkerOptions {
+  /** Withdrawals examined per tick at most, so the first scan after a restart is spread over ticks. */
+  batchSize?: number;
+  /** Wait before retrying an exit L1 refused (e.g. a recipient contract that rejects ETH). */
+  stuckRetryMs?: number;
+  /** The relayer's own clock, for retry back-off only; tests pass a fake one. */
+  now?: () => number;
+}
+
+export interface ExitWorkerModules {
+  l1: Pick<
+    L1Side,
+    "lastCheckpointNumber" | "exited" | "queuedExits" | "exit" | "releaseQueuedExit" | "latestTimestamp"
+  >;
+  sidechain: Pick<SidechainSide, "bridgeInfo" | "withdrawalProof">;
+  metrics: RelayerMetrics;
+  logger: Logger;
+}
+
+/**
+ * Optional auto-exit: pays out every withdrawal whose checkpoint is on L1, for its recipient (anyone may call
+ * Bridge.exit), and releases queued exits once their time has come. L1's `exited` and `queuedExits` are the
+ * record of what is done; the low-water mark and the maps below only save re-reading it and are rebuilt by a
+ * scan from id 0 after a restart. A withdrawal whose exit L1 refuses is set aside and retried now and then, so
+ * one recipient that cannot be paid never holds up everyone after it.
+ */
+export class ExitWorker {
+  readonly name = "exits";
+  private readonly batchSize: number;
+  private readonly stuckRetryMs: number;
+  private readonly now: () => number;
+  /** Every id below it is exited on L1 (paid, or queued and tracked in `queued`), or set aside in `stuck`. */
+  private lowWater = 0n;
+  /** Queued exits by id -> releaseAt (unix seconds). */
+  private readonly queued = new Map<bigint, number>();
+  /** Exits L1 refused, by id, with the time of the next attempt (ms, own clock). */
+  private readonly stuck = new Map<bigint, { proof: WithdrawalProof; retryAt: number }>();
+
+  constructor(
+    opts: ExitWorkerOptions,
+    private readonly modules: ExitWorkerModules,
+  ) {
+    this.batchSize = opts.batchSize ?? 128;
+    this.stuckRetryMs = opts.stuckRetryMs ?? 60_000;
+    this.now = opts.now ?? Date.now;
+  }
+
+  async run(signal: AbortSignal): Promise<void> {
+    const { l1, sidechain, metrics } = this.modules;
+    const [info, lastCheckpoint] = await Promise.all([sidechain.bridgeInfo(), l1.lastCheckpointNumber()]);
+    const end = info.nextWithdrawalId;
+    try {
+      await this.releaseDue(signal);
+      await this.retryStuck(signal);
+      for (
+        let examined = 0;
+        this.lowWater < end && examined < this.batchSize && !signal.aborted;
+        examined++
+      ) {
+        if (!(await this.advance(this.lowWater, lastCheckpoint))) break;
+        this.lowWater++;
+      }
+    } finally {
+      const waiting = end > this.lowWater ? end - this.lowWater : 0n;
+      metrics.pendingExits.set(Number(waiting) + this.queued.size + this.stuck.size);
+    }
+  }
+
+  /** Handles withdrawal `id`; false when it cannot be exited yet, which holds for every later id too. */
+  private async advance(id: bigint, lastCheckpoint: number): Promise<boolean> {
+    const { l1, sidechain } = this.modules;
+    if (await l1.exited(id)) {
+      const queued = await l1.queuedExits(id);
+      if (queued !== null) this.queued.set(id, queued.releaseAt);
+      return true;
+    }
+    let proof: WithdrawalProof;
+    try {
+      proof = await sidechain.withdrawalProof(id);
+    } catch (err) {
+      // Ids follow heights, so the first one without a certified checkpoint ends the scan.
+      if (err instanceof SidechainRpcError && err.code === NOT_CHECKPOINTED) return false;
+      throw err;
+    }
+    if (proof.checkpointNumber > lastCheckpoint) return false;
+    if (proof.withdrawal.id !== id) {
+      throw new RelayerDataError(`asked for the proof of withdrawal ${id}, got ${proof.withdrawal.id}`);
+    }
+    await this.exit(proof);
+    return true;
+  }
+
+  /** Exits it, or sets it aside if L1 refuses; throws only when L1 could not be asked (the tick is retried). */
+  private async exit(proof: WithdrawalProof): Promise<void> {
+    const { l1, metrics, logger } = this.modules;
+    const { withdrawal, checkpointNumber } = proof;
+    const id = withdrawal.id;
+    try {
+      const { txHash, gasUsed, queuedUntil } = await l1.exit(checkpointNumber, withdrawal, proof.proof);
+      metrics.exits.inc();
+      this.stuck.delete(id);
+      if (queuedUntil !== null) this.queued.set(id, queuedUntil);
+      logger.info(
+        {
+          id: id.toString(),
+          checkpointNumber,
+          recipient: withdrawal.l1Recipient,
+          amount: withdrawal.amount.toString(),
+          txHash,
+          gas: gasUsed.toString(),
+          queuedUntil,
+        },
+        queuedUntil === null ? "withdrawal exited" : "withdrawal exit queued by the bridge's limits",
+      );
+    } catch (err) {
+      // A paused bridge refuses every exit alike: that is the tick failing, not this withdrawal.
+      if (!(err instanceof L1RevertError) || err.reason === "EnforcedPause") throw err;
+      // The recipient or another relayer may have exited it since we looked; L1 says whether that is so.
+      if (await l1.exited(id)) {
+        this.stuck.delete(id);
+        const queued = await l1.queuedExits(id);
+        if (queued !== null) this.queued.set(id, queued.releaseAt);
+        logger.info({ id: id.toString() }, "withdrawal already exited by someone else");
+        return;
+      }
+      this.stuck.set(id, { proof, retryAt: this.now() + this.stuckRetryMs });
+      metrics.errors.inc({ task: this.name });
+      logger.warn(
+        { id: id.toString(), reason: err.reason, err: err.message, retryInMs: this.stuckRetryMs },
+        "L1 refused the exit; setting it aside",
+      );
+    }
+  }
+
+  private async retryStuck(signal: AbortSignal): Promise<void> {
+    const now = this.now();
+    const due = [...this.stuck].filter(([, s]) => s.retryAt <= now).sort(([a], [b]) => (a < b ? -1 : 1));
+    for (const [, { proof }] of due) {
+      if (signal.aborted) return;
+      await this.exit(proof);
+    }
+  }
+
+  private async releaseDue(signal: AbortSignal): Promise<void> {
+    if (this.queued.size === 0) return;
+    const { l1, metrics, logger } = this.modules;
+    const now = await l1.latestTimestamp();
+    const due = [...this.queued]
+      .filter(([, releaseAt]) => releaseAt <= now)
+      .sort(([a], [b]) => (a < b ? -1 : 1));
+    for (const [id] of due) {
+      if (signal.aborted) return;
+      // Anyone may release it; re-reading first avoids a transaction that would only revert.
+      if ((await l1.queuedExits(id)) === null) {
+        this.queued.delete(id);
+        continue;
+      }
+      try {
+        const { txHash, gasUsed } = await l1.releaseQueuedExit(id);
+        metrics.releases.inc();
+        logger.info({ id: id.toString(), txHash, gas: gasUsed.toString() }, "queued exit released");
+      } catch (err) {
+        if (!(err instanceof L1RevertError) || (await l1.queuedExits(id)) !== null) throw err;
+      }
+      this.queued.delete(id);
+    }
+  }
+}

@@ -1,0 +1,254 @@
+import assert from "node:assert/strict";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, it, type TestContext } from "node:test";
+import { AppError, bridgedTokenAddress, createApplication, WETH_METADATA } from "../../node/app/index.ts";
+import { Chain, type ChainDeposits } from "../../node/chain/chain.ts";
+import type { ProposedBlock } from "../../node/consensus/messages.ts";
+import { secp256k1Verifier } from "../../node/consensus/verifier.ts";
+import { type Hex, RlpError, VoteType } from "../../node/crypto/index.ts";
+import { L1UnavailableError } from "../../node/l1/index.ts";
+import { ClaimPool, createMempool } from "../../node/mempool/index.ts";
+import { ChainStore, openDatabase } from "../../node/storage/index.ts";
+import {
+  type Block,
+  type Commit,
+  computeBodyHashes,
+  type DepositClaim,
+  ETH_TOKEN,
+  hashHeader,
+} from "../../node/types/index.ts";
+import { addr, CHAIN_ID, testGenesis, val1, val2 } from "../helpers/appFixture.ts";
+import { ethClaim, L1_TOKEN, RECIPIENT, ScriptedConfirmer, testClaim } from "../helpers/deposits.ts";
+import { signVote } from "../helpers/validators.ts";
+
+const GENESIS_TIME = 1_000_000;
+const GENESIS_HASH = `0x${"42".repeat(32)}` as Hex;
+const WETH = bridgedTokenAddress(ETH_TOKEN);
+const USDC = bridgedTokenAddress(L1_TOKEN);
+
+/** A node whose deposits module is a real ClaimPool and a scripted L1 check; `withDeposits: false` has none. */
+async function openNode(t: TestContext, withDeposits = true) {
+  const home = await mkdtemp(join(tmpdir(), "outrigger-depchain-"));
+  t.after(() => rm(home, { recursive: true, force: true }));
+  const db = await openDatabase(join(home, "db"));
+  t.after(() => db.close());
+  const store = new ChainStore({}, { db });
+  const app = createApplication(testGenesis(), null);
+  const mempool = createMempool(
+    {
+      maxTxs: 100,
+      maxPerSender: 16,
+      maxTxBytes: 128 * 1024,
+      priceBumpPercent: 10,
+      baseFee: app.params.baseFee,
+    },
+    {
+      checkTx: (raw) => app.checkTx(raw),
+      account: (a) => ({ nonce: app.nonce(a), balance: app.balance(a) }),
+    },
+  );
+  const clock = { now: GENESIS_TIME + 10_000 };
+  const pool = new ClaimPool(() => app.nextDepositNonce());
+  const l1 = new ScriptedConfirmer();
+  const deposits: ChainDeposits = { ready: (max) => pool.ready(max), check: (claim) => l1.check(claim) };
+  const chain = await Chain.open(
+    {
+      chainId: CHAIN_ID,
+      genesisHash: GENESIS_HASH,
+      genesisTime: GENESIS_TIME,
+      maxClockDriftMs: 1000,
+      maxBlockTxs: 100,
+      maxBlockTxBytes: 1 << 20,
+    },
+    {
+      store,
+      app,
+      mempool,
+      verifier: secp256k1Verifier,
+      now: () => clock.now,
+      deposits: withDeposits ? deposits : null,
+    },
+  );
+  return { app, chain, clock, pool, l1 };
+}
+
+type Node = Awaited<ReturnType<typeof openNode>>;
+
+function commitFor(height: number, blockHash: Hex): Commit {
+  const signatures = [val1, val2]
+    .map((w) => ({
+      validator: addr(w),
+      signature: signVote(CHAIN_ID, w.privateKey as Hex, {
+        type: VoteType.Precommit,
+        height,
+        round: 0,
+        blockHash,
+        validator: addr(w),
+      }).signature,
+    }))
+    .sort((a, b) => (a.validator < b.validator ? -1 : 1));
+  return { height, round: 0, blockHash, signatures };
+}
+
+/** The block with other claims and re-hashed, so neither the body hash nor the block hash gives it away. */
+function withClaims(block: Block, depositClaims: DepositClaim[]): ProposedBlock<Block> {
+  const next: Block = { ...structuredClone(block), depositClaims };
+  next.header = { ...next.header, ...computeBodyHashes(next) };
+  return { block: next, blockHash: hashHeader(next.header) };
+}
+
+async function build(proposer: Node, others: Node[] = []): Promise<ProposedBlock<Block>> {
+  for (const n of [proposer, ...others]) n.clock.now += 1000;
+  return proposer.chain.buildBlock(proposer.chain.height + 1, addr(val1));
+}
+
+async function commitAll(value: ProposedBlock<Block>, nodes: Node[]): Promise<void> {
+  const commit = commitFor(value.block.header.height, value.blockHash);
+  for (const n of nodes) await n.chain.commitBlock(value, commit);
+}
+
+const nonces = (block: Block) => block.depositClaims.map((c) => c.nonce);
+
+describe("chain: deposit claims in blocks", () => {
+  it("the proposer includes held claims in nonce order up to the first one L1 does not confirm", async (t) => {
+    const a = await openNode(t);
+    const b = await openNode(t);
+    for (const n of [2n, 0n, 3n, 1n, 5n]) a.pool.add(testClaim(n));
+    a.l1.verdicts.set(2n, "unconfirmed");
+    const first = await build(a, [b]);
+    assert.deepEqual(nonces(first.block), [0n, 1n], "stops before 2, which L1 does not confirm yet");
+    assert.equal(await b.chain.validateBlock(1, first), true);
+    await commitAll(first, [a, b]);
+    for (const n of [a, b]) {
+      assert.equal(n.app.nextDepositNonce(), 2n);
+      assert.equal(n.app.tokenBalance(USDC, RECIPIENT), 2_000n);
+    }
+    a.pool.prune();
+    assert.equal(a.pool.size, 3, "the minted claims left the pool");
+
+    a.l1.verdicts.set(2n, "mismatch");
+    assert.deepEqual(nonces((await build(a, [b])).block), [], "a mismatching next claim blocks the rest");
+    a.l1.verdicts.set(2n, "confirmed");
+    a.l1.down = true;
+    const noL1 = await a.chain.buildBlock(2, addr(val1));
+    assert.deepEqual(nonces(noL1.block), [], "L1 down: the proposer proposes without claims");
+    a.l1.down = false;
+    const second = await a.chain.buildBlock(2, addr(val1));
+    assert.deepEqual(nonces(second.block), [2n, 3n], "4 is missing, so 5 waits");
+    assert.equal(await b.chain.validateBlock(2, second), true);
+    await commitAll(second, [a, b]);
+    assert.equal(b.app.nextDepositNonce(), 4n);
+    assert.equal(b.app.tokenBalance(USDC, RECIPIENT), 4_000n);
+  });
+
+  it("validateBlock is false for a claim L1 contradicts or has not finalized, and throws while L1 is down", async (t) => {
+    const a = await openNode(t);
+    const b = await openNode(t);
+    a.pool.add(testClaim(0n));
+    const value = await build(a, [b]);
+    assert.deepEqual(nonces(value.block), [0n]);
+    b.l1.verdicts.set(0n, "mismatch");
+    assert.equal(await b.chain.validateBlock(1, value), false, "mismatch");
+    b.l1.verdicts.set(0n, "unconfirmed");
+    assert.equal(await b.chain.validateBlock(1, value), false, "unconfirmed");
+    b.l1.verdicts.delete(0n);
+    b.l1.down = true;
+    // Not a verdict on the block: consensus retries instead of rejecting it for good.
+    await assert.rejects(b.chain.validateBlock(1, value), L1UnavailableError);
+    b.l1.down = false;
+    assert.equal(await b.chain.validateBlock(1, value), true, "the same block is fine once L1 answers");
+    assert.ok(b.l1.checked.length >= 4, "each validation asked L1");
+  });
+
+  it("a block whose claims break the nonce sequence is invalid, even when L1 confirms each claim", async (t) => {
+    const a = await openNode(t);
+    const b = await openNode(t);
+    for (const n of [0n, 1n, 2n]) a.pool.add(testClaim(n));
+    const value = await build(a, [b]);
+    assert.deepEqual(nonces(value.block), [0n, 1n, 2n]);
+    const [c0, c1, c2] = value.block.depositClaims as [DepositClaim, DepositClaim, DepositClaim];
+    const follows = /claims must follow the nonce sequence/;
+    const consecutive = /nonce does not follow the previous one/;
+    const bad: [string, DepositClaim[], RegExp][] = [
+      ["out of order", [c1, c0, c2], consecutive],
+      ["a gap", [c0, c2], consecutive],
+      ["the same nonce twice", [c0, c0, c1], consecutive],
+      ["not starting at the next nonce", [c1, c2], follows],
+    ];
+    for (const [rule, claims, reason] of bad) {
+      const tampered = withClaims(value.block, claims);
+      const checked = b.l1.checked.length;
+      assert.equal(await b.chain.validateBlock(1, tampered), false, rule);
+      if (reason === consecutive) assert.equal(b.l1.checked.length, checked, `${rule}: refused before L1`);
+      // A decided block skips the L1 check but not the sequence rules, so the error names the reason.
+      await assert.rejects(
+        b.chain.commitBlock(tampered, commitFor(1, tampered.blockHash)),
+        (err: unknown) => (err instanceof AppError || err instanceof RlpError) && reason.test(err.message),
+        rule,
+      );
+    }
+    assert.equal(b.chain.height, 0, "nothing was committed");
+    assert.equal(b.app.nextDepositNonce(), 0n);
+    await commitAll(value, [a, b]);
+    const replay = await build(a, [b]);
+    assert.equal(
+      await b.chain.validateBlock(2, withClaims(replay.block, [c2])),
+      false,
+      "a minted claim again (replay)",
+    );
+    assert.equal(b.app.nextDepositNonce(), 3n);
+  });
+
+  it("a node without the deposits module refuses blocks with claims, but follows a decided one", async (t) => {
+    const a = await openNode(t);
+    const b = await openNode(t);
+    const noL1 = await openNode(t, false);
+    const plain = await build(a, [b, noL1]);
+    assert.equal(await noL1.chain.validateBlock(1, plain), true, "a block without claims is fine");
+    a.pool.add(ethClaim(0n, 5n * 10n ** 18n));
+    const value = await a.chain.buildBlock(1, addr(val1));
+    assert.deepEqual(nonces(value.block), [0n]);
+    assert.equal(await b.chain.validateBlock(1, value), true, "a node with L1 accepts it");
+    assert.equal(
+      await noL1.chain.validateBlock(1, value),
+      false,
+      "a node without L1 cannot confirm the claim",
+    );
+    await commitAll(value, [a, noL1]);
+    assert.equal(noL1.chain.height, 1);
+    assert.equal(noL1.app.nextDepositNonce(), 1n);
+    assert.equal(noL1.app.tokenBalance(WETH, RECIPIENT), 5n * 10n ** 18n);
+  });
+
+  it("a decided block is committed without asking L1, and its minted balance is visible", async (t) => {
+    const a = await openNode(t);
+    const b = await openNode(t);
+    const synced = await openNode(t);
+    a.pool.add(ethClaim(0n, 3n * 10n ** 18n));
+    a.pool.add(testClaim(1n, { amount: 42n }));
+    const value = await build(a, [b, synced]);
+    assert.deepEqual(nonces(value.block), [0n, 1n]);
+    for (const n of [b, synced]) n.l1.verdicts.set(0n, "unconfirmed");
+    assert.equal(await b.chain.validateBlock(1, value), false, "b's L1 has not finalized the deposit");
+    const checked = b.l1.checked.length;
+    b.l1.down = true;
+    synced.l1.down = true;
+    const commit = commitFor(1, value.blockHash);
+    await b.chain.commitBlock(value, commit);
+    await synced.chain.applyCertified(value.block, commit);
+    assert.equal(b.l1.checked.length, checked, "committing asked L1 nothing");
+    assert.deepEqual(synced.l1.checked, [], "block sync asked L1 nothing");
+    for (const n of [b, synced]) {
+      assert.equal(n.chain.height, 1);
+      assert.equal(n.chain.headHash, value.blockHash);
+      assert.equal(n.app.nextDepositNonce(), 2n);
+      assert.equal(n.app.tokenBalance(WETH, RECIPIENT), 3n * 10n ** 18n);
+      assert.equal(n.app.tokenBalance(USDC, RECIPIENT), 42n);
+      assert.equal(n.app.token(WETH)?.symbol, WETH_METADATA.symbol);
+      assert.equal(n.app.token(WETH)?.totalSupply, 3n * 10n ** 18n);
+      assert.equal(n.app.deposit(1n)?.height, 1);
+    }
+  });
+});
