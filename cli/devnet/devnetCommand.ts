@@ -2,6 +2,7 @@ import { existsSync } from "node:fs";
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { JsonRpcProvider, NonceManager, Wallet } from "ethers";
+import { SidechainRpc } from "../../bridge/sidechainRpc.ts";
 import { deployContracts } from "../../contracts/deploy.ts";
 import type { Deployment } from "../../contracts/deployment.ts";
 import { DEVNET_DEFAULTS } from "../../genesis/defaults.ts";
@@ -83,12 +84,14 @@ export async function runDevnet(flags: DevnetFlags): Promise<void> {
       confirmations: 0,
     };
     const homes = Array.from({ length: flags.validators }, (_, i) => join(dir, `node${i}`));
+    let resumed = false;
     if (existsSync(join(dir, "genesis.json"))) {
       const genesis = parseGenesis(JSON.parse(await readFile(join(dir, "genesis.json"), "utf8")));
       if (genesis.l1?.bridge !== deployment.bridge || genesis.validators.length !== flags.validators) {
         throw new Error(`${dir} holds a devnet with other settings; start over with --reset`);
       }
       say(`resuming the sidechain in ${dir} (use --reset to start from genesis)`);
+      resumed = true;
     } else {
       const range = (base: number) => Array.from({ length: flags.validators }, (_, i) => base + i);
       await createNetwork({
@@ -105,6 +108,7 @@ export async function runDevnet(flags: DevnetFlags): Promise<void> {
 
     const nodes = await Promise.all(homes.map((home) => spawnNode(home)));
     children.push(...nodes);
+    if (resumed) await refuseForgottenDeposits(nodes[0]?.ready.rpc ?? "");
     const relayerKey = join(dir, "relayer.key");
     await writeFile(relayerKey, `${devAccountKey(DEV_RELAYER_ACCOUNT)}\n`, { mode: 0o600 });
     const relayer = await spawnRelayer(
@@ -117,6 +121,19 @@ export async function runDevnet(flags: DevnetFlags): Promise<void> {
   } catch (err) {
     await stopAll();
     throw err;
+  }
+}
+
+/**
+ * The devnet's L1 starts empty on every run while the sidechain resumes: a sidechain that already minted deposits
+ * would take the new L1's deposit nonces for ones it has seen, so it cannot go on with it.
+ */
+async function refuseForgottenDeposits(rpcUrl: string): Promise<void> {
+  const { nextDepositNonce } = await new SidechainRpc(rpcUrl).bridgeInfo();
+  if (nextDepositNonce > 0n) {
+    throw new Error(
+      `the sidechain in this folder minted ${nextDepositNonce} deposits of an L1 that no longer exists (the devnet L1 keeps no state); start over with --reset`,
+    );
   }
 }
 

@@ -55,8 +55,13 @@ export class Cluster {
     this.nodes = layout.nodes.map((n, index) => ({ index, home: n.home, rpcUrl: n.rpcUrl, process: null }));
   }
 
-  static async create(opts: { validators: number; overrides?: Partial<GenesisJson> }): Promise<Cluster> {
-    const dir = await mkdtemp(join(tmpdir(), "outrigger-cluster-"));
+  static async create(opts: {
+    validators: number;
+    overrides?: Partial<GenesisJson>;
+    l1RpcUrl?: string;
+    dir?: string;
+  }): Promise<Cluster> {
+    const dir = opts.dir ?? (await mkdtemp(join(tmpdir(), "outrigger-cluster-")));
     const ports = await freePorts(opts.validators * 2);
     const layout = await createNetwork({
       dir,
@@ -64,6 +69,7 @@ export class Cluster {
       p2pPorts: ports.slice(0, opts.validators),
       rpcPorts: ports.slice(opts.validators),
       overrides: { timeouts: FAST_TIMEOUTS, ...opts.overrides },
+      ...(opts.l1RpcUrl ? { l1RpcUrl: opts.l1RpcUrl } : {}),
     });
     return new Cluster(dir, layout);
   }

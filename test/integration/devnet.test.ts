@@ -1,10 +1,11 @@
 import "../../node/polyfill.ts";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { describe, it } from "node:test";
+import { promisify } from "node:util";
 import { JsonRpcProvider, parseEther, Wallet } from "ethers";
 import { devAccountKey } from "../../genesis/devKeys.ts";
 import { eventually, freePorts, heightOf } from "../helpers/cluster.ts";
@@ -21,7 +22,7 @@ function alive(pid: number): boolean {
 }
 
 describe("outrigger devnet", () => {
-  it("starts an L1 and 4 validators that commit and take ethers transactions, and stops them all on SIGTERM", async (t) => {
+  it("starts an L1, 4 validators and a relayer; ethers transactions and the README's bridge walkthrough work; SIGTERM stops them all", async (t) => {
     const dir = await mkdtemp(join(tmpdir(), "outrigger-devnet-"));
     const [l1Port, rpcBase, p2pBase] = await freePorts(3);
     const devnet = spawn(
@@ -82,8 +83,34 @@ describe("outrigger devnet", () => {
       provider.destroy();
     }
 
+    // The README's walkthrough, through the CLI as a user runs it: ETH and the test ERC20 there and back.
+    const tst = /L1 test ERC20 \(TST\):\s+(0x[0-9a-f]{40})/.exec(out)?.[1];
+    assert.ok(tst, out);
+    const endpoints = [
+      "--rpc",
+      urls[0] as string,
+      "--l1-rpc",
+      `http://127.0.0.1:${l1Port}`,
+      "--dev-account",
+      "1",
+    ];
+    for (const [args, done] of [
+      [["deposit", "ETH", "1.5", "--wait"], /✓ minted on the sidechain/],
+      [["deposit", tst, "100", "--wait"], /✓ minted on the sidechain/],
+      [["withdraw", "ETH", "0.5", "--wait"], /✓ exited on L1: paid/],
+      [["withdraw", "TST", "40", "--wait"], /✓ exited on L1: paid/],
+    ] as const) {
+      const { stdout } = await run(["bridge", ...args, ...endpoints]);
+      assert.match(stdout, done, `bridge ${args.join(" ")}`);
+    }
+    const list = await run(["checkpoint", "list", "--rpc", urls[0] as string]);
+    assert.match(list.stdout, /confirmed\s+0x[0-9a-f]{64}/, "checkpoints listed with their L1 status");
+
     const pids = await childPids(devnet.pid as number);
-    assert.ok(pids.length >= 5, `expected the L1 and 4 validators as children, found ${pids.length}`);
+    assert.ok(
+      pids.length >= 6,
+      `expected the L1, 4 validators and the relayer as children, found ${pids.length}`,
+    );
     devnet.kill("SIGTERM");
     await eventually(
       "the devnet to exit",
@@ -93,6 +120,16 @@ describe("outrigger devnet", () => {
     await eventually("every child to exit", async () => pids.every((pid) => !alive(pid)), 30_000);
   });
 });
+
+const execFileAsync = promisify(execFile);
+
+/** The outrigger CLI, as a user runs it; rejects (with its output) on a non-zero exit. */
+function run(args: string[]): Promise<{ stdout: string; stderr: string }> {
+  return execFileAsync(process.execPath, [join(ROOT, "bin/outrigger.mjs"), ...args], {
+    cwd: ROOT,
+    timeout: 120_000,
+  });
+}
 
 /** Direct children of a process, from /proc (Linux; CI and the devnet run there). */
 async function childPids(parent: number): Promise<number[]> {

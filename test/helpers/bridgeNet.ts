@@ -1,0 +1,143 @@
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Contract, JsonRpcProvider, NonceManager, Wallet } from "ethers";
+import { createBridgeClient } from "../../bridge/client/index.ts";
+import { SidechainRpc } from "../../bridge/sidechainRpc.ts";
+import { type LocalL1, startLocalL1 } from "../../cli/devnet/l1.ts";
+import type { OutriggerProcess } from "../../cli/devnet/nodeProcess.ts";
+import { spawnRelayer } from "../../cli/devnet/relayerProcess.ts";
+import { deployTestToken } from "../../cli/devnet/testToken.ts";
+import { deployContracts } from "../../contracts/deploy.ts";
+import type { Deployment } from "../../contracts/deployment.ts";
+import { DEVNET_DEFAULTS } from "../../genesis/defaults.ts";
+import { DEV_RELAYER_ACCOUNT, devAccountKey, devValidatorKey } from "../../genesis/devKeys.ts";
+import { type Address, privateKeyToAddress } from "../../node/crypto/index.ts";
+import { L1_BRIDGE_ABI, L1_ERC20_ABI } from "../../node/types/index.ts";
+import { Cluster, freePorts } from "./cluster.ts";
+
+const TOKEN = 10n ** 18n;
+
+/**
+ * The bridge end to end on real processes: a hardhat L1 with the contracts and a test ERC20, a validator cluster
+ * that follows it, and a relayer that can be killed and restarted. destroy() stops every process it started.
+ */
+export class BridgeNet {
+  relayer: OutriggerProcess<unknown> | null = null;
+  readonly l1Provider: JsonRpcProvider;
+  readonly sidechain: SidechainRpc;
+
+  private constructor(
+    readonly dir: string,
+    readonly l1: LocalL1,
+    readonly deployment: Deployment,
+    readonly testToken: Address,
+    readonly cluster: Cluster,
+    private readonly relayerKeyFile: string,
+  ) {
+    this.l1Provider = new JsonRpcProvider(l1.url, undefined, { staticNetwork: true, cacheTimeout: -1 });
+    this.sidechain = new SidechainRpc(this.rpcUrl);
+  }
+
+  static async create(opts: { validators: number; epochLength: number }): Promise<BridgeNet> {
+    const dir = await mkdtemp(join(tmpdir(), "outrigger-bridge-"));
+    const [l1Port] = await freePorts(1);
+    const l1 = await startLocalL1(l1Port ?? 0, join(dir, "l1.log"));
+    try {
+      const provider = new JsonRpcProvider(l1.url, undefined, { staticNetwork: true });
+      const deployer = new NonceManager(new Wallet(devAccountKey(0), provider));
+      const keys = Array.from({ length: opts.validators }, (_, i) => devValidatorKey(i));
+      const validators = keys
+        .map((k) => ({ address: privateKeyToAddress(k), power: DEVNET_DEFAULTS.validatorStake / TOKEN }))
+        .sort((a, b) => (a.address < b.address ? -1 : 1));
+      const admin = privateKeyToAddress(devAccountKey(0));
+      const deployment = await deployContracts(deployer, {
+        sidechainId: DEVNET_DEFAULTS.chainId,
+        validators,
+        admin,
+        guardian: admin,
+        outFile: null,
+      });
+      const holders = [1, 2, 3].map((i) => privateKeyToAddress(devAccountKey(i)));
+      const testToken = await deployTestToken(deployer, DEVNET_DEFAULTS.testToken, holders);
+      provider.destroy();
+      const cluster = await Cluster.create({
+        validators: opts.validators,
+        dir: join(dir, "cluster"),
+        l1RpcUrl: l1.url,
+        overrides: {
+          epochLength: opts.epochLength,
+          l1: {
+            chainId: deployment.l1ChainId.toString(),
+            checkpointManager: deployment.checkpointManager,
+            bridge: deployment.bridge,
+            deploymentBlock: deployment.deploymentBlock,
+            confirmations: 0,
+          },
+        },
+      });
+      const keyFile = join(dir, "relayer.key");
+      await writeFile(keyFile, `${devAccountKey(DEV_RELAYER_ACCOUNT)}\n`, { mode: 0o600 });
+      return new BridgeNet(dir, l1, deployment, testToken, cluster, keyFile);
+    } catch (err) {
+      await l1.stop();
+      throw err;
+    }
+  }
+
+  get rpcUrl(): string {
+    return this.cluster.nodes[0]?.rpcUrl ?? "";
+  }
+
+  async startRelayer(): Promise<void> {
+    if (this.relayer) throw new Error("the relayer is already running");
+    this.relayer = await spawnRelayer(
+      { rpcUrl: this.rpcUrl, l1RpcUrl: this.l1.url, keyFile: this.relayerKeyFile, intervalMs: 200 },
+      { logFile: join(this.dir, "relayer.log") },
+    );
+  }
+
+  /** SIGKILL, as in a crash: the relayer gets no chance to finish anything. */
+  async killRelayer(): Promise<void> {
+    await this.relayer?.kill();
+    this.relayer = null;
+  }
+
+  /** A bridge client for dev account i (funded with ETH and the test token on L1, native tokens on the sidechain). */
+  client(account: number) {
+    return createBridgeClient({
+      rpcUrl: this.rpcUrl,
+      l1RpcUrl: this.l1.url,
+      privateKey: devAccountKey(account),
+      pollingIntervalMs: 200,
+    });
+  }
+
+  /** What the L1 Bridge holds of a token (ETH for the zero address). */
+  async lockedOnL1(l1Token: Address): Promise<bigint> {
+    if (l1Token === `0x${"00".repeat(20)}`) return this.l1Provider.getBalance(this.deployment.bridge);
+    return (await new Contract(l1Token, L1_ERC20_ABI, this.l1Provider).getFunction("balanceOf")(
+      this.deployment.bridge,
+    )) as bigint;
+  }
+
+  async exitedOnL1(id: bigint): Promise<boolean> {
+    const bridge = new Contract(this.deployment.bridge, L1_BRIDGE_ABI, this.l1Provider);
+    return (await bridge.getFunction("exited")(id)) as boolean;
+  }
+
+  async l1Balance(token: Address, holder: Address): Promise<bigint> {
+    if (token === `0x${"00".repeat(20)}`) return this.l1Provider.getBalance(holder);
+    return (await new Contract(token, L1_ERC20_ABI, this.l1Provider).getFunction("balanceOf")(
+      holder,
+    )) as bigint;
+  }
+
+  async destroy(): Promise<void> {
+    this.l1Provider.destroy();
+    await this.relayer?.stop();
+    await this.cluster.stop();
+    await this.l1.stop();
+    await rm(this.dir, { recursive: true, force: true });
+  }
+}
