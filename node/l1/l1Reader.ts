@@ -40,10 +40,12 @@ export interface L1Reader {
  * caller can tell "L1 said no" (a value) from "L1 said nothing" (an exception).
  */
 export function createL1Reader(opts: L1ReaderOptions): L1Reader {
-  // A static network skips ethers' chain detection, which retries forever in the background while L1 is down.
+  // A static network skips ethers' chain detection, which retries forever in the background while L1 is down;
+  // no response cache, or a check right after a deposit would read the block before it for 250 ms.
   const provider = new JsonRpcProvider(opts.url, Network.from(opts.chainId), {
     staticNetwork: true,
     batchMaxCount: 1,
+    cacheTimeout: -1,
   });
   provider.pollingInterval = 1_000;
   const bridge = new Contract(opts.bridge, L1_BRIDGE_ABI, provider);

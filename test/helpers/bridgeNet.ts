@@ -12,6 +12,7 @@ import { deployContracts } from "../../contracts/deploy.ts";
 import type { Deployment } from "../../contracts/deployment.ts";
 import { DEVNET_DEFAULTS } from "../../genesis/defaults.ts";
 import { DEV_RELAYER_ACCOUNT, devAccountKey, devValidatorKey } from "../../genesis/devKeys.ts";
+import type { GenesisJson } from "../../node/config/genesis.ts";
 import { type Address, privateKeyToAddress } from "../../node/crypto/index.ts";
 import { L1_BRIDGE_ABI, L1_ERC20_ABI } from "../../node/types/index.ts";
 import { Cluster, freePorts } from "./cluster.ts";
@@ -39,7 +40,11 @@ export class BridgeNet {
     this.sidechain = new SidechainRpc(this.rpcUrl);
   }
 
-  static async create(opts: { validators: number; epochLength: number }): Promise<BridgeNet> {
+  static async create(opts: {
+    validators: number;
+    epochLength: number;
+    overrides?: Partial<GenesisJson>;
+  }): Promise<BridgeNet> {
     const dir = await mkdtemp(join(tmpdir(), "outrigger-bridge-"));
     const [l1Port] = await freePorts(1);
     const l1 = await startLocalL1(l1Port ?? 0, join(dir, "l1.log"));
@@ -66,6 +71,7 @@ export class BridgeNet {
         dir: join(dir, "cluster"),
         l1RpcUrl: l1.url,
         overrides: {
+          ...opts.overrides,
           epochLength: opts.epochLength,
           l1: {
             chainId: deployment.l1ChainId.toString(),

@@ -132,6 +132,7 @@ export async function eventually<T>(
   what: string,
   probe: () => Promise<T | undefined | false>,
   deadlineMs = 120_000,
+  intervalMs = 250,
 ): Promise<T> {
   const start = Date.now();
   let lastError = "";
@@ -142,7 +143,7 @@ export async function eventually<T>(
     } catch (err) {
       lastError = (err as Error).message;
     }
-    await new Promise((r) => setTimeout(r, 250));
+    await new Promise((r) => setTimeout(r, intervalMs));
   }
   throw new Error(`timed out waiting for ${what}${lastError ? ` (last error: ${lastError})` : ""}`);
 }
