@@ -108,7 +108,8 @@ export function createBridgeClient(opts: BridgeClientOptions): BridgeClient {
     address: wallet === null ? null : (wallet.address.toLowerCase() as Address),
     info: async () => (await connect()).info,
     depositToken: async (ref) => resolveDepositToken(await connect(), ref),
-    withdrawToken: async (ref) => tokenInfoOf(findBridgedToken(ref, (await connect()).info.tokens)),
+    withdrawToken: async (ref) =>
+      tokenInfoOf(findBridgedToken(ref, (await (await connect()).refreshInfo()).tokens)),
     deposit: async (req) => deposit(await connect(), await signerFor("l1"), req),
     withdraw: async (req) => withdraw(await connect(), await signerFor("l2"), req),
     exit: async (id) => exitWithdrawal(await connect(), await signerFor("l1"), id),

@@ -31,7 +31,8 @@ export async function withdraw(
   signer: Signer,
   req: WithdrawRequest,
 ): Promise<WithdrawResult> {
-  const bridged = findBridgedToken(req.token, ctx.info.tokens);
+  // The token map grows with every first deposit of a token: read it now, not as it was at connect.
+  const bridged = findBridgedToken(req.token, (await ctx.refreshInfo()).tokens);
   const token = tokenInfoOf(bridged);
   const amount = typeof req.amount === "bigint" ? req.amount : parseAmount(req.amount, token.decimals);
   if (amount <= 0n) throw new InvalidInputError("the amount must be more than zero");
