@@ -511,11 +511,13 @@ export async function startNode(opts: NodeOptions, modules: NodeModules): Promis
     if (checkpointTracker !== null) {
       const poll = setInterval(() => {
         metrics.pendingDepositClaims.set(claims.size);
-        checkpointTracker
-          .refresh()
-          .catch((err: unknown) =>
-            logger.debug({ err: (err as Error).message }, "L1 checkpoint scan failed"),
-          );
+        void (async () => {
+          await checkpointTracker.refresh();
+          const certified = await store.latestCheckpointNumber();
+          metrics.checkpointsNotOnL1.set(Math.max(0, certified - checkpointTracker.lastSubmitted()));
+        })().catch((err: unknown) =>
+          logger.debug({ err: (err as Error).message }, "L1 checkpoint scan failed"),
+        );
       }, L1_POLL_MS);
       cleanups.push(() => clearInterval(poll));
     }

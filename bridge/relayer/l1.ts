@@ -12,7 +12,13 @@ import {
 } from "ethers";
 import { type Address, type Hex, toAddress } from "../../node/crypto/index.ts";
 import type { Checkpoint, DepositClaim, Withdrawal } from "../../node/types/index.ts";
-import { CHECKPOINT_MANAGER_ABI, checkpointMessage, L1_BRIDGE_ABI } from "../../node/types/index.ts";
+import {
+  CHECKPOINT_MANAGER_ABI,
+  CHECKPOINT_MANAGER_ERRORS,
+  checkpointMessage,
+  L1_BRIDGE_ABI,
+  L1_BRIDGE_ERRORS,
+} from "../../node/types/index.ts";
 import { L1PendingError, L1RevertError } from "./errors.ts";
 
 /**
@@ -68,37 +74,6 @@ export interface L1Side {
   latestTimestamp(): Promise<number>;
 }
 
-/** Custom errors the relayer can meet, so a revert reads "CheckpointNumberGap(4, 3)" instead of raw data. */
-export const CHECKPOINT_MANAGER_ERRORS = [
-  "error SidechainIdMismatch(uint256 expected, uint256 actual)",
-  "error CheckpointNumberGap(uint256 expected, uint256 actual)",
-  "error StartHeightGap(uint64 expected, uint64 actual)",
-  "error InvalidHeightRange(uint64 startHeight, uint64 endHeight)",
-  "error ZeroValidatorSetHash()",
-  "error ValidatorArraysLengthMismatch(uint256 validators, uint256 powers)",
-  "error ValidatorSetHashMismatch(bytes32 expected, bytes32 actual)",
-  "error ValidatorsNotSorted(uint256 index)",
-  "error MalformedSignatures(uint256 indexBytes, uint256 signatureBytes)",
-  "error SignerIndicesNotAscending(uint256 position)",
-  "error SignerIndexOutOfRange(uint256 position, uint256 index)",
-  "error InvalidSignatureV(uint256 position, uint8 v)",
-  "error HighSSignature(uint256 position)",
-  "error InvalidSignature(uint256 position)",
-  "error SignerMismatch(uint256 position, address expected, address recovered)",
-  "error InsufficientSignedPower(uint256 signedPower, uint256 totalPower)",
-  "error TotalPowerOverflow()",
-] as const;
-
-export const BRIDGE_ERRORS = [
-  "error UnknownCheckpoint(uint256 checkpointNumber)",
-  "error EmptyWithdrawalsRoot(uint256 checkpointNumber)",
-  "error InvalidWithdrawalProof(uint256 id)",
-  "error AlreadyExited(uint256 id)",
-  "error NotQueued(uint256 id)",
-  "error ExitStillQueued(uint256 id, uint64 releaseAt)",
-  "error EnforcedPause()",
-] as const;
-
 export interface EthersL1Options {
   bridge: Address;
   checkpointManager: Address;
@@ -141,7 +116,7 @@ export class EthersL1 implements L1Side {
   private readonly provider: Provider;
   private readonly bridge: Contract;
   private readonly manager: Contract;
-  private readonly bridgeInterface = new Interface([...L1_BRIDGE_ABI, ...BRIDGE_ERRORS]);
+  private readonly bridgeInterface = new Interface([...L1_BRIDGE_ABI, ...L1_BRIDGE_ERRORS]);
   private readonly receiptTimeoutMs: number;
   private readonly headroom: bigint;
   /** The one transaction we may have in flight: a new one is sent only after this one is mined. */

@@ -1,20 +1,18 @@
 import { existsSync } from "node:fs";
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import { JsonRpcProvider, NonceManager, Wallet } from "ethers";
 import { SidechainRpc } from "../../bridge/sidechainRpc.ts";
-import { deployContracts } from "../../contracts/deploy.ts";
 import type { Deployment } from "../../contracts/deployment.ts";
 import { DEVNET_DEFAULTS } from "../../genesis/defaults.ts";
-import { DEV_RELAYER_ACCOUNT, devAccountKey, devValidatorKey } from "../../genesis/devKeys.ts";
+import { DEV_RELAYER_ACCOUNT, devAccountKey } from "../../genesis/devKeys.ts";
 import { createNetwork } from "../../genesis/network.ts";
 import { nativeTokenAddress } from "../../node/app/index.ts";
 import { parseGenesis } from "../../node/config/genesis.ts";
 import { type Address, privateKeyToAddress } from "../../node/crypto/index.ts";
+import { deployDevnetL1 } from "./deployDevnet.ts";
 import { compileContracts, startLocalL1 } from "./l1.ts";
 import { type NodeProcess, spawnNode } from "./nodeProcess.ts";
 import { spawnRelayer } from "./relayerProcess.ts";
-import { deployTestToken } from "./testToken.ts";
 
 export interface DevnetFlags {
   dir: string;
@@ -25,7 +23,6 @@ export interface DevnetFlags {
   p2pBasePort: number;
 }
 
-const TOKEN = 10n ** 18n;
 const say = (line = "") => process.stdout.write(`${line}\n`);
 
 /**
@@ -55,34 +52,12 @@ export async function runDevnet(flags: DevnetFlags): Promise<void> {
     children.push(l1);
     say(`L1 (hardhat) running at ${l1.url}`);
 
-    const provider = new JsonRpcProvider(l1.url, undefined, { staticNetwork: true });
-    const deployer = new NonceManager(new Wallet(devAccountKey(0), provider));
-    const keys = Array.from({ length: flags.validators }, (_, i) => devValidatorKey(i));
-    const validators = keys
-      .map((k) => ({ address: privateKeyToAddress(k), power: DEVNET_DEFAULTS.validatorStake / TOKEN }))
-      .sort((a, b) => (a.address < b.address ? -1 : 1));
-    const admin = privateKeyToAddress(devAccountKey(0));
-    const deployment = await deployContracts(deployer, {
-      sidechainId: DEVNET_DEFAULTS.chainId,
-      validators,
-      admin,
-      guardian: admin,
+    const { deployment, testToken, genesisL1 } = await deployDevnetL1(l1.url, {
+      validators: flags.validators,
       outFile: join(dir, "deployment.json"),
     });
-    const devAccounts = Array.from({ length: DEVNET_DEFAULTS.devAccounts }, (_, i) =>
-      privateKeyToAddress(devAccountKey(i)),
-    );
-    const testToken = await deployTestToken(deployer, DEVNET_DEFAULTS.testToken, devAccounts);
-    provider.destroy();
     say(`contracts deployed: CheckpointManager ${deployment.checkpointManager}, Bridge ${deployment.bridge}`);
 
-    const l1Section = {
-      chainId: deployment.l1ChainId.toString(),
-      checkpointManager: deployment.checkpointManager,
-      bridge: deployment.bridge,
-      deploymentBlock: deployment.deploymentBlock,
-      confirmations: 0,
-    };
     const homes = Array.from({ length: flags.validators }, (_, i) => join(dir, `node${i}`));
     let resumed = false;
     if (existsSync(join(dir, "genesis.json"))) {
@@ -97,10 +72,9 @@ export async function runDevnet(flags: DevnetFlags): Promise<void> {
       await createNetwork({
         dir,
         validators: flags.validators,
-        validatorKeys: keys,
         p2pPorts: range(flags.p2pBasePort),
         rpcPorts: range(flags.rpcBasePort),
-        l1: l1Section,
+        l1: genesisL1,
         l1RpcUrl: l1.url,
       });
       say(`genesis written to ${dir}`);

@@ -38,6 +38,13 @@ export class CheckpointTracker {
     this.confirmedBlock = await this.reader.confirmedBlock();
   }
 
+  /** The highest checkpoint number seen on L1 (0 before the first). */
+  lastSubmitted(): number {
+    let last = 0;
+    for (const number of this.submissions.keys()) last = Math.max(last, number);
+    return last;
+  }
+
   status(number: number): CheckpointL1State {
     const s = this.submissions.get(number);
     if (s === undefined) return { status: "pending", txHash: null };

@@ -51,6 +51,12 @@ export class NodeMetrics {
     registers: [this.registry],
   });
 
+  readonly checkpointsNotOnL1 = new Gauge({
+    name: "outrigger_bridge_checkpoints_not_on_l1",
+    help: "Certified checkpoints this node holds that L1 has not accepted yet (the relayer's lag)",
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: "outrigger_process_" });
   }

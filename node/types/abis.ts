@@ -41,6 +41,41 @@ export const L1_ERC20_ABI = [
   "function transfer(address to, uint256 amount) returns (bool)",
 ] as const;
 
+/** CheckpointManager's custom errors, so a revert reads "CheckpointNumberGap(4, 3)" instead of raw data. */
+export const CHECKPOINT_MANAGER_ERRORS = [
+  "error SidechainIdMismatch(uint256 expected, uint256 actual)",
+  "error CheckpointNumberGap(uint256 expected, uint256 actual)",
+  "error StartHeightGap(uint64 expected, uint64 actual)",
+  "error InvalidHeightRange(uint64 startHeight, uint64 endHeight)",
+  "error ZeroValidatorSetHash()",
+  "error ValidatorArraysLengthMismatch(uint256 validators, uint256 powers)",
+  "error ValidatorSetHashMismatch(bytes32 expected, bytes32 actual)",
+  "error ValidatorsNotSorted(uint256 index)",
+  "error MalformedSignatures(uint256 indexBytes, uint256 signatureBytes)",
+  "error SignerIndicesNotAscending(uint256 position)",
+  "error SignerIndexOutOfRange(uint256 position, uint256 index)",
+  "error InvalidSignatureV(uint256 position, uint8 v)",
+  "error HighSSignature(uint256 position)",
+  "error InvalidSignature(uint256 position)",
+  "error SignerMismatch(uint256 position, address expected, address recovered)",
+  "error InsufficientSignedPower(uint256 signedPower, uint256 totalPower)",
+  "error TotalPowerOverflow()",
+] as const;
+
+/** Bridge's custom errors (its own and those of the OpenZeppelin code it runs). */
+export const L1_BRIDGE_ERRORS = [
+  "error ZeroAddress()",
+  "error ZeroAmount()",
+  "error UnknownCheckpoint(uint256 checkpointNumber)",
+  "error EmptyWithdrawalsRoot(uint256 checkpointNumber)",
+  "error InvalidWithdrawalProof(uint256 id)",
+  "error AlreadyExited(uint256 id)",
+  "error NotQueued(uint256 id)",
+  "error ExitStillQueued(uint256 id, uint64 releaseAt)",
+  "error EnforcedPause()",
+  "error SafeERC20FailedOperation(address token)",
+] as const;
+
 /** Every sidechain token (bridged or native) answers to this subset of ERC20. */
 export const SIDECHAIN_TOKEN_ABI = [
   "function name() view returns (string)",

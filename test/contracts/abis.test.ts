@@ -8,12 +8,17 @@ import {
   Interface,
   type ParamType,
 } from "ethers";
-import { BRIDGE_ERRORS, CHECKPOINT_MANAGER_ERRORS } from "../../bridge/relayer/l1.ts";
 import { loadArtifact } from "../../contracts/artifacts.ts";
-import { CHECKPOINT_MANAGER_ABI, L1_BRIDGE_ABI, L1_ERC20_ABI } from "../../node/types/abis.ts";
+import {
+  CHECKPOINT_MANAGER_ABI,
+  CHECKPOINT_MANAGER_ERRORS,
+  L1_BRIDGE_ABI,
+  L1_BRIDGE_ERRORS,
+  L1_ERC20_ABI,
+} from "../../node/types/abis.ts";
 
 /**
- * The hand-written L1 ABIs (node/types/abis.ts, and the relayer's error lists) against what solc compiled, so a
+ * The hand-written L1 ABIs and error lists (node/types/abis.ts) against what solc compiled, so a
  * contract change that would make the node or the relayer encode, decode or call something else fails here.
  * Types, indexing and mutability are compared; parameter names are documentation and may differ.
  */
@@ -72,8 +77,8 @@ describe("hand-written L1 ABIs match the compiled contracts", () => {
     ["L1_BRIDGE_ABI", L1_BRIDGE_ABI, "Bridge"],
     ["CHECKPOINT_MANAGER_ABI", CHECKPOINT_MANAGER_ABI, "CheckpointManager"],
     ["L1_ERC20_ABI", L1_ERC20_ABI, "TestToken"],
-    ["the relayer's BRIDGE_ERRORS", BRIDGE_ERRORS, "Bridge"],
-    ["the relayer's CHECKPOINT_MANAGER_ERRORS", CHECKPOINT_MANAGER_ERRORS, "CheckpointManager"],
+    ["L1_BRIDGE_ERRORS", L1_BRIDGE_ERRORS, "Bridge"],
+    ["CHECKPOINT_MANAGER_ERRORS", CHECKPOINT_MANAGER_ERRORS, "CheckpointManager"],
   ] as const) {
     it(`${label} against ${which}`, () => {
       const compiled = which === "Bridge" ? bridge : which === "CheckpointManager" ? manager : token;

@@ -108,6 +108,8 @@ describe("the bridge end to end (L1 + 4 validators + relayer)", { timeout: 600_0
       const weth = info.tokens.find((t) => t.l1Token === ETH_TOKEN);
       assert.deepEqual([weth?.symbol, weth?.decimals], ["WETH", 18]);
       assert.equal(info.tokens.find((t) => t.l1Token === net.testToken)?.symbol, "TST");
+      // The same client sees tokens it bridged after it connected.
+      assert.equal((await client.withdrawToken({ kind: "eth" })).symbol, "WETH");
 
       // A replayed claim is answered from state and mints nothing more.
       const minted = await net.sidechain.deposit(eth.nonce);

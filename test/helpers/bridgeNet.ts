@@ -1,23 +1,21 @@
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Contract, JsonRpcProvider, NonceManager, Wallet } from "ethers";
+import { Contract, JsonRpcProvider } from "ethers";
 import { createBridgeClient } from "../../bridge/client/index.ts";
 import { SidechainRpc } from "../../bridge/sidechainRpc.ts";
+import { deployDevnetL1 } from "../../cli/devnet/deployDevnet.ts";
 import { type LocalL1, startLocalL1 } from "../../cli/devnet/l1.ts";
 import type { OutriggerProcess } from "../../cli/devnet/nodeProcess.ts";
 import { spawnRelayer } from "../../cli/devnet/relayerProcess.ts";
-import { deployTestToken } from "../../cli/devnet/testToken.ts";
-import { deployContracts } from "../../contracts/deploy.ts";
 import type { Deployment } from "../../contracts/deployment.ts";
-import { DEVNET_DEFAULTS } from "../../genesis/defaults.ts";
-import { DEV_RELAYER_ACCOUNT, devAccountKey, devValidatorKey } from "../../genesis/devKeys.ts";
+import { DEV_RELAYER_ACCOUNT, devAccountKey } from "../../genesis/devKeys.ts";
 import type { GenesisJson } from "../../node/config/genesis.ts";
-import { type Address, privateKeyToAddress } from "../../node/crypto/index.ts";
+import type { Address } from "../../node/crypto/index.ts";
 import { L1_BRIDGE_ABI, L1_ERC20_ABI } from "../../node/types/index.ts";
 import { Cluster, freePorts } from "./cluster.ts";
 
-const TOKEN = 10n ** 18n;
+const _TOKEN = 10n ** 18n;
 
 /**
  * The bridge end to end on real processes: a hardhat L1 with the contracts and a test ERC20, a validator cluster
@@ -49,23 +47,10 @@ export class BridgeNet {
     const [l1Port] = await freePorts(1);
     const l1 = await startLocalL1(l1Port ?? 0, join(dir, "l1.log"));
     try {
-      const provider = new JsonRpcProvider(l1.url, undefined, { staticNetwork: true });
-      const deployer = new NonceManager(new Wallet(devAccountKey(0), provider));
-      const keys = Array.from({ length: opts.validators }, (_, i) => devValidatorKey(i));
-      const validators = keys
-        .map((k) => ({ address: privateKeyToAddress(k), power: DEVNET_DEFAULTS.validatorStake / TOKEN }))
-        .sort((a, b) => (a.address < b.address ? -1 : 1));
-      const admin = privateKeyToAddress(devAccountKey(0));
-      const deployment = await deployContracts(deployer, {
-        sidechainId: DEVNET_DEFAULTS.chainId,
-        validators,
-        admin,
-        guardian: admin,
+      const { deployment, testToken, genesisL1 } = await deployDevnetL1(l1.url, {
+        validators: opts.validators,
         outFile: null,
       });
-      const holders = [1, 2, 3].map((i) => privateKeyToAddress(devAccountKey(i)));
-      const testToken = await deployTestToken(deployer, DEVNET_DEFAULTS.testToken, holders);
-      provider.destroy();
       const cluster = await Cluster.create({
         validators: opts.validators,
         dir: join(dir, "cluster"),
@@ -73,13 +58,7 @@ export class BridgeNet {
         overrides: {
           ...opts.overrides,
           epochLength: opts.epochLength,
-          l1: {
-            chainId: deployment.l1ChainId.toString(),
-            checkpointManager: deployment.checkpointManager,
-            bridge: deployment.bridge,
-            deploymentBlock: deployment.deploymentBlock,
-            confirmations: 0,
-          },
+          l1: genesisL1,
         },
       });
       const keyFile = join(dir, "relayer.key");

@@ -365,12 +365,14 @@ describe("CheckpointTracker", () => {
     l1.confirmed = 8;
     await tracker.refresh();
     assert.deepEqual(tracker.status(1), { status: "pending", txHash: null });
+    assert.equal(tracker.lastSubmitted(), 0);
     l1.submissions.push({ number: 1, txHash: txHash(1), blockNumber: 25 });
     l1.latest = 30;
     l1.confirmed = 24;
     await tracker.refresh();
     assert.deepEqual(tracker.status(1), { status: "submitted", txHash: txHash(1) });
     assert.deepEqual(tracker.status(2), { status: "pending", txHash: null });
+    assert.equal(tracker.lastSubmitted(), 1);
     l1.confirmed = 25;
     await tracker.refresh();
     assert.deepEqual(tracker.status(1), { status: "confirmed", txHash: txHash(1) });
