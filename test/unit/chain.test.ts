@@ -1,81 +1,8 @@
 import assert from "node:assert/strict";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { describe, it, type TestContext } from "node:test";
-import { createApplication } from "../../node/app/index.ts";
-import { Chain } from "../../node/chain/chain.ts";
-import { secp256k1Verifier } from "../../node/consensus/verifier.ts";
-import { type Hex, VoteType } from "../../node/crypto/index.ts";
-import { createMempool } from "../../node/mempool/index.ts";
-import { ChainStore, openDatabase } from "../../node/storage/index.ts";
-import { type Block, type Commit, hashHeader } from "../../node/types/index.ts";
-import {
-  addr,
-  alice,
-  BASE_FEE,
-  bob,
-  CHAIN_ID,
-  ETHER,
-  signTx,
-  testGenesis,
-  val1,
-  val2,
-} from "../helpers/appFixture.ts";
-import { signVote } from "../helpers/validators.ts";
-
-const GENESIS_TIME = 1_000_000;
-const GENESIS_HASH = `0x${"42".repeat(32)}` as Hex;
-
-async function openNode(t: TestContext, dir?: string, clock = { now: GENESIS_TIME + 10_000 }) {
-  const home = dir ?? (await mkdtemp(join(tmpdir(), "outrigger-chain-")));
-  if (!dir) t.after(() => rm(home, { recursive: true, force: true }));
-  const db = await openDatabase(join(home, "db"));
-  const store = new ChainStore({}, { db });
-  const stored = await store.loadState();
-  const app = createApplication(testGenesis(), stored.length > 0 ? stored : null);
-  const mempool = createMempool(
-    {
-      maxTxs: 100,
-      maxPerSender: 16,
-      maxTxBytes: 128 * 1024,
-      priceBumpPercent: 10,
-      baseFee: app.params.baseFee,
-    },
-    {
-      checkTx: (raw) => app.checkTx(raw),
-      account: (a) => ({ nonce: app.nonce(a), balance: app.balance(a) }),
-    },
-  );
-  const chain = await Chain.open(
-    {
-      chainId: CHAIN_ID,
-      genesisHash: GENESIS_HASH,
-      genesisTime: GENESIS_TIME,
-      maxClockDriftMs: 1000,
-      maxBlockTxs: 100,
-      maxBlockTxBytes: 1 << 20,
-    },
-    { store, app, mempool, verifier: secp256k1Verifier, now: () => clock.now },
-  );
-  return { home, db, store, app, mempool, chain, clock, close: () => db.close() };
-}
-
-function commitFor(height: number, blockHash: Hex, signers = [val1, val2]): Commit {
-  const signatures = signers
-    .map((w) => ({
-      validator: addr(w),
-      signature: signVote(CHAIN_ID, w.privateKey as Hex, {
-        type: VoteType.Precommit,
-        height,
-        round: 0,
-        blockHash,
-        validator: addr(w),
-      }).signature,
-    }))
-    .sort((a, b) => (a.validator < b.validator ? -1 : 1));
-  return { height, round: 0, blockHash, signatures };
-}
+import { describe, it } from "node:test";
+import { type Block, hashHeader } from "../../node/types/index.ts";
+import { addr, alice, BASE_FEE, bob, CHAIN_ID, ETHER, signTx, val1, val2 } from "../helpers/appFixture.ts";
+import { commitFor, openTestChain } from "../helpers/chainFixture.ts";
 
 /** Re-hashes a tampered block so only the tampered rule, not the hash check, can reject it. */
 function tampered(block: Block, change: (b: Block) => Block) {
@@ -85,12 +12,8 @@ function tampered(block: Block, change: (b: Block) => Block) {
 
 describe("chain: build, validate, commit", () => {
   it("a block built by one node is accepted, committed identically by another, and survives a restart", async (t) => {
-    const a = await openNode(t);
-    const b = await openNode(t);
-    t.after(async () => {
-      await a.close();
-      await b.close();
-    });
+    const a = await openTestChain(t);
+    const b = await openTestChain(t);
     a.mempool.add(
       await signTx(alice, {
         to: bob.address,
@@ -120,8 +43,7 @@ describe("chain: build, validate, commit", () => {
     assert.equal(b.chain.height, 2);
 
     await b.close();
-    const again = await openNode(t, b.home, b.clock);
-    t.after(() => again.close());
+    const again = await openTestChain(t, { home: b.home, clock: b.clock });
     assert.equal(again.chain.height, 2);
     assert.equal(again.chain.headHash, two.blockHash);
     assert.equal(again.app.balance(addr(bob)), 1001n * ETHER, "state reloaded from storage");
@@ -129,12 +51,8 @@ describe("chain: build, validate, commit", () => {
   });
 
   it("block sync and consensus committing the same block at once both succeed, and it is stored once", async (t) => {
-    const a = await openNode(t);
-    const b = await openNode(t);
-    t.after(async () => {
-      await a.close();
-      await b.close();
-    });
+    const a = await openTestChain(t);
+    const b = await openTestChain(t);
     const one = await a.chain.buildBlock(1, addr(val1));
     const c1 = commitFor(1, one.blockHash);
     assert.equal(await b.chain.validateBlock(1, one), true);
@@ -152,12 +70,8 @@ describe("chain: build, validate, commit", () => {
   });
 
   it("rejects blocks that break a rule, also when only the body differs from a block it accepted", async (t) => {
-    const a = await openNode(t);
-    const b = await openNode(t);
-    t.after(async () => {
-      await a.close();
-      await b.close();
-    });
+    const a = await openTestChain(t);
+    const b = await openTestChain(t);
     const one = await a.chain.buildBlock(1, addr(val1));
     await a.chain.commitBlock(one, commitFor(1, one.blockHash));
     await b.chain.commitBlock(one, commitFor(1, one.blockHash));

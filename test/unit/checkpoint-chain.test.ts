@@ -1,114 +1,54 @@
 import assert from "node:assert/strict";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { describe, it, type TestContext } from "node:test";
-import { createApplication } from "../../node/app/index.ts";
-import { Chain, type ChainCheckpoints } from "../../node/chain/chain.ts";
+import type { ChainCheckpoints } from "../../node/chain/chain.ts";
 import { CheckpointService } from "../../node/checkpoint/index.ts";
 import { ValidatorSet } from "../../node/consensus/validatorSet.ts";
-import { secp256k1Verifier } from "../../node/consensus/verifier.ts";
-import { type Address, type Hex, VoteType } from "../../node/crypto/index.ts";
-import { createMempool } from "../../node/mempool/index.ts";
-import { ChainStore, openDatabase } from "../../node/storage/index.ts";
+import type { Address, Hex } from "../../node/crypto/index.ts";
 import {
   type Block,
   type CertifiedCheckpoint,
   type Checkpoint,
-  type Commit,
   computeBodyHashes,
   hashHeader,
   signCheckpoint,
 } from "../../node/types/index.ts";
-import { addr, CHAIN_ID, testGenesis, val1, val2 } from "../helpers/appFixture.ts";
-import { signVote } from "../helpers/validators.ts";
+import { addr, CHAIN_ID, val1, val2 } from "../helpers/appFixture.ts";
+import { commitFor, openTestChain } from "../helpers/chainFixture.ts";
 
-const GENESIS_TIME = 1_000_000;
-const GENESIS_HASH = `0x${"42".repeat(32)}` as Hex;
 const DOMAIN = { l1ChainId: 31337n, checkpointManager: `0x${"00".repeat(19)}01` as Address };
 const EPOCH = 4;
 
-async function openNode(t: TestContext, withCheckpoints = true) {
-  const home = await mkdtemp(join(tmpdir(), "outrigger-cpchain-"));
-  t.after(() => rm(home, { recursive: true, force: true }));
-  const db = await openDatabase(join(home, "db"));
-  t.after(() => db.close());
-  const store = new ChainStore({}, { db });
-  const app = createApplication(testGenesis({ epochLength: EPOCH }), null);
-  const mempool = createMempool(
-    {
-      maxTxs: 100,
-      maxPerSender: 16,
-      maxTxBytes: 128 * 1024,
-      priceBumpPercent: 10,
-      baseFee: app.params.baseFee,
+/** A node whose checkpoints module checks against a CheckpointService over its own store; `false` has none. */
+function openNode(t: TestContext, withCheckpoints = true) {
+  return openTestChain(t, {
+    genesis: { epochLength: EPOCH },
+    extras: ({ store, app, height }) => {
+      const service = new CheckpointService(
+        { sidechainId: CHAIN_ID, epochLength: EPOCH, domain: DOMAIN },
+        {
+          headHeight: height,
+          hashAt: (h) => store.hashAt(h),
+          async validatorsAt(h) {
+            const stored = await store.validatorSetAt(h);
+            if (!stored) return null;
+            const set = ValidatorSet.restore(stored.validatorSet);
+            return {
+              validators: set.validators.map(({ address, power }) => ({ address, power })),
+              hash: set.hash(),
+            };
+          },
+          withdrawal: (id) => app.withdrawal(id),
+          nextWithdrawalId: () => app.nextWithdrawalId(),
+        },
+      );
+      const ready = new Map<number, CertifiedCheckpoint>();
+      const checkpoints: ChainCheckpoints = {
+        certified: (n) => ready.get(n) ?? null,
+        includedProblem: (c, n) => service.includedProblem(c, n),
+      };
+      return { service, ready, checkpoints: withCheckpoints ? checkpoints : null };
     },
-    {
-      checkTx: (raw) => app.checkTx(raw),
-      account: (a) => ({ nonce: app.nonce(a), balance: app.balance(a) }),
-    },
-  );
-  const clock = { now: GENESIS_TIME + 10_000 };
-  let height = () => 0;
-  const service = new CheckpointService(
-    { sidechainId: CHAIN_ID, epochLength: EPOCH, domain: DOMAIN },
-    {
-      headHeight: () => height(),
-      hashAt: (h) => store.hashAt(h),
-      async validatorsAt(h) {
-        const stored = await store.validatorSetAt(h);
-        if (!stored) return null;
-        const set = ValidatorSet.restore(stored.validatorSet);
-        return {
-          validators: set.validators.map(({ address, power }) => ({ address, power })),
-          hash: set.hash(),
-        };
-      },
-      withdrawal: (id) => app.withdrawal(id),
-      nextWithdrawalId: () => app.nextWithdrawalId(),
-    },
-  );
-  const ready = new Map<number, CertifiedCheckpoint>();
-  const checkpoints: ChainCheckpoints = {
-    certified: (n) => ready.get(n) ?? null,
-    includedProblem: (c, n) => service.includedProblem(c, n),
-  };
-  const chain = await Chain.open(
-    {
-      chainId: CHAIN_ID,
-      genesisHash: GENESIS_HASH,
-      genesisTime: GENESIS_TIME,
-      maxClockDriftMs: 1000,
-      maxBlockTxs: 100,
-      maxBlockTxBytes: 1 << 20,
-    },
-    {
-      store,
-      app,
-      mempool,
-      verifier: secp256k1Verifier,
-      now: () => clock.now,
-      checkpoints: withCheckpoints ? checkpoints : null,
-    },
-  );
-  height = () => chain.height;
-  return { store, app, chain, clock, service, ready };
-}
-
-function commitFor(height: number, blockHash: Hex): Commit {
-  const signatures = [val1, val2]
-    .map((w) => ({
-      validator: addr(w),
-      signature: signVote(CHAIN_ID, w.privateKey as Hex, {
-        type: VoteType.Precommit,
-        height,
-        round: 0,
-        blockHash,
-        validator: addr(w),
-      }).signature,
-    }))
-    .sort((a, b) => (a.validator < b.validator ? -1 : 1));
-  return { height, round: 0, blockHash, signatures };
+  });
 }
 
 function certify(checkpoint: Checkpoint, signers = [val1, val2]): CertifiedCheckpoint {

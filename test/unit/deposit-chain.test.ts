@@ -1,96 +1,38 @@
 import assert from "node:assert/strict";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { describe, it, type TestContext } from "node:test";
-import { AppError, bridgedTokenAddress, createApplication, WETH_METADATA } from "../../node/app/index.ts";
-import { Chain, type ChainDeposits } from "../../node/chain/chain.ts";
+import { AppError, bridgedTokenAddress, WETH_METADATA } from "../../node/app/index.ts";
+import type { ChainDeposits } from "../../node/chain/chain.ts";
 import type { ProposedBlock } from "../../node/consensus/messages.ts";
-import { secp256k1Verifier } from "../../node/consensus/verifier.ts";
-import { type Hex, RlpError, VoteType } from "../../node/crypto/index.ts";
+import { RlpError } from "../../node/crypto/index.ts";
 import { L1UnavailableError } from "../../node/l1/index.ts";
-import { ClaimPool, createMempool } from "../../node/mempool/index.ts";
-import { ChainStore, openDatabase } from "../../node/storage/index.ts";
+import { ClaimPool } from "../../node/mempool/index.ts";
 import {
   type Block,
-  type Commit,
   computeBodyHashes,
   type DepositClaim,
   ETH_TOKEN,
   hashHeader,
 } from "../../node/types/index.ts";
-import { addr, CHAIN_ID, testGenesis, val1, val2 } from "../helpers/appFixture.ts";
+import { addr, val1 } from "../helpers/appFixture.ts";
+import { commitFor, openTestChain } from "../helpers/chainFixture.ts";
 import { ethClaim, L1_TOKEN, RECIPIENT, ScriptedConfirmer, testClaim } from "../helpers/deposits.ts";
-import { signVote } from "../helpers/validators.ts";
 
-const GENESIS_TIME = 1_000_000;
-const GENESIS_HASH = `0x${"42".repeat(32)}` as Hex;
 const WETH = bridgedTokenAddress(ETH_TOKEN);
 const USDC = bridgedTokenAddress(L1_TOKEN);
 
 /** A node whose deposits module is a real ClaimPool and a scripted L1 check; `withDeposits: false` has none. */
-async function openNode(t: TestContext, withDeposits = true) {
-  const home = await mkdtemp(join(tmpdir(), "outrigger-depchain-"));
-  t.after(() => rm(home, { recursive: true, force: true }));
-  const db = await openDatabase(join(home, "db"));
-  t.after(() => db.close());
-  const store = new ChainStore({}, { db });
-  const app = createApplication(testGenesis(), null);
-  const mempool = createMempool(
-    {
-      maxTxs: 100,
-      maxPerSender: 16,
-      maxTxBytes: 128 * 1024,
-      priceBumpPercent: 10,
-      baseFee: app.params.baseFee,
+function openNode(t: TestContext, withDeposits = true) {
+  return openTestChain(t, {
+    extras: ({ app }) => {
+      const pool = new ClaimPool(() => app.nextDepositNonce());
+      const l1 = new ScriptedConfirmer();
+      const deposits: ChainDeposits = { ready: (max) => pool.ready(max), check: (claim) => l1.check(claim) };
+      return { pool, l1, deposits: withDeposits ? deposits : null };
     },
-    {
-      checkTx: (raw) => app.checkTx(raw),
-      account: (a) => ({ nonce: app.nonce(a), balance: app.balance(a) }),
-    },
-  );
-  const clock = { now: GENESIS_TIME + 10_000 };
-  const pool = new ClaimPool(() => app.nextDepositNonce());
-  const l1 = new ScriptedConfirmer();
-  const deposits: ChainDeposits = { ready: (max) => pool.ready(max), check: (claim) => l1.check(claim) };
-  const chain = await Chain.open(
-    {
-      chainId: CHAIN_ID,
-      genesisHash: GENESIS_HASH,
-      genesisTime: GENESIS_TIME,
-      maxClockDriftMs: 1000,
-      maxBlockTxs: 100,
-      maxBlockTxBytes: 1 << 20,
-    },
-    {
-      store,
-      app,
-      mempool,
-      verifier: secp256k1Verifier,
-      now: () => clock.now,
-      deposits: withDeposits ? deposits : null,
-    },
-  );
-  return { app, chain, clock, pool, l1 };
+  });
 }
 
 type Node = Awaited<ReturnType<typeof openNode>>;
-
-function commitFor(height: number, blockHash: Hex): Commit {
-  const signatures = [val1, val2]
-    .map((w) => ({
-      validator: addr(w),
-      signature: signVote(CHAIN_ID, w.privateKey as Hex, {
-        type: VoteType.Precommit,
-        height,
-        round: 0,
-        blockHash,
-        validator: addr(w),
-      }).signature,
-    }))
-    .sort((a, b) => (a.validator < b.validator ? -1 : 1));
-  return { height, round: 0, blockHash, signatures };
-}
 
 /** The block with other claims and re-hashed, so neither the body hash nor the block hash gives it away. */
 function withClaims(block: Block, depositClaims: DepositClaim[]): ProposedBlock<Block> {
