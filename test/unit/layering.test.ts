@@ -31,8 +31,8 @@ const ALLOWED: Record<string, string[]> = {
     "node/checkpoint",
   ],
   contracts: ["node/crypto", "node/types"],
-  // The bridge talks to nodes over RPC only; it shares their wire types and the contracts' artifacts.
-  bridge: ["node/crypto", "node/types", "contracts"],
+  // The bridge talks to nodes over RPC only; it shares their wire types and the contract ABIs (node/types).
+  bridge: ["node/crypto", "node/types"],
 };
 
 function sourceFiles(dir: string): string[] {
