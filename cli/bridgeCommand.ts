@@ -7,10 +7,10 @@ import {
   InvalidInputError,
   WaitTimeoutError,
 } from "../bridge/client/errors.ts";
-import { parsePrivateKey, readKeyFile } from "../bridge/client/keyFile.ts";
 import type { BridgeProgress } from "../bridge/client/stages.ts";
 import { parseStatusRef, type StatusRef } from "../bridge/client/statusRef.ts";
 import { parseAddress, parseTokenRef, type TokenRef } from "../bridge/client/tokens.ts";
+import { parsePrivateKey, readKeyFile } from "../bridge/keyFile.ts";
 import { devAccountKey } from "../genesis/devKeys.ts";
 import type { Address, Hex } from "../node/crypto/index.ts";
 import { intArg, urlArg } from "./format/args.ts";

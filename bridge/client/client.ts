@@ -1,12 +1,12 @@
 import { Wallet } from "ethers";
 import type { Address } from "../../node/crypto/index.ts";
+import { parsePrivateKey } from "../keyFile.ts";
 import type { BridgeInfo } from "../sidechainRpc.ts";
 import { type BridgeContext, connectBridge } from "./context.ts";
 import { type DepositRequest, type DepositResult, deposit, resolveDepositToken } from "./deposit.ts";
 import { InvalidInputError } from "./errors.ts";
 import { type ExitResult, exitWithdrawal } from "./exit.ts";
 import { fetchDepositFacts, fetchWithdrawalFacts, proofOrNull } from "./facts.ts";
-import { parsePrivateKey } from "./keyFile.ts";
 import {
   type LocatedDeposit,
   type LocatedWithdrawal,

@@ -1,4 +1,6 @@
 /** The user-side bridge client: `createBridgeClient` for whole flows, the pure parts for tools and tests. */
+
+export { KeyFileError, parsePrivateKey, readKeyFile } from "../keyFile.ts";
 export { checkAmountSyntax, formatAmount, parseAmount } from "./amounts.ts";
 export { type BridgeClient, type BridgeClientOptions, createBridgeClient } from "./client.ts";
 export type { DepositRequest, DepositResult } from "./deposit.ts";
@@ -17,7 +19,6 @@ export {
   WaitTimeoutError,
 } from "./errors.ts";
 export type { ExitResult } from "./exit.ts";
-export { parsePrivateKey, readKeyFile } from "./keyFile.ts";
 export {
   type BridgeProgress,
   checkpointNumberOfHeight,

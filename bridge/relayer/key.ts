@@ -1,5 +1,6 @@
-import { readFile, stat } from "node:fs/promises";
+import { stat } from "node:fs/promises";
 import { type Address, type Hex, privateKeyToAddress } from "../../node/crypto/index.ts";
+import { KeyFileError, parsePrivateKey, readKeyFile } from "../keyFile.ts";
 import { RelayerConfigError } from "./errors.ts";
 
 export const RELAYER_KEY_ENV = "OUTRIGGER_RELAYER_KEY";
@@ -12,7 +13,7 @@ export interface RelayerKey {
 }
 
 /**
- * The relayer's L1 key, from a file or the environment and never from a flag, which `ps` would show to every
+ * The relayer's L1 key, from a file (hex or keystore) or the environment and never from a flag, which `ps` would show to every
  * user of the machine. The key only pays gas, but whoever holds it can spend that gas.
  */
 export async function readRelayerKey(
@@ -24,37 +25,22 @@ export async function readRelayerKey(
   if (keyFile !== undefined && fromEnv !== undefined) {
     throw new RelayerConfigError(`give the L1 key either with --key-file or in ${RELAYER_KEY_ENV}, not both`);
   }
-  let text: string;
-  let source: string;
+  let privateKey: Hex;
   let warning: string | null = null;
-  if (keyFile !== undefined) {
-    source = keyFile;
-    try {
-      text = await readFile(keyFile, "utf8");
-      // Group- or world-readable keys are a common slip; worth a warning, not a refusal (containers, CI).
-      if (((await stat(keyFile)).mode & 0o077) !== 0) {
-        warning = `${keyFile} can be read by other users; chmod 600 it`;
-      }
-    } catch (err) {
-      throw new RelayerConfigError(`cannot read the key file ${keyFile}: ${(err as Error).message}`);
-    }
-  } else if (fromEnv !== undefined) {
-    source = RELAYER_KEY_ENV;
-    text = fromEnv;
-  } else {
-    throw new RelayerConfigError(`the relayer needs an L1 key: --key-file <file> or ${RELAYER_KEY_ENV}`);
-  }
-  const trimmed = text.trim();
-  // The message never echoes the content: it is (nearly) a private key.
-  if (!/^(0x)?[0-9a-fA-F]{64}$/.test(trimmed)) {
-    throw new RelayerConfigError(`${source} does not hold a private key (64 hex digits, one line)`);
-  }
-  const privateKey = (trimmed.startsWith("0x") ? trimmed : `0x${trimmed}`).toLowerCase() as Hex;
-  let address: Address;
   try {
-    address = privateKeyToAddress(privateKey);
-  } catch {
-    throw new RelayerConfigError(`${source} does not hold a valid secp256k1 private key`);
+    if (keyFile !== undefined) {
+      privateKey = await readKeyFile(keyFile, env.OUTRIGGER_KEY_PASSWORD ?? null);
+      // Group- or world-readable keys are a common slip; worth a warning, not a refusal (containers, CI).
+      if (((await stat(keyFile)).mode & 0o077) !== 0)
+        warning = `${keyFile} can be read by other users; chmod 600 it`;
+    } else if (fromEnv !== undefined) {
+      privateKey = parsePrivateKey(fromEnv, RELAYER_KEY_ENV);
+    } else {
+      throw new RelayerConfigError(`the relayer needs an L1 key: --key-file <file> or ${RELAYER_KEY_ENV}`);
+    }
+  } catch (err) {
+    if (err instanceof KeyFileError) throw new RelayerConfigError(err.message);
+    throw err;
   }
-  return { privateKey, address, warning };
+  return { privateKey, address: privateKeyToAddress(privateKey), warning };
 }

@@ -8,6 +8,7 @@ import { SidechainRpc, SidechainRpcError } from "../../bridge/sidechainRpc.ts";
 import { type NodeProcess, spawnNode } from "../../cli/devnet/nodeProcess.ts";
 import { devAccountKey, devValidatorKey } from "../../genesis/devKeys.ts";
 import { writeValidatorKey } from "../../genesis/validatorKey.ts";
+import { STAKING_ADDRESS } from "../../node/app/index.ts";
 import type { NodeConfigInput } from "../../node/config/nodeConfig.ts";
 import { type Address, hashValidatorSet, privateKeyToAddress } from "../../node/crypto/index.ts";
 import {
@@ -29,7 +30,6 @@ import { eventually, freePorts } from "../helpers/cluster.ts";
 const EPOCH = 10;
 const ALICE = 1;
 const BOB = 2;
-const STAKING_ADDRESS: Address = "0x0000000000000000000000000000000000001001";
 const randomAddress = () => Wallet.createRandom().address.toLowerCase() as Address;
 
 describe("the bridge end to end (L1 + 4 validators + relayer)", { timeout: 600_000 }, () => {

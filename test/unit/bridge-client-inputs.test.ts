@@ -6,7 +6,6 @@ import { describe, it } from "node:test";
 import { encryptKeystoreJson, Wallet } from "ethers";
 import { checkAmountSyntax, formatAmount, parseAmount } from "../../bridge/client/amounts.ts";
 import { InvalidAmountError, InvalidInputError, UnknownTokenError } from "../../bridge/client/errors.ts";
-import { parsePrivateKey, readKeyFile } from "../../bridge/client/keyFile.ts";
 import { parseStatusRef } from "../../bridge/client/statusRef.ts";
 import {
   describeL1Token,
@@ -15,6 +14,7 @@ import {
   parseAddress,
   parseTokenRef,
 } from "../../bridge/client/tokens.ts";
+import { parsePrivateKey, readKeyFile } from "../../bridge/keyFile.ts";
 import type { BridgedToken } from "../../bridge/sidechainRpc.ts";
 import type { Address } from "../../node/crypto/index.ts";
 

@@ -1,19 +1,26 @@
 import { readFile } from "node:fs/promises";
 import { decryptKeystoreJson, isKeystoreJson } from "ethers";
-import { type Hex, privateKeyToAddress } from "../../node/crypto/index.ts";
-import { InvalidInputError } from "./errors.ts";
+import { type Hex, privateKeyToAddress } from "../node/crypto/index.ts";
+
+/**
+ * L1 keys for the bridge's two users, the CLI client and the relayer. Messages never echo a file's content: it is
+ * (nearly) a private key.
+ */
+export class KeyFileError extends Error {
+  override readonly name = "KeyFileError";
+}
 
 /** Checks a plain hex private key (with or without 0x) and returns it 0x-prefixed and lower case. */
 export function parsePrivateKey(text: string, where = "the key"): Hex {
   const trimmed = text.trim();
   const hex = trimmed.startsWith("0x") || trimmed.startsWith("0X") ? trimmed.slice(2) : trimmed;
   if (!/^[0-9a-fA-F]{64}$/.test(hex)) {
-    throw new InvalidInputError(`${where} is not a private key: expected 64 hex digits (or a keystore file)`);
+    throw new KeyFileError(`${where} is not a private key: expected 64 hex digits (or a keystore file)`);
   }
   try {
     privateKeyToAddress(`0x${hex.toLowerCase()}` as Hex);
   } catch {
-    throw new InvalidInputError(`${where} is not a valid secp256k1 private key`);
+    throw new KeyFileError(`${where} is not a valid secp256k1 private key`);
   }
   return `0x${hex.toLowerCase()}` as Hex;
 }
@@ -27,15 +34,15 @@ export async function readKeyFile(path: string, password: string | null): Promis
   try {
     content = (await readFile(path, "utf8")).trim();
   } catch (err) {
-    throw new InvalidInputError(`cannot read key file ${path}: ${(err as Error).message}`);
+    throw new KeyFileError(`cannot read key file ${path}: ${(err as Error).message}`);
   }
   if (!isKeystoreJson(content)) return parsePrivateKey(content, `key file ${path}`);
   if (password === null) {
-    throw new InvalidInputError(`${path} is an encrypted keystore: set OUTRIGGER_KEY_PASSWORD`);
+    throw new KeyFileError(`${path} is an encrypted keystore: set OUTRIGGER_KEY_PASSWORD`);
   }
   try {
     return (await decryptKeystoreJson(content, password)).privateKey.toLowerCase() as Hex;
   } catch (err) {
-    throw new InvalidInputError(`cannot decrypt ${path}: ${(err as Error).message}`);
+    throw new KeyFileError(`cannot decrypt ${path}: ${(err as Error).message}`);
   }
 }
