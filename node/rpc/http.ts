@@ -18,8 +18,12 @@ export interface HttpHandlerModules {
   logger: RpcLogger;
 }
 
-/** After refusing an oversized body we read on a little (so the client sees the 413), then hang up. */
+/**
+ * After refusing an oversized body we keep reading (and discarding) what the client still sends, up to this many
+ * times the limit and this long, before the connection is cut off.
+ */
 const DRAIN_FACTOR = 4;
+const LINGER_MS = 10_000;
 
 function setCors(req: IncomingMessage, res: ServerResponse): void {
   // Wallets and dapps call from any origin; nothing here relies on cookies or ambient credentials.
@@ -66,6 +70,12 @@ function readBody(req: IncomingMessage, maxBytes: number): Promise<BodyResult> {
   });
 }
 
+/**
+ * Answers 413 so that every client gets to read it. The answer is written at once, but the response ends (and with
+ * `Connection: close` the socket closes) only once the client has sent the rest of its body: closing a socket
+ * with unread bytes makes the kernel send a RST, which can reach the client before it read the answer (what nginx's
+ * lingering close avoids). A body far over the limit, or one that trickles on, is cut off after the answer.
+ */
 function refuseTooLarge(req: IncomingMessage, res: ServerResponse, maxBytes: number): void {
   const body = JSON.stringify({
     jsonrpc: "2.0",
@@ -75,14 +85,34 @@ function refuseTooLarge(req: IncomingMessage, res: ServerResponse, maxBytes: num
       message: `request body too large: the limit is ${maxBytes} bytes`,
     },
   });
-  res.setHeader("Connection", "close");
-  sendJson(res, 413, body);
-  let drained = 0;
-  req.on("data", (chunk: Buffer) => {
-    drained += chunk.length;
-    if (drained > maxBytes * DRAIN_FACTOR) req.destroy();
+  res.writeHead(413, {
+    "Content-Type": "application/json",
+    "Content-Length": Buffer.byteLength(body),
+    Connection: "close",
   });
-  req.resume();
+  res.write(body);
+
+  let drained = 0;
+  const done = (): void => {
+    clearTimeout(linger);
+    req.off("data", onData);
+    if (!res.writableEnded) res.end();
+  };
+  const cutOff = (): void => {
+    done();
+    req.socket.destroy();
+  };
+  const onData = (chunk: Buffer): void => {
+    drained += chunk.length;
+    if (drained > maxBytes * DRAIN_FACTOR) cutOff();
+  };
+  const linger = setTimeout(cutOff, LINGER_MS);
+  linger.unref();
+  req.on("data", onData);
+  req.once("end", done);
+  req.once("error", done);
+  if (req.readableEnded) done();
+  else req.resume();
 }
 
 export function createHttpHandler(
