@@ -1,6 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { decryptKeystoreJson, isKeystoreJson } from "ethers";
 import { type Hex, privateKeyToAddress } from "../node/crypto/index.ts";
+import { errorMessage } from "../node/util/errors.ts";
 
 /**
  * L1 keys for the bridge's two users, the CLI client and the relayer. Messages never echo a file's content: it is
@@ -34,7 +35,7 @@ export async function readKeyFile(path: string, password: string | null): Promis
   try {
     content = (await readFile(path, "utf8")).trim();
   } catch (err) {
-    throw new KeyFileError(`cannot read key file ${path}: ${(err as Error).message}`);
+    throw new KeyFileError(`cannot read key file ${path}: ${errorMessage(err)}`);
   }
   if (!isKeystoreJson(content)) return parsePrivateKey(content, `key file ${path}`);
   if (password === null) {
@@ -43,6 +44,6 @@ export async function readKeyFile(path: string, password: string | null): Promis
   try {
     return (await decryptKeystoreJson(content, password)).privateKey.toLowerCase() as Hex;
   } catch (err) {
-    throw new KeyFileError(`cannot decrypt ${path}: ${(err as Error).message}`);
+    throw new KeyFileError(`cannot decrypt ${path}: ${errorMessage(err)}`);
   }
 }

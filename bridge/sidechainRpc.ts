@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { Address, Hex } from "../node/crypto/index.ts";
 import type { Checkpoint, CommitSig, DepositClaim, Withdrawal } from "../node/types/index.ts";
+import { errorMessage } from "../node/util/errors.ts";
 
 /**
  * A typed client for a node's outrigger_* JSON-RPC methods (DESIGN.md §6). The bridge talks to the sidechain only
@@ -248,7 +249,7 @@ export class SidechainRpc {
       });
       body = await response.json();
     } catch (err) {
-      throw new SidechainRpcError(`${method} at ${this.url}: ${(err as Error).message}`);
+      throw new SidechainRpcError(`${method} at ${this.url}: ${errorMessage(err)}`);
     }
     const envelope = responseSchema.safeParse(body);
     if (!envelope.success) throw new SidechainRpcError(`${method}: the node sent a malformed response`);

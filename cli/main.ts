@@ -1,5 +1,6 @@
 import "../node/polyfill.ts";
 import { Command, InvalidArgumentError } from "commander";
+import { errorMessage } from "../node/util/errors.ts";
 import { registerBridgeCommand } from "./bridgeCommand.ts";
 import { registerCheckpointCommand } from "./checkpointCommand.ts";
 import { runDevnet } from "./devnet/devnetCommand.ts";
@@ -60,6 +61,6 @@ registerBridgeCommand(program);
 registerCheckpointCommand(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
-  process.stderr.write(`outrigger: ${(err as Error).message}\n`);
+  process.stderr.write(`outrigger: ${errorMessage(err)}\n`);
   process.exitCode = 1;
 });

@@ -6,6 +6,7 @@ import { parseGenesis } from "../node/config/genesis.ts";
 import { configFromEnv, type NodeConfigInput, resolveNodeConfig } from "../node/config/nodeConfig.ts";
 import { startNode } from "../node/node.ts";
 import { createLogger } from "../node/observability/logger.ts";
+import { errorMessage } from "../node/util/errors.ts";
 import { CLIENT_VERSION } from "./version.ts";
 
 export interface NodeFlags {
@@ -20,12 +21,12 @@ async function readJson(path: string, what: string): Promise<unknown> {
   try {
     text = await readFile(path, "utf8");
   } catch (err) {
-    throw new ConfigError(`cannot read ${what} ${path}: ${(err as Error).message}`);
+    throw new ConfigError(`cannot read ${what} ${path}: ${errorMessage(err)}`);
   }
   try {
     return JSON.parse(text);
   } catch (err) {
-    throw new ConfigError(`${what} ${path} is not valid JSON: ${(err as Error).message}`);
+    throw new ConfigError(`${what} ${path} is not valid JSON: ${errorMessage(err)}`);
   }
 }
 

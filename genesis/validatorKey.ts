@@ -2,6 +2,7 @@ import { chmod, readFile, writeFile } from "node:fs/promises";
 import { decryptKeystoreJson, encryptKeystoreJson, isKeystoreJson } from "ethers";
 import { ConfigError } from "../node/config/errors.ts";
 import { type Hex, isHex, privateKeyToAddress } from "../node/crypto/index.ts";
+import { errorMessage } from "../node/util/errors.ts";
 
 /**
  * A validator key file is either an ethers/Web3 secret-storage keystore (JSON, for real networks) or a plain
@@ -21,7 +22,7 @@ export async function readValidatorKey(path: string, password: string | null): P
   try {
     content = (await readFile(path, "utf8")).trim();
   } catch (err) {
-    throw new ConfigError(`cannot read validator key ${path}: ${(err as Error).message}`);
+    throw new ConfigError(`cannot read validator key ${path}: ${errorMessage(err)}`);
   }
   if (isKeystoreJson(content)) {
     if (password === null)
@@ -29,7 +30,7 @@ export async function readValidatorKey(path: string, password: string | null): P
     try {
       return (await decryptKeystoreJson(content, password)).privateKey.toLowerCase() as Hex;
     } catch (err) {
-      throw new ConfigError(`cannot decrypt ${path}: ${(err as Error).message}`);
+      throw new ConfigError(`cannot decrypt ${path}: ${errorMessage(err)}`);
     }
   }
   if (!isHex(content, 32))
@@ -37,7 +38,7 @@ export async function readValidatorKey(path: string, password: string | null): P
   try {
     privateKeyToAddress(content);
   } catch (err) {
-    throw new ConfigError(`${path}: ${(err as Error).message}`);
+    throw new ConfigError(`${path}: ${errorMessage(err)}`);
   }
   return content.toLowerCase() as Hex;
 }

@@ -2,6 +2,7 @@ import type { DepositConfirmer } from "./l1/index.ts";
 import type { ClaimPool } from "./mempool/index.ts";
 import type { SubmitClaimResult } from "./rpc/index.ts";
 import { type DepositClaim, decodeDepositClaim, encodeDepositClaim } from "./types/index.ts";
+import { errorMessage } from "./util/errors.ts";
 
 export interface DepositIntakeModules {
   pool: ClaimPool;
@@ -30,7 +31,7 @@ export class DepositIntake {
     try {
       verdict = await this.m.confirmer.check(claim);
     } catch (err) {
-      return { ok: false, message: `cannot confirm deposit ${claim.nonce}: ${(err as Error).message}` };
+      return { ok: false, message: `cannot confirm deposit ${claim.nonce}: ${errorMessage(err)}` };
     }
     if (verdict === "mismatch")
       return { ok: false, message: `deposit claim ${claim.nonce} does not match L1` };

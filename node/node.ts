@@ -44,6 +44,7 @@ import {
 import { syncFromPeers } from "./sync/blockSync.ts";
 import { encodeSyncItem } from "./sync/wire.ts";
 import { type Block, decodeVote, encodeVote, signCheckpoint } from "./types/index.ts";
+import { errorMessage } from "./util/errors.ts";
 import {
   decodeCatchUpItem,
   decodeProposalMessage,
@@ -100,7 +101,7 @@ export async function startNode(opts: NodeOptions, modules: NodeModules): Promis
       try {
         await cleanup();
       } catch (err) {
-        logger.warn({ err: (err as Error).message }, "error while stopping");
+        logger.warn({ err: errorMessage(err) }, "error while stopping");
       }
     }
   };
@@ -273,7 +274,7 @@ export async function startNode(opts: NodeOptions, modules: NodeModules): Promis
             { validator: evidence.voteA.validator, height: evidence.voteA.height },
             "duplicate vote seen",
           ),
-        onError: (err, context) => logger.error({ err: (err as Error).message, context }, "consensus error"),
+        onError: (err, context) => logger.error({ err: errorMessage(err), context }, "consensus error"),
         setTimer: (ms, fire) => {
           const timer = setTimeout(fire, ms);
           return () => clearTimeout(timer);
@@ -283,7 +284,7 @@ export async function startNode(opts: NodeOptions, modules: NodeModules): Promis
     );
     cleanups.push(() => driver.stop());
     function logPublishError(err: unknown) {
-      logger.warn({ err: (err as Error).message }, "gossip publish failed");
+      logger.warn({ err: errorMessage(err) }, "gossip publish failed");
     }
 
     let syncing = true;
@@ -385,7 +386,7 @@ export async function startNode(opts: NodeOptions, modules: NodeModules): Promis
         // A node replaying old epochs does not sign them: those checkpoints were settled without it.
         void coordinator
           .onEpochEnd(height / genesis.epochLength, !syncing)
-          .catch((err: unknown) => logger.warn({ err: (err as Error).message }, "checkpoint signing failed"));
+          .catch((err: unknown) => logger.warn({ err: errorMessage(err) }, "checkpoint signing failed"));
       });
     }
 
@@ -436,7 +437,7 @@ export async function startNode(opts: NodeOptions, modules: NodeModules): Promis
             );
           }
         } catch (err) {
-          logger.debug({ peer, err: (err as Error).message }, "catch-up request failed");
+          logger.debug({ peer, err: errorMessage(err) }, "catch-up request failed");
         }
       }
     };
@@ -503,7 +504,7 @@ export async function startNode(opts: NodeOptions, modules: NodeModules): Promis
           if (applied > 0 && chain.height > before)
             driver.submit({ kind: "startHeight", height: chain.height + 1, validators: chain.validators });
           await catchUp();
-        })().catch((err: unknown) => logger.warn({ err: (err as Error).message }, "stall recovery failed"));
+        })().catch((err: unknown) => logger.warn({ err: errorMessage(err) }, "stall recovery failed"));
       },
       Math.max(genesis.timeouts.commitMs, 500),
     );
@@ -515,9 +516,7 @@ export async function startNode(opts: NodeOptions, modules: NodeModules): Promis
           await checkpointTracker.refresh();
           const certified = await store.latestCheckpointNumber();
           metrics.checkpointsNotOnL1.set(Math.max(0, certified - checkpointTracker.lastSubmitted()));
-        })().catch((err: unknown) =>
-          logger.debug({ err: (err as Error).message }, "L1 checkpoint scan failed"),
-        );
+        })().catch((err: unknown) => logger.debug({ err: errorMessage(err) }, "L1 checkpoint scan failed"));
       }, L1_POLL_MS);
       cleanups.push(() => clearInterval(poll));
     }
@@ -566,7 +565,7 @@ async function replayWal(wal: Wal, height: number, logger: Logger): Promise<Engi
       else if (record.kind === WalKind.Timeout)
         events.push({ kind: "timeout", ...decodeTimeout(record.data) });
     } catch (err) {
-      logger.warn({ seq: record.seq, err: (err as Error).message }, "skipping unreadable WAL entry");
+      logger.warn({ seq: record.seq, err: errorMessage(err) }, "skipping unreadable WAL entry");
     }
   }
   if (events.length > 0) logger.info({ height, events: events.length }, "resuming height from the WAL");

@@ -1,6 +1,7 @@
 import { Contract, JsonRpcProvider, Network } from "ethers";
 import type { Hex } from "../../node/crypto/index.ts";
 import { CHECKPOINT_MANAGER_ABI } from "../../node/types/abis.ts";
+import { errorMessage } from "../../node/util/errors.ts";
 import { type BridgeInfo, SidechainRpc } from "../sidechainRpc.ts";
 import { l1BridgeInterface, sidechainBridgeInterface } from "./abi.ts";
 import { BridgeClientError, InconsistentStateError } from "./errors.ts";
@@ -31,7 +32,7 @@ async function chainIdOf(provider: JsonRpcProvider, what: string, url: string): 
   try {
     return BigInt((await provider.send("eth_chainId", [])) as Hex);
   } catch (err) {
-    throw new BridgeClientError(`cannot reach ${what} at ${url}: ${(err as Error).message}`);
+    throw new BridgeClientError(`cannot reach ${what} at ${url}: ${errorMessage(err)}`);
   }
 }
 
@@ -46,9 +47,7 @@ export async function connectBridge(opts: ConnectOptions): Promise<BridgeContext
   try {
     [info, { chainId: l2ChainId }] = await Promise.all([rpc.bridgeInfo(), rpc.status()]);
   } catch (err) {
-    throw new BridgeClientError(
-      `cannot reach the sidechain node at ${opts.rpcUrl}: ${(err as Error).message}`,
-    );
+    throw new BridgeClientError(`cannot reach the sidechain node at ${opts.rpcUrl}: ${errorMessage(err)}`);
   }
   // A static network stops ethers from retrying network detection forever against a dead URL.
   const providerOptions = {

@@ -1,6 +1,7 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Registry } from "prom-client";
+import { errorMessage } from "../../node/util/errors.ts";
 
 export interface MetricsServer {
   readonly url: string;
@@ -16,8 +17,7 @@ export async function serveMetrics(registry: Registry, port: number): Promise<Me
     }
     registry.metrics().then(
       (text) => res.writeHead(200, { "content-type": registry.contentType }).end(text),
-      (err: unknown) =>
-        res.writeHead(500, { "content-type": "text/plain" }).end(`${(err as Error).message}\n`),
+      (err: unknown) => res.writeHead(500, { "content-type": "text/plain" }).end(`${errorMessage(err)}\n`),
     );
   });
   await new Promise<void>((resolve, reject) => {

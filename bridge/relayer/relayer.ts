@@ -1,5 +1,6 @@
 import type { Logger } from "pino";
 import type { CheckpointDomainParams } from "../../node/types/index.ts";
+import { errorMessage } from "../../node/util/errors.ts";
 import { CheckpointSubmitter } from "./checkpointSubmitter.ts";
 import { DepositFeed } from "./depositFeed.ts";
 import { ExitWorker } from "./exitWorker.ts";
@@ -77,7 +78,7 @@ export function createRelayer(opts: RelayerOptions, modules: RelayerModules): Re
       await task.run(abort.signal);
     } catch (err) {
       metrics.errors.inc({ task: task.name });
-      logger.warn({ task: task.name, err: (err as Error).message }, "task failed; retrying next tick");
+      logger.warn({ task: task.name, err: errorMessage(err) }, "task failed; retrying next tick");
     }
   }
 

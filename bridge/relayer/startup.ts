@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Address } from "../../node/crypto/index.ts";
+import { errorMessage } from "../../node/util/errors.ts";
 import type { SidechainRpc } from "../sidechainRpc.ts";
 import { RelayerConfigError } from "./errors.ts";
 import type { L1Finality } from "./l1.ts";
@@ -34,7 +35,7 @@ export async function readBridgeSettings(
     info = await sidechain.bridgeInfo();
   } catch (err) {
     throw new RelayerConfigError(
-      `the node at ${sidechain.url} has no usable L1 bridge settings (is its genesis configured with an L1?): ${(err as Error).message}`,
+      `the node at ${sidechain.url} has no usable L1 bridge settings (is its genesis configured with an L1?): ${errorMessage(err)}`,
     );
   }
   return {

@@ -7,6 +7,7 @@ import {
   MAX_DEPOSIT_CLAIMS_PER_BLOCK,
   uintToRlp,
 } from "../types/index.ts";
+import { errorMessage } from "../util/errors.ts";
 import { bridgedTokenAddress } from "./addresses.ts";
 import { creditDeposit, type DepositCredit, metadataProblem } from "./bridge.ts";
 import { AppError } from "./errors.ts";
@@ -48,7 +49,7 @@ export function executeDepositClaims(
     try {
       checkShape(claim);
     } catch (err) {
-      throw fail(`malformed: ${(err as Error).message}`, err);
+      throw fail(`malformed: ${errorMessage(err)}`, err);
     }
     return credit(state, claim, height);
   });

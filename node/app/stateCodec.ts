@@ -28,6 +28,7 @@ import {
   uintFromRlp,
   uintToRlp,
 } from "../types/index.ts";
+import { errorMessage } from "../util/errors.ts";
 import { AppError } from "./errors.ts";
 import {
   type Account,
@@ -295,7 +296,7 @@ export function loadState(entries: Iterable<readonly [Uint8Array, Uint8Array]>):
         codec.prefix === KEY_PREFIX.token ? { ...(decoded as TokenInfo), address: tableKey } : decoded,
       );
     } catch (err) {
-      throw new AppError("invalid-state", `${what}: ${(err as Error).message}`, { cause: err });
+      throw new AppError("invalid-state", `${what}: ${errorMessage(err)}`, { cause: err });
     }
   }
   if (appHash === undefined) {

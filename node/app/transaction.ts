@@ -9,6 +9,7 @@ import {
   recoverSigner,
 } from "../crypto/index.ts";
 import { MAX_TX_BYTES } from "../types/index.ts";
+import { errorMessage } from "../util/errors.ts";
 import { BRIDGE_ADDRESS, STAKING_ADDRESS } from "./addresses.ts";
 import { AppError } from "./errors.ts";
 import { GAS } from "./gas.ts";
@@ -66,7 +67,7 @@ export function decodeTransaction(raw: Uint8Array, rules: TxRules): AppTx {
   try {
     tx = Transaction.from(rawHex);
   } catch (err) {
-    throw new AppError("tx-malformed", `malformed transaction: ${(err as Error).message.slice(0, 200)}`, {
+    throw new AppError("tx-malformed", `malformed transaction: ${errorMessage(err).slice(0, 200)}`, {
       cause: err,
     });
   }
@@ -91,7 +92,7 @@ export function decodeTransaction(raw: Uint8Array, rules: TxRules): AppTx {
   try {
     canonical = tx.serialized.toLowerCase();
   } catch (err) {
-    throw new AppError("tx-malformed", `malformed transaction: ${(err as Error).message.slice(0, 200)}`, {
+    throw new AppError("tx-malformed", `malformed transaction: ${errorMessage(err).slice(0, 200)}`, {
       cause: err,
     });
   }

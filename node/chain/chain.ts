@@ -17,6 +17,7 @@ import {
   type Receipt,
   validateBlockBody,
 } from "../types/index.ts";
+import { errorMessage } from "../util/errors.ts";
 import { ChainHaltError, InvalidBlockError } from "./errors.ts";
 import { nextValidatorSet, storedValidatorSetAt } from "./validatorSets.ts";
 
@@ -246,9 +247,7 @@ export class Chain {
         ...(block.checkpoints.length > 0 ? { checkpoints: block.checkpoints } : {}),
       });
     } catch (err) {
-      throw new ChainHaltError(
-        `cannot store decided block ${block.header.height}: ${(err as Error).message}`,
-      );
+      throw new ChainHaltError(`cannot store decided block ${block.header.height}: ${errorMessage(err)}`);
     }
     app.commit(result);
     mempool.update(result.receipts.map((r) => r.txHash));

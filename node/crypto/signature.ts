@@ -1,4 +1,5 @@
 import { secp256k1 } from "@noble/curves/secp256k1.js";
+import { errorMessage } from "../util/errors.ts";
 import { bytesToHex, concatBytes, type Hex, hexToBytes } from "./bytes.ts";
 import { CryptoError } from "./errors.ts";
 import { type Address, privateKeyBytes, publicKeyToAddress } from "./keys.ts";
@@ -33,13 +34,13 @@ export function recoverSigner(digest: Uint8Array, signature: SignatureHex): Addr
   try {
     parsed = secp256k1.Signature.fromBytes(compact, "compact");
   } catch (err) {
-    throw new CryptoError(`malformed signature: ${(err as Error).message}`);
+    throw new CryptoError(`malformed signature: ${errorMessage(err)}`);
   }
   if (parsed.s > HALF_ORDER) throw new CryptoError("signature has high s (malleable form)");
   try {
     const point = parsed.addRecoveryBit(v - 27).recoverPublicKey(digest);
     return publicKeyToAddress(point.toBytes(false));
   } catch (err) {
-    throw new CryptoError(`signature does not recover: ${(err as Error).message}`);
+    throw new CryptoError(`signature does not recover: ${errorMessage(err)}`);
   }
 }

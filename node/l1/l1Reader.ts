@@ -1,6 +1,7 @@
 import { Contract, JsonRpcProvider, Network } from "ethers";
 import type { Address, Hex } from "../crypto/index.ts";
 import { CHECKPOINT_MANAGER_ABI, L1_BRIDGE_ABI } from "../types/index.ts";
+import { errorMessage } from "../util/errors.ts";
 
 /** L1 could not answer now (down, slow, wrong chain): the caller retries instead of judging anything. */
 export class L1UnavailableError extends Error {
@@ -67,7 +68,7 @@ export function createL1Reader(opts: L1ReaderOptions): L1Reader {
       }
       return await Promise.race([work(), deadline]);
     } catch (err) {
-      throw new L1UnavailableError(`L1 ${what}: ${(err as Error).message}`);
+      throw new L1UnavailableError(`L1 ${what}: ${errorMessage(err)}`);
     } finally {
       clearTimeout(timer);
     }

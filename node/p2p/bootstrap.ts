@@ -1,6 +1,7 @@
 import type { Libp2p, PeerId } from "@libp2p/interface";
 import { peerIdFromString } from "@libp2p/peer-id";
 import { type Multiaddr, multiaddr } from "@multiformats/multiaddr";
+import { errorMessage } from "../util/errors.ts";
 import { P2pError } from "./errors.ts";
 import type { P2pLogger } from "./logger.ts";
 
@@ -113,7 +114,7 @@ export class BootstrapDialer {
         if (this.stopped) return;
         target.failures++;
         this.logger.debug(
-          { peer: target.peerId.toString(), failures: target.failures, err: (err as Error).message },
+          { peer: target.peerId.toString(), failures: target.failures, err: errorMessage(err) },
           "bootstrap dial failed",
         );
         this.schedule(target);

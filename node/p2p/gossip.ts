@@ -1,5 +1,6 @@
 import type { GossipSub, GossipsubMessage } from "@chainsafe/libp2p-gossipsub";
 import { type PeerId, TopicValidatorResult } from "@libp2p/interface";
+import { errorMessage } from "../util/errors.ts";
 import { P2pError } from "./errors.ts";
 import type { P2pHost } from "./host.ts";
 import type { P2pLogger } from "./logger.ts";
@@ -127,7 +128,7 @@ export class Gossip {
       counters.published++;
       return { status: "sent", recipients: recipients.length };
     } catch (err) {
-      const reason = (err as Error).message;
+      const reason = errorMessage(err);
       if (reason.includes("NoPeersSubscribedToTopic")) {
         counters.publishNoPeers++;
         this.logger.debug({ topic: name }, "gossip publish: no peers subscribed yet");
@@ -221,7 +222,7 @@ export class Gossip {
       result = await validator(data, from);
     } catch (err) {
       // A validator bug is ours, not the sender's: do not penalise, do not forward.
-      this.logger.error({ topic: name, err: (err as Error).message }, "gossip validator threw");
+      this.logger.error({ topic: name, err: errorMessage(err) }, "gossip validator threw");
       result = "ignore";
     } finally {
       this.pending.set(name, (this.pending.get(name) ?? 1) - 1);
@@ -229,7 +230,7 @@ export class Gossip {
     try {
       report(VERDICT[result] ?? TopicValidatorResult.Ignore);
     } catch (err) {
-      this.logger.warn({ topic: name, err: (err as Error).message }, "gossip verdict not reported");
+      this.logger.warn({ topic: name, err: errorMessage(err) }, "gossip verdict not reported");
     }
     if (result === "accept") {
       counters.accepted++;
@@ -246,7 +247,7 @@ export class Gossip {
       try {
         handler(data, from);
       } catch (err) {
-        this.logger.error({ topic: name, err: (err as Error).message }, "gossip handler threw");
+        this.logger.error({ topic: name, err: errorMessage(err) }, "gossip handler threw");
       }
     }
   }

@@ -6,6 +6,7 @@ import { type Identify, identify } from "@libp2p/identify";
 import type { PeerId, PrivateKey } from "@libp2p/interface";
 import { tcp } from "@libp2p/tcp";
 import { createLibp2p, type Libp2p } from "libp2p";
+import { errorMessage } from "../util/errors.ts";
 import { BootstrapDialer, DEFAULT_REDIAL, parseBootstrap, type RedialOptions } from "./bootstrap.ts";
 import { P2pError } from "./errors.ts";
 import { gossipsubOptions } from "./gossipConfig.ts";
@@ -61,7 +62,7 @@ export async function createP2pHost(opts: P2pHostOptions, modules: P2pHostModule
       },
     });
   } catch (err) {
-    throw new P2pError("config", `cannot start libp2p on ${listen.join(", ")}: ${(err as Error).message}`, {
+    throw new P2pError("config", `cannot start libp2p on ${listen.join(", ")}: ${errorMessage(err)}`, {
       cause: err,
     });
   }

@@ -4,6 +4,7 @@ import { generateKeyPair, privateKeyFromProtobuf, privateKeyToProtobuf } from "@
 import type { PrivateKey } from "@libp2p/interface";
 import { peerIdFromPrivateKey } from "@libp2p/peer-id";
 import { bytesToHex, hexToBytes } from "../crypto/index.ts";
+import { errorMessage } from "../util/errors.ts";
 import { P2pError } from "./errors.ts";
 
 /** The libp2p identity's file inside the node's home folder (separate from the validator key, DESIGN §2). */
@@ -25,7 +26,7 @@ export async function loadOrCreatePeerKey(home: string): Promise<PrivateKey> {
     text = await readFile(path, "utf8");
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== "ENOENT") {
-      throw new P2pError("peer-key", `cannot read peer key file ${path}: ${(err as Error).message}`, {
+      throw new P2pError("peer-key", `cannot read peer key file ${path}: ${errorMessage(err)}`, {
         cause: err,
       });
     }
@@ -57,7 +58,7 @@ async function createPeerKey(home: string, path: string): Promise<PrivateKey> {
     await chmod(tmp, 0o600);
     await rename(tmp, path);
   } catch (err) {
-    throw new P2pError("peer-key", `cannot create peer key file ${path}: ${(err as Error).message}`, {
+    throw new P2pError("peer-key", `cannot create peer key file ${path}: ${errorMessage(err)}`, {
       cause: err,
     });
   }
@@ -88,7 +89,7 @@ function parsePeerKeyFile(text: string, path: string): PrivateKey {
   try {
     key = privateKeyFromProtobuf(hexToBytes(privateKey));
   } catch (err) {
-    throw corrupt(`privateKey does not decode: ${(err as Error).message}`, err);
+    throw corrupt(`privateKey does not decode: ${errorMessage(err)}`, err);
   }
   if (key.type !== "Ed25519") throw corrupt(`privateKey is a ${key.type} key, not Ed25519`);
   const derived = peerIdOf(key);

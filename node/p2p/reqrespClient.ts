@@ -1,6 +1,7 @@
 import type { Libp2p, PeerId, Stream } from "@libp2p/interface";
 import { peerIdFromString } from "@libp2p/peer-id";
 import * as lp from "it-length-prefixed";
+import { errorMessage } from "../util/errors.ts";
 import { P2pError } from "./errors.ts";
 import {
   errorFromFrame,
@@ -47,7 +48,7 @@ export async function requestItems(libp2p: Libp2p, req: ClientRequest): Promise<
         cause: err,
       });
     }
-    throw new P2pError("dial", `cannot open a ${kind} stream to ${label}: ${(err as Error).message}`, {
+    throw new P2pError("dial", `cannot open a ${kind} stream to ${label}: ${errorMessage(err)}`, {
       cause: err,
     });
   }

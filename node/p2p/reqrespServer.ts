@@ -1,6 +1,7 @@
 import type { IncomingStreamData, Stream } from "@libp2p/interface";
 import * as lp from "it-length-prefixed";
 import { concatBytes } from "../crypto/index.ts";
+import { errorMessage } from "../util/errors.ts";
 import { P2pError } from "./errors.ts";
 import type { P2pHost } from "./host.ts";
 import type { P2pLogger } from "./logger.ts";
@@ -105,7 +106,7 @@ export class ReqRespServer {
       const request = await this.readRequest(stream, peer);
       await stream.sink(lp.encode(this.respond(kind, request, peer)));
     } catch (err) {
-      this.logger.debug({ protocol: kind, peer, err: (err as Error).message }, "req/resp stream failed");
+      this.logger.debug({ protocol: kind, peer, err: errorMessage(err) }, "req/resp stream failed");
       stream.abort(err as Error);
     } finally {
       this.active[kind]--;
@@ -138,7 +139,7 @@ export class ReqRespServer {
     try {
       request = parseRequest(kind, body);
     } catch (err) {
-      yield errorFrame(Status.InvalidRequest, (err as Error).message);
+      yield errorFrame(Status.InvalidRequest, errorMessage(err));
       return;
     }
     const cost = request.kind === "blocks" ? request.count : 1;
@@ -168,7 +169,7 @@ export class ReqRespServer {
         if (count >= maxItems) return;
       }
     } catch (err) {
-      this.logger.error({ protocol: kind, peer, err: (err as Error).message }, "req/resp handler failed");
+      this.logger.error({ protocol: kind, peer, err: errorMessage(err) }, "req/resp handler failed");
       yield errorFrame(Status.ServerError, "internal error");
     }
   }

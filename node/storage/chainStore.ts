@@ -6,9 +6,10 @@ import {
   hashHeader,
   type Receipt,
 } from "../types/index.ts";
+import { errorMessage } from "../util/errors.ts";
 import type { BlockRef, TxLocation } from "./codecs.ts";
 import type { BatchOp, Database } from "./db.ts";
-import { errorMessage, StorageError } from "./errors.ts";
+import { StorageError } from "./errors.ts";
 import { Mutex } from "./lock.ts";
 import {
   type ChainRepositories,

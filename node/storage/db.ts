@@ -1,5 +1,6 @@
 import { ClassicLevel, type Iterator, type KeyIterator } from "classic-level";
-import { errorMessage, StorageError } from "./errors.ts";
+import { errorMessage } from "../util/errors.ts";
+import { StorageError } from "./errors.ts";
 
 export { Bucket } from "./buckets.ts";
 export { StorageError } from "./errors.ts";

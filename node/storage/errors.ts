@@ -42,7 +42,3 @@ export class DoubleSignError extends Error {
     this.code = code;
   }
 }
-
-export function errorMessage(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}

@@ -1,8 +1,9 @@
 import { bytesToHex, concatBytes } from "../crypto/index.ts";
+import { errorMessage } from "../util/errors.ts";
 import type { Bucket } from "./buckets.ts";
 import type { Codec } from "./codecs.ts";
 import type { BatchOp, Database, KeyRange, WriteOptions } from "./db.ts";
-import { errorMessage, StorageError } from "./errors.ts";
+import { StorageError } from "./errors.ts";
 
 export interface RepositoryOptions<K, V> {
   bucket: Bucket;

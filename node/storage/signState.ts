@@ -18,10 +18,11 @@ import {
   signatureFromRlp,
   signatureToRlp,
 } from "../types/index.ts";
+import { errorMessage } from "../util/errors.ts";
 import { Bucket } from "./buckets.ts";
 import { type Codec, nameCodec } from "./codecs.ts";
 import type { Database } from "./db.ts";
-import { DoubleSignError, errorMessage, StorageError } from "./errors.ts";
+import { DoubleSignError, StorageError } from "./errors.ts";
 import { Mutex } from "./lock.ts";
 import { Repository } from "./repository.ts";
 

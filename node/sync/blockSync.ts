@@ -1,4 +1,5 @@
 import type { Block, Commit } from "../types/index.ts";
+import { errorMessage } from "../util/errors.ts";
 import { decodeSyncItem } from "./wire.ts";
 
 export interface SyncPorts {
@@ -53,7 +54,7 @@ export async function syncFromPeers(ports: SyncPorts, clock: () => number): Prom
             throw new Error(`out-of-order block ${block.header.height}`);
           await ports.apply(block, commit);
         } catch (err) {
-          ports.penalise(peer, (err as Error).message);
+          ports.penalise(peer, errorMessage(err));
           break;
         }
         applied++;

@@ -3,6 +3,7 @@ import { bytesToHex, concatBytes, type Hex, hexToBytes } from "../crypto/bytes.t
 import { CryptoError } from "../crypto/errors.ts";
 import type { Address } from "../crypto/keys.ts";
 import { recoverSigner, type SignatureHex, signDigest } from "../crypto/signature.ts";
+import { errorMessage } from "../util/errors.ts";
 import type { Checkpoint } from "./shapes.ts";
 
 /**
@@ -59,7 +60,7 @@ export function checkpointMessage(checkpoint: Checkpoint): Record<string, bigint
 function encodingError(err: unknown): CryptoError {
   return err instanceof CryptoError
     ? err
-    : new CryptoError(`checkpoint cannot be encoded: ${(err as Error).message}`);
+    : new CryptoError(`checkpoint cannot be encoded: ${errorMessage(err)}`);
 }
 
 const mutableTypes = () => ({ Checkpoint: [...CHECKPOINT_TYPES.Checkpoint] });

@@ -2,6 +2,7 @@ import { AbiCoder } from "ethers";
 import { type Hex, hexToBytes } from "../crypto/bytes.ts";
 import { CryptoError } from "../crypto/errors.ts";
 import { keccak256Hex } from "../crypto/hash.ts";
+import { errorMessage } from "../util/errors.ts";
 import type { DepositClaim } from "./shapes.ts";
 
 /** The token address that stands for ETH in deposits and withdrawals. */
@@ -41,7 +42,7 @@ export function depositHash(claim: DepositHashFields): Hex {
       ],
     );
   } catch (err) {
-    throw new CryptoError(`deposit claim cannot be encoded: ${(err as Error).message}`);
+    throw new CryptoError(`deposit claim cannot be encoded: ${errorMessage(err)}`);
   }
   return keccak256Hex(hexToBytes(encoded));
 }

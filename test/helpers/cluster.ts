@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { type NodeProcess, spawnNode } from "../../cli/devnet/nodeProcess.ts";
 import { createNetwork, type NetworkLayout } from "../../genesis/network.ts";
 import type { GenesisJson } from "../../node/config/genesis.ts";
+import { errorMessage } from "../../node/util/errors.ts";
 
 /** Fast consensus for tests: ~3 blocks a second on a quiet machine, still correct when it is busy. */
 export const FAST_TIMEOUTS: GenesisJson["timeouts"] = {
@@ -141,7 +142,7 @@ export async function eventually<T>(
       const value = await probe();
       if (value !== undefined && value !== false) return value;
     } catch (err) {
-      lastError = (err as Error).message;
+      lastError = errorMessage(err);
     }
     await new Promise((r) => setTimeout(r, intervalMs));
   }

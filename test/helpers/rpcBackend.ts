@@ -29,6 +29,7 @@ import type {
 } from "../../node/rpc/backend.ts";
 import { computeBodyHashes, hashHeader } from "../../node/types/index.ts";
 import type { Block, Commit, DepositClaim, Header, Validator } from "../../node/types/shapes.ts";
+import { errorMessage } from "../../node/util/errors.ts";
 import { signVote, type TestValidator, testValidators } from "./validators.ts";
 
 /**
@@ -215,7 +216,7 @@ export class FakeRpcBackend implements RpcBackend {
     try {
       tx = Transaction.from(bytesToHex(raw));
     } catch (err) {
-      return { ok: false, reason: "invalid", message: `invalid transaction: ${(err as Error).message}` };
+      return { ok: false, reason: "invalid", message: `invalid transaction: ${errorMessage(err)}` };
     }
     const hash = keccak256Hex(raw);
     if (tx.type !== 0 && tx.type !== 2)

@@ -7,6 +7,7 @@ import type { ValidatorSet } from "../../node/consensus/validatorSet.ts";
 import { secp256k1Verifier } from "../../node/consensus/verifier.ts";
 import { bytesToHex, keccak256 } from "../../node/crypto/index.ts";
 import type { Commit, Proposal, Vote } from "../../node/types/shapes.ts";
+import { errorMessage } from "../../node/util/errors.ts";
 import { signProposal, signVote, testValidators, validatorSetOf } from "../helpers/validators.ts";
 
 const CHAIN = 5n;
@@ -79,7 +80,7 @@ function cluster(opts: { silent?: number; failValidationAt?: number } = {}) {
       },
       recordWal: async () => {},
       reportEvidence: () => errors.push("unexpected evidence"),
-      onError: (err, context) => errors.push(`${i}: ${context}: ${(err as Error).message}`),
+      onError: (err, context) => errors.push(`${i}: ${context}: ${errorMessage(err)}`),
       setTimer: (ms, fire) => {
         const t = setTimeout(() => {
           timers.delete(t);

@@ -13,6 +13,7 @@ import {
   L1UnavailableError,
 } from "../../node/l1/index.ts";
 import { CHECKPOINT_MANAGER_ABI, depositHash, L1_BRIDGE_ABI } from "../../node/types/index.ts";
+import { errorMessage } from "../../node/util/errors.ts";
 import { testClaim } from "../helpers/deposits.ts";
 
 const BRIDGE: Address = "0x00000000000000000000000000000000000b0001";
@@ -73,7 +74,7 @@ class FakeL1 {
         try {
           return { jsonrpc: "2.0", id: r.id, result: this.answer(r.method, r.params) };
         } catch (err) {
-          return { jsonrpc: "2.0", id: r.id, error: { code: -32000, message: (err as Error).message } };
+          return { jsonrpc: "2.0", id: r.id, error: { code: -32000, message: errorMessage(err) } };
         }
       };
       const requests = Array.isArray(parsed) ? parsed : [parsed];
