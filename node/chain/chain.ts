@@ -91,7 +91,10 @@ export class Chain {
   /** The set of height head + 1, and of head (which signed the lastCommit of the next block). */
   private current: ValidatorSet;
   private previous: ValidatorSet | null;
-  /** Executions of candidate blocks at head + 1, by hash, so a decided block is not executed twice. */
+  /**
+   * Executions of candidate blocks at head + 1 (built or validated), by hash: committing a decided block commits
+   * its stored execution instead of executing it again.
+   */
   private executions = new Map<Hex, Execution>();
   private readonly listeners = new Set<(info: CommittedBlockInfo) => void>();
   private writing: Promise<unknown> = Promise.resolve();
@@ -230,9 +233,7 @@ export class Chain {
 
   private async commitNext(value: ProposedBlock<Block>, commit: Commit): Promise<ValidatorSet> {
     const { block, blockHash } = value;
-    await this.checkBlock(block.header.height, value, { decided: true });
-    const execution = this.executions.get(blockHash);
-    if (!execution) throw new ChainHaltError(`decided block ${blockHash} has no execution`);
+    const execution = await this.decidedExecution(value);
     const { result, next } = execution;
     const epochChange = result.validatorUpdates !== null && result.validatorUpdates.length > 0;
     const { store, app, mempool } = this.modules;
@@ -258,6 +259,28 @@ export class Chain {
     const info = { block, blockHash, commit, receipts: result.receipts };
     for (const listener of this.listeners) listener(info);
     return next;
+  }
+
+  /**
+   * The execution made when this node built or validated the block at this head, checked against the body it is
+   * committing (the body may come from another message than the one validated); otherwise the block is checked
+   * and executed now (block sync, or a block this node never validated).
+   */
+  private async decidedExecution(value: ProposedBlock<Block>): Promise<Execution> {
+    const { block, blockHash } = value;
+    const height = block.header.height;
+    const known = this.executions.get(blockHash);
+    if (known) {
+      this.expectNext(height);
+      if (hashHeader(block.header) !== blockHash)
+        throw new InvalidBlockError(`block ${height} (${blockHash}): does not hash to its claimed hash`);
+      validateBlockBody(block);
+      return known;
+    }
+    await this.checkBlock(height, value, { decided: true });
+    const executed = this.executions.get(blockHash);
+    if (!executed) throw new ChainHaltError(`decided block ${blockHash} has no execution`);
+    return executed;
   }
 
   /** For block sync: a block and the commit that decided it, verified against the set before it is applied. */

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import type { Application } from "../../node/app/index.ts";
 import { type Block, hashHeader } from "../../node/types/index.ts";
 import { addr, alice, BASE_FEE, bob, CHAIN_ID, ETHER, signTx, val1, val2 } from "../helpers/appFixture.ts";
 import { commitFor, openTestChain } from "../helpers/chainFixture.ts";
@@ -120,4 +121,59 @@ describe("chain: build, validate, commit", () => {
       "a lastCommit short of 2/3 is refused",
     );
   });
+
+  it("executes each block once per node: the execution made when building or validating is the one committed", async (t) => {
+    const a = await openTestChain(t);
+    const b = await openTestChain(t);
+    const c = await openTestChain(t);
+    const executions = { a: countExecutions(a.app), b: countExecutions(b.app), c: countExecutions(c.app) };
+    const raw = await signTx(alice, {
+      to: bob.address,
+      value: ETHER,
+      nonce: 0,
+      maxFeePerGas: BASE_FEE,
+      maxPriorityFeePerGas: 0n,
+      gasLimit: 21_000n,
+    });
+    a.mempool.add(raw);
+    const one = await a.chain.buildBlock(1, addr(val1));
+    assert.equal(await b.chain.validateBlock(1, one), true);
+    const c1 = commitFor(1, one.blockHash);
+    await a.chain.commitBlock(one, c1);
+    // The body may reach the commit as another object than the one validated: it is the same block.
+    await b.chain.commitBlock(structuredClone(one), c1);
+    // A node that never validated the block (block sync) executes it when it commits.
+    await c.chain.applyCertified(one.block, c1);
+    assert.deepEqual({ a: executions.a(), b: executions.b(), c: executions.c() }, { a: 1, b: 1, c: 1 });
+    assert.equal(b.app.balance(addr(bob)), 1001n * ETHER);
+    assert.equal(c.app.appHash(), b.app.appHash());
+
+    // A body that does not match the validated header is refused even though its hash has an execution.
+    a.clock.now += 1000;
+    b.clock.now += 1000;
+    const two = await a.chain.buildBlock(2, addr(val2));
+    assert.equal(await b.chain.validateBlock(2, two), true);
+    const swapped = { ...two, block: { ...two.block, txs: [raw] } };
+    await assert.rejects(
+      b.chain.commitBlock(swapped, commitFor(2, two.blockHash)),
+      /does not match the body/,
+    );
+    assert.equal(b.chain.height, 1);
+  });
 });
+
+/** Counts the application's block executions (building included), so a test can see none is repeated. */
+function countExecutions(app: Application): () => number {
+  let count = 0;
+  const executeBlock = app.executeBlock;
+  const buildBlock = app.buildBlock;
+  app.executeBlock = (...args) => {
+    count++;
+    return executeBlock(...args);
+  };
+  app.buildBlock = (...args) => {
+    count++;
+    return buildBlock(...args);
+  };
+  return () => count;
+}
