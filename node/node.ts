@@ -8,6 +8,7 @@ import { CheckpointCoordinator, CheckpointService } from "./checkpoint/index.ts"
 import type { Genesis } from "./config/genesis.ts";
 import { genesisHash } from "./config/genesis.ts";
 import type { NodeConfig } from "./config/nodeConfig.ts";
+import { createCachingVerifier } from "./consensus/cachingVerifier.ts";
 import { createEngine } from "./consensus/engine.ts";
 import type { EngineEvent } from "./consensus/messages.ts";
 import { secp256k1Verifier } from "./consensus/verifier.ts";
@@ -86,6 +87,8 @@ const STALL_INTERVALS = 4;
 const EARLY_CHECKPOINT_SIGNATURE_WAIT_MS = 5_000;
 /** How often the node reads L1 for checkpoint submissions (RPC's L1 status). */
 const L1_POLL_MS = 2_000;
+/** Signatures the shared verifier remembers: several heights of votes of a large validator set. */
+const VERIFIER_CACHE_SIZE = 20_000;
 
 /**
  * Wires the node: storage, application, mempool, chain, consensus, p2p, sync and RPC. This is the only module
@@ -172,6 +175,8 @@ export async function startNode(opts: NodeOptions, modules: NodeModules): Promis
             },
           );
     let checkpoints: CheckpointCoordinator | null = null;
+    // One verifier for gossip validation, the engine and the chain, so each signature is recovered once.
+    const verifier = createCachingVerifier({ capacity: VERIFIER_CACHE_SIZE }, { inner: secp256k1Verifier });
     const chain = await Chain.open(
       {
         chainId: genesis.chainId,
@@ -185,7 +190,7 @@ export async function startNode(opts: NodeOptions, modules: NodeModules): Promis
         store,
         app,
         mempool,
-        verifier: secp256k1Verifier,
+        verifier,
         now: Date.now,
         checkpoints:
           checkpointService === null
@@ -221,7 +226,7 @@ export async function startNode(opts: NodeOptions, modules: NodeModules): Promis
       chainId: genesis.chainId,
       self,
       timeouts: genesis.timeouts,
-      verifier: secp256k1Verifier,
+      verifier,
     });
     const key = opts.validatorKey;
     const driver = new ConsensusDriver<Block>(
@@ -322,7 +327,7 @@ export async function startNode(opts: NodeOptions, modules: NodeModules): Promis
       try {
         const vote = decodeVote(data);
         if (!relevant(vote.height, vote.validator)) return "ignore";
-        return secp256k1Verifier.voteSigner(genesis.chainId, vote) === vote.validator ? "accept" : "reject";
+        return verifier.voteSigner(genesis.chainId, vote) === vote.validator ? "accept" : "reject";
       } catch {
         return "reject";
       }
@@ -332,9 +337,7 @@ export async function startNode(opts: NodeOptions, modules: NodeModules): Promis
       try {
         const { proposal } = decodeProposalMessage(data);
         if (!relevant(proposal.height, proposal.proposer)) return "ignore";
-        return secp256k1Verifier.proposalSigner(genesis.chainId, proposal) === proposal.proposer
-          ? "accept"
-          : "reject";
+        return verifier.proposalSigner(genesis.chainId, proposal) === proposal.proposer ? "accept" : "reject";
       } catch {
         return "reject";
       }

@@ -211,6 +211,8 @@ class TendermintEngine<B> implements ConsensusEngine<B> {
     if (!Number.isSafeInteger(vote.round) || vote.round < 0) return;
     const power = this.set.powerOf(vote.validator);
     if (power === 0n) return;
+    // As CometBFT's vote set: a vote already counted (gossip, then catch-up or the WAL) is not verified again.
+    if (this.votes.holds(vote)) return;
     if (this.opts.verifier.voteSigner(this.opts.chainId, vote) !== vote.validator) return;
     const result = this.votes.add(vote, power, this.round);
     if (result.evidence) {

@@ -49,6 +49,12 @@ export class RoundVotes {
     return this.votes().filter((v) => valueKey(v.blockHash) === key);
   }
 
+  /** Whether this validator's vote for this value is already counted: adding it again would change nothing. */
+  holds(vote: Vote): boolean {
+    const key = valueKey(vote.blockHash);
+    return this.byValidator.get(vote.validator)?.some((v) => valueKey(v.blockHash) === key) ?? false;
+  }
+
   /** Returns the earlier vote this one conflicts with, if any, so the caller can produce evidence. */
   add(vote: Vote, power: bigint): { added: boolean; conflictsWith?: Vote } {
     const existing = this.byValidator.get(vote.validator) ?? [];
@@ -89,6 +95,12 @@ export class HeightVotes {
     let power = 0n;
     for (const a of seen) power += powerOf(a);
     return power;
+  }
+
+  /** Whether the vote's validator already has a vote for its value counted in its round and type. */
+  holds(vote: Vote): boolean {
+    if (vote.height !== this.height) return false;
+    return this.get(vote.round, vote.type)?.holds(vote) ?? false;
   }
 
   all(): Vote[] {
