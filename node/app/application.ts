@@ -1,4 +1,4 @@
-import type { Address, Hex } from "../crypto/index.ts";
+import { type Address, type Hex, keccak256Hex } from "../crypto/index.ts";
 import { type DepositClaim, MAX_TXS_PER_BLOCK, type Receipt, type Validator } from "../types/index.ts";
 import { STAKING_ADDRESS, SYSTEM_CODE, ZERO_ADDRESS } from "./addresses.ts";
 import { type CallInput, runCall, targetGas, targetOf } from "./calls.ts";
@@ -10,7 +10,7 @@ import { type ChainParams, epochOf, isEpochEnd } from "./params.ts";
 import { applyEpochEnd, unbondingSummary } from "./staking.ts";
 import type { DepositRecord, LedgerState, TokenInfo, WithdrawalRecord } from "./state.ts";
 import { chainAppHash, collectWrites, loadState, type StateWrite, withAppHash } from "./stateCodec.ts";
-import { type AppTx, decodeTransaction, upfrontCost } from "./transaction.ts";
+import { type AppTx, decodeTransaction, type SignerRecovery, upfrontCost } from "./transaction.ts";
 import { TxCache } from "./txCache.ts";
 
 export interface ExecutionResult {
@@ -42,6 +42,12 @@ export interface BuiltBlock {
 
 export type CheckTxResult = { ok: true; tx: AppTx } | { ok: false; error: AppError };
 
+/**
+ * Transactions this node already checked, by hash (the mempool's entries): a block carrying them reuses their
+ * recovered senders instead of recovering them again.
+ */
+export type KnownTxs = (hash: Hex) => AppTx | undefined;
+
 export interface CallRequest {
   to: Address;
   data?: Hex;
@@ -64,20 +70,22 @@ export interface Application {
   /**
    * Executes a block on an overlay: its deposit claims first (so a transaction can spend a deposit of the same
    * block), then its transactions. Throws AppError("invalid-block") if a transaction cannot be included or the
-   * claims do not continue the deposit nonce sequence.
+   * claims do not continue the deposit nonce sequence. A transaction found in `known` is not decoded again.
    */
   executeBlock(
     ctx: BlockContext,
     txs: readonly Uint8Array[],
     depositClaims?: readonly DepositClaim[],
+    known?: KnownTxs,
   ): ExecutionResult;
   /**
    * For the proposer: executes the claims as executeBlock does (all of them: a wrong sequence throws
-   * "invalid-block"), then candidates in order, leaving out those that cannot be included.
+   * "invalid-block"), then candidates in order, leaving out those that cannot be included. The candidates are
+   * checked transactions (checkTx's, as the mempool holds them), so their senders are not recovered again.
    */
   buildBlock(
     ctx: BlockContext,
-    candidates: readonly Uint8Array[],
+    candidates: readonly AppTx[],
     depositClaims?: readonly DepositClaim[],
   ): BuiltBlock;
   /** Makes an execution's state the committed one, after the node has persisted its stateWrites. */
@@ -111,6 +119,11 @@ export interface Application {
   nativeSupply(): bigint;
 }
 
+export interface ApplicationModules {
+  /** Sender recovery; secp256k1 unless a test counts recoveries. */
+  recoverSigner?: SignerRecovery;
+}
+
 const TX_CACHE_SIZE = 50_000;
 
 /**
@@ -120,6 +133,7 @@ const TX_CACHE_SIZE = 50_000;
 export function createApplication(
   genesis: AppGenesis,
   loaded: Iterable<readonly [Uint8Array, Uint8Array]> | null,
+  modules: ApplicationModules = {},
 ): Application {
   const params = validateAppGenesis(genesis);
   let root: LedgerState;
@@ -137,7 +151,8 @@ export function createApplication(
   }
   const pending = new WeakMap<ExecutionResult, LedgerState>();
   const cache = new TxCache(TX_CACHE_SIZE);
-  const decode = (raw: Uint8Array) => cache.getOrDecode(raw, (r) => decodeTransaction(r, params));
+  const decode = (raw: Uint8Array) =>
+    cache.getOrDecode(raw, (r) => decodeTransaction(r, params, modules.recoverSigner));
 
   function startBlock(ctx: BlockContext): LedgerState {
     const expected = root.height() + 1;
@@ -239,7 +254,7 @@ export function createApplication(
       }
     },
 
-    executeBlock(ctx, txs, depositClaims = []) {
+    executeBlock(ctx, txs, depositClaims = [], known) {
       if (txs.length > MAX_TXS_PER_BLOCK) {
         throw new AppError(
           "invalid-block",
@@ -252,7 +267,8 @@ export function createApplication(
       let gasUsed = 0n;
       for (const [index, raw] of txs.entries()) {
         try {
-          const execution = executeTransaction(block, decode(raw), ctx, params, gasUsed);
+          const tx = known?.(keccak256Hex(raw)) ?? decode(raw);
+          const execution = executeTransaction(block, tx, ctx, params, gasUsed);
           gasUsed = execution.receipt.cumulativeGasUsed;
           executions.push(execution);
         } catch (err) {
@@ -273,16 +289,15 @@ export function createApplication(
       const included: Uint8Array[] = [];
       const rejected: { index: number; error: AppError }[] = [];
       let gasUsed = 0n;
-      for (const [index, raw] of candidates.entries()) {
+      for (const [index, tx] of candidates.entries()) {
         if (included.length >= MAX_TXS_PER_BLOCK) break;
         try {
-          const tx = decode(raw);
           // Checked first so that a rejected candidate leaves the block untouched.
           checkExecutable(block, tx);
           const execution = executeTransaction(block, tx, ctx, params, gasUsed);
           gasUsed = execution.receipt.cumulativeGasUsed;
           executions.push(execution);
-          included.push(raw);
+          included.push(tx.raw);
         } catch (err) {
           if (!(err instanceof AppError)) throw err;
           rejected.push({ index, error: err });

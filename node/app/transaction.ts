@@ -34,6 +34,9 @@ export interface AppTx {
   maxPriorityFeePerGas: bigint;
 }
 
+/** Recovers the address that signed a 32-byte digest; throws when the signature does not recover. */
+export type SignerRecovery = (digest: Uint8Array, signature: Hex) => Address;
+
 export interface TxRules {
   chainId: bigint;
   /** Constant: the genesis minGasPrice. */
@@ -50,7 +53,11 @@ const LEGACY_MIN_PREFIX = 0xc0;
  * Decodes and checks a raw signed transaction: size, encoding, type (legacy with EIP-155, or 1559), chain id,
  * signature (low s only), no contract creation, the gas limit's static minimum and the fee fields.
  */
-export function decodeTransaction(raw: Uint8Array, rules: TxRules): AppTx {
+export function decodeTransaction(
+  raw: Uint8Array,
+  rules: TxRules,
+  recover: SignerRecovery = recoverSigner,
+): AppTx {
   if (raw.length > MAX_TX_BYTES) {
     throw new AppError(
       "tx-too-large",
@@ -107,7 +114,7 @@ export function decodeTransaction(raw: Uint8Array, rules: TxRules): AppTx {
   if (tx.chainId !== rules.chainId) {
     throw new AppError("tx-wrong-chain", `invalid chain id: ${tx.chainId}, this chain is ${rules.chainId}`);
   }
-  const from = recoverSender(tx, signature);
+  const from = recoverSender(tx, signature, recover);
   if (tx.to === null) throw new AppError("tx-contract-creation", "contract creation is not supported");
   const to = tx.to.toLowerCase() as Address;
 
@@ -142,14 +149,14 @@ export function decodeTransaction(raw: Uint8Array, rules: TxRules): AppTx {
  * Recovers with node/crypto (noble 2) rather than ethers' `from` getter, which costs about twice as much; the
  * signature's high s was refused above, which recoverSigner checks again.
  */
-function recoverSender(tx: Transaction, signature: Signature): Address {
+function recoverSender(tx: Transaction, signature: Signature, recover: SignerRecovery): Address {
   try {
     const sig = concatBytes(
       hexToBytes(signature.r, 32),
       hexToBytes(signature._s, 32),
       Uint8Array.of(27 + signature.yParity),
     );
-    return recoverSigner(hexToBytes(tx.unsignedHash, 32), bytesToHex(sig));
+    return recover(hexToBytes(tx.unsignedHash, 32), bytesToHex(sig));
   } catch (err) {
     throw new AppError("tx-bad-signature", "invalid sender: signature does not recover", { cause: err });
   }

@@ -171,7 +171,7 @@ export class Chain {
     const time = Math.max(this.modules.now(), this.head.time + 1);
     const lastCommit = height > 1 ? await store.commitAt(height - 1) : null;
     if (height > 1 && !lastCommit) throw new ChainHaltError(`commit of height ${height - 1} is missing`);
-    const candidates = mempool.reap(this.opts.maxBlockTxBytes, this.opts.maxBlockTxs).map((tx) => tx.raw);
+    const candidates = mempool.reap(this.opts.maxBlockTxBytes, this.opts.maxBlockTxs);
     const depositClaims = await this.claimsToInclude();
     const built = app.buildBlock({ height, time, proposer }, candidates, depositClaims);
     const next = nextValidatorSet(this.current, built.result.validatorUpdates);
@@ -338,12 +338,13 @@ export class Chain {
     if (!opts.decided) await this.checkClaims(block, fail);
     await this.checkCheckpoints(block, fail);
     this.checkLastCommit(block, fail);
-    const { app } = this.modules;
+    const { app, mempool } = this.modules;
     // The app enforces strict nonce order; here each claim is matched against L1.
     const result = app.executeBlock(
       { height, time: header.time, proposer: header.proposer },
       block.txs,
       block.depositClaims,
+      (hash) => mempool.get(hash),
     );
     if (result.appHash !== header.appHash)
       fail(`appHash ${header.appHash} differs from the executed ${result.appHash}`);

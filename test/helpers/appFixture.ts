@@ -5,8 +5,9 @@ import {
   createApplication,
   type ExecutionResult,
   nativeTokenAddress,
+  type SignerRecovery,
 } from "../../node/app/index.ts";
-import { type Address, type Hex, hexToBytes } from "../../node/crypto/index.ts";
+import { type Address, type Hex, hexToBytes, recoverSigner } from "../../node/crypto/index.ts";
 
 export const CHAIN_ID = 7447n;
 export const GWEI = 10n ** 9n;
@@ -56,6 +57,18 @@ export function testGenesis(overrides: Partial<AppGenesis> = {}): AppGenesis {
 
 export function testApp(overrides: Partial<AppGenesis> = {}): Application {
   return createApplication(testGenesis(overrides), null);
+}
+
+/** secp256k1 sender recovery that counts its calls, to show a sender is recovered once per node. */
+export function countingRecovery(): { recoverSigner: SignerRecovery; count: () => number } {
+  let count = 0;
+  return {
+    recoverSigner(digest, signature) {
+      count++;
+      return recoverSigner(digest, signature);
+    },
+    count: () => count,
+  };
 }
 
 /** Signs with the test chain's defaults: type 2 at the base fee, gas limit 100,000, nonce 0. */

@@ -2,7 +2,12 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { TestContext } from "node:test";
-import { type AppGenesis, type Application, createApplication } from "../../node/app/index.ts";
+import {
+  type AppGenesis,
+  type Application,
+  type ApplicationModules,
+  createApplication,
+} from "../../node/app/index.ts";
 import { Chain, type ChainModules } from "../../node/chain/chain.ts";
 import { secp256k1Verifier } from "../../node/consensus/verifier.ts";
 import { type Hex, VoteType } from "../../node/crypto/index.ts";
@@ -33,6 +38,8 @@ export interface TestChainOptions<X extends ChainExtraModules> {
   clock?: { now: number };
   /** Overrides for `testGenesis()`. */
   genesis?: Partial<AppGenesis>;
+  /** The application's modules (a counting sender recovery). */
+  app?: ApplicationModules;
   /** Builds the node's optional modules (and anything else the test wants back, spread into the result). */
   extras?: (base: ChainFixtureBase) => X;
 }
@@ -54,7 +61,7 @@ export async function openTestChain<X extends ChainExtraModules = ChainExtraModu
   const clock = options.clock ?? { now: GENESIS_TIME + 10_000 };
   const store = new ChainStore({}, { db });
   const stored = await store.loadState();
-  const app = createApplication(testGenesis(options.genesis), stored.length > 0 ? stored : null);
+  const app = createApplication(testGenesis(options.genesis), stored.length > 0 ? stored : null, options.app);
   const mempool = createMempool(
     {
       maxTxs: 100,

@@ -253,7 +253,7 @@ describe("app: deposit claims", () => {
       await signTx(alice, { to: addr(bob), value: 1n, nonce: 5 }), // a nonce gap: left out
     ];
     const proposer = testApp();
-    const built = proposer.buildBlock(ctx(proposer), txs, claims);
+    const built = proposer.buildBlock(ctx(proposer), txs.map(proposer.decodeTx), claims);
     assert.equal(built.txs.length, 1);
     assert.deepEqual(
       built.rejected.map((r) => r.index),

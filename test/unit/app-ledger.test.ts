@@ -4,6 +4,7 @@ import type { Wallet } from "ethers";
 import {
   AppError,
   BRIDGE_ADDRESS,
+  createApplication,
   erc20Interface,
   GAS,
   STAKING_ADDRESS,
@@ -16,6 +17,7 @@ import {
   BASE_FEE,
   bob,
   carol,
+  countingRecovery,
   ETHER,
   GWEI,
   ODOL,
@@ -23,6 +25,7 @@ import {
   runBlock,
   signTx,
   testApp,
+  testGenesis,
 } from "../helpers/appFixture.ts";
 
 const erc20 = erc20Interface;
@@ -130,13 +133,10 @@ describe("app: native transfers and fees", () => {
     const gap = await signTx(alice, { to: addr(bob), value: 1n, nonce: 5 });
     const good1 = await signTx(alice, { to: addr(bob), value: 1n, nonce: 1 });
     const broke = await signTx(bob, { to: addr(alice), value: 2000n * ETHER });
-    const built = app.buildBlock({ height: 1, time: 1, proposer: PROPOSER }, [
-      good0,
-      gap,
-      good0,
-      good1,
-      broke,
-    ]);
+    const built = app.buildBlock(
+      { height: 1, time: 1, proposer: PROPOSER },
+      [good0, gap, good0, good1, broke].map(app.decodeTx),
+    );
     assert.deepEqual(built.txs, [good0, good1]);
     assert.deepEqual(
       built.rejected.map((r) => [r.index, r.error.code]),
@@ -152,6 +152,33 @@ describe("app: native transfers and fees", () => {
     assert.equal(replay.appHash, built.result.appHash);
     app.commit(built.result);
     assert.equal(app.nonce(addr(alice)), 2n);
+  });
+
+  it("reuses checked transactions: building from them or executing a block of known ones recovers no sender", async () => {
+    const checker = countingRecovery();
+    const node = createApplication(testGenesis(), null, { recoverSigner: checker.recoverSigner });
+    const raws = [
+      await signTx(alice, { to: addr(bob), value: 1n, nonce: 0 }),
+      await signTx(alice, { to: addr(bob), value: 1n, nonce: 1 }),
+      await signTx(bob, { to: addr(carol), value: 2n }),
+    ];
+    const checked = raws.map((raw) => {
+      const result = node.checkTx(raw);
+      assert.ok(result.ok);
+      return result.tx;
+    });
+    assert.equal(checker.count(), 3, "checkTx recovers each sender");
+    const ctx = { height: 1, time: 1, proposer: PROPOSER };
+    const built = node.buildBlock(ctx, checked);
+    assert.equal(checker.count(), 3, "building recovers none");
+
+    // Another node whose pool holds two of them (checked there) executes the block: it recovers only the third.
+    const other = countingRecovery();
+    const validator = createApplication(testGenesis(), null, { recoverSigner: other.recoverSigner });
+    const pool = new Map(checked.slice(0, 2).map((tx) => [tx.hash, tx]));
+    const executed = validator.executeBlock(ctx, built.txs, [], (hash) => pool.get(hash));
+    assert.equal(executed.appHash, built.result.appHash);
+    assert.equal(other.count(), 1);
   });
 
   it("a gas limit below the target's fixed gas runs out of gas: status 0, the whole limit charged", async () => {

@@ -389,7 +389,9 @@ describe("app: native supply is conserved (property)", () => {
                     data: staking.encodeFunctionData(o.kind, o.kind === "withdrawUnbonded" ? [] : [o.amount]),
                   });
             const proposer = p === WALLETS.length ? PROPOSER : addr(WALLETS[p] as typeof w);
-            const built = app.buildBlock({ height: app.height() + 1, time: 0, proposer }, [raw]);
+            const built = app.buildBlock({ height: app.height() + 1, time: 0, proposer }, [
+              app.decodeTx(raw),
+            ]);
             app.commit(built.result);
             assert.equal(total(app), supply);
             assert.equal(app.nativeSupply(), supply);

@@ -2,7 +2,18 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { Application } from "../../node/app/index.ts";
 import { type Block, hashHeader } from "../../node/types/index.ts";
-import { addr, alice, BASE_FEE, bob, CHAIN_ID, ETHER, signTx, val1, val2 } from "../helpers/appFixture.ts";
+import {
+  addr,
+  alice,
+  BASE_FEE,
+  bob,
+  CHAIN_ID,
+  countingRecovery,
+  ETHER,
+  signTx,
+  val1,
+  val2,
+} from "../helpers/appFixture.ts";
 import { commitFor, openTestChain } from "../helpers/chainFixture.ts";
 
 /** Re-hashes a tampered block so only the tampered rule, not the hash check, can reject it. */
@@ -159,6 +170,37 @@ describe("chain: build, validate, commit", () => {
       /does not match the body/,
     );
     assert.equal(b.chain.height, 1);
+  });
+
+  it("recovers each transaction's sender once per node, across checkTx, building, validating and committing", async (t) => {
+    const recoveries = { a: countingRecovery(), b: countingRecovery(), c: countingRecovery() };
+    const a = await openTestChain(t, { app: { recoverSigner: recoveries.a.recoverSigner } });
+    const b = await openTestChain(t, { app: { recoverSigner: recoveries.b.recoverSigner } });
+    const c = await openTestChain(t, { app: { recoverSigner: recoveries.c.recoverSigner } });
+    const raw = await signTx(alice, {
+      to: bob.address,
+      value: ETHER,
+      nonce: 0,
+      maxFeePerGas: BASE_FEE,
+      maxPriorityFeePerGas: 0n,
+      gasLimit: 21_000n,
+    });
+    // a receives it over RPC and proposes it; b receives it by gossip; c only sees it in the block.
+    a.mempool.add(raw);
+    b.mempool.add(raw);
+    const one = await a.chain.buildBlock(1, addr(val1));
+    assert.equal(one.block.txs.length, 1);
+    assert.equal(await b.chain.validateBlock(1, one), true);
+    assert.equal(await c.chain.validateBlock(1, one), true);
+    const c1 = commitFor(1, one.blockHash);
+    for (const node of [a, b, c]) await node.chain.commitBlock(one, c1);
+    // The gossip that reaches c after the block is refused without recovering the sender again.
+    assert.throws(() => c.mempool.add(raw), /nonce too low/);
+    assert.deepEqual(
+      { a: recoveries.a.count(), b: recoveries.b.count(), c: recoveries.c.count() },
+      { a: 1, b: 1, c: 1 },
+    );
+    assert.equal(c.app.balance(addr(bob)), 1001n * ETHER);
   });
 });
 
