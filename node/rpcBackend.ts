@@ -1,6 +1,6 @@
 import {
   AppError,
-  type Application,
+  type ApplicationQuery,
   BRIDGE_ADDRESS,
   bridgedTokenAddress,
   STAKING_ADDRESS,
@@ -31,7 +31,8 @@ import type { CertifiedCheckpoint, Validator } from "./types/index.ts";
 export interface RpcBackendModules {
   chain: Chain;
   store: ChainStore;
-  app: Application;
+  /** The read-only query view: RPC never executes or commits. */
+  app: ApplicationQuery;
   mempool: Mempool;
   /** null when the chain has no L1 (no checkpoints). */
   checkpoints: CheckpointService | null;
@@ -54,13 +55,13 @@ export function createRpcBackend(info: ChainInfo, m: RpcBackendModules): RpcBack
     ]);
     return block && hash ? { block, hash, receipts: receipts ?? [] } : null;
   };
-  const callOf = (req: CallRequest): Parameters<Application["call"]>[0] | null =>
+  const callOf = (req: CallRequest): Parameters<ApplicationQuery["call"]>[0] | null =>
     req.to === null
       ? null
       : { to: req.to, data: req.data, value: req.value, ...(req.from ? { from: req.from } : {}) };
   const evaluate = (
     req: CallRequest,
-    run: (c: Parameters<Application["call"]>[0]) => CallOutcome,
+    run: (c: Parameters<ApplicationQuery["call"]>[0]) => CallOutcome,
   ): CallOutcome => {
     const call = callOf(req);
     if (call === null)

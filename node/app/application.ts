@@ -1,123 +1,18 @@
 import { type Address, type Hex, keccak256Hex } from "../crypto/index.ts";
-import { type DepositClaim, MAX_TXS_PER_BLOCK, type Receipt, type Validator } from "../types/index.ts";
+import { MAX_TXS_PER_BLOCK } from "../types/index.ts";
 import { STAKING_ADDRESS, SYSTEM_CODE, ZERO_ADDRESS } from "./addresses.ts";
 import { type CallInput, runCall, targetGas, targetOf } from "./calls.ts";
 import { executeDepositClaims } from "./deposits.ts";
 import { AppError } from "./errors.ts";
-import { type BlockContext, checkExecutable, executeTransaction, type TxResult } from "./execute.ts";
+import { type BlockContext, checkExecutable, executeTransaction } from "./execute.ts";
 import { type AppGenesis, initialState, validateAppGenesis } from "./genesisState.ts";
-import { type ChainParams, epochOf, isEpochEnd } from "./params.ts";
+import type { Application, CallRequest, ExecutionResult } from "./interface.ts";
+import { epochOf, isEpochEnd } from "./params.ts";
 import { applyEpochEnd, unbondingSummary } from "./staking.ts";
-import type { DepositRecord, LedgerState, TokenInfo, WithdrawalRecord } from "./state.ts";
-import { chainAppHash, collectWrites, loadState, type StateWrite, withAppHash } from "./stateCodec.ts";
-import { type AppTx, decodeTransaction, type SignerRecovery, upfrontCost } from "./transaction.ts";
+import type { DepositRecord, LedgerState } from "./state.ts";
+import { chainAppHash, collectWrites, loadState, withAppHash } from "./stateCodec.ts";
+import { decodeTransaction, type SignerRecovery, upfrontCost } from "./transaction.ts";
 import { TxCache } from "./txCache.ts";
-
-export interface ExecutionResult {
-  height: number;
-  /** The committed appHash this execution builds on; commit refuses the result once that has moved on. */
-  parentAppHash: Hex;
-  /** The post-state hash that goes into this block's header. */
-  appHash: Hex;
-  receipts: Receipt[];
-  txResults: TxResult[];
-  /** Sorted by key, the appHash entry included: storage writes them in the block's batch. */
-  stateWrites: StateWrite[];
-  /** Non-null only at an epoch's last block: power changes (0 removes) that apply from the next height. */
-  validatorUpdates: Validator[] | null;
-  /** Withdrawals recorded by this block, in id order. */
-  withdrawals: WithdrawalRecord[];
-  /** Deposits credited by this block's claims, in nonce order (they have no receipts). */
-  deposits: DepositRecord[];
-  gasUsed: bigint;
-}
-
-export interface BuiltBlock {
-  /** The candidates that executed, in order: the proposal's transactions. */
-  txs: Uint8Array[];
-  result: ExecutionResult;
-  /** Candidates left out, with why (a stale nonce, a gap, funds spent by an earlier transaction). */
-  rejected: { index: number; error: AppError }[];
-}
-
-export type CheckTxResult = { ok: true; tx: AppTx } | { ok: false; error: AppError };
-
-/**
- * Transactions this node already checked, by hash (the mempool's entries): a block carrying them reuses their
- * recovered senders instead of recovering them again.
- */
-export type KnownTxs = (hash: Hex) => AppTx | undefined;
-
-export interface CallRequest {
-  to: Address;
-  data?: Hex;
-  /** Defaults to the zero address, as eth_call does. */
-  from?: Address;
-  value?: bigint;
-}
-
-export interface Application {
-  readonly params: ChainParams;
-  /** The last committed height (0 before block 1). */
-  height(): number;
-  /** The last committed appHash (the genesis appHash before block 1). */
-  appHash(): Hex;
-
-  /** Stateless decoding and checks; throws AppError. */
-  decodeTx(raw: Uint8Array): AppTx;
-  /** Against committed state: stateless checks, nonce >= the account's, funds for value + gasLimit * fee cap. */
-  checkTx(raw: Uint8Array): CheckTxResult;
-  /**
-   * Executes a block on an overlay: its deposit claims first (so a transaction can spend a deposit of the same
-   * block), then its transactions. Throws AppError("invalid-block") if a transaction cannot be included or the
-   * claims do not continue the deposit nonce sequence. A transaction found in `known` is not decoded again.
-   */
-  executeBlock(
-    ctx: BlockContext,
-    txs: readonly Uint8Array[],
-    depositClaims?: readonly DepositClaim[],
-    known?: KnownTxs,
-  ): ExecutionResult;
-  /**
-   * For the proposer: executes the claims as executeBlock does (all of them: a wrong sequence throws
-   * "invalid-block"), then candidates in order, leaving out those that cannot be included. The candidates are
-   * checked transactions (checkTx's, as the mempool holds them), so their senders are not recovered again.
-   */
-  buildBlock(
-    ctx: BlockContext,
-    candidates: readonly AppTx[],
-    depositClaims?: readonly DepositClaim[],
-  ): BuiltBlock;
-  /** Makes an execution's state the committed one, after the node has persisted its stateWrites. */
-  commit(result: ExecutionResult): void;
-  /** The whole committed state as writes: a fresh node persists this before block 1. */
-  snapshotWrites(): StateWrite[];
-
-  balance(address: Address): bigint;
-  nonce(address: Address): bigint;
-  code(address: Address): Hex;
-  /**
-   * eth_call on committed state, as if in the next block. Throws AppError "reverted" (with revert data in
-   * `data`) when the call fails, "insufficient-funds" when `from` cannot pay `value`.
-   */
-  call(request: CallRequest): Hex;
-  /** The target's fixed gas if the call would succeed; throws like call. */
-  estimateGas(request: CallRequest): bigint;
-  tokens(): TokenInfo[];
-  token(address: Address): TokenInfo | null;
-  tokenBalance(token: Address, holder: Address): bigint;
-  /** The active validator set (powers), sorted by address. */
-  validatorSet(): Validator[];
-  stakeOf(address: Address): bigint;
-  unbondingOf(address: Address): { pending: bigint; withdrawable: bigint };
-  withdrawal(id: bigint): WithdrawalRecord | null;
-  nextWithdrawalId(): bigint;
-  /** The nonce the next deposit claim must have: every lower one is credited. */
-  nextDepositNonce(): bigint;
-  deposit(nonce: bigint): DepositRecord | null;
-  /** Balances + stakes + unbonding: constant, since fees move between accounts and nothing mints native. */
-  nativeSupply(): bigint;
-}
 
 export interface ApplicationModules {
   /** Sender recovery; secp256k1 unless a test counts recoveries. */

@@ -7,6 +7,7 @@ export * from "./errors.ts";
 export type { BlockContext, TxResult } from "./execute.ts";
 export * from "./gas.ts";
 export * from "./genesisState.ts";
+export * from "./interface.ts";
 export * from "./params.ts";
 export type { Account, DepositRecord, TokenInfo, UnbondingEntry, WithdrawalRecord } from "./state.ts";
 export { APP_HASH_KEY, chainAppHash, KEY_PREFIX, loadState, type StateWrite } from "./stateCodec.ts";

@@ -2,9 +2,11 @@ import { type Hex, keccak256Hex } from "../crypto/index.ts";
 import type { AppTx } from "./transaction.ts";
 
 /**
- * Decoded transactions by hash. A transaction is usually decoded by checkTx, then again when its block is
- * validated; sender recovery is the dominant cost (~1 ms), and decoding is a pure function of the bytes, so a
- * cache cannot change any result. First-in first-out keeps it bounded without bookkeeping on reads.
+ * Decoded transactions by hash. The mempool keeps checkTx's decoding for blocks that carry its transactions;
+ * this covers the rest: a block's transaction that reaches the pool only afterwards (then refused for its nonce),
+ * or one in two proposals of a height. Sender recovery is the dominant cost (~1 ms), and decoding is a pure
+ * function of the bytes, so a cache cannot change any result. First-in first-out keeps it bounded without
+ * bookkeeping on reads.
  */
 export class TxCache {
   readonly #entries = new Map<Hex, AppTx>();

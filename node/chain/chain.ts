@@ -1,4 +1,4 @@
-import { AppError, type Application, type ExecutionResult } from "../app/index.ts";
+import { AppError, type ConsensusApplication, type ExecutionResult } from "../app/index.ts";
 import { verifyCommit } from "../consensus/commitVerification.ts";
 import type { MessageVerifier, ProposedBlock } from "../consensus/messages.ts";
 import { ValidatorSet } from "../consensus/validatorSet.ts";
@@ -33,7 +33,8 @@ export interface ChainOptions {
 
 export interface ChainModules {
   store: ChainStore;
-  app: Application;
+  /** The consensus-facing part only: the chain checks, builds, executes and commits; it never queries. */
+  app: ConsensusApplication;
   mempool: Mempool;
   verifier: MessageVerifier;
   now: () => number;

@@ -18,7 +18,7 @@ export interface MempoolOptions {
 export interface MempoolModules {
   /** The app's checkTx against committed state. */
   checkTx(raw: Uint8Array): CheckTxResult;
-  /** Committed nonce and native balance. */
+  /** Committed nonce and native balance, from the application's read-only query view. */
   account(address: Address): { nonce: bigint; balance: bigint };
 }
 
