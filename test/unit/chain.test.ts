@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import type { Application } from "../../node/app/index.ts";
+import type { Application, ConsensusApplication } from "../../node/app/index.ts";
+import type { ChainModules } from "../../node/chain/chain.ts";
 import { type Block, hashHeader } from "../../node/types/index.ts";
 import {
   addr,
@@ -201,6 +202,13 @@ describe("chain: build, validate, commit", () => {
       { a: 1, b: 1, c: 1 },
     );
     assert.equal(c.app.balance(addr(bob)), 1001n * ETHER);
+  });
+});
+
+describe("chain: the application it takes", () => {
+  it("is the consensus-facing part alone, without the query view (a type error otherwise)", () => {
+    const takes = (app: ConsensusApplication): ChainModules["app"] => app;
+    assert.equal(typeof takes, "function");
   });
 });
 
