@@ -33,7 +33,7 @@ const signatures: SchemeName = values["real-sigs"] ? "secp256k1" : manifest.sign
 process.stdout.write(`manifest ${JSON.stringify(manifest, null, 2)}\n`);
 if (!values["manifest-only"]) {
   const log = values.verbose ? (line: string) => process.stdout.write(`${line}\n`) : undefined;
-  const result = runScenario(manifest, { signatures, ...(log && { log }) });
+  const result = await runScenario(manifest, { signatures, ...(log && { log }) });
   process.stdout.write(`${formatResult(result)}\n`);
   process.exitCode = result.ok ? 0 : 1;
 }

@@ -4,11 +4,21 @@
  */
 export type SimTask = () => void;
 
+/** Waits until the promise chains the last task started have run to their end (see `run`). */
+export type Settle = () => Promise<void>;
+
 interface Entry {
   time: number;
   seq: number;
   task: SimTask;
+  cancelled: boolean;
 }
+
+/**
+ * Every microtask runs before the next macrotask, so once setImmediate fires every promise chain that waits
+ * on nothing but already settled promises has finished, in an order that depends only on the program.
+ */
+export const settleMicrotasks: Settle = () => new Promise((resolve) => setImmediate(resolve));
 
 export class Scheduler {
   private heap: Entry[] = [];
@@ -29,20 +39,31 @@ export class Scheduler {
     return this.heap.length;
   }
 
-  at(time: number, task: SimTask): void {
+  /** Returns a function that cancels the task if it has not run yet. */
+  at(time: number, task: SimTask): () => void {
     // Scheduling in the past would silently reorder causality; clamp to now instead.
-    this.push({ time: Math.max(time, this.current), seq: this.seq++, task });
+    const entry: Entry = { time: Math.max(time, this.current), seq: this.seq++, task, cancelled: false };
+    this.push(entry);
+    return () => {
+      entry.cancelled = true;
+    };
   }
 
-  after(delayMs: number, task: SimTask): void {
-    this.at(this.current + Math.max(0, delayMs), task);
+  after(delayMs: number, task: SimTask): () => void {
+    return this.at(this.current + Math.max(0, delayMs), task);
   }
 
   /**
    * Runs events until `done()` holds (checked after each event), the queue drains, or the next event lies
-   * beyond `untilMs`; in the last two cases the clock ends at untilMs. Returns why it stopped.
+   * beyond `untilMs`; in the last two cases the clock ends at untilMs. Returns why it stopped. After each
+   * event it awaits `settle`, so asynchronous work the event started (the consensus driver awaits its ports)
+   * finishes at the event's instant, before the clock moves on.
    */
-  run(untilMs: number, done: () => boolean): "done" | "idle" | "timeLimit" {
+  async run(
+    untilMs: number,
+    done: () => boolean,
+    settle: Settle = settleMicrotasks,
+  ): Promise<"done" | "idle" | "timeLimit"> {
     if (done()) return "done";
     for (;;) {
       const head = this.heap[0];
@@ -50,6 +71,10 @@ export class Scheduler {
         // Nothing can happen before untilMs any more, so that much simulated time has passed.
         if (Number.isFinite(untilMs)) this.current = Math.max(this.current, untilMs);
         return "idle";
+      }
+      if (head.cancelled) {
+        this.pop();
+        continue;
       }
       if (head.time > untilMs) {
         this.current = untilMs;
@@ -59,6 +84,7 @@ export class Scheduler {
       this.current = head.time;
       this.executed++;
       head.task();
+      await settle();
       if (done()) return "done";
     }
   }
