@@ -80,6 +80,7 @@ describe("sim harness: scheduler", () => {
     const s = new Scheduler();
     const seen: string[] = [];
     s.at(10, () => {
+      s.markAsync();
       void (async () => {
         for (let i = 0; i < 5; i++) await Promise.resolve();
         seen.push(`async done at ${s.now}`);

@@ -97,6 +97,7 @@ export class Replica {
   start(): void {
     if (this.started) return;
     this.started = true;
+    this.env.scheduler.markAsync();
     this.driver.start(1, this.env.validators.at(1));
     const tick = (): void => {
       if (this.crashed) return;
@@ -213,6 +214,7 @@ export class Replica {
   }
 
   private feed(event: EngineEvent<SimBlock>): void {
+    this.env.scheduler.markAsync();
     this.driver.submit(event);
   }
 
@@ -263,7 +265,11 @@ export class Replica {
         this.driver.stop();
         env.observer.crashed(env.id, err);
       },
-      setTimer: (ms, fire) => env.scheduler.after(ms, fire),
+      setTimer: (ms, fire) =>
+        env.scheduler.after(ms, () => {
+          env.scheduler.markAsync();
+          fire();
+        }),
     };
   }
 

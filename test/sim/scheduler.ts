@@ -25,6 +25,7 @@ export class Scheduler {
   private seq = 0;
   private current = 0;
   private executed = 0;
+  private taskStartedAsyncWork = false;
 
   get now(): number {
     return this.current;
@@ -37,6 +38,11 @@ export class Scheduler {
 
   get pending(): number {
     return this.heap.length;
+  }
+
+  /** The running task started asynchronous work: `run` awaits it before the next task. */
+  markAsync(): void {
+    this.taskStartedAsyncWork = true;
   }
 
   /** Returns a function that cancels the task if it has not run yet. */
@@ -55,9 +61,10 @@ export class Scheduler {
 
   /**
    * Runs events until `done()` holds (checked after each event), the queue drains, or the next event lies
-   * beyond `untilMs`; in the last two cases the clock ends at untilMs. Returns why it stopped. After each
-   * event it awaits `settle`, so asynchronous work the event started (the consensus driver awaits its ports)
-   * finishes at the event's instant, before the clock moves on.
+   * beyond `untilMs`; in the last two cases the clock ends at untilMs. Returns why it stopped. After an
+   * event that called markAsync it awaits `settle`, so the asynchronous work the event started (the consensus
+   * driver awaits its ports) finishes at the event's instant, before the clock moves on. Settling after every
+   * event would do the same, but most events (duplicate gossip, ticks) never reach a driver.
    */
   async run(
     untilMs: number,
@@ -83,8 +90,9 @@ export class Scheduler {
       this.pop();
       this.current = head.time;
       this.executed++;
+      this.taskStartedAsyncWork = false;
       head.task();
-      await settle();
+      if (this.taskStartedAsyncWork) await settle();
       if (done()) return "done";
     }
   }
