@@ -42,8 +42,8 @@ export interface ReplicaEnv {
 const SYNC_BATCH = 16;
 
 /**
- * An engine failure the replica already reported as an anomaly; the driver's onError must not report it again
- * as a crash.
+ * Thrown from a port for a breach of the engine's contract that the replica has already reported as an
+ * anomaly; it stops that action, and the driver's onError must not report it again as a crash.
  */
 class ReportedAnomaly extends Error {
   override readonly name = "ReportedAnomaly";
