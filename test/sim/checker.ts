@@ -18,7 +18,7 @@ export type ViolationKind =
   | "falseEvidence"
   /** An honest node had not reached the target height by the deadline. */
   | "progress"
-  /** The engine threw. */
+  /** The driver reported an error: the engine threw, or a port failed. */
   | "crash"
   /** The engine asked for something its contract rules out (e.g. two commits for one height). */
   | "engineContract";

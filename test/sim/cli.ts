@@ -16,13 +16,18 @@ const { values } = parseArgs({
     "below-third": { type: "boolean", default: false },
     "real-sigs": { type: "boolean", default: false },
     "manifest-only": { type: "boolean", default: false },
+    help: { type: "boolean", short: "h", default: false },
   },
 });
 
+const USAGE =
+  "usage: npm run sim -- --seed <n> [--verbose] [--fork-demo [--below-third]] [--real-sigs] [--manifest-only]\n";
+if (values.help) {
+  process.stdout.write(USAGE);
+  process.exit(0);
+}
 if (values.seed === undefined || !/^\d+$/.test(values.seed)) {
-  process.stderr.write(
-    "usage: npm run sim -- --seed <n> [--verbose] [--fork-demo [--below-third]] [--real-sigs] [--manifest-only]\n",
-  );
+  process.stderr.write(USAGE);
   process.exit(2);
 }
 const seed = Number(values.seed);
@@ -33,7 +38,7 @@ const signatures: SchemeName = values["real-sigs"] ? "secp256k1" : manifest.sign
 process.stdout.write(`manifest ${JSON.stringify(manifest, null, 2)}\n`);
 if (!values["manifest-only"]) {
   const log = values.verbose ? (line: string) => process.stdout.write(`${line}\n`) : undefined;
-  const result = runScenario(manifest, { signatures, ...(log && { log }) });
+  const result = await runScenario(manifest, { signatures, ...(log && { log }) });
   process.stdout.write(`${formatResult(result)}\n`);
   process.exitCode = result.ok ? 0 : 1;
 }

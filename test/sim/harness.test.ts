@@ -42,7 +42,7 @@ describe("sim harness: rng", () => {
 });
 
 describe("sim harness: scheduler", () => {
-  it("runs by time, then in scheduling order, and stops at the limit", () => {
+  it("runs by time, then in scheduling order, and stops at the limit", async () => {
     const s = new Scheduler();
     const seen: string[] = [];
     s.at(20, () => seen.push("b"));
@@ -52,23 +52,44 @@ describe("sim harness: scheduler", () => {
       s.after(0, () => seen.push("d"));
     });
     s.at(100, () => seen.push("late"));
-    assert.equal(
-      s.run(50, () => false),
-      "timeLimit",
-    );
+    assert.equal(await s.run(50, () => false), "timeLimit");
     assert.deepEqual(seen, ["a", "b", "c", "d"]);
     assert.equal(s.now, 50);
   });
 
-  it("stops as soon as done() holds", () => {
+  it("stops as soon as done() holds", async () => {
     const s = new Scheduler();
     let n = 0;
     for (let i = 1; i <= 10; i++) s.at(i, () => n++);
-    assert.equal(
-      s.run(1_000, () => n === 3),
-      "done",
-    );
+    assert.equal(await s.run(1_000, () => n === 3), "done");
     assert.equal(s.now, 3);
+  });
+
+  it("skips a cancelled task", async () => {
+    const s = new Scheduler();
+    const seen: string[] = [];
+    s.at(10, () => seen.push("kept"));
+    const cancel = s.at(20, () => seen.push("cancelled"));
+    s.at(5, () => cancel());
+    assert.equal(await s.run(100, () => false), "idle");
+    assert.deepEqual(seen, ["kept"]);
+    assert.equal(s.eventsRun, 2);
+  });
+
+  it("lets the promise chains a task starts finish before the clock moves on", async () => {
+    const s = new Scheduler();
+    const seen: string[] = [];
+    s.at(10, () => {
+      s.markAsync();
+      void (async () => {
+        for (let i = 0; i < 5; i++) await Promise.resolve();
+        seen.push(`async done at ${s.now}`);
+        s.after(0, () => seen.push(`follow-up at ${s.now}`));
+      })();
+    });
+    s.at(11, () => seen.push(`next task at ${s.now}`));
+    await s.run(100, () => false);
+    assert.deepEqual(seen, ["async done at 10", "follow-up at 10", "next task at 11"]);
   });
 });
 
@@ -99,7 +120,7 @@ describe("sim harness: network", () => {
     assert.equal(net.connected(0, 2, 200), true);
   });
 
-  it("delivers within the delay bounds, reorders, and drops only before GST", () => {
+  it("delivers within the delay bounds, reorders, and drops only before GST", async () => {
     const s = new Scheduler();
     const got: [number, string][] = [];
     const net = new SimNetwork<string>(
@@ -110,11 +131,11 @@ describe("sim harness: network", () => {
       (_to, _f, m) => got.push([s.now, m]),
     );
     for (let i = 0; i < 200; i++) net.send(0, 1, `early${i}`);
-    s.run(1_000, () => false);
+    await s.run(1_000, () => false);
     const early = got.length;
     assert.ok(early > 60 && early < 140, `about half of the early messages arrive, got ${early}`);
     for (let i = 0; i < 200; i++) net.send(0, 1, `late${i}`);
-    s.run(10_000, () => false);
+    await s.run(10_000, () => false);
     assert.equal(got.length - early, 200);
     const order = got.slice(early).map(([, m]) => Number(m.slice(4)));
     assert.notDeepEqual(

@@ -1,15 +1,13 @@
-import type {
-  ConsensusEngine,
-  EngineAction,
-  EngineEvent,
-  TimeoutConfig,
-} from "../../node/consensus/messages.ts";
+import { ConsensusDriver, type DriverPorts } from "../../node/chain/consensusDriver.ts";
+import type { ConsensusEngine, EngineEvent, TimeoutConfig } from "../../node/consensus/messages.ts";
+import type { ValidatorSet } from "../../node/consensus/validatorSet.ts";
 import type { Address, Hex } from "../../node/crypto/index.ts";
-import type { Vote } from "../../node/types/shapes.ts";
+import type { Commit, Vote } from "../../node/types/shapes.ts";
 import { blockHash, GENESIS_PARENT, type SimBlock } from "./block.ts";
 import type { Observer, ReplicaId } from "./observer.ts";
 import type { Scheduler } from "./scheduler.ts";
 import type { SigningScheme } from "./signing.ts";
+import { TracedEngine } from "./tracedEngine.ts";
 import type { ValidatorSchedule } from "./validators.ts";
 import { type Decision, type ProposalMessage, proposalKey, type SimMessage, voteKey } from "./wire.ts";
 
@@ -44,18 +42,25 @@ export interface ReplicaEnv {
 const SYNC_BATCH = 16;
 
 /**
- * Drives one engine exactly as the node will: feeds events, performs the returned actions in order, answers
- * buildBlock/validateBlock, signs, broadcasts and feeds its own messages back, runs timeouts on the simulated
- * clock, and after a commit waits commitMs before starting the next height. It also does what the p2p layer
- * does for consensus: drops duplicates, re-gossips the current height (gossipsub never resends, so without it
- * one dropped message could stall a height forever), and serves decided heights to peers that are behind.
+ * Thrown from a port for a breach of the engine's contract that the replica has already reported as an
+ * anomaly; it stops that action, and the driver's onError must not report it again as a crash.
+ */
+class ReportedAnomaly extends Error {
+  override readonly name = "ReportedAnomaly";
+}
+
+/**
+ * One simulated node around the production ConsensusDriver: it gives the driver the simulated clock as its
+ * timer, the simulated network as its broadcast, and the policy's blocks as build/validate/commit, so what the
+ * simulation checks is the driver and engine the node runs. Around the driver it does what the p2p layer does
+ * for consensus: drops duplicates, re-gossips the current height (gossipsub never resends, so without it one
+ * dropped message could stall a height forever), and serves decided heights to peers that are behind.
  */
 export class Replica {
   private height = 0;
   private started = false;
   private crashed = false;
-  private readonly inbox: EngineEvent<SimBlock>[] = [];
-  private pumping = false;
+  private readonly driver: ConsensusDriver<SimBlock>;
   /** Message keys already handed to the engine, per height; old heights are forgotten. */
   private readonly seen = new Map<number, Set<string>>();
   private readonly pendingDecisions = new Map<number, Decision>();
@@ -71,6 +76,10 @@ export class Replica {
     makePolicy: (replica: Replica) => ReplicaPolicy,
   ) {
     this.policy = makePolicy(this);
+    const engine = new TracedEngine(env.engine, env.observer, env.id, (height) =>
+      this.onHeightStarted(height),
+    );
+    this.driver = new ConsensusDriver(engine, this.ports(), { commitTimeoutMs: env.timeouts.commitMs });
   }
 
   get lastCommittedHeight(): number {
@@ -88,7 +97,8 @@ export class Replica {
   start(): void {
     if (this.started) return;
     this.started = true;
-    this.startHeight(1);
+    this.env.scheduler.markAsync();
+    this.driver.start(1, this.env.validators.at(1));
     const tick = (): void => {
       if (this.crashed) return;
       this.gossip();
@@ -117,11 +127,11 @@ export class Replica {
     }
   }
 
-  private startHeight(height: number): void {
+  /** Called by the engine wrapper once the driver has started a height (after the commit timeout). */
+  private onHeightStarted(height: number): void {
     this.height = height;
     for (const h of this.seen.keys()) if (h < height) this.seen.delete(h);
     for (const h of this.proposalsByHeight.keys()) if (h < height) this.proposalsByHeight.delete(h);
-    this.feed({ kind: "startHeight", height, validators: this.env.validators.at(height) });
     const decision = this.pendingDecisions.get(height);
     for (const h of this.pendingDecisions.keys()) if (h <= height) this.pendingDecisions.delete(h);
     if (decision !== undefined) this.acceptDecision(decision);
@@ -204,136 +214,80 @@ export class Replica {
   }
 
   private feed(event: EngineEvent<SimBlock>): void {
-    this.inbox.push(event);
-    if (this.pumping) return;
-    this.pumping = true;
-    try {
-      // Events caused by actions (our own signed messages, verdicts) queue behind the current batch.
-      for (let i = 0; i < this.inbox.length && !this.crashed; i++) {
-        const next = this.inbox[i] as EngineEvent<SimBlock>;
-        let actions: EngineAction<SimBlock>[];
-        try {
-          actions = this.env.engine.handle(next);
-        } catch (error) {
-          this.crashed = true;
-          this.env.observer.crashed(this.env.id, error);
-          break;
-        }
-        for (const action of actions) this.perform(action);
-      }
-    } finally {
-      this.inbox.length = 0;
-      this.pumping = false;
-    }
+    this.env.scheduler.markAsync();
+    this.driver.submit(event);
   }
 
-  private perform(action: EngineAction<SimBlock>): void {
+  /** What node.ts gives the driver, made of the simulation's signing scheme, network, clock and policy. */
+  private ports(): DriverPorts<SimBlock> {
     const { env } = this;
-    env.observer.trace(env.id, describeAction(action));
-    switch (action.kind) {
-      case "buildBlock": {
-        const parent = this.parentOf(action.height);
-        if (parent === undefined) {
-          env.observer.anomaly(env.id, `buildBlock at height ${action.height} before committing its parent`);
-          return;
-        }
-        const block = this.policy.buildBlock(action.height, action.round, parent);
-        const value = { blockHash: blockHash(block), block };
-        this.inbox.push({ kind: "blockBuilt", height: action.height, round: action.round, value });
-        return;
-      }
-      case "validateBlock": {
-        const { block, blockHash: claimed } = action.value;
-        const parent = this.parentOf(action.height);
-        const valid =
-          parent !== undefined &&
-          blockHash(block) === claimed &&
-          this.policy.accepts(block, action.height, parent);
-        this.inbox.push({ kind: "blockVerdict", blockHash: claimed, valid });
-        return;
-      }
-      case "signProposal": {
-        const proposal = env.scheme.signProposal(env.privateKey, action.proposal);
-        const message: ProposalMessage = Object.freeze({ proposal, block: action.value.block });
-        env.observer.signedProposal(env.id, proposal, message.block);
+    return {
+      signVote: async (unsigned) => {
+        const vote = env.scheme.signVote(env.privateKey, unsigned);
+        env.observer.signedVote(env.id, vote);
+        return vote;
+      },
+      signProposal: async (unsigned) => env.scheme.signProposal(env.privateKey, unsigned),
+      broadcastVote: (vote) => {
+        // Gossip hands our own message back to us; the driver has already fed it to the engine.
+        this.firstSight(vote.height, voteKey(vote));
+        this.policy.publishVote(vote);
+      },
+      broadcastProposal: (proposal, block) => {
+        const message: ProposalMessage = Object.freeze({ proposal, block });
+        env.observer.signedProposal(env.id, proposal, block);
         this.policy.publishProposal(message);
         this.firstSight(proposal.height, proposalKey(proposal));
         this.rememberProposal(message);
-        this.inbox.push({ kind: "proposal", proposal, block: message.block });
-        return;
-      }
-      case "signVote": {
-        const vote = env.scheme.signVote(env.privateKey, action.vote);
-        env.observer.signedVote(env.id, vote);
-        this.policy.publishVote(vote);
-        this.firstSight(vote.height, voteKey(vote));
-        this.inbox.push({ kind: "vote", vote });
-        return;
-      }
-      case "scheduleTimeout": {
-        const { height, round, step, durationMs } = action;
-        env.scheduler.after(durationMs, () => {
-          if (this.crashed) return;
-          env.observer.trace(env.id, `timeout h${height}r${round} ${step}`);
-          this.feed({ kind: "timeout", height, round, step });
-        });
-        return;
-      }
-      case "commit":
-        this.onCommit(action);
-        return;
-      case "evidence":
-        env.observer.evidence({ by: env.id, evidence: action.evidence, timeMs: env.scheduler.now });
-        return;
-    }
+      },
+      buildBlock: async (height, round) => {
+        const parent = this.parentOf(height);
+        if (parent === undefined)
+          throw this.anomaly(`buildBlock at height ${height} before committing its parent`);
+        const block = this.policy.buildBlock(height, round, parent);
+        return { blockHash: blockHash(block), block };
+      },
+      validateBlock: async (height, { block, blockHash: claimed }) => {
+        const parent = this.parentOf(height);
+        return (
+          parent !== undefined && blockHash(block) === claimed && this.policy.accepts(block, height, parent)
+        );
+      },
+      commitBlock: async (value, commit) => this.onCommit(value.block, value.blockHash, commit),
+      // Replicas never restart within a run, so there is nothing to replay.
+      recordWal: async () => {},
+      reportEvidence: (evidence) =>
+        env.observer.evidence({ by: env.id, evidence, timeMs: env.scheduler.now }),
+      onError: (err) => {
+        if (err instanceof ReportedAnomaly) return;
+        // An honest node must never fail: record it, and stop like a process that died.
+        this.crashed = true;
+        this.driver.stop();
+        env.observer.crashed(env.id, err);
+      },
+      setTimer: (ms, fire) =>
+        env.scheduler.after(ms, () => {
+          env.scheduler.markAsync();
+          fire();
+        }),
+    };
   }
 
-  private onCommit(action: Extract<EngineAction<SimBlock>, { kind: "commit" }>): void {
+  private anomaly(what: string): ReportedAnomaly {
+    this.env.observer.anomaly(this.env.id, what);
+    return new ReportedAnomaly(what);
+  }
+
+  /** Records the decision and returns the next height's validators; the driver starts it after commitMs. */
+  private onCommit(block: SimBlock, hash: Hex, commit: Commit): ValidatorSet {
     const { env } = this;
-    const { height, value, commit } = action;
-    env.observer.committed({
-      by: env.id,
-      height,
-      blockHash: value.blockHash,
-      block: value.block,
-      commit,
-      timeMs: env.scheduler.now,
-    });
-    if (this.committedHash.has(height)) {
-      env.observer.anomaly(env.id, `second commit action for height ${height}`);
-      return;
-    }
+    const { height } = commit;
+    env.observer.committed({ by: env.id, height, blockHash: hash, block, commit, timeMs: env.scheduler.now });
+    if (this.committedHash.has(height)) throw this.anomaly(`second commit action for height ${height}`);
     if (height !== this.height)
       env.observer.anomaly(env.id, `commit for height ${height} while at ${this.height}`);
-    this.committedHash.set(height, value.blockHash);
-    this.decisions.set(height, Object.freeze({ block: value.block, commit }));
-    env.scheduler.after(env.timeouts.commitMs, () => {
-      if (!this.crashed && this.height === height) this.startHeight(height + 1);
-    });
-  }
-}
-
-function describeAction(a: EngineAction<SimBlock>): string {
-  switch (a.kind) {
-    case "buildBlock":
-      return `buildBlock h${a.height}r${a.round}`;
-    case "validateBlock":
-      return `validateBlock h${a.height}r${a.round} ${a.value.blockHash.slice(0, 10)}`;
-    case "signProposal": {
-      const p = a.proposal;
-      return `signProposal h${p.height}r${p.round} pol${p.polRound} ${p.blockHash.slice(0, 10)}`;
-    }
-    case "signVote": {
-      const v = a.vote;
-      return `signVote t${v.type} h${v.height}r${v.round} ${v.blockHash?.slice(0, 10) ?? "nil"}`;
-    }
-    case "scheduleTimeout":
-      return `scheduleTimeout h${a.height}r${a.round} ${a.step} ${a.durationMs}`;
-    case "commit":
-      return `commit h${a.height}r${a.commit.round} ${a.value.blockHash.slice(0, 10)} sigs=${a.commit.signatures.length}`;
-    case "evidence": {
-      const v = a.evidence.voteA;
-      return `evidence ${v.validator.slice(0, 8)} t${v.type} h${v.height}r${v.round}`;
-    }
+    this.committedHash.set(height, hash);
+    this.decisions.set(height, Object.freeze({ block, commit }));
+    return env.validators.at(height + 1);
   }
 }

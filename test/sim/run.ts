@@ -60,7 +60,7 @@ export function replayCommand(m: Manifest): string {
   return `npm run sim -- --seed ${m.seed}${m.kind === "forkDemo" ? " --fork-demo" : ""}`;
 }
 
-export function runScenario(manifest: Manifest, options: RunOptions = {}): RunResult {
+export async function runScenario(manifest: Manifest, options: RunOptions = {}): Promise<RunResult> {
   const wallStart = performance.now();
   const chainId = BigInt(manifest.chainId);
   const scheme = createScheme(options.signatures ?? manifest.signatures, chainId);
@@ -119,7 +119,7 @@ export function runScenario(manifest: Manifest, options: RunOptions = {}): RunRe
 
   const honest = nodes.filter((n) => n.honest);
   const target = manifest.targetHeight;
-  const outcome = scheduler.run(manifest.progressDeadlineMs, () =>
+  const outcome = await scheduler.run(manifest.progressDeadlineMs, () =>
     honest.every((n) => n.committedHeight() >= target),
   );
 

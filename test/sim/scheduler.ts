@@ -4,17 +4,29 @@
  */
 export type SimTask = () => void;
 
+/** Waits until the promise chains the last task started have run to their end (see `run`). */
+export type Settle = () => Promise<void>;
+
 interface Entry {
   time: number;
   seq: number;
   task: SimTask;
+  cancelled: boolean;
 }
+
+/**
+ * Node runs a process.nextTick callback queued by a microtask only once the microtask queue is empty, so when
+ * this resolves every promise chain that waits on nothing but settled promises has finished, in an order that
+ * depends only on the program. Unlike setImmediate it does not go through the event loop on every task.
+ */
+export const settleMicrotasks: Settle = () => new Promise((resolve) => process.nextTick(resolve));
 
 export class Scheduler {
   private heap: Entry[] = [];
   private seq = 0;
   private current = 0;
   private executed = 0;
+  private taskStartedAsyncWork = false;
 
   get now(): number {
     return this.current;
@@ -29,20 +41,37 @@ export class Scheduler {
     return this.heap.length;
   }
 
-  at(time: number, task: SimTask): void {
-    // Scheduling in the past would silently reorder causality; clamp to now instead.
-    this.push({ time: Math.max(time, this.current), seq: this.seq++, task });
+  /** The running task started asynchronous work: `run` awaits it before the next task. */
+  markAsync(): void {
+    this.taskStartedAsyncWork = true;
   }
 
-  after(delayMs: number, task: SimTask): void {
-    this.at(this.current + Math.max(0, delayMs), task);
+  /** Returns a function that cancels the task if it has not run yet. */
+  at(time: number, task: SimTask): () => void {
+    // Scheduling in the past would silently reorder causality; clamp to now instead.
+    const entry: Entry = { time: Math.max(time, this.current), seq: this.seq++, task, cancelled: false };
+    this.push(entry);
+    return () => {
+      entry.cancelled = true;
+    };
+  }
+
+  after(delayMs: number, task: SimTask): () => void {
+    return this.at(this.current + Math.max(0, delayMs), task);
   }
 
   /**
    * Runs events until `done()` holds (checked after each event), the queue drains, or the next event lies
-   * beyond `untilMs`; in the last two cases the clock ends at untilMs. Returns why it stopped.
+   * beyond `untilMs`; in the last two cases the clock ends at untilMs. Returns why it stopped. After an
+   * event that called markAsync it awaits `settle`, so the asynchronous work the event started (the consensus
+   * driver awaits its ports) finishes at the event's instant, before the clock moves on. Settling after every
+   * event would do the same, but most events (duplicate gossip, ticks) never reach a driver.
    */
-  run(untilMs: number, done: () => boolean): "done" | "idle" | "timeLimit" {
+  async run(
+    untilMs: number,
+    done: () => boolean,
+    settle: Settle = settleMicrotasks,
+  ): Promise<"done" | "idle" | "timeLimit"> {
     if (done()) return "done";
     for (;;) {
       const head = this.heap[0];
@@ -51,6 +80,10 @@ export class Scheduler {
         if (Number.isFinite(untilMs)) this.current = Math.max(this.current, untilMs);
         return "idle";
       }
+      if (head.cancelled) {
+        this.pop();
+        continue;
+      }
       if (head.time > untilMs) {
         this.current = untilMs;
         return "timeLimit";
@@ -58,7 +91,9 @@ export class Scheduler {
       this.pop();
       this.current = head.time;
       this.executed++;
+      this.taskStartedAsyncWork = false;
       head.task();
+      if (this.taskStartedAsyncWork) await settle();
       if (done()) return "done";
     }
   }
