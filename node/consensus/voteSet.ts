@@ -49,6 +49,13 @@ export class RoundVotes {
     return this.votes().filter((v) => valueKey(v.blockHash) === key);
   }
 
+  /** Whether this very vote (same value and signature) is already held. */
+  has(vote: Vote): boolean {
+    return (this.byValidator.get(vote.validator) ?? []).some(
+      (v) => v.blockHash === vote.blockHash && v.signature === vote.signature,
+    );
+  }
+
   /** Returns the earlier vote this one conflicts with, if any, so the caller can produce evidence. */
   add(vote: Vote, power: bigint): { added: boolean; conflictsWith?: Vote } {
     const existing = this.byValidator.get(vote.validator) ?? [];
@@ -93,6 +100,10 @@ export class HeightVotes {
 
   all(): Vote[] {
     return [...this.rounds.values()].flatMap((r) => [...r.prevotes.votes(), ...r.precommits.votes()]);
+  }
+
+  has(vote: Vote): boolean {
+    return vote.height === this.height && (this.get(vote.round, vote.type)?.has(vote) ?? false);
   }
 
   add(
