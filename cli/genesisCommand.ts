@@ -19,8 +19,7 @@ export async function runGenesis(flags: GenesisFlags): Promise<void> {
     dir: flags.out,
     validators: flags.validators,
     chainId: flags.chainId,
-    p2pPorts: range(flags.p2pBasePort),
-    rpcPorts: range(flags.rpcBasePort),
+    ports: { p2p: range(flags.p2pBasePort), rpc: range(flags.rpcBasePort) },
     keyPassword: password ?? null,
   });
   process.stdout.write(`genesis written to ${flags.out} (chain id ${layout.genesis.chainId})\n`);

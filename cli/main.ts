@@ -51,9 +51,19 @@ program
   .option("--dir <dir>", "data folder", ".devnet")
   .option("--reset", "wipe the data folder and start from a new genesis", false)
   .option("--validators <n>", "number of validators", intArg(1, 16), 4)
-  .option("--l1-port <port>", "port of the local L1", intArg(1, 65535), 8545)
-  .option("--rpc-base-port <port>", "validator i serves RPC on base + i", intArg(1, 65000), 8645)
-  .option("--p2p-base-port <port>", "validator i listens for p2p on base + i", intArg(1, 65000), 26656)
+  .option("--l1-port <port>", "port of the local L1 (0: any free port)", intArg(0, 65535), 8545)
+  .option(
+    "--rpc-base-port <port>",
+    "validator i serves RPC on base + i (0: any free ports)",
+    intArg(0, 65000),
+    8645,
+  )
+  .option(
+    "--p2p-base-port <port>",
+    "validator i listens for p2p on base + i (0: any free ports)",
+    intArg(0, 65000),
+    26656,
+  )
   .action((flags) => runDevnet(flags));
 
 registerRelayerCommand(program);

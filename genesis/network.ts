@@ -21,9 +21,12 @@ export interface NetworkOptions {
   validatorKeys?: Hex[];
   /** Encrypts validator keys into keystores; null writes plain hex keys (devnet only). */
   keyPassword?: string | null;
-  /** Node i listens for p2p on p2pPorts[i] and serves RPC on rpcPorts[i]. */
-  p2pPorts: number[];
-  rpcPorts: number[];
+  /**
+   * Node i listens for p2p on p2pPorts[i] and serves RPC on rpcPorts[i], every node bootstrapping from the others.
+   * Without ports each node binds free ones when it starts (port 0) and learns its peers from whoever starts it
+   * (OUTRIGGER_BOOTSTRAP): no port is picked ahead and then found taken.
+   */
+  ports?: { p2p?: number[]; rpc?: number[] };
   l1?: GenesisJson["l1"];
   /** The L1 JSON-RPC URL each node confirms deposits and follows checkpoints with. */
   l1RpcUrl?: string;
@@ -34,18 +37,20 @@ export interface NetworkOptions {
 
 export interface NetworkLayout {
   genesis: Genesis;
-  nodes: { home: string; address: Hex; peerId: string; rpcUrl: string; p2pAddr: string }[];
+  /** rpcUrl and p2pAddr are null where the node picks its ports when it starts. */
+  nodes: { home: string; address: Hex; peerId: string; rpcUrl: string | null; p2pAddr: string | null }[];
 }
 
 /**
- * Writes one home folder per validator (genesis, config, validator key, peer key) with every node bootstrapping
- * from all the others, so a network starts with no further setup.
+ * Writes one home folder per validator (genesis, config, validator key, peer key); with fixed ports every node
+ * bootstraps from all the others, so a network starts with no further setup.
  */
 export async function createNetwork(opts: NetworkOptions): Promise<NetworkLayout> {
   const keys = opts.validatorKeys ?? Array.from({ length: opts.validators }, (_, i) => devValidatorKey(i));
   if (keys.length !== opts.validators)
     throw new Error(`expected ${opts.validators} validator keys, got ${keys.length}`);
-  if (opts.p2pPorts.length < opts.validators || opts.rpcPorts.length < opts.validators) {
+  const { ports } = opts;
+  if ((ports?.p2p ?? keys).length < opts.validators || (ports?.rpc ?? keys).length < opts.validators) {
     throw new Error("one p2p and one RPC port per validator are needed");
   }
   const genesis = parseGenesis(devnetGenesisJson(keys, opts));
@@ -54,24 +59,24 @@ export async function createNetwork(opts: NetworkOptions): Promise<NetworkLayout
     const home = join(opts.dir, `node${i}`);
     await mkdir(home, { recursive: true });
     const peerId = peerIdOf(await loadOrCreatePeerKey(home));
-    const p2pAddr = `/ip4/127.0.0.1/tcp/${opts.p2pPorts[i]}/p2p/${peerId}`;
+    const p2pAddr = ports?.p2p ? `/ip4/127.0.0.1/tcp/${ports.p2p[i]}/p2p/${peerId}` : null;
     await writeValidatorKey(join(home, "validator.key"), key, opts.keyPassword ?? null);
     nodes.push({
       home,
       address: privateKeyToAddress(key),
       peerId,
       p2pAddr,
-      rpcUrl: `http://127.0.0.1:${opts.rpcPorts[i]}`,
+      rpcUrl: ports?.rpc ? `http://127.0.0.1:${ports.rpc[i]}` : null,
     });
   }
   const genesisText = `${JSON.stringify(JSON.parse(canonicalGenesisJson(genesis)), null, 2)}\n`;
   await writeFile(join(opts.dir, "genesis.json"), genesisText);
   for (const [i, node] of nodes.entries()) {
     const config: NodeConfigInput = {
-      p2pListen: [`/ip4/127.0.0.1/tcp/${opts.p2pPorts[i]}`],
-      bootstrap: nodes.filter((_, j) => j !== i).map((n) => n.p2pAddr),
+      p2pListen: [`/ip4/127.0.0.1/tcp/${ports?.p2p?.[i] ?? 0}`],
+      bootstrap: nodes.flatMap((n, j) => (j !== i && n.p2pAddr !== null ? [n.p2pAddr] : [])),
       rpcHost: "127.0.0.1",
-      rpcPort: opts.rpcPorts[i],
+      rpcPort: ports?.rpc?.[i] ?? 0,
       validatorKeyFile: "validator.key",
       ...(opts.l1RpcUrl ? { l1RpcUrl: opts.l1RpcUrl } : {}),
     };

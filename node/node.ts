@@ -496,18 +496,27 @@ export async function startNode(opts: NodeOptions, modules: NodeModules): Promis
     driver.replay(await replayWal(wal, height, logger));
     await catchUp();
 
+    // One recovery at a time: on a busy node a recovery can outlast the interval, and overlapping ones only
+    // pile the same blocks and votes onto the node that is already behind.
+    let recovering = false;
     const watchdog = setInterval(
       () => {
         metrics.peers.set(network.host.peerCount());
         metrics.round.set(engine.round);
+        if (recovering) return;
         if (Date.now() - lastCommitAt < STALL_INTERVALS * Math.max(genesis.timeouts.commitMs, 500)) return;
+        recovering = true;
         void (async () => {
           const before = chain.height;
           const { applied } = await sync();
           if (applied > 0 && chain.height > before)
             driver.submit({ kind: "startHeight", height: chain.height + 1, validators: chain.validators });
           await catchUp();
-        })().catch((err: unknown) => logger.warn({ err: errorMessage(err) }, "stall recovery failed"));
+        })()
+          .catch((err: unknown) => logger.warn({ err: errorMessage(err) }, "stall recovery failed"))
+          .finally(() => {
+            recovering = false;
+          });
       },
       Math.max(genesis.timeouts.commitMs, 500),
     );

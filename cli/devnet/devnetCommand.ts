@@ -68,20 +68,28 @@ export async function runDevnet(flags: DevnetFlags): Promise<void> {
       say(`resuming the sidechain in ${dir} (use --reset to start from genesis)`);
       resumed = true;
     } else {
-      const range = (base: number) => Array.from({ length: flags.validators }, (_, i) => base + i);
+      // Base port 0: each node binds free ports when it starts, and the summary prints them.
+      const range = (base: number) =>
+        base === 0 ? undefined : Array.from({ length: flags.validators }, (_, i) => base + i);
       await createNetwork({
         dir,
         validators: flags.validators,
-        p2pPorts: range(flags.p2pBasePort),
-        rpcPorts: range(flags.rpcBasePort),
+        ports: { p2p: range(flags.p2pBasePort), rpc: range(flags.rpcBasePort) },
         l1: genesisL1,
         l1RpcUrl: l1.url,
       });
       say(`genesis written to ${dir}`);
     }
 
-    const nodes = await Promise.all(homes.map((home) => spawnNode(home)));
-    children.push(...nodes);
+    // One after another, each dialling those already up at the addresses they reported (their ports may have
+    // been bound at start), so every pair is connected by the later one.
+    const nodes: NodeProcess[] = [];
+    for (const home of homes) {
+      const bootstrap = nodes.flatMap((n) => n.ready.p2p.slice(0, 1)).join(",");
+      const node = await spawnNode(home, { env: { OUTRIGGER_BOOTSTRAP: bootstrap } });
+      nodes.push(node);
+      children.push(node);
+    }
     if (resumed) await refuseForgottenDeposits(nodes[0]?.ready.rpc ?? "");
     const relayerKey = join(dir, "relayer.key");
     await writeFile(relayerKey, `${devAccountKey(DEV_RELAYER_ACCOUNT)}\n`, { mode: 0o600 });

@@ -21,7 +21,15 @@ export interface LocalL1 {
   stop(): Promise<void>;
 }
 
-/** A hardhat node on 127.0.0.1: the devnet's L1, with hardhat's well-known funded accounts. */
+/** What hardhat prints once it listens; it names the port it really bound (so port 0 works). */
+const LISTENING = /Started HTTP and WebSocket JSON-RPC server at (http:\/\/[^\s/]+)\/?/;
+const START_TIMEOUT_MS = 60_000;
+
+/**
+ * A hardhat node on 127.0.0.1: the devnet's L1, with hardhat's well-known funded accounts. Port 0 binds a free
+ * port. The URL is the one hardhat says it bound, never assumed from the port asked for: a busy port makes hardhat
+ * exit with an error instead of this finding another process's L1 there.
+ */
 export async function startLocalL1(port: number, logFile: string): Promise<LocalL1> {
   const child = spawn(
     process.execPath,
@@ -34,7 +42,6 @@ export async function startLocalL1(port: number, logFile: string): Promise<Local
   const log = createWriteStream(logFile, { flags: "a" });
   child.stdout?.pipe(log);
   child.stderr?.pipe(log);
-  const url = `http://127.0.0.1:${port}`;
   const stop = async () => {
     if (child.exitCode !== null || child.signalCode !== null) return;
     const force = setTimeout(() => child.kill("SIGKILL"), 5_000);
@@ -44,10 +51,15 @@ export async function startLocalL1(port: number, logFile: string): Promise<Local
     });
     clearTimeout(force);
   };
-  const deadline = Date.now() + 60_000;
+  let url: string;
+  try {
+    url = await listeningUrl(child, logFile);
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  const deadline = Date.now() + START_TIMEOUT_MS;
   for (;;) {
-    if (child.exitCode !== null)
-      throw new Error(`the L1 (hardhat node) exited with code ${child.exitCode}; see ${logFile}`);
     try {
       const res = await fetch(url, {
         method: "POST",
@@ -56,12 +68,37 @@ export async function startLocalL1(port: number, logFile: string): Promise<Local
       });
       if (res.ok) return { url, child, stop };
     } catch {
-      // not listening yet
+      // not answering yet
     }
-    if (Date.now() > deadline) {
+    if (child.exitCode !== null || Date.now() > deadline) {
       await stop();
-      throw new Error(`the L1 did not answer on ${url} within 60 s (is the port in use?); see ${logFile}`);
+      throw new Error(`the L1 did not answer on ${url}; see ${logFile}`);
     }
     await new Promise((r) => setTimeout(r, 250));
   }
+}
+
+function listeningUrl(child: ChildProcess, logFile: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let out = "";
+    const done = (fn: () => void) => {
+      clearTimeout(timer);
+      child.stdout?.off("data", onData);
+      child.off("exit", onExit);
+      fn();
+    };
+    const onData = (d: Buffer) => {
+      out = (out + d.toString()).slice(-4096);
+      const match = LISTENING.exec(out);
+      if (match?.[1]) done(() => resolve(match[1] as string));
+    };
+    const onExit = (code: number | null) =>
+      done(() => reject(new Error(`the L1 (hardhat node) exited with code ${code}; see ${logFile}`)));
+    const timer = setTimeout(
+      () => done(() => reject(new Error(`the L1 did not start within 60 s; see ${logFile}`))),
+      START_TIMEOUT_MS,
+    );
+    child.stdout?.on("data", onData);
+    child.once("exit", onExit);
+  });
 }

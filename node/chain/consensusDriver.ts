@@ -36,9 +36,18 @@ export interface DriverPorts<B> {
  * Runs the pure engine: one event at a time, actions performed in order, asynchronous work (signing, building,
  * validating, committing) awaited without blocking other input. Serialising events through one queue keeps the
  * engine's view consistent, as CometBFT's receiveRoutine does.
+ *
+ * Two queues, as CometBFT keeps peer messages apart from its internal queue and timeout ticker: the node's own
+ * events (timeouts, built blocks, verdicts, its own signed messages, new heights) go before messages from peers.
+ * A backlog of peer messages on a busy node then cannot hold back the timeouts that move rounds on, and the
+ * backlog never holds the same message twice: gossip and catch-up deliver repeats, which are dropped on arrival
+ * (before the WAL and signature checks) when they are already queued or the engine already holds them.
  */
 export class ConsensusDriver<B> {
-  private readonly queue: EngineEvent<B>[] = [];
+  private readonly internal: QueuedEvent<B>[] = [];
+  private readonly fromPeers: QueuedEvent<B>[] = [];
+  /** Keys of the peer messages waiting in fromPeers. */
+  private readonly queuedKeys = new Set<string>();
   private running = false;
   private stopped = false;
   private timers = new Set<() => void>();
@@ -59,43 +68,64 @@ export class ConsensusDriver<B> {
 
   /** Replays recorded events of the current height (after startHeight) before live input, without re-recording. */
   replay(events: EngineEvent<B>[]): void {
-    for (const event of events) this.enqueue(event, false);
+    for (const event of events) this.enqueue(this.internal, { event, record: false });
   }
 
+  /** Input from outside the driver: peers' votes and proposals, or a new height found by block sync. */
   submit(event: EngineEvent<B>): void {
-    this.enqueue(event, true);
+    const key = peerMessageKey(event);
+    if (key === null) {
+      this.enqueue(this.internal, { event, record: true });
+      return;
+    }
+    if (this.queuedKeys.has(key) || this.engine.knows(event)) return;
+    this.queuedKeys.add(key);
+    this.enqueue(this.fromPeers, { event, record: true, key });
   }
 
   stop(): void {
     this.stopped = true;
     for (const cancel of this.timers) cancel();
     this.timers.clear();
-    this.queue.length = 0;
+    this.internal.length = 0;
+    this.fromPeers.length = 0;
+    this.queuedKeys.clear();
+  }
+
+  /** Peer messages waiting to be handled (a gauge for operators: a growing backlog means an overloaded node). */
+  get backlog(): number {
+    return this.fromPeers.length;
   }
 
   /** Resolves when every queued event has been processed (for tests and orderly shutdown). */
   idle(): Promise<void> {
-    if (!this.running && this.queue.length === 0) return Promise.resolve();
+    if (!this.running && this.internal.length === 0 && this.fromPeers.length === 0) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
-  private readonly recordFlags = new WeakMap<EngineEvent<B>, boolean>();
-
-  private enqueue(event: EngineEvent<B>, record: boolean): void {
+  private enqueue(queue: QueuedEvent<B>[], item: QueuedEvent<B>): void {
     if (this.stopped) return;
-    this.recordFlags.set(event, record);
-    this.queue.push(event);
+    queue.push(item);
     if (!this.running) void this.drain();
+  }
+
+  private next(): QueuedEvent<B> | undefined {
+    const item = this.internal.shift() ?? this.fromPeers.shift();
+    if (item?.key !== undefined) this.queuedKeys.delete(item.key);
+    return item;
   }
 
   private async drain(): Promise<void> {
     this.running = true;
     try {
       while (!this.stopped) {
-        const event = this.queue.shift();
-        if (!event) break;
+        const item = this.next();
+        if (!item) break;
+        const { event, record } = item;
         try {
-          if (this.recordFlags.get(event) && isWalEvent(event)) await this.ports.recordWal(event);
+          // Checked again here: the engine may have received the same message from its own queue meanwhile.
+          if (item.key !== undefined && this.engine.knows(event)) continue;
+          if (record && isWalEvent(event)) await this.ports.recordWal(event);
           const actions = this.engine.handle(event);
           for (const action of actions) await this.perform(action);
         } catch (err) {
@@ -151,10 +181,9 @@ export class ConsensusDriver<B> {
     }
   }
 
-  /** Our own signed messages are processed before anything received after them. */
+  /** Our own signed messages are processed before anything else. */
   private submitFront(event: EngineEvent<B>): void {
-    this.recordFlags.set(event, true);
-    this.queue.unshift(event);
+    this.internal.unshift({ event, record: true });
   }
 
   private schedule(height: number, round: number, step: TimeoutStep, ms: number): void {
@@ -190,6 +219,27 @@ export class ConsensusDriver<B> {
   private background(context: string, work: () => Promise<void>): void {
     work().catch((err: unknown) => this.ports.onError(err, context));
   }
+}
+
+interface QueuedEvent<B> {
+  event: EngineEvent<B>;
+  /** Whether it goes to the WAL before the engine sees it (not for events replayed from the WAL). */
+  record: boolean;
+  /** Set for peer messages: what identifies a repeat of it. */
+  key?: string;
+}
+
+/** Identifies a vote or proposal down to its signature; null for events that do not come from peers. */
+function peerMessageKey<B>(event: EngineEvent<B>): string | null {
+  if (event.kind === "vote") {
+    const v = event.vote;
+    return `v/${v.height}/${v.round}/${v.type}/${v.validator}/${v.blockHash}/${v.signature}`;
+  }
+  if (event.kind === "proposal") {
+    const p = event.proposal;
+    return `p/${p.height}/${p.round}/${p.proposer}/${p.blockHash}/${p.signature}`;
+  }
+  return null;
 }
 
 function isWalEvent<B>(event: EngineEvent<B>): boolean {

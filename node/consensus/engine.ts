@@ -69,6 +69,20 @@ class TendermintEngine<B> implements ConsensusEngine<B> {
     return out;
   }
 
+  knows(event: EngineEvent<B>): boolean {
+    if (!this.started) return false;
+    if (event.kind === "vote") {
+      return event.vote.height < this.height || this.votes.holds(event.vote);
+    }
+    if (event.kind === "proposal") {
+      const { proposal } = event;
+      if (proposal.height < this.height) return true;
+      const held = proposal.height === this.height ? this.proposals.get(proposal.round) : undefined;
+      return held !== undefined && held.proposal.signature === proposal.signature;
+    }
+    return false;
+  }
+
   catchUp(): CatchUpState<B> {
     return {
       height: this.height,

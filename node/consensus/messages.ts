@@ -89,6 +89,12 @@ export interface CatchUpState<B> {
 
 export interface ConsensusEngine<B> {
   handle(event: EngineEvent<B>): EngineAction<B>[];
+  /**
+   * Whether handling this vote or proposal could change nothing: the engine already holds it, or it belongs to
+   * a height already decided. Lets a driver drop repeats (gossip and catch-up deliver the same message many
+   * times) before recording or verifying them.
+   */
+  knows(event: EngineEvent<B>): boolean;
   readonly height: number;
   readonly round: number;
   readonly step: Step;

@@ -19,7 +19,7 @@ import {
   STAKING_ABI,
 } from "../../node/types/index.ts";
 import { BridgeNet } from "../helpers/bridgeNet.ts";
-import { eventually, freePorts } from "../helpers/cluster.ts";
+import { eventually } from "../helpers/cluster.ts";
 
 /**
  * DESIGN.md §5 on real processes: a hardhat L1, 4 validators that confirm deposits against it, and a relayer that
@@ -288,13 +288,11 @@ describe("the bridge end to end (L1 + 4 validators + relayer)", { timeout: 600_0
     await mkdir(home, { recursive: true });
     await copyFile(join(net.cluster.nodes[0]?.home ?? "", "genesis.json"), join(home, "genesis.json"));
     await writeValidatorKey(join(home, "validator.key"), key, null);
-    const [p2p, rpcPort] = await freePorts(2);
-    const bootstrap = net.cluster.layout.nodes.map((n) => n.p2pAddr);
     const config: NodeConfigInput = {
-      p2pListen: [`/ip4/127.0.0.1/tcp/${p2p}`],
-      bootstrap,
+      p2pListen: ["/ip4/127.0.0.1/tcp/0"],
+      bootstrap: net.cluster.bootstrapAddrs(),
       rpcHost: "127.0.0.1",
-      rpcPort,
+      rpcPort: 0,
       validatorKeyFile: "validator.key",
       l1RpcUrl: net.l1.url,
     };

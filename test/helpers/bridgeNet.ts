@@ -13,7 +13,7 @@ import { DEV_RELAYER_ACCOUNT, devAccountKey } from "../../genesis/devKeys.ts";
 import type { GenesisJson } from "../../node/config/genesis.ts";
 import type { Address } from "../../node/crypto/index.ts";
 import { L1_BRIDGE_ABI, L1_ERC20_ABI } from "../../node/types/index.ts";
-import { Cluster, freePorts } from "./cluster.ts";
+import { Cluster } from "./cluster.ts";
 
 const _TOKEN = 10n ** 18n;
 
@@ -24,7 +24,6 @@ const _TOKEN = 10n ** 18n;
 export class BridgeNet {
   relayer: OutriggerProcess<unknown> | null = null;
   readonly l1Provider: JsonRpcProvider;
-  readonly sidechain: SidechainRpc;
 
   private constructor(
     readonly dir: string,
@@ -35,7 +34,11 @@ export class BridgeNet {
     private readonly relayerKeyFile: string,
   ) {
     this.l1Provider = new JsonRpcProvider(l1.url, undefined, { staticNetwork: true, cacheTimeout: -1 });
-    this.sidechain = new SidechainRpc(this.rpcUrl);
+  }
+
+  /** Node 0's RPC; known once the cluster has started (each node binds its port when it starts). */
+  get sidechain(): SidechainRpc {
+    return new SidechainRpc(this.rpcUrl);
   }
 
   static async create(opts: {
@@ -44,8 +47,7 @@ export class BridgeNet {
     overrides?: Partial<GenesisJson>;
   }): Promise<BridgeNet> {
     const dir = await mkdtemp(join(tmpdir(), "outrigger-bridge-"));
-    const [l1Port] = await freePorts(1);
-    const l1 = await startLocalL1(l1Port ?? 0, join(dir, "l1.log"));
+    const l1 = await startLocalL1(0, join(dir, "l1.log"));
     try {
       const { deployment, testToken, genesisL1 } = await deployDevnetL1(l1.url, {
         validators: opts.validators,

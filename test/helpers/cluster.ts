@@ -1,8 +1,7 @@
 import { mkdtemp, readFile, rm } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type NodeProcess, spawnNode } from "../../cli/devnet/nodeProcess.ts";
+import { type NodeProcess, type ReadyLine, spawnNode } from "../../cli/devnet/nodeProcess.ts";
 import { createNetwork, type NetworkLayout } from "../../genesis/network.ts";
 import type { GenesisJson } from "../../node/config/genesis.ts";
 import { errorMessage } from "../../node/util/errors.ts";
@@ -18,32 +17,35 @@ export const FAST_TIMEOUTS: GenesisJson["timeouts"] = {
   commitMs: 200,
 };
 
-export async function freePorts(n: number): Promise<number[]> {
-  const servers = await Promise.all(
-    Array.from(
-      { length: n },
-      () =>
-        new Promise<import("node:net").Server>((res, rej) => {
-          const s = createServer();
-          s.once("error", rej);
-          s.listen(0, "127.0.0.1", () => res(s));
-        }),
-    ),
-  );
-  const ports = servers.map((s) => {
-    const addr = s.address();
-    if (addr === null || typeof addr === "string") throw new Error("no port");
-    return addr.port;
-  });
-  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
-  return ports;
-}
+/**
+ * One validator of a Cluster. Its RPC and p2p ports are bound by the node itself when it starts (port 0) and
+ * read back from its readiness line, so no port is picked ahead and then found taken by someone else.
+ */
+export class ClusterNode {
+  process: NodeProcess | null = null;
+  private ready: ReadyLine | null = null;
 
-export interface ClusterNode {
-  index: number;
-  home: string;
-  rpcUrl: string;
-  process: NodeProcess | null;
+  constructor(
+    readonly index: number,
+    readonly home: string,
+  ) {}
+
+  /** The RPC URL of the node's current (or last) run. */
+  get rpcUrl(): string {
+    if (this.ready === null)
+      throw new Error(`node ${this.index} has not started yet: its RPC port is bound at start`);
+    return this.ready.rpc;
+  }
+
+  /** Where peers reach it (multiaddrs with /p2p/<id>); empty until it has started. */
+  get p2pAddrs(): string[] {
+    return this.process === null ? [] : (this.ready?.p2p ?? []);
+  }
+
+  started(process: NodeProcess): void {
+    this.process = process;
+    this.ready = process.ready;
+  }
 }
 
 /** A network of real node processes on 127.0.0.1; every process it starts is stopped by stop(). */
@@ -53,7 +55,7 @@ export class Cluster {
     readonly dir: string,
     readonly layout: NetworkLayout,
   ) {
-    this.nodes = layout.nodes.map((n, index) => ({ index, home: n.home, rpcUrl: n.rpcUrl, process: null }));
+    this.nodes = layout.nodes.map((n, index) => new ClusterNode(index, n.home));
   }
 
   static async create(opts: {
@@ -63,28 +65,36 @@ export class Cluster {
     dir?: string;
   }): Promise<Cluster> {
     const dir = opts.dir ?? (await mkdtemp(join(tmpdir(), "outrigger-cluster-")));
-    const ports = await freePorts(opts.validators * 2);
     const layout = await createNetwork({
       dir,
       validators: opts.validators,
-      p2pPorts: ports.slice(0, opts.validators),
-      rpcPorts: ports.slice(opts.validators),
       overrides: { timeouts: FAST_TIMEOUTS, ...opts.overrides },
       ...(opts.l1RpcUrl ? { l1RpcUrl: opts.l1RpcUrl } : {}),
     });
     return new Cluster(dir, layout);
   }
 
-  /** Starts node i and resolves once it reports ready. */
+  /** Where the running nodes are reached, for a node that joins them. */
+  bootstrapAddrs(): string[] {
+    return this.nodes.flatMap((n) => n.p2pAddrs.slice(0, 1));
+  }
+
+  /**
+   * Starts node i, bootstrapping from every running node, and resolves once it reports ready. Of any two nodes
+   * the one started later dials the earlier, so a cluster started node by node is fully connected, and a
+   * restarted node reconnects to everyone.
+   */
   async start(i: number): Promise<void> {
     const node = this.nodes[i];
     if (!node) throw new Error(`no node ${i}`);
     if (node.process) throw new Error(`node ${i} is already running`);
-    node.process = await spawnNode(node.home, { env: { OUTRIGGER_LOG_LEVEL: "info" } });
+    const env = { OUTRIGGER_LOG_LEVEL: "info", OUTRIGGER_BOOTSTRAP: this.bootstrapAddrs().join(",") };
+    node.started(await spawnNode(node.home, { env }));
   }
 
+  /** One after another: each node needs the addresses of those before it. */
   async startAll(indices = this.nodes.map((n) => n.index)): Promise<void> {
-    await Promise.all(indices.map((i) => this.start(i)));
+    for (const i of indices) await this.start(i);
   }
 
   /** SIGKILL: no shutdown code runs, as in a crash of the process. */

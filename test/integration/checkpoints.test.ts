@@ -36,7 +36,7 @@ interface ValidatorsJson {
 const latestNumber = async (url: string) =>
   (await rpc<CheckpointJson | null>(url, "outrigger_checkpoint", ["latest"]))?.number ?? 0;
 
-describe("checkpoints on a 4-validator cluster with an L1 section", () => {
+describe("checkpoints on a 4-validator cluster with an L1 section", { timeout: 300_000 }, () => {
   let cluster: Cluster;
 
   before(async () => {
@@ -47,11 +47,10 @@ describe("checkpoints on a 4-validator cluster with an L1 section", () => {
   after(() => cluster?.destroy());
 
   it("certifies each epoch, includes it in blocks, and every node (also one that was down) serves the same", async () => {
-    const urls = cluster.nodes.map((n) => n.rpcUrl);
-    const [first, , , late] = urls;
-    assert.ok(first && late);
+    const first = cluster.nodes[0]?.rpcUrl as string;
     await eventually("checkpoint 3 on node 0", async () => (await latestNumber(first)) >= 3, 60_000);
     await cluster.start(3);
+    const urls = cluster.nodes.map((n) => n.rpcUrl);
     await eventually(
       "checkpoint 3 on every node",
       async () => (await Promise.all(urls.map(latestNumber))).every((n) => n >= 3),

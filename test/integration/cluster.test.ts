@@ -14,7 +14,7 @@ const ERC20_ABI = [
   "event Transfer(address indexed from, address indexed to, uint256 value)",
 ];
 
-describe("a 4-validator cluster of real processes", () => {
+describe("a 4-validator cluster of real processes", { timeout: 300_000 }, () => {
   let cluster: Cluster;
 
   before(async () => {

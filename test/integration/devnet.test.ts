@@ -8,7 +8,7 @@ import { describe, it } from "node:test";
 import { promisify } from "node:util";
 import { JsonRpcProvider, parseEther, Wallet } from "ethers";
 import { devAccountKey } from "../../genesis/devKeys.ts";
-import { eventually, freePorts, heightOf } from "../helpers/cluster.ts";
+import { eventually, heightOf } from "../helpers/cluster.ts";
 
 const ROOT = resolve(import.meta.dirname, "../..");
 
@@ -21,10 +21,9 @@ function alive(pid: number): boolean {
   }
 }
 
-describe("outrigger devnet", () => {
+describe("outrigger devnet", { timeout: 600_000 }, () => {
   it("starts an L1, 4 validators and a relayer; ethers transactions and the README's bridge walkthrough work; SIGTERM stops them all", async (t) => {
     const dir = await mkdtemp(join(tmpdir(), "outrigger-devnet-"));
-    const [l1Port, rpcBase, p2pBase] = await freePorts(3);
     const devnet = spawn(
       process.execPath,
       [
@@ -32,12 +31,13 @@ describe("outrigger devnet", () => {
         "devnet",
         "--dir",
         dir,
+        // Every port bound by the process that listens on it (port 0), read back from the summary.
         "--l1-port",
-        String(l1Port),
+        "0",
         "--rpc-base-port",
-        String(rpcBase),
+        "0",
         "--p2p-base-port",
-        String(p2pBase),
+        "0",
       ],
       // Its own process group, so cleanup can stop the L1 and the validators too if the test fails midway.
       { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"], detached: true },
@@ -66,6 +66,8 @@ describe("outrigger devnet", () => {
     );
     const urls = [...out.matchAll(/validator \d RPC \(chain id 7447\):\s+(\S+)/g)].map((m) => m[1] as string);
     assert.equal(urls.length, 4, out);
+    const l1Url = /L1 RPC \(chain id \d+\):\s+(\S+)/.exec(out)?.[1];
+    assert.ok(l1Url, out);
     assert.match(
       out,
       /0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266\s+0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80/,
@@ -86,14 +88,7 @@ describe("outrigger devnet", () => {
     // The README's walkthrough, through the CLI as a user runs it: ETH and the test ERC20 there and back.
     const tst = /L1 test ERC20 \(TST\):\s+(0x[0-9a-f]{40})/.exec(out)?.[1];
     assert.ok(tst, out);
-    const endpoints = [
-      "--rpc",
-      urls[0] as string,
-      "--l1-rpc",
-      `http://127.0.0.1:${l1Port}`,
-      "--dev-account",
-      "1",
-    ];
+    const endpoints = ["--rpc", urls[0] as string, "--l1-rpc", l1Url, "--dev-account", "1"];
     for (const [args, done] of [
       [["deposit", "ETH", "1.5", "--wait"], /✓ minted on the sidechain/],
       [["deposit", tst, "100", "--wait"], /✓ minted on the sidechain/],

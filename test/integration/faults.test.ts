@@ -13,7 +13,7 @@ async function assertOneChain(cluster: Cluster, upTo: number): Promise<void> {
   }
 }
 
-describe("faults on real processes", () => {
+describe("faults on real processes", { timeout: 600_000 }, () => {
   it("1 of 4 down: blocks keep committing; a node started after 30 blocks syncs and then follows", async (t) => {
     const cluster = await Cluster.create({ validators: 4 });
     t.after(() => cluster.destroy());
@@ -38,25 +38,26 @@ describe("faults on real processes", () => {
     t.after(() => cluster.destroy());
     await cluster.startAll();
     const url0 = cluster.nodes[0]?.rpcUrl as string;
-    const victim = cluster.nodes[2]?.rpcUrl as string;
+    // Read at each use: a restarted node binds a new RPC port.
+    const victimHeight = () => heightOf(cluster.nodes[2]?.rpcUrl as string);
     for (let round = 0; round < 2; round++) {
       const start = await heightOf(url0);
-      await eventually("progress before the kill", async () => (await heightOf(victim)) >= start + 3);
-      const beforeKill = await heightOf(victim);
+      await eventually("progress before the kill", async () => (await victimHeight()) >= start + 3);
+      const beforeKill = await victimHeight();
       await cluster.kill(2);
       await eventually(
         "the others commit while it is down",
         async () => (await heightOf(url0)) >= beforeKill + 5,
       );
       await cluster.start(2);
-      assert.ok((await heightOf(victim)) >= beforeKill, "no committed block lost on the restarted node");
+      assert.ok((await victimHeight()) >= beforeKill, "no committed block lost on the restarted node");
       const others = await heightOf(url0);
       await eventually(
         "the restarted validator catches up",
-        async () => (await heightOf(victim)) >= others + 2,
+        async () => (await victimHeight()) >= others + 2,
       );
     }
-    await assertOneChain(cluster, await heightOf(victim));
+    await assertOneChain(cluster, await victimHeight());
     for (let i = 0; i < 4; i++) {
       assert.doesNotMatch(await cluster.log(i), /duplicate vote seen/, `node ${i} saw a double sign`);
     }

@@ -34,6 +34,7 @@ function firstNodeEngine(
         return engine.step;
       },
       catchUp: () => engine.catchUp(),
+      knows: (event) => engine.knows(event),
       handle: (event) => change(engine, event),
     };
   };

@@ -38,6 +38,10 @@ export class TracedEngine implements ConsensusEngine<SimBlock> {
     return this.engine.catchUp();
   }
 
+  knows(event: EngineEvent<SimBlock>): boolean {
+    return this.engine.knows(event);
+  }
+
   handle(event: EngineEvent<SimBlock>): EngineAction<SimBlock>[] {
     if (event.kind === "timeout")
       this.observer.trace(this.id, `timeout h${event.height}r${event.round} ${event.step}`);

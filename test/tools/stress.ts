@@ -96,11 +96,15 @@ function startBurners(count: number): ChildProcess[] {
 function runFile(file: string, attempt: number): Promise<RunResult> {
   const log = join(LOG_DIR, `${basename(file, ".test.ts")}-${attempt}.log`);
   const started = Date.now();
-  const child = spawn(process.execPath, ["--import", "tsx", "--test", "--test-reporter=tap", file], {
-    cwd: ROOT,
-    detached: true,
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const child = spawn(
+    process.execPath,
+    ["--import", "tsx", "--test", "--test-force-exit", "--test-reporter=tap", file],
+    {
+      cwd: ROOT,
+      detached: true,
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
   children.add(child);
   let output = "";
   child.stdout?.on("data", (d: Buffer) => {

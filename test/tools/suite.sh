@@ -5,7 +5,7 @@ set -euo pipefail
 name=$1
 shift
 mkdir -p .test-times
-exec node --import tsx --test \
+exec node --import tsx --test --test-force-exit \
   --test-reporter=spec --test-reporter-destination=stdout \
   --test-reporter=./test/tools/timingReporter.mjs --test-reporter-destination=".test-times/$name.jsonl" \
   "$@"

@@ -17,8 +17,7 @@ describe("genesis: a network of node homes", () => {
     const layout = await createNetwork({
       dir,
       validators: 4,
-      p2pPorts: [4001, 4002, 4003, 4004],
-      rpcPorts: [5001, 5002, 5003, 5004],
+      ports: { p2p: [4001, 4002, 4003, 4004], rpc: [5001, 5002, 5003, 5004] },
     });
     assert.equal(layout.nodes.length, 4);
     assert.equal(new Set(layout.nodes.map((n) => n.peerId)).size, 4);
@@ -44,6 +43,20 @@ describe("genesis: a network of node homes", () => {
   it("refuses too few ports", async (t) => {
     const dir = await mkdtemp(join(tmpdir(), "outrigger-net-"));
     t.after(() => rm(dir, { recursive: true, force: true }));
-    await assert.rejects(createNetwork({ dir, validators: 2, p2pPorts: [1], rpcPorts: [2, 3] }), /port/);
+    await assert.rejects(createNetwork({ dir, validators: 2, ports: { p2p: [1], rpc: [2, 3] } }), /port/);
+  });
+
+  it("without ports, lets each node bind free ones when it starts and bootstrap from whoever starts it", async (t) => {
+    const dir = await mkdtemp(join(tmpdir(), "outrigger-net-"));
+    t.after(() => rm(dir, { recursive: true, force: true }));
+    const layout = await createNetwork({ dir, validators: 2 });
+    for (const node of layout.nodes) {
+      assert.equal(node.rpcUrl, null);
+      assert.equal(node.p2pAddr, null);
+      const config = resolveNodeConfig(JSON.parse(await readFile(join(node.home, "config.json"), "utf8")));
+      assert.equal(config.rpcPort, 0);
+      assert.deepEqual(config.p2pListen, ["/ip4/127.0.0.1/tcp/0"]);
+      assert.deepEqual(config.bootstrap, []);
+    }
   });
 });
