@@ -38,10 +38,17 @@ const responseSchema = z.union([
   z.object({ jsonrpc: z.literal("2.0"), error: z.object({ code: z.number(), message: z.string() }) }),
 ]);
 
-/** What is wrong with a result, each problem prefixed by where it is, e.g. "withdrawal.amount: ...". */
+/**
+ * What is wrong with a result, each problem prefixed by where it is, e.g. "withdrawal.amount: missing (expected
+ * a decimal string)", so an operator sees at once which field a node got wrong. Needs issues with their input.
+ */
 function describeIssues(error: z.ZodError): string {
   return error.issues
-    .map((issue) => (issue.path.length > 0 ? `${issue.path.join(".")}: ${issue.message}` : issue.message))
+    .map((issue) => {
+      const what =
+        "input" in issue && issue.input === undefined ? `missing (${issue.message})` : issue.message;
+      return issue.path.length > 0 ? `${issue.path.join(".")}: ${what}` : what;
+    })
     .join("; ");
 }
 
@@ -117,7 +124,7 @@ export class SidechainRpc {
       const { code, message } = envelope.data.error;
       throw new SidechainRpcError(`${method}: ${message}`, code);
     }
-    const result = outriggerResultSchema(method).safeParse(envelope.data.result);
+    const result = outriggerResultSchema(method).safeParse(envelope.data.result, { reportInput: true });
     if (!result.success) {
       throw new SidechainRpcError(`${method}: unexpected result: ${describeIssues(result.error)}`);
     }
