@@ -8,9 +8,14 @@ import type { Address, Hex } from "../../node/crypto/index.ts";
 import { outriggerMethods } from "../../node/rpc/methods/outrigger.ts";
 import { signCheckpoint } from "../../node/types/index.ts";
 import {
+  addressWire,
+  decimalWire,
+  depositClaimParamSchema,
+  MAX_UINT256,
   type OutriggerMethod,
   outriggerResultSchema,
   outriggerResultSchemas,
+  uintParamWire,
 } from "../../node/types/rpc/index.ts";
 import type { Checkpoint, DepositClaim } from "../../node/types/shapes.ts";
 import { FakeRpcBackend } from "../helpers/rpcBackend.ts";
@@ -280,5 +285,58 @@ describe("SidechainRpc", () => {
         /nonce: /.test(err.message) &&
         /amount: expected a decimal string/.test(err.message),
     );
+  });
+});
+
+describe("wire codecs", () => {
+  it("decimal strings are canonical both ways", () => {
+    assert.equal(z.decode(decimalWire, "0"), 0n);
+    assert.equal(z.decode(decimalWire, (2n ** 300n).toString()), 2n ** 300n);
+    assert.equal(z.encode(decimalWire, 10n ** 20n), "100000000000000000000");
+    for (const bad of ["01", "-1", "1e3", "0x10", "", " 1", 7]) {
+      assert.equal(decimalWire.safeParse(bad).success, false, JSON.stringify(bad));
+    }
+  });
+
+  it("addresses are lowercased on the way in and refused when malformed", () => {
+    assert.equal(z.decode(addressWire, `0x${"AB".repeat(20)}`), `0x${"ab".repeat(20)}`);
+    for (const bad of [`0X${"ab".repeat(20)}`, `0x${"ab".repeat(19)}`, `0x${"g".repeat(40)}`]) {
+      assert.equal(addressWire.safeParse(bad).success, false, bad);
+    }
+  });
+
+  it("an id or nonce parameter is an integer, a decimal string or a hex quantity, within uint256", () => {
+    const nonce = uintParamWire("a deposit nonce");
+    for (const [input, value] of [
+      [12, 12n],
+      ["12", 12n],
+      ["0x0c", 12n],
+      [MAX_UINT256.toString(), MAX_UINT256],
+    ] as const) {
+      assert.equal(z.decode(nonce, input), value, String(input));
+    }
+    assert.equal(z.encode(nonce, 12n), "12");
+    const over = nonce.safeParse((MAX_UINT256 + 1n).toString());
+    assert.match(over.error?.issues[0]?.message ?? "", /a deposit nonce does not fit uint256/);
+    for (const bad of [-1, 1.5, "abc", "012", null])
+      assert.equal(nonce.safeParse(bad).success, false, String(bad));
+  });
+
+  it("the deposit claim parameter names the L1 token `token` on the wire and round-trips", () => {
+    const json = z.encode(depositClaimParamSchema, CLAIM);
+    assert.deepEqual(json, {
+      nonce: "5",
+      token: CLAIM.l1Token,
+      from: CLAIM.from,
+      to: CLAIM.to,
+      amount: CLAIM.amount.toString(),
+      name: CLAIM.name,
+      symbol: CLAIM.symbol,
+      decimals: CLAIM.decimals,
+      l1TxHash: CLAIM.l1TxHash,
+    });
+    assert.deepEqual(z.decode(depositClaimParamSchema, json), CLAIM);
+    const long = depositClaimParamSchema.safeParse({ ...json, symbol: "S".repeat(33) });
+    assert.match(long.error?.issues[0]?.message ?? "", /symbol/);
   });
 });
