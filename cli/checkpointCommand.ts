@@ -1,5 +1,7 @@
 import { type Command, InvalidArgumentError } from "commander";
-import { type CheckpointInfo, SidechainRpc, type ValidatorsInfo } from "../bridge/sidechainRpc.ts";
+import { z } from "zod";
+import { SidechainRpc } from "../bridge/sidechainRpc.ts";
+import { type CheckpointInfo, checkpointInfoSchema, type ValidatorsInfo } from "../node/types/rpc/index.ts";
 import { intArg, urlArg } from "./format/args.ts";
 import { type Output, shortHex, stdoutOutput, toJson } from "./format/output.ts";
 import { renderTable } from "./format/table.ts";
@@ -36,13 +38,8 @@ function numberOrLatest(value: string): number | "latest" {
 }
 
 /** The RPC's JSON shape, so `--json` output reads like outrigger_checkpoint. */
-function checkpointJson(c: CheckpointInfo): Record<string, unknown> {
-  return {
-    ...c.checkpoint,
-    signers: c.signatures.map((s) => s.validator),
-    signatures: c.signatures,
-    l1: c.l1,
-  };
+function checkpointJson(c: CheckpointInfo): z.input<typeof checkpointInfoSchema> {
+  return z.encode(checkpointInfoSchema, c);
 }
 
 function l1Text(c: CheckpointInfo): string {

@@ -1,7 +1,7 @@
 import { Wallet } from "ethers";
 import type { Address } from "../../node/crypto/index.ts";
+import type { BridgeInfo } from "../../node/types/rpc/index.ts";
 import { parsePrivateKey } from "../keyFile.ts";
-import type { BridgeInfo } from "../sidechainRpc.ts";
 import { type BridgeContext, connectBridge } from "./context.ts";
 import { type DepositRequest, type DepositResult, deposit, resolveDepositToken } from "./deposit.ts";
 import { InvalidInputError } from "./errors.ts";

@@ -1,8 +1,9 @@
 import { Contract, JsonRpcProvider, Network } from "ethers";
 import type { Hex } from "../../node/crypto/index.ts";
 import { CHECKPOINT_MANAGER_ABI } from "../../node/types/abis.ts";
+import type { BridgeInfo } from "../../node/types/rpc/index.ts";
 import { errorMessage } from "../../node/util/errors.ts";
-import { type BridgeInfo, SidechainRpc } from "../sidechainRpc.ts";
+import { SidechainRpc } from "../sidechainRpc.ts";
 import { l1BridgeInterface, sidechainBridgeInterface } from "./abi.ts";
 import { BridgeClientError, InconsistentStateError } from "./errors.ts";
 

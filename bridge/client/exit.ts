@@ -1,6 +1,7 @@
 import { Contract, type Signer } from "ethers";
 import type { Address, Hex } from "../../node/crypto/index.ts";
-import { SidechainRpcError, type WithdrawalProof } from "../sidechainRpc.ts";
+import type { WithdrawalProof } from "../../node/types/rpc/index.ts";
+import { SidechainRpcError } from "../sidechainRpc.ts";
 import { l1BridgeInterface } from "./abi.ts";
 import type { BridgeContext } from "./context.ts";
 import {

@@ -1,6 +1,7 @@
 import { toBeHex } from "ethers";
 import type { Hex } from "../../node/crypto/index.ts";
-import { type SidechainRpc, SidechainRpcError, type WithdrawalProof } from "../sidechainRpc.ts";
+import type { WithdrawalProof } from "../../node/types/rpc/index.ts";
+import { type SidechainRpc, SidechainRpcError } from "../sidechainRpc.ts";
 import { l1BridgeInterface } from "./abi.ts";
 import type { BridgeContext } from "./context.ts";
 import type { LocatedDeposit, LocatedWithdrawal } from "./locate.ts";

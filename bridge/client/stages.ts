@@ -1,4 +1,5 @@
 import type { Address, Hex } from "../../node/crypto/index.ts";
+import type { DepositView } from "../../node/types/rpc/index.ts";
 import type { TokenInfo } from "./tokens.ts";
 
 /**
@@ -31,7 +32,7 @@ export interface DepositFacts {
   l1ConfirmedBlock: number;
   confirmations: number;
   /** The sidechain's view (outrigger_deposit); null while no node holds the claim. */
-  sidechain: { status: "pending" | "minted"; height: number | null } | null;
+  sidechain: Pick<DepositView, "status" | "height"> | null;
 }
 
 export type DepositPhase = "confirming" | "minting" | "minted";

@@ -1,6 +1,6 @@
 import { getAddress } from "ethers";
 import type { Address } from "../../node/crypto/index.ts";
-import type { BridgedToken } from "../sidechainRpc.ts";
+import type { BridgedToken } from "../../node/types/rpc/index.ts";
 import { InvalidInputError, UnknownTokenError } from "./errors.ts";
 
 /** The L1 Bridge's stand-in for ETH in deposits, withdrawals and limits. */

@@ -4,7 +4,7 @@ import {
   packCheckpointSignatures,
   recoverCheckpointSigner,
 } from "../../node/types/index.ts";
-import type { CheckpointInfo, ValidatorsInfo } from "../sidechainRpc.ts";
+import type { CheckpointInfo, ValidatorsInfo } from "../../node/types/rpc/index.ts";
 import { RelayerDataError } from "./errors.ts";
 import type { CheckpointSubmission } from "./l1.ts";
 

@@ -1,5 +1,6 @@
 import type { Logger } from "pino";
-import { SidechainRpcError, type WithdrawalProof } from "../sidechainRpc.ts";
+import type { WithdrawalProof } from "../../node/types/rpc/index.ts";
+import { SidechainRpcError } from "../sidechainRpc.ts";
 import { L1RevertError, RelayerDataError } from "./errors.ts";
 import type { L1Side } from "./l1.ts";
 import type { RelayerMetrics } from "./metrics.ts";

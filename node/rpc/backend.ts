@@ -1,5 +1,6 @@
 import type { Address, Hex } from "../crypto/index.ts";
 import type { Log, Receipt } from "../types/receipt.ts";
+import type { BridgeInfo, CheckpointL1Status, DepositView } from "../types/rpc/index.ts";
 import type {
   Block,
   CertifiedCheckpoint,
@@ -9,7 +10,8 @@ import type {
   Withdrawal,
 } from "../types/shapes.ts";
 
-export type { Log, Receipt };
+// The outrigger_* result shapes are declared once, with their wire schemas, where the bridge can import them.
+export type { BridgeInfo, CheckpointL1Status, DepositView, Log, Receipt };
 
 /**
  * Everything the RPC server needs from the node, in our own types. node.ts implements it over storage, the app,
@@ -98,12 +100,6 @@ export interface NodeStatus {
   validator: Address | null;
 }
 
-/** Where a certified checkpoint stands on L1; "pending" until the node can see it there. */
-export interface CheckpointL1Status {
-  status: "pending" | "submitted" | "confirmed";
-  txHash: Hex | null;
-}
-
 /** A certified checkpoint as stored by the node (it arrived in a committed block). */
 export interface CheckpointRecord {
   certified: CertifiedCheckpoint;
@@ -116,43 +112,6 @@ export type WithdrawalProofResult =
   | { kind: "not-found" }
   | { kind: "not-checkpointed"; height: number; checkpointNumber: number }
   | { kind: "disabled" };
-
-/** A sidechain token bridged from L1 (ETH maps to WETH under the zero address). */
-export interface BridgedTokenInfo {
-  l1Token: Address;
-  l2Token: Address;
-  name: string;
-  symbol: string;
-  decimals: number;
-  totalSupply: bigint;
-}
-
-/** Where the peg lives and what it holds: everything a relayer or a bridge client starts from. */
-export interface BridgeInfo {
-  l1ChainId: bigint;
-  checkpointManager: Address;
-  bridge: Address;
-  deploymentBlock: number;
-  /** Blocks behind latest at which L1 deposits count as final; 0 means the `finalized` tag. */
-  confirmations: number;
-  systemContracts: { bridge: Address; staking: Address };
-  nextDepositNonce: bigint;
-  nextWithdrawalId: bigint;
-  tokens: BridgedTokenInfo[];
-}
-
-/** A deposit the node knows: minted in block `height`, or held as a confirmed claim waiting for a block. */
-export interface DepositView {
-  status: "minted" | "pending";
-  nonce: bigint;
-  l1Token: Address;
-  l2Token: Address;
-  from: Address;
-  to: Address;
-  amount: bigint;
-  l1TxHash: Hex;
-  height: number | null;
-}
 
 export type SubmitClaimResult =
   | { ok: true; status: "minted" | "pending" }

@@ -17,11 +17,6 @@ export function lowerHex(value: string): Hex {
   return value.toLowerCase() as Hex;
 }
 
-/** A bigint as a decimal string: the outrigger_* namespace's amount format, as in the genesis file. */
-export function decimal(value: bigint): string {
-  return value.toString(10);
-}
-
 /** Block timestamps are unix seconds at the RPC edge and unix milliseconds in our headers. */
 export function unixSeconds(ms: number): number {
   return Math.floor(ms / 1000);

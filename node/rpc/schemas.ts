@@ -1,12 +1,11 @@
 import { z } from "zod";
 import type { Address, Hex } from "../crypto/index.ts";
+import { addressWire, dataWire, hashWire, MAX_UINT256 } from "../types/rpc/wire.ts";
 import type { CallRequest } from "./backend.ts";
 
 /** zod schemas for Ethereum JSON-RPC parameters; each failure message says what was expected. */
 
-const MAX_UINT256 = (1n << 256n) - 1n;
 const QUANTITY_RE = /^0x[0-9a-fA-F]+$/;
-const DATA_RE = /^0x(?:[0-9a-fA-F]{2})*$/;
 
 /** A QUANTITY up to 2^256 - 1; leading zeros are tolerated on input (some clients pad). */
 export const quantitySchema = z
@@ -31,21 +30,11 @@ export const safeIntSchema = quantitySchema.transform((v, ctx) => {
   return Number(v);
 });
 
-export const addressSchema = z
-  .string({ error: "expected an address (0x and 40 hex digits)" })
-  .regex(/^0x[0-9a-fA-F]{40}$/, "expected an address (0x and 40 hex digits)")
-  .transform((s) => s.toLowerCase() as Address);
-
-export const hashSchema = z
-  .string({ error: "expected a 32-byte hash (0x and 64 hex digits)" })
-  .regex(/^0x[0-9a-fA-F]{64}$/, "expected a 32-byte hash (0x and 64 hex digits)")
-  .transform((s) => s.toLowerCase() as Hex);
-
+// One spelling of addresses, hashes and DATA for both namespaces: the outrigger_* wire codecs'.
+export const addressSchema = addressWire;
+export const hashSchema = hashWire;
 /** DATA: even-length hex, lowercased. */
-export const dataSchema = z
-  .string({ error: "expected hex data (0x and an even number of hex digits)" })
-  .regex(DATA_RE, "expected hex data (0x and an even number of hex digits)")
-  .transform((s) => s.toLowerCase() as Hex);
+export const dataSchema = dataWire;
 
 export const booleanSchema = z.boolean({ error: "expected true or false" });
 

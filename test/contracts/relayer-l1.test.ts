@@ -5,9 +5,9 @@ import hre from "hardhat";
 import { buildCheckpointSubmission } from "../../bridge/relayer/checkpointCalldata.ts";
 import { L1PendingError, L1RevertError } from "../../bridge/relayer/errors.ts";
 import { createEthersL1, type EthersL1 } from "../../bridge/relayer/l1.ts";
-import type { CheckpointInfo, ValidatorsInfo } from "../../bridge/sidechainRpc.ts";
 import { type Address, type Hex, toAddress } from "../../node/crypto/index.ts";
 import { depositHash, ETH_TOKEN, signCheckpoint, WithdrawalTree } from "../../node/types/index.ts";
+import type { CheckpointInfo, ValidatorsInfo } from "../../node/types/rpc/index.ts";
 import type { Checkpoint, Withdrawal } from "../../node/types/shapes.ts";
 import { increaseTime } from "./support/chain.ts";
 import {

@@ -15,8 +15,8 @@ import {
   parseTokenRef,
 } from "../../bridge/client/tokens.ts";
 import { parsePrivateKey, readKeyFile } from "../../bridge/keyFile.ts";
-import type { BridgedToken } from "../../bridge/sidechainRpc.ts";
 import type { Address } from "../../node/crypto/index.ts";
+import type { BridgedToken } from "../../node/types/rpc/index.ts";
 
 const A = (n: number) => `0x${n.toString(16).padStart(40, "0")}` as Address;
 const E18 = 10n ** 18n;

@@ -11,13 +11,13 @@ import { type BridgeProgress, depositProgress, withdrawalProgress } from "../../
 import type { StatusRef } from "../../bridge/client/statusRef.ts";
 import type { TokenInfo } from "../../bridge/client/tokens.ts";
 import type { WithdrawResult } from "../../bridge/client/withdraw.ts";
-import type { CheckpointInfo } from "../../bridge/sidechainRpc.ts";
 import { registerBridgeCommand } from "../../cli/bridgeCommand.ts";
 import { registerCheckpointCommand } from "../../cli/checkpointCommand.ts";
 import type { Output } from "../../cli/format/output.ts";
 import { ProgressDisplay, progressTitle, stageLine } from "../../cli/format/progress.ts";
 import { devAccountKey } from "../../genesis/devKeys.ts";
 import type { Address, Hex } from "../../node/crypto/index.ts";
+import type { CheckpointInfo } from "../../node/types/rpc/index.ts";
 
 const A = (n: number) => `0x${n.toString(16).padStart(40, "0")}` as Address;
 const H = (n: number) => `0x${n.toString(16).padStart(64, "0")}` as Hex;

@@ -12,8 +12,8 @@ import { readRelayerKey } from "../../bridge/relayer/key.ts";
 import { RelayerMetrics } from "../../bridge/relayer/metrics.ts";
 import { serveMetrics } from "../../bridge/relayer/metricsServer.ts";
 import { checkL1ChainId, readBridgeSettings } from "../../bridge/relayer/startup.ts";
-import type { BridgeInfo, NodeStatusInfo } from "../../bridge/sidechainRpc.ts";
 import { registerRelayerCommand } from "../../cli/relayerCommand.ts";
+import type { BridgeInfo, NodeStatusInfo } from "../../node/types/rpc/index.ts";
 
 const ROOT = resolve(import.meta.dirname, "../..");
 const KEY = `0x${"11".repeat(32)}`;
@@ -107,6 +107,7 @@ const STATUS: NodeStatusInfo = {
   epoch: 0,
   epochLength: 10,
   syncing: false,
+  highestKnownHeight: null,
   peers: 3,
   validator: null,
 };

@@ -15,13 +15,7 @@ import type {
 import { RelayerMetrics } from "../../bridge/relayer/metrics.ts";
 import { createRelayer, type Relayer } from "../../bridge/relayer/relayer.ts";
 import type { SidechainSide } from "../../bridge/relayer/sidechain.ts";
-import {
-  type BridgeInfo,
-  type CheckpointInfo,
-  SidechainRpcError,
-  type ValidatorsInfo,
-  type WithdrawalProof,
-} from "../../bridge/sidechainRpc.ts";
+import { SidechainRpcError } from "../../bridge/sidechainRpc.ts";
 import {
   type Address,
   type Hex,
@@ -36,6 +30,12 @@ import {
   verifyWithdrawalProof,
   WithdrawalTree,
 } from "../../node/types/index.ts";
+import type {
+  BridgeInfo,
+  CheckpointInfo,
+  ValidatorsInfo,
+  WithdrawalProof,
+} from "../../node/types/rpc/index.ts";
 import type { Checkpoint, DepositClaim, Withdrawal } from "../../node/types/shapes.ts";
 
 const hash = (label: string): Hex => keccak256Hex(new TextEncoder().encode(label));

@@ -31,7 +31,8 @@ export interface RpcMethod {
   run(params: unknown[], ctx: MethodContext): Promise<Json>;
 }
 
-type Outputs<S extends readonly z.ZodType[]> = { -readonly [K in keyof S]: z.output<S[K]> };
+/** The parsed values of positional params validated by schemas S. */
+export type Outputs<S extends readonly z.ZodType[]> = { -readonly [K in keyof S]: z.output<S[K]> };
 
 function describeIssues(error: z.ZodError): string {
   return error.issues
