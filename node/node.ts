@@ -31,7 +31,7 @@ import type { Logger } from "./observability/logger.ts";
 import { NodeMetrics } from "./observability/metrics.ts";
 import { loadOrCreatePeerKey, Network } from "./p2p/index.ts";
 import { createRpcServer } from "./rpc/index.ts";
-import { createRpcBackend } from "./rpcBackend.ts";
+import { createRpcBackend } from "./api/rpcBackend.ts";
 import {
   ChainStore,
   openDatabase,
