@@ -52,7 +52,7 @@ import {
   encodeCatchUpItem,
   encodeProposalMessage,
   encodeTimeout,
-} from "./wireMessages.ts";
+} from "./types/wireMessages.ts";
 
 export interface NodeOptions {
   home: string;

@@ -1,4 +1,4 @@
-import { Step, type TimeoutStep } from "./consensus/messages.ts";
+import { Step, type TimeoutStep } from "../consensus/messages.ts";
 import {
   decodeRlpStrict,
   encodeRlpItem,
@@ -7,7 +7,7 @@ import {
   rlpList,
   rlpSafeInt,
   uintToBytes,
-} from "./crypto/index.ts";
+} from "../crypto/index.ts";
 import {
   type Block,
   blockFromRlp,
@@ -18,7 +18,7 @@ import {
   proposalFromRlp,
   proposalToRlp,
   type Vote,
-} from "./types/index.ts";
+} from "./index.ts";
 
 /** A proposal travels with its block: RLP [proposal, block]. */
 export function encodeProposalMessage(proposal: Proposal, block: Block): Uint8Array {
