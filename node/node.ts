@@ -1,5 +1,6 @@
 import "./polyfill.ts";
 import { join } from "node:path";
+import { createRpcBackend } from "./api/rpcBackend.ts";
 import { createApplication } from "./app/index.ts";
 import { Chain } from "./chain/chain.ts";
 import { ConsensusDriver } from "./chain/consensusDriver.ts";
@@ -19,19 +20,13 @@ import {
   signDigest,
   voteDigest,
 } from "./crypto/index.ts";
-import { DepositIntake } from "./depositIntake.ts";
-import {
-  CheckpointTracker,
-  createDepositConfirmer,
-  createL1Reader,
-  type DepositConfirmer,
-} from "./l1/index.ts";
-import { ClaimPool, createMempool } from "./mempool/index.ts";
+import { ClaimPool, createDepositConfirmer, type DepositConfirmer, DepositIntake } from "./deposits/index.ts";
+import { CheckpointTracker, createL1Reader } from "./l1/index.ts";
+import { createMempool } from "./mempool/index.ts";
 import type { Logger } from "./observability/logger.ts";
 import { NodeMetrics } from "./observability/metrics.ts";
 import { loadOrCreatePeerKey, Network } from "./p2p/index.ts";
 import { createRpcServer } from "./rpc/index.ts";
-import { createRpcBackend } from "./api/rpcBackend.ts";
 import {
   ChainStore,
   openDatabase,
@@ -44,7 +39,6 @@ import {
 import { syncFromPeers } from "./sync/blockSync.ts";
 import { encodeSyncItem } from "./sync/wire.ts";
 import { type Block, decodeVote, encodeVote, signCheckpoint } from "./types/index.ts";
-import { errorMessage } from "./util/errors.ts";
 import {
   decodeCatchUpItem,
   decodeProposalMessage,
@@ -53,6 +47,7 @@ import {
   encodeProposalMessage,
   encodeTimeout,
 } from "./types/wireMessages.ts";
+import { errorMessage } from "./util/errors.ts";
 
 export interface NodeOptions {
   home: string;

@@ -10,9 +10,9 @@ import { storedValidatorSetAt } from "../chain/validatorSets.ts";
 import { type CheckpointService, checkpointNumberOf } from "../checkpoint/index.ts";
 import type { L1Genesis } from "../config/genesis.ts";
 import type { Address } from "../crypto/index.ts";
-import type { DepositIntake } from "../depositIntake.ts";
+import type { ClaimPool, DepositIntake } from "../deposits/index.ts";
 import type { CheckpointL1State } from "../l1/index.ts";
-import { type ClaimPool, type Mempool, MempoolError } from "../mempool/index.ts";
+import { type Mempool, MempoolError } from "../mempool/index.ts";
 import type {
   BlockRecord,
   CallOutcome,

@@ -1,0 +1,3 @@
+export * from "./claimPool.ts";
+export * from "./confirmer.ts";
+export * from "./intake.ts";
