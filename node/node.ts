@@ -5,15 +5,14 @@ import { createApplication } from "./app/index.ts";
 import { Chain } from "./chain/chain.ts";
 import { createCheckpointSources } from "./chain/checkpointSources.ts";
 import { ConsensusService } from "./chain/consensusService.ts";
+import { createCheckpointing } from "./checkpoint/checkpointing.ts";
 import { EpochDuty } from "./checkpoint/epochDuty.ts";
-import { CheckpointCoordinator, CheckpointService } from "./checkpoint/index.ts";
-import { createCheckpointSigner } from "./checkpoint/signer.ts";
 import type { Genesis } from "./config/genesis.ts";
 import { genesisHash } from "./config/genesis.ts";
 import type { NodeConfig } from "./config/nodeConfig.ts";
 import { secp256k1Verifier } from "./consensus/verifier.ts";
 import type { Hex } from "./crypto/index.ts";
-import { ClaimPool, createDepositConfirmer, DepositIntake } from "./deposits/index.ts";
+import { ClaimPool, createDepositConfirmer, DepositIntake, depositsForBlocks } from "./deposits/index.ts";
 import { CheckpointTracker, createL1Reader } from "./l1/index.ts";
 import { L1Watcher } from "./l1/l1Watcher.ts";
 import { createMempool } from "./mempool/index.ts";
@@ -26,7 +25,7 @@ import { createPublisher, TopicHandlers } from "./p2p/topicHandlers.ts";
 import { createRpcServer } from "./rpc/index.ts";
 import { ChainStore, openDatabase, SignStateStore, Wal } from "./storage/index.ts";
 import { SyncService } from "./sync/syncService.ts";
-import { errorMessage } from "./util/errors.ts";
+import { StopStack } from "./util/stopStack.ts";
 
 export interface NodeOptions {
   home: string;
@@ -69,16 +68,7 @@ export async function startNode(opts: NodeOptions, modules: NodeModules): Promis
   const { config, genesis, logger } = { ...opts, ...modules };
   const { chainId, epochLength, l1 } = genesis;
   const blockIntervalMs = Math.max(genesis.timeouts.commitMs, 500);
-  const stops: (() => Promise<void> | void)[] = [];
-  const stop = async () => {
-    for (const stopPart of stops.reverse()) {
-      try {
-        await stopPart();
-      } catch (err) {
-        logger.warn({ err: errorMessage(err) }, "error while stopping");
-      }
-    }
-  };
+  const stops = new StopStack(logger);
   try {
     const metrics = new NodeMetrics();
     const db = await openDatabase(join(opts.home, "data"));
@@ -135,29 +125,21 @@ export async function startNode(opts: NodeOptions, modules: NodeModules): Promis
 
     // Checkpoints exist only for a chain with an L1 to verify them; they read the head of the chain opened below.
     const head = { height: () => 0 };
-    const domain = l1 === null ? null : { l1ChainId: l1.chainId, checkpointManager: l1.checkpointManager };
-    const checkpointService =
-      domain === null
+    const checkpointing =
+      l1 === null
         ? null
-        : new CheckpointService(
-            { sidechainId: chainId, epochLength, domain },
-            createCheckpointSources(() => head.height(), { store, app }),
-          );
-    const coordinator =
-      checkpointService === null || domain === null
-        ? null
-        : new CheckpointCoordinator(
-            { earlySignatureWaitMs: EARLY_CHECKPOINT_SIGNATURE_WAIT_MS },
+        : createCheckpointing(
             {
-              service: checkpointService,
-              signer: createCheckpointSigner(opts.validatorKey, domain),
+              sidechainId: chainId,
+              epochLength,
+              domain: { l1ChainId: l1.chainId, checkpointManager: l1.checkpointManager },
+              validatorKey: opts.validatorKey,
+              earlySignatureWaitMs: EARLY_CHECKPOINT_SIGNATURE_WAIT_MS,
+            },
+            {
+              sources: createCheckpointSources(() => head.height(), { store, app }),
               publish: (data) => publish("checkpoint-sig", data),
-              headHeight: () => head.height(),
-              onCertified: ({ checkpoint, signatures }) =>
-                logger.info(
-                  { number: checkpoint.number, signers: signatures.length },
-                  "checkpoint certified",
-                ),
+              logger,
             },
           );
     const chain = await Chain.open(
@@ -175,17 +157,8 @@ export async function startNode(opts: NodeOptions, modules: NodeModules): Promis
         mempool,
         verifier: secp256k1Verifier,
         now: Date.now,
-        checkpoints:
-          checkpointService === null || coordinator === null
-            ? null
-            : {
-                certified: (number) => coordinator.certified(number),
-                includedProblem: (certified, number) => checkpointService.includedProblem(certified, number),
-              },
-        deposits:
-          confirmer === null
-            ? null
-            : { ready: (max) => claims.ready(max), check: (claim) => confirmer.check(claim) },
+        checkpoints: checkpointing?.forBlocks ?? null,
+        deposits: confirmer === null ? null : depositsForBlocks(claims, confirmer),
       },
     );
     head.height = () => chain.height;
@@ -230,45 +203,50 @@ export async function startNode(opts: NodeOptions, modules: NodeModules): Promis
     });
 
     stops.push(chain.onCommitted(() => claims.prune()));
-    const monitor = new ChainMonitor(
-      { sampleEveryMs: blockIntervalMs },
-      {
-        onCommitted: (listener) => chain.onCommitted(listener),
-        metrics,
-        mempoolSize: () => mempool.size,
-        pendingClaims: () => claims.size,
-        peerCount: () => network.host.peerCount(),
-        round: () => consensus.round,
-        logger,
-      },
+    stops.start(
+      new ChainMonitor(
+        { sampleEveryMs: blockIntervalMs },
+        {
+          onCommitted: (listener) => chain.onCommitted(listener),
+          metrics,
+          mempoolSize: () => mempool.size,
+          pendingClaims: () => claims.size,
+          peerCount: () => network.host.peerCount(),
+          round: () => consensus.round,
+          logger,
+        },
+      ),
     );
-    monitor.start();
-    stops.push(() => monitor.stop());
-    if (coordinator !== null) {
-      const epochs = new EpochDuty(
-        { epochLength },
-        { coordinator, onCommitted: (l) => chain.onCommitted(l), signing: () => !sync.syncing, logger },
+    if (checkpointing !== null) {
+      stops.start(
+        new EpochDuty(
+          { epochLength },
+          {
+            coordinator: checkpointing.coordinator,
+            onCommitted: (l) => chain.onCommitted(l),
+            signing: () => !sync.syncing,
+            logger,
+          },
+        ),
       );
-      epochs.start();
-      stops.push(() => epochs.stop());
     }
-    const topics = new TopicHandlers(
-      { chainId },
-      {
-        gossip: network.gossip,
-        verifier: secp256k1Verifier,
-        relevant: (height, signer) => consensus.relevant(height, signer),
-        onVote: (vote) => consensus.submitVote(vote),
-        onProposal: (message) => consensus.submitProposal(message),
-        addTx: (raw) => void mempool.add(raw),
-        onTxAdded: (listener) => mempool.onAdded((tx) => listener(tx.raw)),
-        publish,
-        depositClaims: { validate: (data) => intake.validateGossip(data) },
-        checkpointSignatures: coordinator,
-      },
+    stops.start(
+      new TopicHandlers(
+        { chainId },
+        {
+          gossip: network.gossip,
+          verifier: secp256k1Verifier,
+          relevant: (height, signer) => consensus.relevant(height, signer),
+          onVote: (vote) => consensus.submitVote(vote),
+          onProposal: (message) => consensus.submitProposal(message),
+          addTx: (raw) => void mempool.add(raw),
+          onTxAdded: (listener) => mempool.onAdded((tx) => listener(tx.raw)),
+          publish,
+          depositClaims: { validate: (data) => intake.validateGossip(data) },
+          checkpointSignatures: checkpointing?.coordinator ?? null,
+        },
+      ),
     );
-    topics.start();
-    stops.push(() => topics.stop());
 
     const rpc = await createRpcServer(
       { host: config.rpcHost, port: config.rpcPort, extraRoutes: { "/metrics": metricsRoute(metrics) } },
@@ -286,7 +264,7 @@ export async function startNode(opts: NodeOptions, modules: NodeModules): Promis
             store,
             app,
             mempool,
-            checkpoints: checkpointService,
+            checkpoints: checkpointing?.service ?? null,
             l1,
             claims,
             intake,
@@ -307,18 +285,18 @@ export async function startNode(opts: NodeOptions, modules: NodeModules): Promis
 
     await sync.start();
     if (tracker !== null) {
-      const watcher = new L1Watcher(
-        { pollMs: L1_POLL_MS },
-        {
-          tracker,
-          latestCertifiedNumber: () => store.latestCheckpointNumber(),
-          pendingClaims: () => claims.size,
-          metrics,
-          logger,
-        },
+      stops.start(
+        new L1Watcher(
+          { pollMs: L1_POLL_MS },
+          {
+            tracker,
+            latestCertifiedNumber: () => store.latestCheckpointNumber(),
+            pendingClaims: () => claims.size,
+            metrics,
+            logger,
+          },
+        ),
       );
-      watcher.start();
-      stops.push(() => watcher.stop());
     }
 
     return {
@@ -327,10 +305,10 @@ export async function startNode(opts: NodeOptions, modules: NodeModules): Promis
       peerId: network.peerId,
       p2pAddrs: network.host.multiaddrs(),
       height: () => chain.height,
-      stop,
+      stop: () => stops.stopAll(),
     };
   } catch (err) {
-    await stop();
+    await stops.stopAll();
     throw err;
   }
 }
