@@ -1,6 +1,6 @@
 import "./polyfill.ts";
 import { join } from "node:path";
-import { createRpcBackend } from "./api/rpcBackend.ts";
+import { startNodeRpc } from "./api/nodeRpc.ts";
 import { createApplication } from "./app/index.ts";
 import { Chain } from "./chain/chain.ts";
 import { createCheckpointSources } from "./chain/checkpointSources.ts";
@@ -13,16 +13,15 @@ import type { NodeConfig } from "./config/nodeConfig.ts";
 import { secp256k1Verifier } from "./consensus/verifier.ts";
 import type { Hex } from "./crypto/index.ts";
 import { ClaimPool, createDepositConfirmer, DepositIntake, depositsForBlocks } from "./deposits/index.ts";
-import { CheckpointTracker, createL1Reader } from "./l1/index.ts";
+import { openL1Link } from "./l1/index.ts";
 import { L1Watcher } from "./l1/l1Watcher.ts";
-import { createMempool } from "./mempool/index.ts";
+import { createNodeMempool } from "./mempool/nodeMempool.ts";
 import { ChainMonitor } from "./observability/chainMonitor.ts";
 import type { Logger } from "./observability/logger.ts";
 import { NodeMetrics } from "./observability/metrics.ts";
 import { metricsRoute } from "./observability/metricsRoute.ts";
 import { loadOrCreatePeerKey, Network } from "./p2p/index.ts";
 import { createPublisher, TopicHandlers } from "./p2p/topicHandlers.ts";
-import { createRpcServer } from "./rpc/index.ts";
 import { ChainStore, openDatabase, SignStateStore, Wal } from "./storage/index.ts";
 import { SyncService } from "./sync/syncService.ts";
 import { StopStack } from "./util/stopStack.ts";
@@ -76,39 +75,16 @@ export async function startNode(opts: NodeOptions, modules: NodeModules): Promis
     const store = new ChainStore({}, { db });
     const stored = await store.loadState();
     const app = createApplication(genesis, stored.length > 0 ? stored : null);
-    const mempool = createMempool(
-      {
-        maxTxs: 10_000,
-        maxPerSender: 64,
-        maxTxBytes: 128 * 1024,
-        priceBumpPercent: 10,
-        baseFee: app.params.baseFee,
-      },
-      {
-        checkTx: (raw) => app.checkTx(raw),
-        account: (a) => ({ nonce: app.nonce(a), balance: app.balance(a) }),
-      },
-    );
+    const mempool = createNodeMempool(app);
     const claims = new ClaimPool(() => app.nextDepositNonce());
-    const l1Reader =
-      l1 !== null && config.l1RpcUrl !== null
-        ? createL1Reader({
-            url: config.l1RpcUrl,
-            chainId: l1.chainId,
-            bridge: l1.bridge,
-            checkpointManager: l1.checkpointManager,
-            confirmations: l1.confirmations,
-          })
-        : null;
-    if (l1Reader !== null) stops.push(() => l1Reader.close());
-    if (l1 !== null && l1Reader === null && opts.validatorKey !== null) {
+    const l1Link = l1 !== null && config.l1RpcUrl !== null ? openL1Link(config.l1RpcUrl, l1) : null;
+    if (l1Link !== null) stops.push(() => l1Link.reader.close());
+    if (l1 !== null && l1Link === null && opts.validatorKey !== null) {
       logger.warn(
         "no l1RpcUrl: this validator cannot confirm deposits and will prevote nil on blocks with claims",
       );
     }
-    const confirmer = l1Reader === null ? null : createDepositConfirmer(l1Reader);
-    const tracker =
-      l1 !== null && l1Reader !== null ? new CheckpointTracker(l1.deploymentBlock, l1Reader) : null;
+    const confirmer = l1Link === null ? null : createDepositConfirmer(l1Link.reader);
 
     const network = await Network.create(
       {
@@ -206,28 +182,12 @@ export async function startNode(opts: NodeOptions, modules: NodeModules): Promis
     stops.start(
       new ChainMonitor(
         { sampleEveryMs: blockIntervalMs },
-        {
-          onCommitted: (listener) => chain.onCommitted(listener),
-          metrics,
-          mempoolSize: () => mempool.size,
-          pendingClaims: () => claims.size,
-          peerCount: () => network.host.peerCount(),
-          round: () => consensus.round,
-          logger,
-        },
+        { chain, metrics, mempool, claims, host: network.host, consensus, logger },
       ),
     );
     if (checkpointing !== null) {
       stops.start(
-        new EpochDuty(
-          { epochLength },
-          {
-            coordinator: checkpointing.coordinator,
-            onCommitted: (l) => chain.onCommitted(l),
-            signing: () => !sync.syncing,
-            logger,
-          },
-        ),
+        new EpochDuty({ epochLength }, { coordinator: checkpointing.coordinator, chain, sync, logger }),
       );
     }
     stops.start(
@@ -236,11 +196,8 @@ export async function startNode(opts: NodeOptions, modules: NodeModules): Promis
         {
           gossip: network.gossip,
           verifier: secp256k1Verifier,
-          relevant: (height, signer) => consensus.relevant(height, signer),
-          onVote: (vote) => consensus.submitVote(vote),
-          onProposal: (message) => consensus.submitProposal(message),
-          addTx: (raw) => void mempool.add(raw),
-          onTxAdded: (listener) => mempool.onAdded((tx) => listener(tx.raw)),
+          consensus,
+          mempool,
           publish,
           depositClaims: { validate: (data) => intake.validateGossip(data) },
           checkpointSignatures: checkpointing?.coordinator ?? null,
@@ -248,35 +205,30 @@ export async function startNode(opts: NodeOptions, modules: NodeModules): Promis
       ),
     );
 
-    const rpc = await createRpcServer(
-      { host: config.rpcHost, port: config.rpcPort, extraRoutes: { "/metrics": metricsRoute(metrics) } },
+    const rpc = await startNodeRpc(
       {
-        backend: createRpcBackend(
-          {
-            chainId,
-            clientVersion: opts.clientVersion,
-            minGasPrice: genesis.minGasPrice,
-            blockGasLimit: 30_000_000n,
-            epochLength,
-          },
-          {
-            chain,
-            store,
-            app,
-            mempool,
-            checkpoints: checkpointing?.service ?? null,
-            l1,
-            claims,
-            intake,
-            checkpointL1: tracker === null ? null : (number) => tracker.status(number),
-            status: () => ({
-              syncing: sync.syncing,
-              highestKnownHeight: null,
-              peers: network.host.peerCount(),
-              validator: consensus.self,
-            }),
-          },
-        ),
+        host: config.rpcHost,
+        port: config.rpcPort,
+        genesis,
+        clientVersion: opts.clientVersion,
+        extraRoutes: { "/metrics": metricsRoute(metrics) },
+      },
+      {
+        chain,
+        store,
+        app,
+        mempool,
+        checkpoints: checkpointing?.service ?? null,
+        l1,
+        claims,
+        intake,
+        checkpointL1: l1Link === null ? null : (number) => l1Link.tracker.status(number),
+        status: () => ({
+          syncing: sync.syncing,
+          highestKnownHeight: null,
+          peers: network.host.peerCount(),
+          validator: consensus.self,
+        }),
         logger: logger.child({ part: "rpc" }),
       },
     );
@@ -284,12 +236,12 @@ export async function startNode(opts: NodeOptions, modules: NodeModules): Promis
     logger.info({ url: rpc.url, ws: rpc.wsUrl }, "RPC listening");
 
     await sync.start();
-    if (tracker !== null) {
+    if (l1Link !== null) {
       stops.start(
         new L1Watcher(
           { pollMs: L1_POLL_MS },
           {
-            tracker,
+            tracker: l1Link.tracker,
             latestCertifiedNumber: () => store.latestCheckpointNumber(),
             pendingClaims: () => claims.size,
             metrics,

@@ -9,9 +9,9 @@ export interface EpochDutyOptions {
 
 export interface EpochDutyModules {
   coordinator: Pick<CheckpointCoordinator, "included" | "onEpochEnd">;
-  onCommitted(listener: (info: { block: Block }) => void): () => void;
-  /** False while the node replays old blocks: those epochs' checkpoints were settled without it. */
-  signing(): boolean;
+  chain: { onCommitted(listener: (info: { block: Block }) => void): () => void };
+  /** Syncing while the node replays old blocks: those epochs' checkpoints were settled without it. */
+  sync: { readonly syncing: boolean };
   logger: ServiceLogger;
 }
 
@@ -25,7 +25,7 @@ export class EpochDuty {
   ) {}
 
   start(): void {
-    this.unsubscribe = this.modules.onCommitted(({ block }) => this.committed(block));
+    this.unsubscribe = this.modules.chain.onCommitted(({ block }) => this.committed(block));
   }
 
   stop(): void {
@@ -40,7 +40,7 @@ export class EpochDuty {
     if (last) coordinator.included(last.checkpoint.number);
     if (height % this.opts.epochLength !== 0) return;
     void coordinator
-      .onEpochEnd(height / this.opts.epochLength, this.modules.signing())
+      .onEpochEnd(height / this.opts.epochLength, !this.modules.sync.syncing)
       .catch((err: unknown) => logger.warn({ err: errorMessage(err) }, "checkpoint signing failed"));
   }
 }

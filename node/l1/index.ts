@@ -1,2 +1,3 @@
 export * from "./checkpointTracker.ts";
+export * from "./l1Link.ts";
 export * from "./l1Reader.ts";

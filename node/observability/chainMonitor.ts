@@ -9,7 +9,7 @@ export interface ChainMonitorOptions {
 }
 
 export interface ChainMonitorModules {
-  onCommitted(listener: (info: { block: Block; blockHash: Hex }) => void): () => void;
+  chain: { onCommitted(listener: (info: { block: Block; blockHash: Hex }) => void): () => void };
   metrics: Pick<
     NodeMetrics,
     | "height"
@@ -21,10 +21,11 @@ export interface ChainMonitorModules {
     | "pendingDepositClaims"
     | "mintedDeposits"
   >;
-  mempoolSize(): number;
-  pendingClaims(): number;
-  peerCount(): number;
-  round(): number;
+  mempool: { readonly size: number };
+  /** Deposit claims waiting for a block. */
+  claims: { readonly size: number };
+  host: { peerCount(): number };
+  consensus: { readonly round: number };
   logger: ServiceLogger;
 }
 
@@ -40,7 +41,7 @@ export class ChainMonitor {
   ) {}
 
   start(): void {
-    this.unsubscribe = this.modules.onCommitted((info) => this.committed(info));
+    this.unsubscribe = this.modules.chain.onCommitted((info) => this.committed(info));
     this.timer = setInterval(() => this.sample(), this.opts.sampleEveryMs);
   }
 
@@ -53,13 +54,13 @@ export class ChainMonitor {
 
   committed({ block, blockHash }: { block: Block; blockHash: Hex }): void {
     const { metrics } = this.modules;
-    metrics.pendingDepositClaims.set(this.modules.pendingClaims());
+    metrics.pendingDepositClaims.set(this.modules.claims.size);
     metrics.mintedDeposits.inc(block.depositClaims.length);
     const prevTime = this.lastBlockTime;
     this.lastBlockTime = block.header.time;
     metrics.height.set(block.header.height);
     metrics.committedTxs.inc(block.txs.length);
-    metrics.mempoolSize.set(this.modules.mempoolSize());
+    metrics.mempoolSize.set(this.modules.mempool.size);
     if (prevTime > 0) metrics.blockInterval.observe((block.header.time - prevTime) / 1000);
     this.modules.logger.info(
       {
@@ -74,7 +75,7 @@ export class ChainMonitor {
   }
 
   sample(): void {
-    this.modules.metrics.peers.set(this.modules.peerCount());
-    this.modules.metrics.round.set(this.modules.round());
+    this.modules.metrics.peers.set(this.modules.host.peerCount());
+    this.modules.metrics.round.set(this.modules.consensus.round);
   }
 }

@@ -18,6 +18,21 @@ export interface TopicEndpoint {
   onMessage?(data: Uint8Array): void;
 }
 
+/** Where votes and proposals go once they pass. */
+export interface TopicConsensus {
+  /** Whether a message of this height by this signer can matter now; an irrelevant one is ignored. */
+  relevant(height: number, signer: Address): boolean;
+  submitVote(vote: Vote): void;
+  submitProposal(message: { proposal: Proposal; block: Block }): void;
+}
+
+export interface TopicMempool {
+  /** Adds a raw transaction; throws an error whose `code` says why it was refused. */
+  add(raw: Uint8Array): unknown;
+  /** Subscribes to transactions it accepted (from RPC or gossip), to relay them; returns the unsubscribe. */
+  onAdded(listener: (tx: { raw: Uint8Array }) => void): () => void;
+}
+
 /** Mempool error codes that no honest node would relay: the sender is punished, not just ignored. */
 const TX_REJECT_CODES = new Set(["invalid", "too-large"]);
 
@@ -28,14 +43,8 @@ export interface TopicHandlersOptions {
 export interface TopicHandlersModules {
   gossip: Pick<Gossip, "setValidator" | "onMessage">;
   verifier: SignerRecovery;
-  /** Whether a consensus message of this height by this signer can matter now; an irrelevant one is ignored. */
-  relevant(height: number, signer: Address): boolean;
-  onVote(vote: Vote): void;
-  onProposal(message: { proposal: Proposal; block: Block }): void;
-  /** Adds a raw transaction to the mempool; throws an error whose `code` says why it was refused. */
-  addTx(raw: Uint8Array): void;
-  /** Subscribes to transactions the mempool accepted (from RPC or gossip), to relay them; returns the unsubscribe. */
-  onTxAdded(listener: (raw: Uint8Array) => void): () => void;
+  consensus: TopicConsensus;
+  mempool: TopicMempool;
   publish: Publish;
   depositClaims: TopicEndpoint;
   /** null on a chain without an L1: it has no checkpoints. */
@@ -57,13 +66,17 @@ export class TopicHandlers {
   start(): void {
     const { gossip, depositClaims, checkpointSignatures } = this.modules;
     gossip.setValidator("vote", (data) => this.validateVote(data));
-    this.removers.push(gossip.onMessage("vote", (data) => this.modules.onVote(decodeVote(data))));
+    this.removers.push(
+      gossip.onMessage("vote", (data) => this.modules.consensus.submitVote(decodeVote(data))),
+    );
     gossip.setValidator("proposal", (data) => this.validateProposal(data));
     this.removers.push(
-      gossip.onMessage("proposal", (data) => this.modules.onProposal(decodeProposalMessage(data))),
+      gossip.onMessage("proposal", (data) =>
+        this.modules.consensus.submitProposal(decodeProposalMessage(data)),
+      ),
     );
     gossip.setValidator("tx", (data) => this.validateTx(data));
-    this.removers.push(this.modules.onTxAdded((raw) => this.modules.publish("tx", raw)));
+    this.removers.push(this.modules.mempool.onAdded((tx) => this.modules.publish("tx", tx.raw)));
     gossip.setValidator("deposit-claim", (data) => depositClaims.validate(data));
     if (checkpointSignatures !== null) {
       gossip.setValidator("checkpoint-sig", (data) => checkpointSignatures.validate(data));
@@ -79,7 +92,7 @@ export class TopicHandlers {
   async validateVote(data: Uint8Array): Promise<ValidationResult> {
     try {
       const vote = decodeVote(data);
-      if (!this.modules.relevant(vote.height, vote.validator)) return "ignore";
+      if (!this.modules.consensus.relevant(vote.height, vote.validator)) return "ignore";
       return this.modules.verifier.voteSigner(this.opts.chainId, vote) === vote.validator
         ? "accept"
         : "reject";
@@ -91,7 +104,7 @@ export class TopicHandlers {
   async validateProposal(data: Uint8Array): Promise<ValidationResult> {
     try {
       const { proposal } = decodeProposalMessage(data);
-      if (!this.modules.relevant(proposal.height, proposal.proposer)) return "ignore";
+      if (!this.modules.consensus.relevant(proposal.height, proposal.proposer)) return "ignore";
       return this.modules.verifier.proposalSigner(this.opts.chainId, proposal) === proposal.proposer
         ? "accept"
         : "reject";
@@ -102,7 +115,7 @@ export class TopicHandlers {
 
   async validateTx(data: Uint8Array): Promise<ValidationResult> {
     try {
-      this.modules.addTx(data);
+      this.modules.mempool.add(data);
       return "accept";
     } catch (err) {
       const code = (err as { code?: unknown }).code;

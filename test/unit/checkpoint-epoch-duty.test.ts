@@ -25,13 +25,19 @@ function setup(signing: { value: boolean }, failEpochEnd = false) {
           if (failEpochEnd) throw new Error("store closed");
         },
       },
-      onCommitted: (l) => {
-        listener = l;
-        return () => {
-          listener = null;
-        };
+      chain: {
+        onCommitted: (l) => {
+          listener = l;
+          return () => {
+            listener = null;
+          };
+        },
       },
-      signing: () => signing.value,
+      sync: {
+        get syncing() {
+          return !signing.value;
+        },
+      },
       logger: { ...silentLogger, warn: (_o, msg) => void warnings.push(msg ?? "") },
     },
   );

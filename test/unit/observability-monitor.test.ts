@@ -30,17 +30,19 @@ describe("ChainMonitor", () => {
     const monitor = new ChainMonitor(
       { sampleEveryMs: 3_600_000 },
       {
-        onCommitted: (l) => {
-          listener = l;
-          return () => {
-            listener = null;
-          };
+        chain: {
+          onCommitted: (l) => {
+            listener = l;
+            return () => {
+              listener = null;
+            };
+          },
         },
         metrics,
-        mempoolSize: () => 4,
-        pendingClaims: () => 1,
-        peerCount: () => 6,
-        round: () => 2,
+        mempool: { size: 4 },
+        claims: { size: 1 },
+        host: { peerCount: () => 6 },
+        consensus: { round: 2 },
         logger: { ...silentLogger, info: (o, msg) => void (msg === "committed block" && logged.push(o)) },
       },
     );

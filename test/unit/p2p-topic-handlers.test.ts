@@ -46,21 +46,19 @@ function setup(overrides: Partial<TopicHandlersModules> = {}) {
     proposals: [] as Proposal[],
     published: [] as [TopicName, Uint8Array][],
   };
-  let txListener: ((raw: Uint8Array) => void) | null = null;
   const handlers = new TopicHandlers(
     { chainId: CHAIN_ID },
     {
       gossip,
       verifier: secp256k1Verifier,
-      relevant: (height) => height === 1,
-      onVote: (vote) => seen.votes.push(vote),
-      onProposal: ({ proposal }) => seen.proposals.push(proposal),
-      addTx: () => {},
-      onTxAdded: (listener) => {
-        txListener = listener;
-        return () => {
-          txListener = null;
-        };
+      consensus: {
+        relevant: (height) => height === 1,
+        submitVote: (vote) => void seen.votes.push(vote),
+        submitProposal: ({ proposal }) => void seen.proposals.push(proposal),
+      },
+      mempool: {
+        add: () => {},
+        onAdded: () => () => {},
       },
       publish: (topic, data) => seen.published.push([topic, data]),
       depositClaims: { validate: async () => "ignore" },
@@ -69,13 +67,7 @@ function setup(overrides: Partial<TopicHandlersModules> = {}) {
     },
   );
   handlers.start();
-  return {
-    gossip,
-    handlers,
-    seen,
-    txAdded: (raw: Uint8Array) => txListener?.(raw),
-    hasTxListener: () => !!txListener,
-  };
+  return { gossip, handlers, seen };
 }
 
 function vote(height: number, key: Hex, validator: Hex): Vote {
@@ -113,19 +105,28 @@ describe("gossip topic handlers", () => {
   it("rejects transactions no node should relay, ignores others the mempool refuses, relays what it adds", async () => {
     const codes: (string | null)[] = [null, "invalid", "too-large", "nonce-too-low"];
     let next = 0;
-    const { gossip, seen, txAdded, handlers, hasTxListener } = setup({
-      addTx: () => {
-        const code = codes[next++];
-        if (code) throw Object.assign(new Error(code), { code });
+    let listener: ((tx: { raw: Uint8Array }) => void) | null = null;
+    const { gossip, seen, handlers } = setup({
+      mempool: {
+        add: () => {
+          const code = codes[next++];
+          if (code) throw Object.assign(new Error(code), { code });
+        },
+        onAdded: (l) => {
+          listener = l;
+          return () => {
+            listener = null;
+          };
+        },
       },
     });
     const results = [];
     for (let i = 0; i < codes.length; i++) results.push(await gossip.validate("tx", new Uint8Array([i])));
     assert.deepEqual(results, ["accept", "reject", "reject", "ignore"]);
-    txAdded(new Uint8Array([9]));
+    (listener as ((tx: { raw: Uint8Array }) => void) | null)?.({ raw: new Uint8Array([9]) });
     assert.deepEqual(seen.published, [["tx", new Uint8Array([9])]]);
     handlers.stop();
-    assert.equal(hasTxListener(), false, "stop unsubscribes from the mempool");
+    assert.equal(listener, null, "stop unsubscribes from the mempool");
   });
 
   it("hands deposit claims and checkpoint signatures to their parts, and stop removes the handlers", async () => {
