@@ -146,11 +146,6 @@ export class ConsensusService {
     ];
   }
 
-  /** Resolves once every queued event has been handled. */
-  idle(): Promise<void> {
-    return this.driver.idle();
-  }
-
   stop(): void {
     this.driver.stop();
   }
