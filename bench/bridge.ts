@@ -1,4 +1,4 @@
-import "../node/polyfill.ts";
+import "../node/util/polyfill.ts";
 import { Contract, parseEther } from "ethers";
 import { DEVNET_DEFAULTS } from "../genesis/defaults.ts";
 import { CHECKPOINT_MANAGER_ABI } from "../node/types/index.ts";

@@ -1,4 +1,4 @@
-import "../node/polyfill.ts";
+import "../node/util/polyfill.ts";
 import { DEVNET_DEFAULTS } from "../genesis/defaults.ts";
 import { Cluster, eventually, heightOf } from "../test/helpers/cluster.ts";
 

@@ -1,4 +1,4 @@
-import "../node/polyfill.ts";
+import "../node/util/polyfill.ts";
 import { mkdtemp, rm } from "node:fs/promises";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";

@@ -1,4 +1,4 @@
-import "../node/polyfill.ts";
+import "../node/util/polyfill.ts";
 import { Command, InvalidArgumentError } from "commander";
 import { errorMessage } from "../node/util/errors.ts";
 import { registerBridgeCommand } from "./bridgeCommand.ts";

@@ -4,6 +4,7 @@ import type { MessageVerifier, ProposedBlock } from "../consensus/messages.ts";
 import { ValidatorSet } from "../consensus/validatorSet.ts";
 import type { Address, Hex } from "../crypto/index.ts";
 import { RlpError } from "../crypto/index.ts";
+import type { ClaimVerdict } from "../deposits/index.ts";
 import type { Mempool } from "../mempool/index.ts";
 import type { ChainStore } from "../storage/index.ts";
 import {
@@ -43,9 +44,6 @@ export interface ChainModules {
   /** Deposit claims and their L1 check; absent when this node cannot reach L1 (then it accepts no claims). */
   deposits?: ChainDeposits | null;
 }
-
-/** confirmed: L1 holds exactly this deposit at its final block; mismatch: it holds another; unconfirmed: none yet. */
-export type ClaimVerdict = "confirmed" | "mismatch" | "unconfirmed";
 
 /** What the block pipeline needs to include and check deposit claims (DESIGN.md §5). */
 export interface ChainDeposits {

@@ -1,3 +1,3 @@
 export * from "./checkpointTracker.ts";
-export * from "./depositConfirmer.ts";
+export * from "./l1Link.ts";
 export * from "./l1Reader.ts";

@@ -1,3 +1,2 @@
-export * from "./claimPool.ts";
 export * from "./errors.ts";
 export * from "./mempool.ts";

@@ -1,4 +1,4 @@
-import "../polyfill.ts";
+import "../util/polyfill.ts";
 import { GossipSub, type GossipSubComponents } from "@chainsafe/libp2p-gossipsub";
 import { noise } from "@chainsafe/libp2p-noise";
 import { yamux } from "@chainsafe/libp2p-yamux";

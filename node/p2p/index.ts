@@ -1,4 +1,4 @@
-import "../polyfill.ts";
+import "../util/polyfill.ts";
 
 export type { PeerId, PrivateKey } from "@libp2p/interface";
 export { peerIdFromString } from "@libp2p/peer-id";

@@ -1,5 +1,6 @@
 import { type Address, type Hex, ZERO_HASH } from "../../node/crypto/index.ts";
-import { type ClaimVerdict, type DepositConfirmer, L1UnavailableError } from "../../node/l1/index.ts";
+import type { ClaimVerdict, DepositConfirmer } from "../../node/deposits/index.ts";
+import { L1UnavailableError } from "../../node/l1/index.ts";
 import { type DepositClaim, depositHash, ETH_TOKEN } from "../../node/types/index.ts";
 
 export const L1_TOKEN: Address = "0x00000000000000000000000000000000000a0a0a";

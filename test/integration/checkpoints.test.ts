@@ -1,4 +1,4 @@
-import "../../node/polyfill.ts";
+import "../../node/util/polyfill.ts";
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import type { Address, Hex, SignatureHex } from "../../node/crypto/index.ts";

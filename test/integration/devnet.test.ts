@@ -1,4 +1,4 @@
-import "../../node/polyfill.ts";
+import "../../node/util/polyfill.ts";
 import assert from "node:assert/strict";
 import { execFile, spawn } from "node:child_process";
 import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";

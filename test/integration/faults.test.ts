@@ -1,4 +1,4 @@
-import "../../node/polyfill.ts";
+import "../../node/util/polyfill.ts";
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { blockHashAt, Cluster, eventually, heightOf } from "../helpers/cluster.ts";

@@ -4,8 +4,8 @@ import { AppError, bridgedTokenAddress, WETH_METADATA } from "../../node/app/ind
 import type { ChainDeposits } from "../../node/chain/chain.ts";
 import type { ProposedBlock } from "../../node/consensus/messages.ts";
 import { RlpError } from "../../node/crypto/index.ts";
+import { ClaimPool } from "../../node/deposits/index.ts";
 import { L1UnavailableError } from "../../node/l1/index.ts";
-import { ClaimPool } from "../../node/mempool/index.ts";
 import {
   type Block,
   computeBodyHashes,

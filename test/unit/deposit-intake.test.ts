@@ -1,9 +1,13 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { Address, Hex } from "../../node/crypto/index.ts";
-import { DepositIntake } from "../../node/depositIntake.ts";
-import { createDepositConfirmer, L1UnavailableError } from "../../node/l1/index.ts";
-import { ClaimPool, MAX_PENDING_CLAIMS } from "../../node/mempool/index.ts";
+import {
+  ClaimPool,
+  createDepositConfirmer,
+  DepositIntake,
+  MAX_PENDING_CLAIMS,
+} from "../../node/deposits/index.ts";
+import { L1UnavailableError } from "../../node/l1/index.ts";
 import { type DepositClaim, decodeDepositClaim, encodeDepositClaim } from "../../node/types/index.ts";
 import { FakeL1Deposits, testClaim } from "../helpers/deposits.ts";
 

@@ -1,4 +1,4 @@
-import "../../node/polyfill.ts";
+import "../../node/util/polyfill.ts";
 import assert from "node:assert/strict";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";

@@ -17,7 +17,7 @@ const ALLOWED: Record<string, string[]> = {
   "node/consensus": ["node/crypto", "node/types"],
   "node/app": ["node/crypto", "node/types"],
   "node/storage": ["node/crypto", "node/types"],
-  "node/p2p": ["node/crypto", "node/types", "node/polyfill.ts"],
+  "node/p2p": ["node/crypto", "node/types"],
   "node/rpc": ["node/crypto", "node/types"],
   "node/l1": ["node/crypto", "node/types"],
   "node/mempool": ["node/crypto", "node/types", "node/app"],
@@ -31,6 +31,25 @@ const ALLOWED: Record<string, string[]> = {
     "node/storage",
     "node/mempool",
     "node/checkpoint",
+    // The verdict type on deposit claims, which the block pipeline asks for (DESIGN.md §5).
+    "node/deposits",
+  ],
+  // The deposit path: claims confirmed against L1 (node/l1 reads it) enter the pool that blocks draw from.
+  "node/deposits": ["node/crypto", "node/types", "node/l1", "node/rpc"],
+  "node/observability": ["node/crypto", "node/types"],
+  // The RPC backend implementation: answers node/rpc's questions from the node's parts.
+  "node/api": [
+    "node/crypto",
+    "node/types",
+    "node/app",
+    "node/chain",
+    "node/storage",
+    "node/mempool",
+    "node/checkpoint",
+    "node/deposits",
+    "node/l1",
+    "node/rpc",
+    "node/config",
   ],
   contracts: ["node/crypto", "node/types"],
   // The bridge talks to nodes over RPC only; it shares their wire types and the contract ABIs (node/types).

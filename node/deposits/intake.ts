@@ -1,8 +1,8 @@
-import type { DepositConfirmer } from "./l1/index.ts";
-import type { ClaimPool } from "./mempool/index.ts";
-import type { SubmitClaimResult } from "./rpc/index.ts";
-import { type DepositClaim, decodeDepositClaim, encodeDepositClaim } from "./types/index.ts";
-import { errorMessage } from "./util/errors.ts";
+import type { SubmitClaimResult } from "../rpc/index.ts";
+import { type DepositClaim, decodeDepositClaim, encodeDepositClaim } from "../types/index.ts";
+import { errorMessage } from "../util/errors.ts";
+import type { ClaimPool } from "./claimPool.ts";
+import type { DepositConfirmer } from "./confirmer.ts";
 
 export interface DepositIntakeModules {
   pool: ClaimPool;

@@ -1,6 +1,6 @@
 import { type Hex, ZERO_HASH } from "../crypto/index.ts";
+import type { L1Reader } from "../l1/index.ts";
 import { type DepositClaim, depositHash } from "../types/index.ts";
-import type { L1Reader } from "./l1Reader.ts";
 
 /** confirmed: L1 holds exactly this deposit at its final block; mismatch: it holds another; unconfirmed: none yet. */
 export type ClaimVerdict = "confirmed" | "mismatch" | "unconfirmed";

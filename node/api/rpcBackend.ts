@@ -4,15 +4,15 @@ import {
   BRIDGE_ADDRESS,
   bridgedTokenAddress,
   STAKING_ADDRESS,
-} from "./app/index.ts";
-import type { Chain } from "./chain/chain.ts";
-import { storedValidatorSetAt } from "./chain/validatorSets.ts";
-import { type CheckpointService, checkpointNumberOf } from "./checkpoint/index.ts";
-import type { L1Genesis } from "./config/genesis.ts";
-import type { Address } from "./crypto/index.ts";
-import type { DepositIntake } from "./depositIntake.ts";
-import type { CheckpointL1State } from "./l1/index.ts";
-import { type ClaimPool, type Mempool, MempoolError } from "./mempool/index.ts";
+} from "../app/index.ts";
+import type { Chain } from "../chain/chain.ts";
+import { storedValidatorSetAt } from "../chain/validatorSets.ts";
+import { type CheckpointService, checkpointNumberOf } from "../checkpoint/index.ts";
+import type { L1Genesis } from "../config/genesis.ts";
+import type { Address } from "../crypto/index.ts";
+import type { ClaimPool, DepositIntake } from "../deposits/index.ts";
+import type { CheckpointL1State } from "../l1/index.ts";
+import { type Mempool, MempoolError } from "../mempool/index.ts";
 import type {
   BlockRecord,
   CallOutcome,
@@ -24,9 +24,9 @@ import type {
   RpcBackend,
   SendTxResult,
   TxRejection,
-} from "./rpc/backend.ts";
-import type { ChainStore } from "./storage/index.ts";
-import type { CertifiedCheckpoint, Validator } from "./types/index.ts";
+} from "../rpc/backend.ts";
+import type { ChainStore } from "../storage/index.ts";
+import type { CertifiedCheckpoint, Validator } from "../types/index.ts";
 
 export interface RpcBackendModules {
   chain: Chain;

@@ -1,4 +1,3 @@
-import { Step, type TimeoutStep } from "./consensus/messages.ts";
 import {
   decodeRlpStrict,
   encodeRlpItem,
@@ -7,7 +6,7 @@ import {
   rlpList,
   rlpSafeInt,
   uintToBytes,
-} from "./crypto/index.ts";
+} from "../crypto/index.ts";
 import {
   type Block,
   blockFromRlp,
@@ -18,7 +17,7 @@ import {
   proposalFromRlp,
   proposalToRlp,
   type Vote,
-} from "./types/index.ts";
+} from "./index.ts";
 
 /** A proposal travels with its block: RLP [proposal, block]. */
 export function encodeProposalMessage(proposal: Proposal, block: Block): Uint8Array {
@@ -55,18 +54,4 @@ export function decodeCatchUpItem(bytes: Uint8Array): CatchUpItem {
     default:
       throw new RlpError("catch-up item: unknown kind");
   }
-}
-
-const STEPS: TimeoutStep[] = [Step.Propose, Step.Prevote, Step.Precommit];
-
-/** A fired timeout in the WAL: RLP [height, round, step index]. */
-export function encodeTimeout(t: { height: number; round: number; step: TimeoutStep }): Uint8Array {
-  return encodeRlpItem([uintToBytes(t.height), uintToBytes(t.round), uintToBytes(STEPS.indexOf(t.step))]);
-}
-
-export function decodeTimeout(bytes: Uint8Array): { height: number; round: number; step: TimeoutStep } {
-  const [h, r, s] = rlpList(decodeRlpStrict(bytes), 3, "timeout");
-  const step = STEPS[rlpSafeInt(s, "timeout step")];
-  if (step === undefined) throw new RlpError("timeout: unknown step");
-  return { height: rlpSafeInt(h, "timeout height"), round: rlpSafeInt(r, "timeout round"), step };
 }

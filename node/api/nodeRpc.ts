@@ -1,0 +1,37 @@
+import type { Genesis } from "../config/genesis.ts";
+import { createRpcServer, type RouteHandler, type RpcLogger, type RpcServer } from "../rpc/index.ts";
+import { createRpcBackend, type RpcBackendModules } from "./rpcBackend.ts";
+
+/** What eth_estimateGas and the block objects report as the block gas limit (blocks are bounded by size). */
+const BLOCK_GAS_LIMIT = 30_000_000n;
+
+export interface NodeRpcOptions {
+  host: string;
+  port: number;
+  genesis: Pick<Genesis, "chainId" | "minGasPrice" | "epochLength">;
+  clientVersion: string;
+  /** Plain HTTP routes served next to JSON-RPC (the metrics scrape). */
+  extraRoutes: Record<string, RouteHandler>;
+}
+
+/** The node's JSON-RPC server over its parts. */
+export function startNodeRpc(
+  opts: NodeRpcOptions,
+  modules: RpcBackendModules & { logger: RpcLogger },
+): Promise<RpcServer> {
+  const { logger, ...parts } = modules;
+  const backend = createRpcBackend(
+    {
+      chainId: opts.genesis.chainId,
+      clientVersion: opts.clientVersion,
+      minGasPrice: opts.genesis.minGasPrice,
+      blockGasLimit: BLOCK_GAS_LIMIT,
+      epochLength: opts.genesis.epochLength,
+    },
+    parts,
+  );
+  return createRpcServer(
+    { host: opts.host, port: opts.port, extraRoutes: opts.extraRoutes },
+    { backend, logger },
+  );
+}

@@ -1,0 +1,29 @@
+import type { Address } from "../crypto/index.ts";
+import { CheckpointTracker } from "./checkpointTracker.ts";
+import { createL1Reader, type L1Reader } from "./l1Reader.ts";
+
+/** The genesis L1 section's fields a node needs to follow L1. */
+export interface L1LinkOptions {
+  chainId: bigint;
+  bridge: Address;
+  checkpointManager: Address;
+  confirmations: number;
+  deploymentBlock: number;
+}
+
+/** A node's connection to L1: the reader (deposits are confirmed through it) and where checkpoints stand there. */
+export interface L1Link {
+  reader: L1Reader;
+  tracker: CheckpointTracker;
+}
+
+export function openL1Link(url: string, l1: L1LinkOptions): L1Link {
+  const reader = createL1Reader({
+    url,
+    chainId: l1.chainId,
+    bridge: l1.bridge,
+    checkpointManager: l1.checkpointManager,
+    confirmations: l1.confirmations,
+  });
+  return { reader, tracker: new CheckpointTracker(l1.deploymentBlock, reader) };
+}

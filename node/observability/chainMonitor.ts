@@ -1,0 +1,81 @@
+import type { Hex } from "../crypto/index.ts";
+import type { Block } from "../types/index.ts";
+import type { ServiceLogger } from "../util/logger.ts";
+import type { NodeMetrics } from "./metrics.ts";
+
+export interface ChainMonitorOptions {
+  /** How often the peer count and the consensus round are sampled. */
+  sampleEveryMs: number;
+}
+
+export interface ChainMonitorModules {
+  chain: { onCommitted(listener: (info: { block: Block; blockHash: Hex }) => void): () => void };
+  metrics: Pick<
+    NodeMetrics,
+    | "height"
+    | "round"
+    | "peers"
+    | "mempoolSize"
+    | "blockInterval"
+    | "committedTxs"
+    | "pendingDepositClaims"
+    | "mintedDeposits"
+  >;
+  mempool: { readonly size: number };
+  /** Deposit claims waiting for a block. */
+  claims: { readonly size: number };
+  host: { peerCount(): number };
+  consensus: { readonly round: number };
+  logger: ServiceLogger;
+}
+
+/** The node's metrics and its one log line per committed block, kept out of the parts they describe. */
+export class ChainMonitor {
+  private lastBlockTime = 0;
+  private unsubscribe: (() => void) | null = null;
+  private timer: ReturnType<typeof setInterval> | null = null;
+
+  constructor(
+    private readonly opts: ChainMonitorOptions,
+    private readonly modules: ChainMonitorModules,
+  ) {}
+
+  start(): void {
+    this.unsubscribe = this.modules.chain.onCommitted((info) => this.committed(info));
+    this.timer = setInterval(() => this.sample(), this.opts.sampleEveryMs);
+  }
+
+  stop(): void {
+    this.unsubscribe?.();
+    this.unsubscribe = null;
+    if (this.timer !== null) clearInterval(this.timer);
+    this.timer = null;
+  }
+
+  committed({ block, blockHash }: { block: Block; blockHash: Hex }): void {
+    const { metrics } = this.modules;
+    metrics.pendingDepositClaims.set(this.modules.claims.size);
+    metrics.mintedDeposits.inc(block.depositClaims.length);
+    const prevTime = this.lastBlockTime;
+    this.lastBlockTime = block.header.time;
+    metrics.height.set(block.header.height);
+    metrics.committedTxs.inc(block.txs.length);
+    metrics.mempoolSize.set(this.modules.mempool.size);
+    if (prevTime > 0) metrics.blockInterval.observe((block.header.time - prevTime) / 1000);
+    this.modules.logger.info(
+      {
+        height: block.header.height,
+        hash: blockHash,
+        txs: block.txs.length,
+        ...(block.depositClaims.length > 0 ? { deposits: block.depositClaims.length } : {}),
+        proposer: block.header.proposer,
+      },
+      "committed block",
+    );
+  }
+
+  sample(): void {
+    this.modules.metrics.peers.set(this.modules.host.peerCount());
+    this.modules.metrics.round.set(this.modules.consensus.round);
+  }
+}

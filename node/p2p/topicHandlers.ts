@@ -1,0 +1,135 @@
+import type { Address } from "../crypto/index.ts";
+import { type Block, decodeVote, type Proposal, type Vote } from "../types/index.ts";
+import { decodeProposalMessage } from "../types/wireMessages.ts";
+import { errorMessage } from "../util/errors.ts";
+import type { Gossip, ValidationResult } from "./gossip.ts";
+import type { P2pLogger } from "./logger.ts";
+import type { TopicName } from "./topics.ts";
+
+/** Recovers the signer of a consensus message (the consensus verifier, passed in so p2p does not import it). */
+export interface SignerRecovery {
+  voteSigner(chainId: bigint, vote: Vote): Address | null;
+  proposalSigner(chainId: bigint, proposal: Proposal): Address | null;
+}
+
+/** A gossip topic whose validation and delivery belong to another part (deposit claims, checkpoint signatures). */
+export interface TopicEndpoint {
+  validate(data: Uint8Array): Promise<ValidationResult>;
+  onMessage?(data: Uint8Array): void;
+}
+
+/** Where votes and proposals go once they pass. */
+export interface TopicConsensus {
+  /** Whether a message of this height by this signer can matter now; an irrelevant one is ignored. */
+  relevant(height: number, signer: Address): boolean;
+  submitVote(vote: Vote): void;
+  submitProposal(message: { proposal: Proposal; block: Block }): void;
+}
+
+export interface TopicMempool {
+  /** Adds a raw transaction; throws an error whose `code` says why it was refused. */
+  add(raw: Uint8Array): unknown;
+  /** Subscribes to transactions it accepted (from RPC or gossip), to relay them; returns the unsubscribe. */
+  onAdded(listener: (tx: { raw: Uint8Array }) => void): () => void;
+}
+
+/** Mempool error codes that no honest node would relay: the sender is punished, not just ignored. */
+const TX_REJECT_CODES = new Set(["invalid", "too-large"]);
+
+export interface TopicHandlersOptions {
+  chainId: bigint;
+}
+
+export interface TopicHandlersModules {
+  gossip: Pick<Gossip, "setValidator" | "onMessage">;
+  verifier: SignerRecovery;
+  consensus: TopicConsensus;
+  mempool: TopicMempool;
+  publish: Publish;
+  depositClaims: TopicEndpoint;
+  /** null on a chain without an L1: it has no checkpoints. */
+  checkpointSignatures: TopicEndpoint | null;
+}
+
+/**
+ * Every gossip payload is decoded and its signature checked here before gossipsub forwards it, so a peer that
+ * sends garbage or forgeries is scored down and what reaches the node is already well formed.
+ */
+export class TopicHandlers {
+  private readonly removers: (() => void)[] = [];
+
+  constructor(
+    private readonly opts: TopicHandlersOptions,
+    private readonly modules: TopicHandlersModules,
+  ) {}
+
+  start(): void {
+    const { gossip, depositClaims, checkpointSignatures } = this.modules;
+    gossip.setValidator("vote", (data) => this.validateVote(data));
+    this.removers.push(
+      gossip.onMessage("vote", (data) => this.modules.consensus.submitVote(decodeVote(data))),
+    );
+    gossip.setValidator("proposal", (data) => this.validateProposal(data));
+    this.removers.push(
+      gossip.onMessage("proposal", (data) =>
+        this.modules.consensus.submitProposal(decodeProposalMessage(data)),
+      ),
+    );
+    gossip.setValidator("tx", (data) => this.validateTx(data));
+    this.removers.push(this.modules.mempool.onAdded((tx) => this.modules.publish("tx", tx.raw)));
+    gossip.setValidator("deposit-claim", (data) => depositClaims.validate(data));
+    if (checkpointSignatures !== null) {
+      gossip.setValidator("checkpoint-sig", (data) => checkpointSignatures.validate(data));
+      const onMessage = checkpointSignatures.onMessage?.bind(checkpointSignatures);
+      if (onMessage) this.removers.push(gossip.onMessage("checkpoint-sig", onMessage));
+    }
+  }
+
+  stop(): void {
+    for (const remove of this.removers.splice(0)) remove();
+  }
+
+  async validateVote(data: Uint8Array): Promise<ValidationResult> {
+    try {
+      const vote = decodeVote(data);
+      if (!this.modules.consensus.relevant(vote.height, vote.validator)) return "ignore";
+      return this.modules.verifier.voteSigner(this.opts.chainId, vote) === vote.validator
+        ? "accept"
+        : "reject";
+    } catch {
+      return "reject";
+    }
+  }
+
+  async validateProposal(data: Uint8Array): Promise<ValidationResult> {
+    try {
+      const { proposal } = decodeProposalMessage(data);
+      if (!this.modules.consensus.relevant(proposal.height, proposal.proposer)) return "ignore";
+      return this.modules.verifier.proposalSigner(this.opts.chainId, proposal) === proposal.proposer
+        ? "accept"
+        : "reject";
+    } catch {
+      return "reject";
+    }
+  }
+
+  async validateTx(data: Uint8Array): Promise<ValidationResult> {
+    try {
+      this.modules.mempool.add(data);
+      return "accept";
+    } catch (err) {
+      const code = (err as { code?: unknown }).code;
+      return typeof code === "string" && TX_REJECT_CODES.has(code) ? "reject" : "ignore";
+    }
+  }
+}
+
+/** Publishes without awaiting: a failed publish is logged, since the next message or catch-up makes up for it. */
+export type Publish = (topic: TopicName, data: Uint8Array) => void;
+
+export function createPublisher(gossip: Pick<Gossip, "publish">, logger: P2pLogger): Publish {
+  return (topic, data) =>
+    void gossip
+      .publish(topic, data)
+      .catch((err: unknown) => logger.warn({ err: errorMessage(err) }, "gossip publish failed"));
+}

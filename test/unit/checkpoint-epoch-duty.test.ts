@@ -1,0 +1,69 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { EpochDuty } from "../../node/checkpoint/epochDuty.ts";
+import type { Block } from "../../node/types/index.ts";
+import { silentLogger } from "../../node/util/logger.ts";
+
+function block(height: number, checkpointNumbers: number[] = []): Block {
+  return {
+    header: { height },
+    checkpoints: checkpointNumbers.map((number) => ({ checkpoint: { number } })),
+  } as unknown as Block;
+}
+
+function setup(signing: { value: boolean }, failEpochEnd = false) {
+  const calls: string[] = [];
+  const warnings: string[] = [];
+  let listener: ((info: { block: Block }) => void) | null = null;
+  const duty = new EpochDuty(
+    { epochLength: 4 },
+    {
+      coordinator: {
+        included: (upTo) => void calls.push(`included ${upTo}`),
+        onEpochEnd: async (number, sign) => {
+          calls.push(`epoch ${number} sign=${sign}`);
+          if (failEpochEnd) throw new Error("store closed");
+        },
+      },
+      chain: {
+        onCommitted: (l) => {
+          listener = l;
+          return () => {
+            listener = null;
+          };
+        },
+      },
+      sync: {
+        get syncing() {
+          return !signing.value;
+        },
+      },
+      logger: { ...silentLogger, warn: (_o, msg) => void warnings.push(msg ?? "") },
+    },
+  );
+  duty.start();
+  const commit = (b: Block) => (listener as ((info: { block: Block }) => void) | null)?.({ block: b });
+  return { duty, calls, warnings, commit, subscribed: () => listener !== null };
+}
+
+describe("EpochDuty", () => {
+  it("forgets what a block carried and ends each epoch, signing only once synced", () => {
+    const signing = { value: false };
+    const { calls, commit } = setup(signing);
+    commit(block(3));
+    commit(block(4));
+    signing.value = true;
+    commit(block(5, [1, 2]));
+    commit(block(8));
+    assert.deepEqual(calls, ["epoch 1 sign=false", "included 2", "epoch 2 sign=true"]);
+  });
+
+  it("logs a failed epoch end and unsubscribes on stop", async () => {
+    const { duty, warnings, commit, subscribed } = setup({ value: true }, true);
+    commit(block(4));
+    await new Promise((r) => setImmediate(r));
+    assert.deepEqual(warnings, ["checkpoint signing failed"]);
+    duty.stop();
+    assert.equal(subscribed(), false);
+  });
+});

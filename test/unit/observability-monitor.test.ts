@@ -1,0 +1,74 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import type { Hex } from "../../node/crypto/index.ts";
+import { ChainMonitor } from "../../node/observability/chainMonitor.ts";
+import { NodeMetrics } from "../../node/observability/metrics.ts";
+import type { Block } from "../../node/types/index.ts";
+import { silentLogger } from "../../node/util/logger.ts";
+
+type Listener = (info: { block: Block; blockHash: Hex }) => void;
+
+function block(height: number, time: number, txs: number, deposits: number): Block {
+  return {
+    header: { height, time, proposer: `0x${"11".repeat(20)}` },
+    txs: Array.from({ length: txs }, () => new Uint8Array([1])),
+    depositClaims: Array.from({ length: deposits }, () => ({})),
+  } as unknown as Block;
+}
+
+async function value(metrics: NodeMetrics, name: string, sample = name): Promise<number | undefined> {
+  const metric = (await metrics.registry.getMetricsAsJSON()).find((m) => m.name === name);
+  const values = metric?.values as { value: number; metricName?: string }[] | undefined;
+  return values?.find((v) => (v.metricName ?? name) === sample)?.value;
+}
+
+describe("ChainMonitor", () => {
+  it("records each committed block in the metrics and logs it, and samples peers and round", async () => {
+    const metrics = new NodeMetrics();
+    let listener: Listener | null = null;
+    const logged: object[] = [];
+    const monitor = new ChainMonitor(
+      { sampleEveryMs: 3_600_000 },
+      {
+        chain: {
+          onCommitted: (l) => {
+            listener = l;
+            return () => {
+              listener = null;
+            };
+          },
+        },
+        metrics,
+        mempool: { size: 4 },
+        claims: { size: 1 },
+        host: { peerCount: () => 6 },
+        consensus: { round: 2 },
+        logger: { ...silentLogger, info: (o, msg) => void (msg === "committed block" && logged.push(o)) },
+      },
+    );
+    monitor.start();
+    const commit = (b: Block) =>
+      (listener as Listener | null)?.({ block: b, blockHash: `0x${"aa".repeat(32)}` });
+    commit(block(1, 1_000, 3, 0));
+    commit(block(2, 3_000, 2, 1));
+    assert.equal(await value(metrics, "outrigger_chain_height"), 2);
+    assert.equal(await value(metrics, "outrigger_committed_txs_total"), 5);
+    assert.equal(await value(metrics, "outrigger_bridge_deposits_minted_total"), 1);
+    assert.equal(await value(metrics, "outrigger_mempool_txs"), 4);
+    assert.equal(await value(metrics, "outrigger_bridge_pending_deposit_claims"), 1);
+    const interval = "outrigger_block_interval_seconds";
+    assert.equal(
+      await value(metrics, interval, `${interval}_sum`),
+      2,
+      "one interval, of 2 s, between the blocks",
+    );
+    assert.equal(logged.length, 2);
+    assert.deepEqual(Object.keys(logged[1] as object).includes("deposits"), true);
+    assert.deepEqual(Object.keys(logged[0] as object).includes("deposits"), false);
+    monitor.sample();
+    assert.equal(await value(metrics, "outrigger_p2p_peers"), 6);
+    assert.equal(await value(metrics, "outrigger_consensus_round"), 2);
+    monitor.stop();
+    assert.equal(listener, null, "stop unsubscribes");
+  });
+});
