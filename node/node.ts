@@ -10,6 +10,7 @@ import { EpochDuty } from "./checkpoint/epochDuty.ts";
 import type { Genesis } from "./config/genesis.ts";
 import { genesisHash } from "./config/genesis.ts";
 import type { NodeConfig } from "./config/nodeConfig.ts";
+import { NODE_TUNABLES } from "./config/nodeTunables.ts";
 import { createCachingVerifier } from "./consensus/cachingVerifier.ts";
 import { secp256k1Verifier } from "./consensus/verifier.ts";
 import type { Hex } from "./crypto/index.ts";
@@ -48,19 +49,6 @@ export interface RunningNode {
   height(): number;
   stop(): Promise<void>;
 }
-
-const MAX_BLOCK_TXS = 2_000;
-const MAX_BLOCK_TX_BYTES = 2 * 1024 * 1024;
-/** How long a starting node waits for a first peer before it syncs and joins consensus. */
-const PEER_WAIT_MS = 5_000;
-/** A node that has not committed for this many block intervals asks its peers for blocks and votes. */
-const STALL_INTERVALS = 4;
-/** How long a checkpoint signature that arrives before this node ends the epoch waits for it to. */
-const EARLY_CHECKPOINT_SIGNATURE_WAIT_MS = 5_000;
-/** How often the node reads L1 for checkpoint submissions (RPC's L1 status). */
-const L1_POLL_MS = 2_000;
-/** Signatures the shared verifier remembers: several heights of votes of a large validator set. */
-const VERIFIER_CACHE_SIZE = 20_000;
 
 /**
  * Wires the node: constructs each part in dependency order, hands each the others it talks to, and stops them in
@@ -113,7 +101,7 @@ export async function startNode(opts: NodeOptions, modules: NodeModules): Promis
               epochLength,
               domain: { l1ChainId: l1.chainId, checkpointManager: l1.checkpointManager },
               validatorKey: opts.validatorKey,
-              earlySignatureWaitMs: EARLY_CHECKPOINT_SIGNATURE_WAIT_MS,
+              earlySignatureWaitMs: NODE_TUNABLES.earlyCheckpointSignatureWaitMs,
             },
             {
               sources: createCheckpointSources(() => head.height(), { store, app }),
@@ -122,15 +110,18 @@ export async function startNode(opts: NodeOptions, modules: NodeModules): Promis
             },
           );
     // One verifier for gossip validation, the engine and the chain, so each signature is recovered once.
-    const verifier = createCachingVerifier({ capacity: VERIFIER_CACHE_SIZE }, { inner: secp256k1Verifier });
+    const verifier = createCachingVerifier(
+      { capacity: NODE_TUNABLES.verifierCacheSize },
+      { inner: secp256k1Verifier },
+    );
     const chain = await Chain.open(
       {
         chainId,
         genesisHash: genesisHash(genesis),
         genesisTime: genesis.genesisTime,
         maxClockDriftMs: genesis.maxClockDriftMs,
-        maxBlockTxs: MAX_BLOCK_TXS,
-        maxBlockTxBytes: MAX_BLOCK_TX_BYTES,
+        maxBlockTxs: NODE_TUNABLES.maxBlockTxs,
+        maxBlockTxBytes: NODE_TUNABLES.maxBlockTxBytes,
       },
       {
         store,
@@ -161,9 +152,9 @@ export async function startNode(opts: NodeOptions, modules: NodeModules): Promis
     const sync = new SyncService(
       {
         waitForPeers: config.bootstrap.length > 0,
-        peerWaitMs: PEER_WAIT_MS,
+        peerWaitMs: NODE_TUNABLES.peerWaitMs,
         checkEveryMs: blockIntervalMs,
-        stallAfterMs: STALL_INTERVALS * blockIntervalMs,
+        stallAfterMs: NODE_TUNABLES.stallIntervals * blockIntervalMs,
       },
       {
         reqresp: network.reqresp,
@@ -244,7 +235,7 @@ export async function startNode(opts: NodeOptions, modules: NodeModules): Promis
     if (l1Link !== null) {
       stops.start(
         new L1Watcher(
-          { pollMs: L1_POLL_MS },
+          { pollMs: NODE_TUNABLES.l1PollMs },
           {
             tracker: l1Link.tracker,
             latestCertifiedNumber: () => store.latestCheckpointNumber(),
