@@ -59,6 +59,7 @@ export class SyncService {
   private unsubscribe: (() => void) | null = null;
   private stopped = false;
   private recovering = false;
+  private joining: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly opts: SyncServiceOptions,
@@ -72,7 +73,11 @@ export class SyncService {
     return this.syncingNow;
   }
 
-  /** Serves blocks and catch-up, waits briefly for a peer, syncs, joins consensus, then catches up. */
+  /**
+   * Serves blocks and catch-up, then joins the network in the background: waits briefly for a peer, syncs,
+   * joins consensus, catches up. The node is up (RPC answers, `syncing` says where it is) while it syncs, as a
+   * CometBFT node is during block sync: a long history must not look like a node that failed to start.
+   */
   async start(): Promise<void> {
     const { reqresp, chain, consensus, now } = this.modules;
     this.unsubscribe = chain.onCommitted(() => {
@@ -80,9 +85,22 @@ export class SyncService {
     });
     await reqresp.handleBlocks((from, count) => this.serveBlocks(from, count));
     await reqresp.handleCatchUp(async (height) => consensus.catchUpItems(height));
+    this.joining = this.join().catch((err: unknown) =>
+      this.modules.logger.error({ err: errorMessage(err) }, "joining the network failed"),
+    );
+  }
+
+  /** Resolves once the initial sync is done and consensus runs (or joining failed, which is logged). */
+  joined(): Promise<void> {
+    return this.joining;
+  }
+
+  private async join(): Promise<void> {
+    const { consensus } = this.modules;
     await this.waitForPeer();
     await this.sync();
     this.syncingNow = false;
+    if (this.stopped) return;
     await consensus.start();
     await this.catchUp();
     if (this.stopped) return;

@@ -125,6 +125,7 @@ describe("SyncService", () => {
     catchUpAnswers.b = [new Uint8Array([1]), new Uint8Array([2])];
     assert.equal(service.syncing, true);
     await service.start();
+    await service.joined();
     assert.equal(service.syncing, false);
     assert.equal(node.chain.height, 2);
     assert.equal(synced(), 2);
@@ -138,6 +139,7 @@ describe("SyncService", () => {
   it("recovers from a stall: syncs the missed blocks, moves consensus on, catches up", async (t) => {
     const { source, node, service, consensus, clock } = await syncingPair(t);
     await service.start();
+    await service.joined();
     assert.deepEqual(consensus.calls, ["start at 0"]);
     await commitNext(source);
     clock.now += 999;
@@ -155,6 +157,7 @@ describe("SyncService", () => {
   it("a commit resets the stall clock", async (t) => {
     const { node, service, clock, counts } = await syncingPair(t);
     await service.start();
+    await service.joined();
     const before = counts.blockRequests;
     clock.now += 5_000;
     await commitNext(node);
@@ -170,6 +173,7 @@ describe("SyncService", () => {
   it("runs one stall recovery at a time, however often the watchdog looks", async (t) => {
     const { service, clock, reqresp } = await syncingPair(t);
     await service.start();
+    await service.joined();
     let catchUps = 0;
     let release: () => void = () => {};
     const slow = new Promise<void>((resolve) => {
@@ -193,5 +197,26 @@ describe("SyncService", () => {
     service.checkStall();
     await new Promise((r) => setTimeout(r, 50));
     assert.ok(catchUps > afterFirst, "a new look after it finished recovers again");
+  });
+
+  it("is up before the initial sync ends: start resolves, syncing says so, consensus joins after", async (t) => {
+    const { source, service, consensus, reqresp } = await syncingPair(t);
+    await commitNext(source);
+    let release: () => void = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const serve = reqresp.requestBlocks;
+    reqresp.requestBlocks = async (peer, from, count) => {
+      await held;
+      return serve(peer, from, count);
+    };
+    await service.start();
+    assert.equal(service.syncing, true);
+    assert.deepEqual(consensus.calls, [], "consensus waits for the sync");
+    release();
+    await service.joined();
+    assert.equal(service.syncing, false);
+    assert.deepEqual(consensus.calls, ["start at 1"]);
   });
 });
