@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdir, writeFile } from "node:fs/promises";
+import { mkdir, readdir, writeFile } from "node:fs/promises";
 import { availableParallelism } from "node:os";
 import { basename, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
@@ -51,7 +51,6 @@ function fail(message: string): never {
 }
 
 async function defaultFiles(): Promise<string[]> {
-  const { readdir } = await import("node:fs/promises");
   const out: string[] = [];
   for (const dir of ["test/integration", "test/e2e"]) {
     for (const name of (await readdir(join(ROOT, dir))).sort()) {
