@@ -8,14 +8,14 @@ import { ConsensusService } from "./chain/consensusService.ts";
 import { createCheckpointing } from "./checkpoint/checkpointing.ts";
 import { EpochDuty } from "./checkpoint/epochDuty.ts";
 import type { Genesis } from "./config/genesis.ts";
-import { genesisHash } from "./config/genesis.ts";
 import type { NodeConfig } from "./config/nodeConfig.ts";
 import { NODE_TUNABLES } from "./config/nodeTunables.ts";
+import { blockIntervalMs, chainOptions, checkpointingOptions, syncOptions } from "./config/serviceOptions.ts";
 import { createCachingVerifier } from "./consensus/cachingVerifier.ts";
 import { secp256k1Verifier } from "./consensus/verifier.ts";
 import type { Hex } from "./crypto/index.ts";
 import { ClaimPool, createDepositConfirmer, DepositIntake, depositsForBlocks } from "./deposits/index.ts";
-import { openL1Link } from "./l1/index.ts";
+import { connectL1 } from "./l1/index.ts";
 import { L1Watcher } from "./l1/l1Watcher.ts";
 import { createNodeMempool } from "./mempool/nodeMempool.ts";
 import { ChainMonitor } from "./observability/chainMonitor.ts";
@@ -57,7 +57,6 @@ export interface RunningNode {
 export async function startNode(opts: NodeOptions, modules: NodeModules): Promise<RunningNode> {
   const { config, genesis, logger } = { ...opts, ...modules };
   const { chainId, epochLength, l1 } = genesis;
-  const blockIntervalMs = Math.max(genesis.timeouts.commitMs, 500);
   const stops = new StopStack(logger);
   try {
     const metrics = new NodeMetrics();
@@ -68,13 +67,8 @@ export async function startNode(opts: NodeOptions, modules: NodeModules): Promis
     const app = createApplication(genesis, stored.length > 0 ? stored : null);
     const mempool = createNodeMempool(app);
     const claims = new ClaimPool(() => app.nextDepositNonce());
-    const l1Link = l1 !== null && config.l1RpcUrl !== null ? openL1Link(config.l1RpcUrl, l1) : null;
+    const l1Link = connectL1({ url: config.l1RpcUrl, l1, validator: opts.validatorKey !== null }, { logger });
     if (l1Link !== null) stops.push(() => l1Link.reader.close());
-    if (l1 !== null && l1Link === null && opts.validatorKey !== null) {
-      logger.warn(
-        "no l1RpcUrl: this validator cannot confirm deposits and will prevote nil on blocks with claims",
-      );
-    }
     const confirmer = l1Link === null ? null : createDepositConfirmer(l1Link.reader);
 
     const network = await Network.create(
@@ -90,49 +84,31 @@ export async function startNode(opts: NodeOptions, modules: NodeModules): Promis
     logger.info({ peerId: network.peerId, listen: network.host.multiaddrs() }, "p2p listening");
     const publish = createPublisher(network.gossip, logger);
 
-    // Checkpoints exist only for a chain with an L1 to verify them; they read the head of the chain opened below.
+    // The checkpoint sources read the head of the chain, which is opened after them.
     const head = { height: () => 0 };
+    const checkpointingOpts = checkpointingOptions(genesis, opts.validatorKey);
     const checkpointing =
-      l1 === null
+      checkpointingOpts === null
         ? null
-        : createCheckpointing(
-            {
-              sidechainId: chainId,
-              epochLength,
-              domain: { l1ChainId: l1.chainId, checkpointManager: l1.checkpointManager },
-              validatorKey: opts.validatorKey,
-              earlySignatureWaitMs: NODE_TUNABLES.earlyCheckpointSignatureWaitMs,
-            },
-            {
-              sources: createCheckpointSources(() => head.height(), { store, app }),
-              publish: (data) => publish("checkpoint-sig", data),
-              logger,
-            },
-          );
+        : createCheckpointing(checkpointingOpts, {
+            sources: createCheckpointSources(() => head.height(), { store, app }),
+            publish: (data) => publish("checkpoint-sig", data),
+            logger,
+          });
     // One verifier for gossip validation, the engine and the chain, so each signature is recovered once.
     const verifier = createCachingVerifier(
       { capacity: NODE_TUNABLES.verifierCacheSize },
       { inner: secp256k1Verifier },
     );
-    const chain = await Chain.open(
-      {
-        chainId,
-        genesisHash: genesisHash(genesis),
-        genesisTime: genesis.genesisTime,
-        maxClockDriftMs: genesis.maxClockDriftMs,
-        maxBlockTxs: NODE_TUNABLES.maxBlockTxs,
-        maxBlockTxBytes: NODE_TUNABLES.maxBlockTxBytes,
-      },
-      {
-        store,
-        app,
-        mempool,
-        verifier,
-        now: Date.now,
-        checkpoints: checkpointing?.forBlocks ?? null,
-        deposits: confirmer === null ? null : depositsForBlocks(claims, confirmer),
-      },
-    );
+    const chain = await Chain.open(chainOptions(genesis), {
+      store,
+      app,
+      mempool,
+      verifier,
+      now: Date.now,
+      checkpoints: checkpointing?.forBlocks ?? null,
+      deposits: confirmer === null ? null : depositsForBlocks(claims, confirmer),
+    });
     head.height = () => chain.height;
 
     const consensus = new ConsensusService(
@@ -149,24 +125,16 @@ export async function startNode(opts: NodeOptions, modules: NodeModules): Promis
     );
     stops.push(() => consensus.stop());
     logger.info({ height: chain.height, validator: consensus.self, home: opts.home }, "chain opened");
-    const sync = new SyncService(
-      {
-        waitForPeers: config.bootstrap.length > 0,
-        peerWaitMs: NODE_TUNABLES.peerWaitMs,
-        checkEveryMs: blockIntervalMs,
-        stallAfterMs: NODE_TUNABLES.stallIntervals * blockIntervalMs,
-      },
-      {
-        reqresp: network.reqresp,
-        peers: () => network.peers().map((p) => p.id),
-        chain,
-        blocksRange: (from, to) => store.encodedBlocksRange(from, to),
-        consensus,
-        syncedBlocks: metrics.syncedBlocks,
-        logger,
-        now: Date.now,
-      },
-    );
+    const sync = new SyncService(syncOptions(genesis, config), {
+      reqresp: network.reqresp,
+      peers: () => network.peers().map((p) => p.id),
+      chain,
+      blocksRange: (from, to) => store.encodedBlocksRange(from, to),
+      consensus,
+      syncedBlocks: metrics.syncedBlocks,
+      logger,
+      now: Date.now,
+    });
     stops.push(() => sync.stop());
     const intake = new DepositIntake({
       pool: claims,
@@ -177,7 +145,7 @@ export async function startNode(opts: NodeOptions, modules: NodeModules): Promis
     stops.push(chain.onCommitted(() => claims.prune()));
     stops.start(
       new ChainMonitor(
-        { sampleEveryMs: blockIntervalMs },
+        { sampleEveryMs: blockIntervalMs(genesis) },
         { chain, metrics, mempool, claims, host: network.host, consensus, logger },
       ),
     );

@@ -1,5 +1,5 @@
-import type { SubmitClaimResult } from "../rpc/index.ts";
 import { type DepositClaim, decodeDepositClaim, encodeDepositClaim } from "../types/index.ts";
+import type { SubmitClaimResult } from "../types/rpc/index.ts";
 import { errorMessage } from "../util/errors.ts";
 import type { ClaimPool } from "./claimPool.ts";
 import type { DepositConfirmer } from "./confirmer.ts";

@@ -1,4 +1,5 @@
 import type { Address } from "../crypto/index.ts";
+import type { ServiceLogger } from "../util/logger.ts";
 import { CheckpointTracker } from "./checkpointTracker.ts";
 import { createL1Reader, type L1Reader } from "./l1Reader.ts";
 
@@ -26,4 +27,21 @@ export function openL1Link(url: string, l1: L1LinkOptions): L1Link {
     confirmations: l1.confirmations,
   });
   return { reader, tracker: new CheckpointTracker(l1.deploymentBlock, reader) };
+}
+
+/** The link a node's config asks for: none for a chain without L1 or a node without an L1 URL. */
+export function connectL1(
+  opts: { url: string | null; l1: L1LinkOptions | null; validator: boolean },
+  modules: { logger: ServiceLogger },
+): L1Link | null {
+  if (opts.l1 === null) return null;
+  if (opts.url === null) {
+    if (opts.validator)
+      modules.logger.warn(
+        { l1ChainId: opts.l1.chainId.toString() },
+        "no l1RpcUrl: this validator cannot confirm deposits and will prevote nil on blocks with claims",
+      );
+    return null;
+  }
+  return openL1Link(opts.url, opts.l1);
 }

@@ -1,6 +1,6 @@
 import type { Address, Hex } from "../crypto/index.ts";
 import type { Log, Receipt } from "../types/receipt.ts";
-import type { BridgeInfo, CheckpointL1Status, DepositView } from "../types/rpc/index.ts";
+import type { BridgeInfo, CheckpointL1Status, DepositView, SubmitClaimResult } from "../types/rpc/index.ts";
 import type {
   Block,
   CertifiedCheckpoint,
@@ -112,11 +112,6 @@ export type WithdrawalProofResult =
   | { kind: "not-found" }
   | { kind: "not-checkpointed"; height: number; checkpointNumber: number }
   | { kind: "disabled" };
-
-export type SubmitClaimResult =
-  | { ok: true; status: "minted" | "pending" }
-  /** The claim was not taken: it contradicts L1, is not final there yet, or L1 cannot be reached. */
-  | { ok: false; message: string };
 
 export type NewBlockListener = (record: BlockRecord) => void;
 

@@ -23,11 +23,11 @@ import type {
   Receipt,
   RpcBackend,
   SendTxResult,
-  SubmitClaimResult,
   TxLocation,
   WithdrawalProofResult,
 } from "../../node/rpc/backend.ts";
 import { computeBodyHashes, hashHeader } from "../../node/types/index.ts";
+import type { SubmitClaimResult } from "../../node/types/rpc/index.ts";
 import type { Block, Commit, DepositClaim, Header, Validator } from "../../node/types/shapes.ts";
 import { errorMessage } from "../../node/util/errors.ts";
 import { signVote, type TestValidator, testValidators } from "./validators.ts";

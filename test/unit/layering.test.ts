@@ -35,7 +35,7 @@ const ALLOWED: Record<string, string[]> = {
     "node/deposits",
   ],
   // The deposit path: claims confirmed against L1 (node/l1 reads it) enter the pool that blocks draw from.
-  "node/deposits": ["node/crypto", "node/types", "node/l1", "node/rpc"],
+  "node/deposits": ["node/crypto", "node/types", "node/l1"],
   "node/observability": ["node/crypto", "node/types"],
   // The RPC backend implementation: answers node/rpc's questions from the node's parts.
   "node/api": [
@@ -51,6 +51,8 @@ const ALLOWED: Record<string, string[]> = {
     "node/rpc",
     "node/config",
   ],
+  // Each service's options derived from the genesis and the node's config (node.ts only wires).
+  "node/config": ["node/crypto", "node/types", "node/chain", "node/checkpoint", "node/sync"],
   contracts: ["node/crypto", "node/types"],
   // The bridge talks to nodes over RPC only; it shares their wire types and the contract ABIs (node/types).
   bridge: ["node/crypto", "node/types"],

@@ -49,6 +49,12 @@ export type DepositView = z.output<typeof depositViewSchema>;
 export const submittedClaimSchema = z.object({ nonce: decimalWire, status: z.enum(["minted", "pending"]) });
 export type SubmittedClaim = z.output<typeof submittedClaimSchema>;
 
+/** What the node's claim intake answers, before RPC turns a refusal into an error. */
+export type SubmitClaimResult =
+  | { ok: true; status: SubmittedClaim["status"] }
+  /** The claim was not taken: it contradicts L1, is not final there yet, or L1 cannot be reached. */
+  | { ok: false; message: string };
+
 /**
  * outrigger_submitDepositClaim's parameter: the Deposited event's fields (the L1 token named `token`, as in the
  * event) and the L1 transaction that emitted it. Unknown fields are refused so a misspelt one is not ignored.
