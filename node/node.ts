@@ -13,7 +13,7 @@ import { NODE_TUNABLES } from "./config/nodeTunables.ts";
 import { blockIntervalMs, chainOptions, checkpointingOptions, syncOptions } from "./config/serviceOptions.ts";
 import { createCachingVerifier } from "./consensus/cachingVerifier.ts";
 import { secp256k1Verifier } from "./consensus/verifier.ts";
-import type { Hex } from "./crypto/index.ts";
+import { type Hex, secp256k1Backend } from "./crypto/index.ts";
 import { ClaimPool, createDepositConfirmer, DepositIntake, depositsForBlocks } from "./deposits/index.ts";
 import { connectL1 } from "./l1/index.ts";
 import { L1Watcher } from "./l1/l1Watcher.ts";
@@ -124,7 +124,15 @@ export async function startNode(opts: NodeOptions, modules: NodeModules): Promis
       },
     );
     stops.push(() => consensus.stop());
-    logger.info({ height: chain.height, validator: consensus.self, home: opts.home }, "chain opened");
+    logger.info(
+      {
+        height: chain.height,
+        validator: consensus.self,
+        home: opts.home,
+        secp256k1: `${secp256k1Backend.name} (${secp256k1Backend.description})`,
+      },
+      "chain opened",
+    );
     const sync = new SyncService(syncOptions(genesis, config), {
       reqresp: network.reqresp,
       peers: () => network.peers().map((p) => p.id),

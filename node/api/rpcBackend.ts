@@ -97,7 +97,7 @@ export function createRpcBackend(info: ChainInfo, m: RpcBackendModules): RpcBack
       const location = await m.store.txLocation(hash);
       if (location) return { kind: "committed", ...location };
       const pending = m.mempool.get(hash);
-      return pending ? { kind: "pending", raw: pending.raw } : null;
+      return pending ? { kind: "pending", raw: pending.raw, from: pending.from } : null;
     },
     getAccount: async (address: Address) => ({
       balance: m.app.balance(address),

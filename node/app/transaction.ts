@@ -146,8 +146,9 @@ export function decodeTransaction(
 }
 
 /**
- * Recovers with node/crypto (noble 2) rather than ethers' `from` getter, which costs about twice as much; the
- * signature's high s was refused above, which recoverSigner checks again.
+ * Recovers through node/crypto (libsecp256k1 when its addon loads) rather than ethers' `from` getter, a JS
+ * recovery ~20x slower; parsing with Transaction.from recovers nothing. The signature's high s was refused
+ * above, which recoverSigner checks again.
  */
 function recoverSender(tx: Transaction, signature: Signature, recover: SignerRecovery): Address {
   try {

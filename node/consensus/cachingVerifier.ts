@@ -14,9 +14,9 @@ export interface CachingVerifierModules {
 
 /**
  * A verifier that recovers each signature once: gossip validation, the engine, catch-up and commit checks all see
- * the same votes, and recovery (~1 ms) is the dominant cost. The answer is a pure function of the signed digest
- * and the signature, so remembering it cannot change a verdict; first-in first-out keeps the memory bounded
- * without bookkeeping on reads.
+ * the same votes, and recovery (~55 µs native, ~1 ms in pure JS) is the dominant cost. The answer is a pure
+ * function of the signed digest and the signature, so remembering it cannot change a verdict; first-in
+ * first-out keeps the memory bounded without bookkeeping on reads.
  */
 export function createCachingVerifier(
   opts: CachingVerifierOptions,

@@ -4,5 +4,6 @@ export * from "./errors.ts";
 export * from "./hash.ts";
 export * from "./keys.ts";
 export * from "./rlp.ts";
+export * from "./secp256k1Backend.ts";
 export * from "./signature.ts";
 export * from "./validatorSetHash.ts";

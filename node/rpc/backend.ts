@@ -41,7 +41,7 @@ export interface ChainInfo {
 /** Where a transaction the node knows is: in a committed block, or still waiting in the mempool. */
 export type TxLocation =
   | { kind: "committed"; height: number; index: number }
-  | { kind: "pending"; raw: Uint8Array };
+  | { kind: "pending"; raw: Uint8Array; from: Address };
 
 /** A read of the latest state. */
 export interface AccountState {

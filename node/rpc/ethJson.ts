@@ -1,5 +1,5 @@
 import { Transaction } from "ethers";
-import { bytesToHex, type Hex, ZERO_HASH } from "../crypto/index.ts";
+import { type Address, bytesToHex, type Hex, ZERO_HASH } from "../crypto/index.ts";
 import { encodeBlock } from "../types/index.ts";
 import type { BlockRecord, ChainInfo, Log, Receipt } from "./backend.ts";
 import { logsBloom } from "./bloom.ts";
@@ -111,11 +111,13 @@ interface TxPlacement {
   receipt: Receipt;
 }
 
-/** A transaction as eth_getTransactionByHash serves it; placement is null while it waits in the mempool. */
-export function txJson(tx: Transaction, hash: Hex, placement: TxPlacement | null): Json {
+/**
+ * A transaction as eth_getTransactionByHash serves it; placement is null while it waits in the mempool. The
+ * sender is passed in, known since admission, rather than recovered again by ethers' `from` in JS.
+ */
+export function txJson(tx: Transaction, hash: Hex, from: Address, placement: TxPlacement | null): Json {
   const sig = tx.signature;
-  const from = placement?.receipt.from ?? tx.from;
-  if (sig === null || from === null) throw new Error(`transaction ${hash} is not signed`);
+  if (sig === null) throw new Error(`transaction ${hash} is not signed`);
   const out: { [key: string]: Json } = {
     blockHash: placement?.blockHash ?? null,
     blockNumber: placement === null ? null : quantity(placement.blockNumber),
@@ -159,7 +161,7 @@ export function committedTxJson(record: BlockRecord, index: number): Json {
   const raw = record.block.txs[index];
   const receipt = record.receipts[index];
   if (raw === undefined || receipt === undefined) throw new Error(`no transaction ${index} in the block`);
-  return txJson(decodeTx(raw), receipt.txHash, {
+  return txJson(decodeTx(raw), receipt.txHash, receipt.from, {
     blockHash: record.hash,
     blockNumber: record.block.header.height,
     index,

@@ -131,7 +131,7 @@ export class FakeRpcBackend implements RpcBackend {
     const at = this.#txIndex.get(hash);
     if (at !== undefined) return { kind: "committed", ...at };
     const pending = this.#pending.get(hash);
-    return pending === undefined ? null : { kind: "pending", raw: pending.raw };
+    return pending === undefined ? null : { kind: "pending", raw: pending.raw, from: pending.from };
   }
 
   async getAccount(address: Address): Promise<AccountState> {

@@ -68,7 +68,7 @@ async function blockOf(
 async function getTransactionByHash(hash: Hex, ctx: MethodContext): Promise<Json> {
   const location = await ctx.backend.getTransaction(hash);
   if (location === null) return null;
-  if (location.kind === "pending") return txJson(decodeTx(location.raw), hash, null);
+  if (location.kind === "pending") return txJson(decodeTx(location.raw), hash, location.from, null);
   const record = await blockOf(location, hash, ctx);
   return record === null ? null : committedTxJson(record, location.index);
 }
