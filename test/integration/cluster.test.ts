@@ -14,6 +14,11 @@ const ERC20_ABI = [
   "event Transfer(address indexed from, address indexed to, uint256 value)",
 ];
 
+async function reachedBlock(url: string, blockNumber: number | undefined): Promise<void> {
+  assert.ok(blockNumber !== undefined);
+  await eventually(`block ${blockNumber} at ${url}`, async () => (await heightOf(url)) >= blockNumber);
+}
+
 describe("a 4-validator cluster of real processes", { timeout: 300_000 }, () => {
   let cluster: Cluster;
 
@@ -47,6 +52,8 @@ describe("a 4-validator cluster of real processes", { timeout: 300_000 }, () => 
       const tx = await sender.sendTransaction({ to: recipient, value: parseEther("1.5") });
       const receipt = await tx.wait();
       assert.equal(receipt?.status, 1);
+      // Node A answered with its receipt as soon as it committed; node B may commit the same block a moment later.
+      await reachedBlock(b, receipt?.blockNumber);
       assert.equal(
         await providerB.getBalance(recipient),
         parseEther("1.5"),
@@ -60,6 +67,7 @@ describe("a 4-validator cluster of real processes", { timeout: 300_000 }, () => 
       const transfer = await token.getFunction("transfer")(recipient, 1234n);
       const transferReceipt = await transfer.wait();
       assert.equal(transferReceipt?.status, 1);
+      await reachedBlock(b, transferReceipt?.blockNumber);
       const onB = new Contract(nativeTokenAddress("DEV"), ERC20_ABI, providerB);
       assert.equal(await onB.getFunction("balanceOf")(recipient), 1234n);
       assert.equal(await token.getFunction("balanceOf")(sender.address), before - 1234n);
