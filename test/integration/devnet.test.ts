@@ -61,7 +61,11 @@ describe("outrigger devnet", { timeout: 600_000 }, () => {
     // The summary arrives in several writes: wait for its last dev account, not its first line.
     await eventually(
       "the devnet summary",
-      async () => out.includes("0xa0ee7a142d267c1f36714e4a8f75612f20a79720"),
+      async () => {
+        if (out.includes("0xa0ee7a142d267c1f36714e4a8f75612f20a79720")) return true;
+        // Thrown so that a timeout reports how far the devnet got.
+        throw new Error(`no summary yet; its output so far:\n${out.slice(-3000)}`);
+      },
       180_000,
     );
     const urls = [...out.matchAll(/validator \d RPC \(chain id 7447\):\s+(\S+)/g)].map((m) => m[1] as string);
