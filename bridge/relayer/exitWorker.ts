@@ -9,11 +9,16 @@ import type { SidechainSide } from "./sidechain.ts";
 /** outrigger_withdrawalProof's answer while a withdrawal is in no certified checkpoint yet. */
 const NOT_CHECKPOINTED = -32000;
 
+/** Bridge's refusals of an exit that no retry can change (the zero address or the bridge as recipient). */
+const PERMANENT_REFUSALS: ReadonlySet<string> = new Set(["InvalidRecipient"]);
+
 export interface ExitWorkerOptions {
   /** Withdrawals examined per tick at most, so the first scan after a restart is spread over ticks. */
   batchSize?: number;
   /** Wait before retrying an exit L1 refused (e.g. a recipient contract that rejects ETH). */
   stuckRetryMs?: number;
+  /** L1 seconds before looking again at a queued exit the guardian froze. */
+  frozenRecheckSeconds?: number;
   /** The relayer's own clock, for retry back-off only; tests pass a fake one. */
   now?: () => number;
 }
@@ -39,6 +44,7 @@ export class ExitWorker {
   readonly name = "exits";
   private readonly batchSize: number;
   private readonly stuckRetryMs: number;
+  private readonly frozenRecheckSeconds: number;
   private readonly now: () => number;
   /** Every id below it is exited on L1 (paid, or queued and tracked in `queued`), or set aside in `stuck`. */
   private lowWater = 0n;
@@ -53,6 +59,7 @@ export class ExitWorker {
   ) {
     this.batchSize = opts.batchSize ?? 128;
     this.stuckRetryMs = opts.stuckRetryMs ?? 60_000;
+    this.frozenRecheckSeconds = opts.frozenRecheckSeconds ?? 3_600;
     this.now = opts.now ?? Date.now;
   }
 
@@ -134,6 +141,15 @@ export class ExitWorker {
         logger.info({ id: id.toString() }, "withdrawal already exited by someone else");
         return;
       }
+      if (err.reason !== null && PERMANENT_REFUSALS.has(err.reason)) {
+        this.stuck.delete(id);
+        metrics.errors.inc({ task: this.name });
+        logger.error(
+          { id: id.toString(), recipient: withdrawal.l1Recipient, reason: err.reason },
+          "L1 can never pay this withdrawal's recipient; not retrying it",
+        );
+        return;
+      }
       this.stuck.set(id, { proof, retryAt: this.now() + this.stuckRetryMs });
       metrics.errors.inc({ task: this.name });
       logger.warn(
@@ -171,6 +187,12 @@ export class ExitWorker {
         metrics.releases.inc();
         logger.info({ id: id.toString(), txHash, gas: gasUsed.toString() }, "queued exit released");
       } catch (err) {
+        if (err instanceof L1RevertError && err.reason === "QueuedExitFrozen") {
+          // The guardian froze it until the admin unfreezes or cancels it: look again later, not every tick.
+          this.queued.set(id, now + this.frozenRecheckSeconds);
+          logger.warn({ id: id.toString() }, "queued exit is frozen by the bridge's guardian");
+          continue;
+        }
         if (!(err instanceof L1RevertError) || (await l1.queuedExits(id)) !== null) throw err;
       }
       this.queued.delete(id);
