@@ -108,10 +108,11 @@ contract Bridge is AccessControl, Pausable, ReentrancyGuardTransient {
         uint8 decimals
     );
 
-    /// @notice A withdrawal was paid out (directly or from the queue).
+    /// @notice A withdrawal was paid out (directly or from the queue), or credited if the payment failed
+    /// (then ExitCredited follows).
     event Exited(uint256 indexed id, address indexed token, address indexed recipient, uint256 amount);
 
-    /// @notice A proven withdrawal exceeded a limit and waits until `releaseAt`.
+    /// @notice A proven withdrawal exceeded a limit and waits until `releaseAt` (or until the limits have room).
     event ExitQueued(
         uint256 indexed id,
         address indexed token,
