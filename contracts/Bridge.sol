@@ -370,6 +370,21 @@ contract Bridge is AccessControl, Pausable, ReentrancyGuardTransient {
     }
 
     /**
+     * @notice Whether `releaseQueuedExit(id)` would pay now: queued, not frozen, and due or fitting the limits.
+     * @param id The withdrawal id.
+     * @return True if it can be released now (while the bridge is not paused).
+     */
+    function releasable(uint256 id) external view returns (bool) {
+        QueuedExit memory queued = queuedExits[id];
+        if (queued.releaseAt == 0 || frozenExits[id]) return false;
+        if (block.timestamp >= queued.releaseAt) return true;
+        uint256 perTransaction = _perTransactionLimit[queued.token];
+        if (perTransaction != 0 && queued.amount > perTransaction) return false;
+        RateLimiter.RefillingBucket storage daily = _dailyLimit[queued.token];
+        return daily._capacity == 0 || queued.amount <= daily.available(LIMITER_KEY);
+    }
+
+    /**
      * @notice A token's exit limits; 0 means unlimited.
      * @param token The L1 token (zero address for ETH).
      * @return perTransaction Largest exit paid without queueing.

@@ -15,6 +15,7 @@ export const L1_BRIDGE_ABI = [
   "function depositERC20(address token, uint256 amount, address l2Recipient) returns (uint256 nonce)",
   "function exit(uint256 checkpointNumber, (uint256 id, address token, address recipient, uint256 amount) withdrawal, bytes32[] proof) returns (bool paid)",
   "function releaseQueuedExit(uint256 id)",
+  "function releasable(uint256 id) view returns (bool)",
   "function frozenExits(uint256 id) view returns (bool)",
   "function cancelledExits(uint256 id) view returns (bool)",
   "function claimable(address token, address account) view returns (uint256)",

@@ -216,11 +216,14 @@ describe("Bridge exit controls", () => {
     const [, releaseAt] = (await queued(0n)) as [string, bigint];
     assert.ok(releaseAt > 0n, "the small exit is queued");
     await expectRevert(release(0n), f.bridge.interface, "ExitStillQueued", [0n, releaseAt]);
+    assert.equal(await view<boolean>(f.bridge, "releasable", 0n), false);
     await exitMined(4n); // 3 ETH: over the per-exit limit
     const [, bigReleaseAt] = (await queued(4n)) as [string, bigint];
 
     // A quarter of a day refills a quarter of the 2 ETH limit: room for 0.5 ETH, long before releaseAt.
     await increaseTime(6 * HOUR + 60);
+    assert.equal(await view<boolean>(f.bridge, "releasable", 0n), true);
+    assert.equal(await view<boolean>(f.bridge, "releasable", 4n), false);
     await (await release(0n)).wait();
     assert.equal((await balanceOf(RECIPIENT)) - before, ONE / 2n);
     assert.ok(BigInt(await latestTimestamp()) < releaseAt - 12n * BigInt(HOUR));

@@ -79,6 +79,10 @@ class FakeL1 implements L1Side {
   readonly invalidRecipients = new Set<Address>();
   /** Queued exits the guardian froze. */
   readonly frozen = new Set<bigint>();
+  /** Queued exits the limits have room for again before their release time. */
+  readonly earlyReleasable = new Set<bigint>();
+  /** How often the relayer asked whether a queued exit is releasable. */
+  releasableChecks = 0;
   private txCount = 0;
 
   deposit(to: Address, amount: bigint): DepositClaim {
@@ -236,11 +240,19 @@ class FakeL1 implements L1Side {
       const queued = this.queued.get(id);
       if (queued === undefined) throw new L1RevertError("release reverted", "estimate", "NotQueued");
       if (this.frozen.has(id)) throw new L1RevertError("release reverted", "estimate", "QueuedExitFrozen");
-      if (queued.releaseAt > this.time)
+      if (queued.releaseAt > this.time && !this.earlyReleasable.has(id))
         throw new L1RevertError("release reverted", "estimate", "ExitStillQueued");
       this.queued.delete(id);
       return { txHash: this.txHash(), gasUsed: 50_000n };
     });
+  }
+
+  async releasable(id: bigint): Promise<boolean> {
+    this.check();
+    this.releasableChecks++;
+    const queued = this.queued.get(id);
+    if (queued === undefined || this.frozen.has(id)) return false;
+    return queued.releaseAt <= this.time || this.earlyReleasable.has(id);
   }
 
   async latestTimestamp(): Promise<number> {
@@ -834,6 +846,32 @@ describe("relayer: exits", () => {
       l1.txs.filter((t) => t.kind === "release").map((t) => t.key),
       ["0"],
     );
+  });
+
+  it("releases a queued exit early once L1 says the limits have room for it, checking at most once a minute", async () => {
+    const { l1, sidechain } = setup();
+    l1.perExitLimit = 100n;
+    sidechain.withdraw(1_000n);
+    sidechain.withdraw(2_000n);
+    sidechain.certifyCheckpoint();
+    const relayer = relayerOver({ l1, sidechain }, { exit: true });
+    await relayer.tick();
+    assert.equal(l1.queued.size, 2);
+    l1.time += 10;
+    await relayer.tick();
+    const checks = l1.releasableChecks;
+    assert.ok(checks >= 2, "both queued exits were looked at");
+    l1.earlyReleasable.add(1n);
+    await relayer.tick();
+    assert.equal(l1.releasableChecks, checks, "not looked at again within the minute");
+    l1.time += 60;
+    await relayer.tick();
+    assert.deepEqual(
+      l1.txs.filter((t) => t.kind === "release").map((t) => t.key),
+      ["1"],
+    );
+    assert.deepEqual([...l1.queued.keys()], [0n]);
+    assert.equal(await metric(relayer, "outrigger_relayer_pending_exits"), 1);
   });
 
   it("releases queued exits once L1's clock passes their release time, also after a restart", async () => {
