@@ -50,6 +50,8 @@ describe("Bridge exit controls", () => {
   let f: Fixture;
   let rejecting: Contract;
   let rejectingAddress: Address;
+  let blocklist: Contract;
+  let blocklistAddress: Address;
   let withdrawals: Withdrawal[];
   let tree: WithdrawalTree;
   let checkpoint: number;
@@ -83,6 +85,11 @@ describe("Bridge exit controls", () => {
     rejecting = await deployArtifact("RejectingRecipient", f.user);
     rejectingAddress = toAddress(await rejecting.getAddress());
     await send(f.bridge, "depositETH", user, { value: 100n * ONE });
+    blocklist = await deployArtifact("BlocklistToken", f.user);
+    blocklistAddress = toAddress(await blocklist.getAddress());
+    await send(blocklist, "mint", user, 10n * ONE);
+    await send(blocklist, "approve", f.deployment.bridge, 10n * ONE);
+    await send(f.bridge, "depositERC20", blocklistAddress, 10n * ONE, user);
     const eth = (id: bigint, l1Recipient: Address, amount: bigint): Withdrawal => ({
       id,
       l1Token: ETH_TOKEN,
@@ -102,6 +109,7 @@ describe("Bridge exit controls", () => {
       eth(9n, rejectingAddress, 3n * ONE),
       eth(10n, ZERO, ONE),
       eth(11n, f.deployment.bridge, ONE),
+      { id: 12n, l1Token: blocklistAddress, l1Recipient: RECIPIENT, amount: 4n * ONE },
     ];
     tree = new WithdrawalTree(withdrawals);
     checkpoint = await postCheckpoint(f, tree.root);
@@ -269,6 +277,19 @@ describe("Bridge exit controls", () => {
       "NothingToClaim",
       [ETH_TOKEN, rejectingAddress],
     );
+  });
+
+  it("defect 7: an ERC20 exit the token refuses (a blocklisted recipient) is credited and can be claimed", async () => {
+    await send(blocklist, "setBlocked", RECIPIENT, true);
+    const receipt = await exitMined(12n);
+    assert.deepEqual(events(receipt, "ExitCredited"), [[12n, blocklistAddress, RECIPIENT, 4n * ONE]]);
+    assert.equal(await view<bigint>(f.bridge, "claimable", blocklistAddress, RECIPIENT), 4n * ONE);
+    assert.equal(await view<bigint>(blocklist, "balanceOf", f.deployment.bridge), 10n * ONE);
+    await send(blocklist, "setBlocked", RECIPIENT, false);
+    const claimed = await send(as("stranger"), "claim", blocklistAddress, RECIPIENT);
+    assert.deepEqual(events(claimed, "Claimed"), [[blocklistAddress, RECIPIENT, RECIPIENT, 4n * ONE]]);
+    assert.equal(await view<bigint>(blocklist, "balanceOf", RECIPIENT), 4n * ONE);
+    assert.equal(await view<bigint>(f.bridge, "claimable", blocklistAddress, RECIPIENT), 0n);
   });
 
   it("defect 8: refuses an exit to the zero address or to the bridge itself, changing nothing", async () => {
