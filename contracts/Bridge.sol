@@ -5,9 +5,12 @@ import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {Address} from "@openzeppelin/contracts/utils/Address.sol";
+import {LowLevelCall} from "@openzeppelin/contracts/utils/LowLevelCall.sol";
 import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
+import {RateLimiter} from "@openzeppelin/contracts/utils/RateLimiter.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProof.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {CheckpointManager} from "./CheckpointManager.sol";
 import {TokenMetadata} from "./TokenMetadata.sol";
 
@@ -15,12 +18,15 @@ import {TokenMetadata} from "./TokenMetadata.sol";
  * @title Bridge
  * @notice The L1 vault of the Outrigger peg. Deposits lock ETH or ERC20s and are numbered so the sidechain can
  * mint each exactly once; exits release what the sidechain burned, proven against a checkpoint's withdrawals root.
- * Exits above a token's per-transaction limit or beyond its daily limit are not refused but queued for one limit
- * window, which gives the guardian time to pause if a bad checkpoint ever got through; after that anyone can
- * release them, so funds are never stuck for good.
+ * Exits above a token's per-transaction limit or beyond its daily limit (a rolling one: a bucket of `daily` that
+ * refills linearly over a day) are not refused but queued for one day, which gives the guardian time to freeze
+ * them if a bad checkpoint ever got through; the admin then cancels or unfreezes them. An unfrozen queued exit is
+ * released by anyone after its delay, or earlier once the limit has room for it. A payment the recipient refuses
+ * is credited to it instead, to be claimed later, so no exit is ever stuck.
  */
 contract Bridge is AccessControl, Pausable, ReentrancyGuardTransient {
     using SafeERC20 for IERC20;
+    using RateLimiter for RateLimiter.RefillingBucket;
 
     /// @notice A withdrawal burned on the sidechain; `token` is the L1 token, the zero address meaning ETH.
     struct Withdrawal {
@@ -28,12 +34,6 @@ contract Bridge is AccessControl, Pausable, ReentrancyGuardTransient {
         address token;
         address recipient;
         uint256 amount;
-    }
-
-    /// @notice Per-token exit limits in the token's base units; 0 means unlimited.
-    struct TokenLimit {
-        uint256 perTransaction;
-        uint256 daily;
     }
 
     /// @notice A limit setting for the constructor.
@@ -51,11 +51,15 @@ contract Bridge is AccessControl, Pausable, ReentrancyGuardTransient {
         uint256 amount;
     }
 
-    /// @notice May pause deposits, exits and releases. Unpausing is the admin's.
+    /// @notice May pause deposits, exits and releases, and freeze queued exits. Unpausing, unfreezing and
+    /// cancelling are the admin's.
     bytes32 public constant GUARDIAN_ROLE = keccak256("GUARDIAN_ROLE");
 
-    /// @notice Length of a daily-limit window (windows are aligned to the UNIX epoch) and of the queue delay.
+    /// @notice The time a daily limit takes to refill from empty, and the queue delay.
     uint256 public constant LIMIT_WINDOW = 1 days;
+
+    /// @dev Each token has its own limiter, so every limiter has a single entry.
+    bytes32 private constant LIMITER_KEY = bytes32(0);
 
     /// @notice The token address that stands for ETH in deposits, withdrawals and limits.
     address public constant ETH = address(0);
@@ -69,17 +73,28 @@ contract Bridge is AccessControl, Pausable, ReentrancyGuardTransient {
     /// @notice keccak256(abi.encode(nonce, token, from, to, amount, name, symbol, decimals)) of each deposit.
     mapping(uint256 nonce => bytes32) public depositHash;
 
-    /// @notice True once a withdrawal id was paid or queued; it can never be used again.
+    /// @notice True once a withdrawal id was paid, queued or credited; it can never be used again, even if its
+    /// queued exit is cancelled.
     mapping(uint256 id => bool) public exited;
 
-    /// @notice Exit limits per L1 token.
-    mapping(address token => TokenLimit) public limits;
+    /// @dev Largest exit paid without queueing, per token; 0 means unlimited.
+    mapping(address token => uint256) private _perTransactionLimit;
 
-    /// @notice Amount exited without queueing per token and window (`block.timestamp / LIMIT_WINDOW`).
-    mapping(address token => mapping(uint256 window => uint256)) public exitedInWindow;
+    /// @dev The daily limit of each token, as a bucket of `daily` refilling over LIMIT_WINDOW; a zero capacity
+    /// means unlimited.
+    mapping(address token => RateLimiter.RefillingBucket) private _dailyLimit;
 
     /// @notice Queued exits by withdrawal id; `releaseAt` is zero when none is queued.
     mapping(uint256 id => QueuedExit) public queuedExits;
+
+    /// @notice Queued exits the guardian froze: nobody can release them until the admin unfreezes or cancels them.
+    mapping(uint256 id => bool) public frozenExits;
+
+    /// @notice Queued exits the admin cancelled; their funds stay in the vault.
+    mapping(uint256 id => bool) public cancelledExits;
+
+    /// @notice Exits whose payment the recipient refused, credited to it to claim (per token and recipient).
+    mapping(address token => mapping(address account => uint256)) public claimable;
 
     /// @notice A deposit was locked; the sidechain credits `amount` of `token` to `to`.
     event Deposited(
@@ -93,10 +108,11 @@ contract Bridge is AccessControl, Pausable, ReentrancyGuardTransient {
         uint8 decimals
     );
 
-    /// @notice A withdrawal was paid out (directly or from the queue).
+    /// @notice A withdrawal was paid out (directly or from the queue), or credited if the payment failed
+    /// (then ExitCredited follows).
     event Exited(uint256 indexed id, address indexed token, address indexed recipient, uint256 amount);
 
-    /// @notice A proven withdrawal exceeded a limit and waits until `releaseAt`.
+    /// @notice A proven withdrawal exceeded a limit and waits until `releaseAt` (or until the limits have room).
     event ExitQueued(
         uint256 indexed id,
         address indexed token,
@@ -105,6 +121,21 @@ contract Bridge is AccessControl, Pausable, ReentrancyGuardTransient {
         uint256 checkpointNumber,
         uint64 releaseAt
     );
+
+    /// @notice The guardian froze a queued exit.
+    event ExitFrozen(uint256 indexed id);
+
+    /// @notice The admin unfroze a queued exit; it can be released again.
+    event ExitUnfrozen(uint256 indexed id);
+
+    /// @notice The admin cancelled a queued exit; its funds stay locked in the vault.
+    event ExitCancelled(uint256 indexed id, address indexed token, address indexed recipient, uint256 amount);
+
+    /// @notice Paying an exit failed (the recipient refused it), so `amount` was credited to the recipient.
+    event ExitCredited(uint256 indexed id, address indexed token, address indexed recipient, uint256 amount);
+
+    /// @notice `account`'s credit of `token` was paid to `to`.
+    event Claimed(address indexed token, address indexed account, address indexed to, uint256 amount);
 
     /// @notice The admin changed a token's exit limits.
     event LimitsSet(address indexed token, uint256 perTransaction, uint256 daily);
@@ -117,6 +148,10 @@ contract Bridge is AccessControl, Pausable, ReentrancyGuardTransient {
     error AlreadyExited(uint256 id);
     error NotQueued(uint256 id);
     error ExitStillQueued(uint256 id, uint64 releaseAt);
+    error QueuedExitFrozen(uint256 id);
+    error QueuedExitNotFrozen(uint256 id);
+    error InvalidRecipient(address recipient);
+    error NothingToClaim(address token, address account);
 
     /**
      * @param checkpointManager_ The CheckpointManager of the same sidechain.
@@ -191,6 +226,10 @@ contract Bridge is AccessControl, Pausable, ReentrancyGuardTransient {
         returns (bool paid)
     {
         if (exited[withdrawal.id]) revert AlreadyExited(withdrawal.id);
+        // L1 can never pay these: ETH sent to the zero address is burned, and the bridge cannot claim a credit.
+        if (withdrawal.recipient == address(0) || withdrawal.recipient == address(this)) {
+            revert InvalidRecipient(withdrawal.recipient);
+        }
         bytes32 root = _withdrawalsRoot(checkpointNumber);
         if (!MerkleProof.verifyCalldata(proof, root, withdrawalLeaf(withdrawal))) {
             revert InvalidWithdrawalProof(withdrawal.id);
@@ -214,33 +253,104 @@ contract Bridge is AccessControl, Pausable, ReentrancyGuardTransient {
     }
 
     /**
-     * @notice Pays out a queued exit once its release time has come. Anyone may call it.
+     * @notice Pays out a queued exit once its release time has come, or earlier if it fits the limits now (it is
+     * then charged to them as an exit paid at once would be). Anyone may call it; a frozen exit cannot be released.
      * @param id The withdrawal id.
      */
     function releaseQueuedExit(uint256 id) external nonReentrant whenNotPaused {
         QueuedExit memory queued = queuedExits[id];
         if (queued.releaseAt == 0) revert NotQueued(id);
-        if (block.timestamp < queued.releaseAt) revert ExitStillQueued(id, queued.releaseAt);
+        if (frozenExits[id]) revert QueuedExitFrozen(id);
+        // Early release: whoever exits others' withdrawals to use up the limit then holds a small exit back only
+        // until the limit has refilled by its amount, not for a whole day.
+        if (block.timestamp < queued.releaseAt && !_consumeLimit(queued.token, queued.amount)) {
+            revert ExitStillQueued(id, queued.releaseAt);
+        }
         delete queuedExits[id];
         _pay(id, queued.token, queued.recipient, queued.amount);
     }
 
     /**
-     * @notice Sets a token's exit limits; 0 means unlimited. Applies to exits proven from now on.
+     * @notice Freezes queued exits (those of a bad checkpoint, say) so that nobody can release them; works while
+     * paused. Already frozen ones are left as they are.
+     * @param ids The withdrawal ids; each must be queued.
+     */
+    function freezeQueuedExits(uint256[] calldata ids) external onlyRole(GUARDIAN_ROLE) {
+        for (uint256 i; i < ids.length; ++i) {
+            uint256 id = ids[i];
+            if (queuedExits[id].releaseAt == 0) revert NotQueued(id);
+            if (frozenExits[id]) continue;
+            frozenExits[id] = true;
+            emit ExitFrozen(id);
+        }
+    }
+
+    /**
+     * @notice Lets frozen queued exits be released again, at their original release time.
+     * @param ids The withdrawal ids; each must be queued and frozen.
+     */
+    function unfreezeQueuedExits(uint256[] calldata ids) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        for (uint256 i; i < ids.length; ++i) {
+            uint256 id = ids[i];
+            if (!frozenExits[id]) revert QueuedExitNotFrozen(id);
+            delete frozenExits[id];
+            emit ExitUnfrozen(id);
+        }
+    }
+
+    /**
+     * @notice Cancels queued exits, frozen or not. Their funds stay locked in the vault and their ids stay exited,
+     * so the same proof can never exit them again; the sidechain must issue a new withdrawal to pay them.
+     * @param ids The withdrawal ids; each must be queued.
+     */
+    function cancelQueuedExits(uint256[] calldata ids) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        for (uint256 i; i < ids.length; ++i) {
+            uint256 id = ids[i];
+            QueuedExit memory queued = queuedExits[id];
+            if (queued.releaseAt == 0) revert NotQueued(id);
+            delete queuedExits[id];
+            delete frozenExits[id];
+            cancelledExits[id] = true;
+            emit ExitCancelled(id, queued.token, queued.recipient, queued.amount);
+        }
+    }
+
+    /**
+     * @notice Pays `recipient`'s credit of `token` to `recipient` (once it accepts the payment). Anyone may call it.
+     * @param token The L1 token (zero address for ETH).
+     * @param recipient The account credited.
+     */
+    function claim(address token, address recipient) external nonReentrant whenNotPaused {
+        _claim(token, recipient, recipient);
+    }
+
+    /**
+     * @notice Pays the caller's credit of `token` to `to`, for a recipient that cannot take the payment itself.
+     * @param token The L1 token (zero address for ETH).
+     * @param to Where to send it.
+     */
+    function claimTo(address token, address to) external nonReentrant whenNotPaused {
+        if (to == address(0)) revert ZeroAddress();
+        _claim(token, msg.sender, to);
+    }
+
+    /**
+     * @notice Sets a token's exit limits; 0 means unlimited. Applies to exits proven (or released early) from now
+     * on; what was used of the old daily limit stays used.
      * @param token The L1 token (zero address for ETH).
      * @param perTransaction Largest exit paid without queueing.
-     * @param daily Total paid without queueing per window.
+     * @param daily Most paid without queueing in any moment's bucket, which refills at `daily` per day.
      */
     function setLimits(address token, uint256 perTransaction, uint256 daily) external onlyRole(DEFAULT_ADMIN_ROLE) {
         _setLimits(token, perTransaction, daily);
     }
 
-    /// @notice Stops deposits, exits and releases.
+    /// @notice Stops deposits, exits, releases and claims.
     function pause() external onlyRole(GUARDIAN_ROLE) {
         _pause();
     }
 
-    /// @notice Resumes deposits, exits and releases.
+    /// @notice Resumes deposits, exits, releases and claims.
     function unpause() external onlyRole(DEFAULT_ADMIN_ROLE) {
         _unpause();
     }
@@ -260,15 +370,39 @@ contract Bridge is AccessControl, Pausable, ReentrancyGuardTransient {
     }
 
     /**
-     * @notice How much of `token` can still exit in the current window without being queued.
+     * @notice Whether `releaseQueuedExit(id)` would pay now: queued, not frozen, and due or fitting the limits.
+     * @param id The withdrawal id.
+     * @return True if it can be released now (while the bridge is not paused).
+     */
+    function releasable(uint256 id) external view returns (bool) {
+        QueuedExit memory queued = queuedExits[id];
+        if (queued.releaseAt == 0 || frozenExits[id]) return false;
+        if (block.timestamp >= queued.releaseAt) return true;
+        uint256 perTransaction = _perTransactionLimit[queued.token];
+        if (perTransaction != 0 && queued.amount > perTransaction) return false;
+        RateLimiter.RefillingBucket storage daily = _dailyLimit[queued.token];
+        return daily._capacity == 0 || queued.amount <= daily.available(LIMITER_KEY);
+    }
+
+    /**
+     * @notice A token's exit limits; 0 means unlimited.
      * @param token The L1 token (zero address for ETH).
-     * @return The remaining allowance of the current window (type(uint256).max when unlimited).
+     * @return perTransaction Largest exit paid without queueing.
+     * @return daily Capacity of the daily limit.
+     */
+    function limits(address token) external view returns (uint256 perTransaction, uint256 daily) {
+        return (_perTransactionLimit[token], _dailyLimit[token]._capacity);
+    }
+
+    /**
+     * @notice How much of `token` can exit right now without being queued (the per-transaction limit aside).
+     * @param token The L1 token (zero address for ETH).
+     * @return The daily limit's current room (type(uint256).max when unlimited).
      */
     function remainingDailyLimit(address token) external view returns (uint256) {
-        uint256 daily = limits[token].daily;
-        if (daily == 0) return type(uint256).max;
-        uint256 used = exitedInWindow[token][block.timestamp / LIMIT_WINDOW];
-        return used >= daily ? 0 : daily - used;
+        RateLimiter.RefillingBucket storage daily = _dailyLimit[token];
+        if (daily._capacity == 0) return type(uint256).max;
+        return daily.available(LIMITER_KEY);
     }
 
     function _recordDeposit(
@@ -294,30 +428,48 @@ contract Bridge is AccessControl, Pausable, ReentrancyGuardTransient {
         return record.withdrawalsRoot;
     }
 
-    /// @dev True (and the window charged) if the exit fits the limits; false if it must be queued.
+    /// @dev True (and the daily limit charged) if the exit fits the limits; false if it must be queued.
     function _consumeLimit(address token, uint256 amount) private returns (bool) {
-        TokenLimit memory limit = limits[token];
-        if (limit.perTransaction != 0 && amount > limit.perTransaction) return false;
-        if (limit.daily == 0) return true;
-        uint256 window = block.timestamp / LIMIT_WINDOW;
-        uint256 used = exitedInWindow[token][window];
-        // Compared as a difference so that no amount, however large, can overflow into a revert.
-        if (used > limit.daily || amount > limit.daily - used) return false;
-        exitedInWindow[token][window] = used + amount;
-        return true;
+        uint256 perTransaction = _perTransactionLimit[token];
+        if (perTransaction != 0 && amount > perTransaction) return false;
+        RateLimiter.RefillingBucket storage daily = _dailyLimit[token];
+        if (daily._capacity == 0) return true;
+        // A rolling limit: no window boundary lets twice the limit out in a few seconds.
+        return daily.tryConsume(LIMITER_KEY, amount);
     }
 
+    /// @dev Pays, or credits the recipient when the payment fails, so that one refusing recipient (a contract
+    /// without a receive function, a token's blocklist) never leaves an exit stuck.
     function _pay(uint256 id, address token, address recipient, uint256 amount) private {
         emit Exited(id, token, recipient, amount);
+        bool paid = token == ETH
+            ? LowLevelCall.callNoReturn(recipient, amount, "")
+            : IERC20(token).trySafeTransfer(recipient, amount);
+        if (!paid) {
+            claimable[token][recipient] += amount;
+            emit ExitCredited(id, token, recipient, amount);
+        }
+    }
+
+    function _claim(address token, address account, address to) private {
+        uint256 amount = claimable[token][account];
+        if (amount == 0) revert NothingToClaim(token, account);
+        delete claimable[token][account];
+        emit Claimed(token, account, to, amount);
         if (token == ETH) {
-            Address.sendValue(payable(recipient), amount);
+            Address.sendValue(payable(to), amount);
         } else {
-            IERC20(token).safeTransfer(recipient, amount);
+            IERC20(token).safeTransfer(to, amount);
         }
     }
 
     function _setLimits(address token, uint256 perTransaction, uint256 daily) private {
-        limits[token] = TokenLimit({perTransaction: perTransaction, daily: daily});
+        _perTransactionLimit[token] = perTransaction;
+        RateLimiter.RefillingBucket storage bucket = _dailyLimit[token];
+        // An unlimited token tracks nothing; otherwise settle what the old rate refilled before changing it.
+        if (bucket._capacity == 0) bucket.reset(LIMITER_KEY);
+        else bucket.sync(LIMITER_KEY);
+        bucket.updateSettings(uint48(LIMIT_WINDOW), SafeCast.toUint208(daily));
         emit LimitsSet(token, perTransaction, daily);
     }
 }

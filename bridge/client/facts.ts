@@ -67,11 +67,13 @@ export async function fetchWithdrawalFacts(
   proof: WithdrawalProof | null,
 ): Promise<WithdrawalFacts> {
   const { l1Bridge, checkpointManager } = ctx;
-  const [status, l1LastCheckpoint, exited, queued, l1Block] = await Promise.all([
+  const [status, l1LastCheckpoint, exited, queued, frozen, cancelled, l1Block] = await Promise.all([
     ctx.rpc.status(),
     checkpointManager.getFunction("lastCheckpointNumber")() as Promise<bigint>,
     l1Bridge.getFunction("exited")(w.id) as Promise<boolean>,
     l1Bridge.getFunction("queuedExits")(w.id) as Promise<{ releaseAt: bigint }>,
+    l1Bridge.getFunction("frozenExits")(w.id) as Promise<boolean>,
+    l1Bridge.getFunction("cancelledExits")(w.id) as Promise<boolean>,
     ctx.l1.getBlock("latest"),
   ]);
   const number = proof?.checkpointNumber ?? checkpointNumberOfHeight(w.height, status.epochLength);
@@ -90,7 +92,13 @@ export async function fetchWithdrawalFacts(
     certifiedCheckpoint: proof?.checkpointNumber ?? null,
     checkpointL1: checkpoint?.l1 ?? null,
     l1LastCheckpoint: Number(l1LastCheckpoint),
-    exit: { exited, releaseAt, txHash: exited ? await exitTxHash(ctx, w.id, releaseAt !== null) : null },
+    exit: {
+      exited,
+      releaseAt,
+      txHash: exited ? await exitTxHash(ctx, w.id, releaseAt !== null || cancelled) : null,
+      frozen,
+      cancelled,
+    },
     l1Time: BigInt(l1Block?.timestamp ?? 0),
   };
 }

@@ -73,14 +73,25 @@ export interface WithdrawalFacts {
     exited: boolean;
     /** Unix seconds of a queued exit's release; null when not queued (never exited, or paid). */
     releaseAt: bigint | null;
-    /** The L1 transaction that paid it (Exited) or, while queued, that queued it (ExitQueued). */
+    /** The L1 transaction that paid it (Exited) or, while queued or once cancelled, that queued it (ExitQueued). */
     txHash: Hex | null;
+    /** Queued, and frozen by the L1 Bridge's guardian: nobody can release it until the admin decides. */
+    frozen?: boolean;
+    /** Queued, then cancelled by the L1 Bridge's admin: its funds stay locked. */
+    cancelled?: boolean;
   };
   /** Timestamp of the latest L1 block: queued exits are released by L1 time, not by this machine's clock. */
   l1Time: bigint;
 }
 
-export type WithdrawalPhase = "checkpointing" | "submitting" | "exitable" | "queued" | "exited";
+export type WithdrawalPhase =
+  | "checkpointing"
+  | "submitting"
+  | "exitable"
+  | "queued"
+  | "frozen"
+  | "cancelled"
+  | "exited";
 
 export interface WithdrawalProgress {
   kind: "withdrawal";
@@ -179,7 +190,9 @@ export function withdrawalProgress(f: WithdrawalFacts): WithdrawalProgress {
   const epochEnd = number * f.epochLength;
   const exited = f.exit.exited;
   const queued = exited && f.exit.releaseAt !== null;
-  const paid = exited && !queued;
+  const frozen = queued && f.exit.frozen === true;
+  const cancelled = exited && !queued && f.exit.cancelled === true;
+  const paid = exited && !queued && !cancelled;
   // An exit proves L1 had the checkpoint, and L1 having it proves it was certified: later facts win.
   const onL1 = exited || f.l1LastCheckpoint >= number;
   const certified = onL1 || f.certifiedCheckpoint !== null;
@@ -231,6 +244,20 @@ export function withdrawalProgress(f: WithdrawalFacts): WithdrawalProgress {
       "done",
       `paid to ${f.recipient}${f.exit.txHash === null ? "" : `, tx ${f.exit.txHash}`}`,
     );
+  } else if (cancelled) {
+    exitStage = stage(
+      "exited",
+      "exited on L1",
+      "current",
+      "queued, then cancelled by the L1 Bridge's admin: the funds stay locked until the sidechain issues a new withdrawal",
+    );
+  } else if (frozen) {
+    exitStage = stage(
+      "exited",
+      "exited on L1",
+      "current",
+      "queued and frozen by the L1 Bridge's guardian: nobody can release it until the admin unfreezes or cancels it",
+    );
   } else if (queued) {
     const releaseAt = f.exit.releaseAt ?? 0n;
     exitStage = stage(
@@ -249,13 +276,17 @@ export function withdrawalProgress(f: WithdrawalFacts): WithdrawalProgress {
 
   const phase: WithdrawalPhase = paid
     ? "exited"
-    : queued
-      ? "queued"
-      : onL1
-        ? "exitable"
-        : certified
-          ? "submitting"
-          : "checkpointing";
+    : cancelled
+      ? "cancelled"
+      : frozen
+        ? "frozen"
+        : queued
+          ? "queued"
+          : onL1
+            ? "exitable"
+            : certified
+              ? "submitting"
+              : "checkpointing";
   return {
     kind: "withdrawal",
     phase,

@@ -25,6 +25,22 @@ export interface WithdrawResult {
   to: Address;
 }
 
+const ZERO_ADDRESS: Address = `0x${"00".repeat(20)}`;
+
+/**
+ * Refuses an L1 recipient the L1 Bridge could never pay: the zero address (ETH sent there is burned, so the
+ * Bridge refuses it and the withdrawal would stay locked for good) and the Bridge itself.
+ */
+export function checkL1Recipient(to: Address, l1Bridge: Address): void {
+  const recipient = to.toLowerCase();
+  if (recipient === ZERO_ADDRESS) {
+    throw new InvalidInputError("the L1 recipient is the zero address, which the L1 Bridge can never pay");
+  }
+  if (recipient === l1Bridge.toLowerCase()) {
+    throw new InvalidInputError("the L1 recipient is the L1 Bridge itself, which can never be paid");
+  }
+}
+
 /** Burns a bridged token on the sidechain through the bridge system contract, which records a withdrawal. */
 export async function withdraw(
   ctx: BridgeContext,
@@ -38,6 +54,7 @@ export async function withdraw(
   if (amount <= 0n) throw new InvalidInputError("the amount must be more than zero");
   const sender = (await signer.getAddress()).toLowerCase() as Address;
   const to = req.to ?? sender;
+  checkL1Recipient(to, ctx.info.bridge);
   const l2Token = new Contract(bridged.l2Token, sidechainTokenInterface, ctx.l2);
   const balance = (await l2Token.getFunction("balanceOf")(sender)) as bigint;
   if (balance < amount) {

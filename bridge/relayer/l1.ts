@@ -70,6 +70,8 @@ export interface L1Side {
   queuedExits(id: bigint): Promise<QueuedExit | null>;
   exit(checkpointNumber: number, withdrawal: Withdrawal, proof: readonly Hex[]): Promise<ExitResult>;
   releaseQueuedExit(id: bigint): Promise<L1TxResult>;
+  /** Whether releaseQueuedExit would pay now: queued, not frozen, and due or fitting the limits again. */
+  releasable(id: bigint): Promise<boolean>;
   /** Time of the latest L1 block, unix seconds: queued exits are released by L1's clock, not ours. */
   latestTimestamp(): Promise<number>;
 }
@@ -227,6 +229,10 @@ export class EthersL1 implements L1Side {
 
   async releaseQueuedExit(id: bigint): Promise<L1TxResult> {
     return txResult(await this.send(this.bridge, "releaseQueuedExit", [id]));
+  }
+
+  async releasable(id: bigint): Promise<boolean> {
+    return (await this.view(this.bridge, "releasable", [id])) as boolean;
   }
 
   async latestTimestamp(): Promise<number> {

@@ -21,7 +21,7 @@ export function nextStepHint(p: BridgeProgress): string | null {
   if (p.kind !== "withdrawal") return null;
   if (p.phase === "exitable") return `next: outrigger bridge exit ${p.id}`;
   if (p.phase === "queued" && p.releaseAt !== null) {
-    return `next: after ${new Date(Number(p.releaseAt) * 1000).toISOString()} anyone can call releaseQueuedExit(${p.id}) on the L1 Bridge`;
+    return `next: after ${new Date(Number(p.releaseAt) * 1000).toISOString()} (or earlier, once the exit limits have room for it: Bridge.releasable(${p.id})) anyone can call releaseQueuedExit(${p.id}) on the L1 Bridge`;
   }
   return null;
 }

@@ -15,9 +15,20 @@ export const L1_BRIDGE_ABI = [
   "function depositERC20(address token, uint256 amount, address l2Recipient) returns (uint256 nonce)",
   "function exit(uint256 checkpointNumber, (uint256 id, address token, address recipient, uint256 amount) withdrawal, bytes32[] proof) returns (bool paid)",
   "function releaseQueuedExit(uint256 id)",
+  "function releasable(uint256 id) view returns (bool)",
+  "function frozenExits(uint256 id) view returns (bool)",
+  "function cancelledExits(uint256 id) view returns (bool)",
+  "function claimable(address token, address account) view returns (uint256)",
+  "function claim(address token, address recipient)",
+  "function claimTo(address token, address to)",
   "event Deposited(uint256 indexed nonce, address indexed token, address indexed from, address to, uint256 amount, string name, string symbol, uint8 decimals)",
   "event Exited(uint256 indexed id, address indexed token, address indexed recipient, uint256 amount)",
   "event ExitQueued(uint256 indexed id, address indexed token, address indexed recipient, uint256 amount, uint256 checkpointNumber, uint64 releaseAt)",
+  "event ExitFrozen(uint256 indexed id)",
+  "event ExitUnfrozen(uint256 indexed id)",
+  "event ExitCancelled(uint256 indexed id, address indexed token, address indexed recipient, uint256 amount)",
+  "event ExitCredited(uint256 indexed id, address indexed token, address indexed recipient, uint256 amount)",
+  "event Claimed(address indexed token, address indexed account, address indexed to, uint256 amount)",
 ] as const;
 
 export const CHECKPOINT_MANAGER_ABI = [
@@ -72,6 +83,11 @@ export const L1_BRIDGE_ERRORS = [
   "error AlreadyExited(uint256 id)",
   "error NotQueued(uint256 id)",
   "error ExitStillQueued(uint256 id, uint64 releaseAt)",
+  "error QueuedExitFrozen(uint256 id)",
+  "error QueuedExitNotFrozen(uint256 id)",
+  "error InvalidRecipient(address recipient)",
+  "error NothingToClaim(address token, address account)",
+  "error FailedCall()",
   "error EnforcedPause()",
   "error SafeERC20FailedOperation(address token)",
 ] as const;

@@ -220,7 +220,18 @@ describe("relayer L1 adapter (ethers, hardhat EVM)", () => {
       assert.equal(err.reason, "ExitStillQueued");
       return true;
     });
+    assert.equal(await adapter.releasable(1n), false);
+    // A frozen exit is refused with a reason the relayer recognises.
+    await send(f.bridge.connect(f.guardian) as Contract, "freezeQueuedExits", [1n]);
     await increaseTime(DAY);
+    assert.equal(await adapter.releasable(1n), false);
+    await assert.rejects(adapter.releaseQueuedExit(1n), (err: unknown) => {
+      assert.ok(err instanceof L1RevertError);
+      assert.equal(err.reason, "QueuedExitFrozen");
+      return true;
+    });
+    await send(f.bridge.connect(f.admin) as Contract, "unfreezeQueuedExits", [1n]);
+    assert.equal(await adapter.releasable(1n), true);
     await adapter.releaseQueuedExit(1n);
     assert.equal(await adapter.queuedExits(1n), null);
     assert.equal(await provider.getBalance(recipient), 3n * ONE);

@@ -143,6 +143,31 @@ describe("app: bridge withdraw", () => {
     assert.equal(next.withdrawals[0]?.height, 2);
   });
 
+  it("refuses an L1 recipient of zero, which L1 could only burn, with a clear error and nothing burned", async () => {
+    const app = fundedApp();
+    const usdc = bridgedTokenAddress(L1_USDC);
+    const result = runBlock(app, [
+      await signTx(alice, {
+        to: BRIDGE_ADDRESS,
+        data: withdrawData(WETH, 1n, `0x${"00".repeat(20)}`),
+        nonce: 0,
+      }),
+      await signTx(alice, {
+        to: BRIDGE_ADDRESS,
+        data: withdrawData(usdc, 1n, `0x${"00".repeat(20)}`),
+        nonce: 1,
+      }),
+    ]);
+    assert.deepEqual(
+      result.receipts.map((r) => r.status),
+      [0, 0],
+    );
+    for (const tx of result.txResults) assert.equal(tx.error, "bridge: L1 recipient is the zero address");
+    assert.equal(result.withdrawals.length, 0);
+    assert.equal(app.tokenBalance(WETH, addr(alice)), 10n);
+    assert.equal(app.tokenBalance(usdc, addr(alice)), 500n);
+  });
+
   it("refuses sidechain-native tokens, unknown tokens, zero amounts, zero recipients and overdrafts (status 0, fee paid)", async () => {
     const app = fundedApp();
     const usdc = bridgedTokenAddress(L1_USDC);

@@ -14,6 +14,7 @@ import {
   parseAddress,
   parseTokenRef,
 } from "../../bridge/client/tokens.ts";
+import { checkL1Recipient } from "../../bridge/client/withdraw.ts";
 import { parsePrivateKey, readKeyFile } from "../../bridge/keyFile.ts";
 import type { Address } from "../../node/crypto/index.ts";
 import type { BridgedToken } from "../../node/types/rpc/index.ts";
@@ -152,6 +153,23 @@ describe("token resolution", () => {
       symbol: "ETH",
       decimals: 18,
     });
+  });
+});
+
+describe("L1 recipients", () => {
+  it("refuses the zero address and the L1 Bridge, which the L1 can never pay", () => {
+    const l1Bridge = A(0xb41d);
+    assert.throws(
+      () => checkL1Recipient(A(0), l1Bridge),
+      (err: unknown) => {
+        assert.ok(err instanceof InvalidInputError);
+        assert.match(err.message, /zero address/);
+        return true;
+      },
+    );
+    assert.throws(() => checkL1Recipient(l1Bridge, l1Bridge), /L1 Bridge itself/);
+    assert.throws(() => checkL1Recipient(l1Bridge, l1Bridge.toUpperCase() as Address), /L1 Bridge itself/);
+    assert.doesNotThrow(() => checkL1Recipient(A(0xbeef), l1Bridge));
   });
 });
 

@@ -236,6 +236,31 @@ describe("withdrawal stages", () => {
     assert.match(byKey(due.stages, "exited").detail ?? "", /releasable since 1970-01-01T00:33:20\.000Z/);
   });
 
+  it("frozen and cancelled: neither done nor releasable, and saying who decides", () => {
+    const frozen = withdrawalProgress(
+      withdrawalFacts({
+        l1LastCheckpoint: 3,
+        exit: { exited: true, releaseAt: 2_000n, txHash: H(11), frozen: true, cancelled: false },
+        l1Time: 3_000n,
+      }),
+    );
+    assert.equal(frozen.phase, "frozen");
+    assert.equal(frozen.done, false);
+    assert.equal(states(frozen.stages), "done done done current");
+    assert.match(byKey(frozen.stages, "exited").detail ?? "", /frozen by the L1 Bridge's guardian/);
+    const cancelled = withdrawalProgress(
+      withdrawalFacts({
+        l1LastCheckpoint: 3,
+        exit: { exited: true, releaseAt: null, txHash: H(11), frozen: false, cancelled: true },
+      }),
+    );
+    assert.equal(cancelled.phase, "cancelled");
+    assert.equal(cancelled.done, false);
+    assert.equal(states(cancelled.stages), "done done done current");
+    assert.match(byKey(cancelled.stages, "exited").detail ?? "", /cancelled by the L1 Bridge's admin/);
+    assert.equal(cancelled.releaseAt, null);
+  });
+
   it("an exit proves everything before it, even when this client's L1 view lags", () => {
     const p = withdrawalProgress(
       withdrawalFacts({ l1LastCheckpoint: 0, exit: { exited: true, releaseAt: null, txHash: null } }),
@@ -259,6 +284,8 @@ describe("withdrawal stages", () => {
               { exited: false, releaseAt: null, txHash: null },
               { exited: true, releaseAt: null, txHash: H(10) },
               { exited: true, releaseAt: 5_000n, txHash: H(11) },
+              { exited: true, releaseAt: 5_000n, txHash: H(11), frozen: true },
+              { exited: true, releaseAt: null, txHash: H(11), cancelled: true },
             ]) {
               const p = withdrawalProgress(
                 withdrawalFacts({

@@ -75,6 +75,14 @@ class FakeL1 implements L1Side {
   /** Recipients whose payout reverts (a contract that rejects ETH), and a paused bridge. */
   readonly refusingRecipients = new Set<Address>();
   paused = false;
+  /** Recipients Bridge refuses for good (the zero address, the bridge itself). */
+  readonly invalidRecipients = new Set<Address>();
+  /** Queued exits the guardian froze. */
+  readonly frozen = new Set<bigint>();
+  /** Queued exits the limits have room for again before their release time. */
+  readonly earlyReleasable = new Set<bigint>();
+  /** How often the relayer asked whether a queued exit is releasable. */
+  releasableChecks = 0;
   private txCount = 0;
 
   deposit(to: Address, amount: bigint): DepositClaim {
@@ -204,6 +212,8 @@ class FakeL1 implements L1Side {
     if (this.paused) throw new L1RevertError("exit reverted", "estimate", "EnforcedPause");
     if (this.refusingRecipients.has(w.l1Recipient))
       throw new L1RevertError("exit reverted", "estimate", "FailedCall");
+    if (this.invalidRecipients.has(w.l1Recipient))
+      throw new L1RevertError("exit reverted", "estimate", "InvalidRecipient");
     return this.transaction("exit", String(w.id), () => {
       if (this.exitedIds.has(w.id)) throw new L1RevertError("exit reverted", "estimate", "AlreadyExited");
       const checkpoint = this.accepted.get(checkpointNumber);
@@ -229,11 +239,20 @@ class FakeL1 implements L1Side {
     return this.transaction("release", String(id), () => {
       const queued = this.queued.get(id);
       if (queued === undefined) throw new L1RevertError("release reverted", "estimate", "NotQueued");
-      if (queued.releaseAt > this.time)
+      if (this.frozen.has(id)) throw new L1RevertError("release reverted", "estimate", "QueuedExitFrozen");
+      if (queued.releaseAt > this.time && !this.earlyReleasable.has(id))
         throw new L1RevertError("release reverted", "estimate", "ExitStillQueued");
       this.queued.delete(id);
       return { txHash: this.txHash(), gasUsed: 50_000n };
     });
+  }
+
+  async releasable(id: bigint): Promise<boolean> {
+    this.check();
+    this.releasableChecks++;
+    const queued = this.queued.get(id);
+    if (queued === undefined || this.frozen.has(id)) return false;
+    return queued.releaseAt <= this.time || this.earlyReleasable.has(id);
   }
 
   async latestTimestamp(): Promise<number> {
@@ -781,6 +800,78 @@ describe("relayer: exits", () => {
       l1.txs.filter((t) => t.kind === "exit").map((t) => t.key),
       ["0", "1", "2"],
     );
+  });
+
+  it("does not retry an exit whose recipient L1 can never pay, and exits the ones after it", async () => {
+    const { l1, sidechain } = setup();
+    const invalid = sidechain.withdraw(1n);
+    sidechain.withdraw(2n);
+    sidechain.certifyCheckpoint();
+    l1.invalidRecipients.add(invalid.l1Recipient);
+    const relayer = relayerOver({ l1, sidechain }, { exit: true, exitRetryMs: 0 });
+    await relayer.tick();
+    await relayer.tick();
+    await relayer.tick();
+    assert.deepEqual(
+      l1.txs.filter((t) => t.kind === "exit").map((t) => t.key),
+      ["1"],
+    );
+    assert.equal(await metric(relayer, "outrigger_relayer_errors_total", { task: "exits" }), 1);
+    assert.equal(await metric(relayer, "outrigger_relayer_pending_exits"), 0);
+  });
+
+  it("keeps a frozen queued exit without failing the tick, and releases it once unfrozen", async () => {
+    const { l1, sidechain } = setup();
+    l1.perExitLimit = 100n;
+    sidechain.withdraw(1_000n);
+    sidechain.withdraw(1n);
+    sidechain.certifyCheckpoint();
+    const relayer = relayerOver({ l1, sidechain }, { exit: true });
+    await relayer.tick();
+    l1.frozen.add(0n);
+    l1.time += DAY;
+    await relayer.tick();
+    await relayer.tick();
+    assert.equal(await metric(relayer, "outrigger_relayer_errors_total", { task: "exits" }), 0);
+    assert.equal(l1.queued.size, 1);
+    assert.equal(await metric(relayer, "outrigger_relayer_pending_exits"), 1);
+
+    l1.frozen.clear();
+    await relayer.tick();
+    assert.equal(l1.queued.size, 1, "not looked at again before the recheck time");
+    l1.time += 3_600;
+    await relayer.tick();
+    assert.equal(l1.queued.size, 0);
+    assert.deepEqual(
+      l1.txs.filter((t) => t.kind === "release").map((t) => t.key),
+      ["0"],
+    );
+  });
+
+  it("releases a queued exit early once L1 says the limits have room for it, checking at most once a minute", async () => {
+    const { l1, sidechain } = setup();
+    l1.perExitLimit = 100n;
+    sidechain.withdraw(1_000n);
+    sidechain.withdraw(2_000n);
+    sidechain.certifyCheckpoint();
+    const relayer = relayerOver({ l1, sidechain }, { exit: true });
+    await relayer.tick();
+    assert.equal(l1.queued.size, 2);
+    l1.time += 10;
+    await relayer.tick();
+    const checks = l1.releasableChecks;
+    assert.ok(checks >= 2, "both queued exits were looked at");
+    l1.earlyReleasable.add(1n);
+    await relayer.tick();
+    assert.equal(l1.releasableChecks, checks, "not looked at again within the minute");
+    l1.time += 60;
+    await relayer.tick();
+    assert.deepEqual(
+      l1.txs.filter((t) => t.kind === "release").map((t) => t.key),
+      ["1"],
+    );
+    assert.deepEqual([...l1.queued.keys()], [0n]);
+    assert.equal(await metric(relayer, "outrigger_relayer_pending_exits"), 1);
   });
 
   it("releases queued exits once L1's clock passes their release time, also after a restart", async () => {
