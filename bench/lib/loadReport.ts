@@ -39,7 +39,7 @@ export function boundRatios(
   ];
   return rows.map((r) => ({
     ...r,
-    ratio: r.perSecond > 0 ? Math.round((100 * bestCommitted) / r.perSecond) / 100 : 0,
+    ratio: r.perSecond > 0 ? Number((bestCommitted / r.perSecond).toPrecision(3)) : 0,
   }));
 }
 
@@ -62,6 +62,7 @@ export function formatLoadReport(report: LoadReport): string {
         "blocks/s",
         "tx/block mean",
         "tx/block max",
+        "gen lag ms",
       ],
       steps.map((s) => [
         s.offeredPerSecond,
@@ -77,6 +78,7 @@ export function formatLoadReport(report: LoadReport): string {
         s.blocksPerSecond,
         s.txsPerBlock.mean,
         s.txsPerBlock.max,
+        s.generatorMaxLagMs,
       ]),
     ),
   );
