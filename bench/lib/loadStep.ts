@@ -109,12 +109,16 @@ function signStep(opts: StepOptions, nodes: number): TxRecord[] {
   return records;
 }
 
-/** A sender's transactions can commit up to its first one that was not accepted. */
-function classifyAccepted(records: readonly TxRecord[]): { committable: TxRecord[]; stranded: number } {
+/**
+ * A sender's transactions can commit up to its first one that was not accepted; those accepted after it wait on
+ * the nonce gap (stranded), which is the load's doing, not a loss. Records are in each sender's nonce order.
+ */
+export function classifyAccepted<R extends { sender: number; outcome: SendOutcome | null }>(
+  records: readonly R[],
+): { committable: R[]; stranded: number } {
   const gapped = new Set<number>();
-  const committable: TxRecord[] = [];
+  const committable: R[] = [];
   let stranded = 0;
-  // Records are in send order, which is each sender's nonce order.
   for (const r of records) {
     if (r.outcome?.kind !== "accepted") {
       gapped.add(r.sender);

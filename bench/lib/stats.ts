@@ -45,8 +45,13 @@ export function committedRate(
   offeredSeconds: number,
 ): number {
   if (commitTimesMs.length === 0) return 0;
-  const first = Math.min(...commitTimesMs);
-  const last = Math.max(...commitTimesMs);
+  // A loop, not Math.min(...): a long step commits more values than a call can take as arguments.
+  let first = Number.POSITIVE_INFINITY;
+  let last = Number.NEGATIVE_INFINITY;
+  for (const t of commitTimesMs) {
+    if (t < first) first = t;
+    if (t > last) last = t;
+  }
   const spanSeconds = Math.max(offeredSeconds, (last - first + meanBlockIntervalMs) / 1000);
   return commitTimesMs.length / spanSeconds;
 }

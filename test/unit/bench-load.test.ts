@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { Transaction } from "ethers";
 import { benchAccounts, benchKey } from "../../bench/lib/accounts.ts";
+import { classifyAccepted } from "../../bench/lib/loadStep.ts";
 import { openLoopOffsets, runOpenLoop, type SendOutcome, slotOf } from "../../bench/lib/schedule.ts";
 import { committedRate, percentile, rejectionKey, summarizeLatencies } from "../../bench/lib/stats.ts";
 import { signTransfer, transferCall, UnsupportedKindError } from "../../bench/lib/transfers.ts";
@@ -152,6 +153,23 @@ describe("load bench: open-loop schedule", () => {
     assert.equal(outcomes.get(0)?.kind, "accepted");
     assert.deepEqual(outcomes.get(1), { kind: "rejected", reason: "transport: socket hang up" });
     assert.equal(outcomes.get(2)?.kind, "accepted");
+  });
+});
+
+describe("load bench: losses", () => {
+  it("counts what follows a sender's unaccepted transaction as stranded, the rest as committable", () => {
+    const accepted: SendOutcome = { kind: "accepted" };
+    const records = [
+      { sender: 0, outcome: accepted },
+      { sender: 1, outcome: { kind: "rejected", reason: "nonce too low" } as SendOutcome },
+      { sender: 0, outcome: { kind: "not-sent" } as SendOutcome },
+      { sender: 1, outcome: accepted },
+      { sender: 0, outcome: accepted },
+      { sender: 2, outcome: accepted },
+    ];
+    const { committable, stranded } = classifyAccepted(records);
+    assert.deepEqual(committable, [records[0], records[5]]);
+    assert.equal(stranded, 2);
   });
 });
 
