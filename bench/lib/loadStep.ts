@@ -66,6 +66,7 @@ export interface StepReport {
   generatorMaxLagMs: number;
   signSeconds: number;
   drainSeconds: number;
+  /** Each node's CPU over the step and its drain, and its memory at the end. */
   nodes: NodeUsage[];
   watcherError: string | null;
 }
@@ -153,6 +154,8 @@ export async function runStep(opts: StepOptions, modules: StepModules): Promise<
           await (clients[r.node] as RpcClient).call<string>("eth_sendRawTransaction", [r.tx.raw]);
           return { kind: "accepted" };
         } catch (err) {
+          // Only a retried send can be known already (each transaction goes to one node, once): it got there.
+          if (err instanceof RpcCallError && /already known/i.test(err.message)) return { kind: "accepted" };
           const reason =
             err instanceof RpcCallError
               ? `${err.code} ${rejectionKey(err.message)}`

@@ -11,6 +11,13 @@ export class RpcCallError extends Error {
   }
 }
 
+class StaleSocketError extends Error {
+  constructor(cause: Error) {
+    super(`kept-alive socket closed by the server: ${cause.message}`, { cause });
+    this.name = "StaleSocketError";
+  }
+}
+
 /**
  * JSON-RPC over HTTP with keep-alive connections, at most maxSockets of them, so a load of thousands of sends a
  * second reuses a few sockets instead of opening one per request.
@@ -25,8 +32,21 @@ export class RpcClient {
     this.agent = new Agent({ keepAlive: true, maxSockets });
   }
 
-  call<T>(method: string, params: unknown[] = []): Promise<T> {
+  /**
+   * One retry when a reused keep-alive socket turns out closed by the server (its idle timeout raced the send):
+   * the request may not have reached it, and Node's documentation prescribes exactly this retry.
+   */
+  async call<T>(method: string, params: unknown[] = []): Promise<T> {
     const body = JSON.stringify({ jsonrpc: "2.0", id: this.nextId++, method, params });
+    try {
+      return await this.post<T>(body);
+    } catch (err) {
+      if (err instanceof StaleSocketError) return this.post<T>(body);
+      throw err;
+    }
+  }
+
+  private post<T>(body: string): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       const req = request(
         {
@@ -55,7 +75,10 @@ export class RpcClient {
           });
         },
       );
-      req.on("error", reject);
+      req.on("error", (err: NodeJS.ErrnoException) => {
+        const stale = req.reusedSocket && (err.code === "ECONNRESET" || err.code === "EPIPE");
+        reject(stale ? new StaleSocketError(err) : err);
+      });
       req.end(body);
     });
   }
