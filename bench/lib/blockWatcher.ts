@@ -40,6 +40,13 @@ export class BlockWatcher {
       ws.once("open", () => resolve());
       ws.once("error", reject);
     });
+    // Commits after a lost subscription would go unseen and read as losses: say why instead.
+    ws.on("close", () => {
+      if (this.ws === ws) this.failure ??= "the newHeads subscription closed";
+    });
+    ws.on("error", (err) => {
+      this.failure ??= `newHeads subscription: ${errorMessage(err)}`;
+    });
     const subscribed = new Promise<void>((resolve, reject) => {
       ws.on("message", (data: Buffer) => {
         const msg = JSON.parse(data.toString("utf8")) as {
@@ -94,7 +101,8 @@ export class BlockWatcher {
   }
 
   stop(): void {
-    this.ws?.close();
+    const ws = this.ws;
     this.ws = null;
+    ws?.close();
   }
 }

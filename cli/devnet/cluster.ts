@@ -63,6 +63,8 @@ export class Cluster {
   private constructor(
     readonly dir: string,
     readonly layout: NetworkLayout,
+    /** How long a node may take to report ready; spawnNode's default when undefined. */
+    private readonly startTimeoutMs: number | undefined,
   ) {
     this.nodes = layout.nodes.map((n, index) => new ClusterNode(index, n.home));
   }
@@ -72,6 +74,7 @@ export class Cluster {
     overrides?: Partial<GenesisJson>;
     l1RpcUrl?: string;
     dir?: string;
+    startTimeoutMs?: number;
   }): Promise<Cluster> {
     const dir = opts.dir ?? (await mkdtemp(join(tmpdir(), "outrigger-cluster-")));
     const layout = await createNetwork({
@@ -80,7 +83,7 @@ export class Cluster {
       overrides: { timeouts: FAST_TIMEOUTS, ...opts.overrides },
       ...(opts.l1RpcUrl ? { l1RpcUrl: opts.l1RpcUrl } : {}),
     });
-    return new Cluster(dir, layout);
+    return new Cluster(dir, layout, opts.startTimeoutMs);
   }
 
   /** Where the running nodes are reached, for a node that joins them. */
@@ -98,7 +101,12 @@ export class Cluster {
     if (!node) throw new Error(`no node ${i}`);
     if (node.process) throw new Error(`node ${i} is already running`);
     const env = { OUTRIGGER_LOG_LEVEL: "info", OUTRIGGER_BOOTSTRAP: this.bootstrapAddrs().join(",") };
-    node.started(await spawnNode(node.home, { env }));
+    node.started(
+      await spawnNode(node.home, {
+        env,
+        ...(this.startTimeoutMs === undefined ? {} : { startTimeoutMs: this.startTimeoutMs }),
+      }),
+    );
   }
 
   /** One after another: each node needs the addresses of those before it. */
