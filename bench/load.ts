@@ -30,7 +30,7 @@ const USAGE = `usage: npm run bench:load -- [options]
   --p99-bound 2000               p99 latency (ms) within which a step counts as kept up
   --no-bounds                    skip the single-process bounds
   --keep                         keep the nodes' folders (logs, databases) and print where
-quick CI sanity check: npm run bench:load -- --rates 50 --seconds 5`;
+quick CI sanity check: npm run bench:load:quick (= --rates 50 --seconds 5)`;
 
 interface Flags {
   rates: number[];
