@@ -1,6 +1,7 @@
 import "../node/util/polyfill.ts";
+import { Cluster } from "../cli/devnet/cluster.ts";
 import { DEVNET_DEFAULTS } from "../genesis/defaults.ts";
-import { Cluster, eventually, heightOf } from "../test/helpers/cluster.ts";
+import { eventually, heightOf } from "../test/helpers/cluster.ts";
 
 /**
  * Block time with the devnet's timeouts, and how fast a node that starts late syncs 1,000 blocks from its peers

@@ -49,7 +49,8 @@ export interface TestChainOptions<X extends ChainExtraModules> {
  * a mempool and a settable clock. The database is closed, and a fresh home removed, after the test.
  */
 export async function openTestChain<X extends ChainExtraModules = ChainExtraModules>(
-  t: TestContext,
+  // Only the cleanup hook: a bench opens the same chain outside a test.
+  t: Pick<TestContext, "after">,
   options: TestChainOptions<X> = {},
 ) {
   const home = options.home ?? (await mkdtemp(join(tmpdir(), "outrigger-chain-")));

@@ -1,0 +1,176 @@
+import secp256k1 from "secp256k1";
+import { type AppGenesis, type AppTx, createApplication, type SignerRecovery } from "../../node/app/index.ts";
+import {
+  type Address,
+  bytesToHex,
+  type Hex,
+  hexToBytes,
+  keccak256,
+  publicKeyToAddress,
+  recoverSigner,
+} from "../../node/crypto/index.ts";
+import { addr, CHAIN_ID, val1, val2 } from "../../test/helpers/appFixture.ts";
+import { commitFor, openTestChain } from "../../test/helpers/chainFixture.ts";
+import { type BenchAccount, benchAccounts } from "./accounts.ts";
+import { BENCH_TOKEN, BENCH_TOKEN_ADDRESS } from "./loadCluster.ts";
+import { type SignedTx, signTransfer, transferCall } from "./transfers.ts";
+import type { TransferKind } from "./verdict.ts";
+
+/** What one process does alone, with no network, consensus rounds or RPC: the ceilings the cluster is compared to. */
+export interface SingleProcessBounds {
+  /** node/crypto recoverSigner calls per second (one per transaction a node first sees). */
+  recoveriesPerSecond: number;
+  /** Transfers per second the application executes and commits in memory, senders already recovered. */
+  executedTransfersPerSecond: number;
+  /** Blocks built, executed and persisted per second by one node's chain (LevelDB), and what they carried. */
+  blockCommits: { blocksPerSecond: number; txsPerBlock: number; txsPerSecond: number };
+}
+
+const TOKEN = 10n ** 18n;
+const GWEI = 10n ** 9n;
+/** Accounts far above the load's: this bench's bounds never share senders with the cluster's. */
+const FIRST_ACCOUNT = 1_000_000;
+
+/** Sender recovery with the native addon, for the decoding that sets a measurement up (not what it measures). */
+const nativeRecovery: SignerRecovery = (digest, signature) => {
+  const sig = hexToBytes(signature, 65);
+  const pub = secp256k1.ecdsaRecover(sig.subarray(0, 64), (sig[64] ?? 27) - 27, digest, false);
+  return publicKeyToAddress(pub);
+};
+
+function genesisFor(accounts: readonly BenchAccount[]): Pick<AppGenesis, "alloc" | "nativeTokens"> {
+  return {
+    alloc: [
+      ...accounts.map((a) => ({ address: a.address, balance: 100n * TOKEN })),
+      ...[val1, val2].map((w) => ({ address: addr(w), balance: 10n * TOKEN })),
+    ],
+    nativeTokens: [
+      { ...BENCH_TOKEN, alloc: accounts.map((a) => ({ address: a.address, amount: 1_000n * TOKEN })) },
+    ],
+  };
+}
+
+/** rounds[k] holds one transaction per account, with nonce k. */
+function signRounds(kind: TransferKind, accounts: readonly BenchAccount[], rounds: number): SignedTx[][] {
+  return Array.from({ length: rounds }, (_, nonce) =>
+    accounts.map((a, i) =>
+      signTransfer(a.key, {
+        ...transferCall(
+          kind,
+          (accounts[(i + 1) % accounts.length] as BenchAccount).address,
+          BENCH_TOKEN_ADDRESS,
+        ),
+        chainId: CHAIN_ID,
+        nonce: BigInt(nonce),
+        maxFeePerGas: GWEI,
+      }),
+    ),
+  );
+}
+
+/** Runs `work` once to warm up, then at least once and until `minMs` have passed; returns calls per second. */
+function perSecond(minMs: number, work: () => number): number {
+  work();
+  const start = performance.now();
+  let done = 0;
+  do done += work();
+  while (performance.now() - start < minMs);
+  return done / ((performance.now() - start) / 1000);
+}
+
+export function measureRecoveries(minMs = 1_000): number {
+  const samples = Array.from({ length: 64 }, (_, i) => {
+    const digest = keccak256(Uint8Array.of(i));
+    const key = hexToBytes(bytesToHex(keccak256(Uint8Array.of(i, 1))));
+    const { signature, recid } = secp256k1.ecdsaSign(digest, key);
+    const sig = new Uint8Array(65);
+    sig.set(signature);
+    sig[64] = 27 + recid;
+    return { digest, signature: bytesToHex(sig) as Hex };
+  });
+  return perSecond(minMs, () => {
+    for (const s of samples) recoverSigner(s.digest, s.signature);
+    return samples.length;
+  });
+}
+
+/** Blocks of 1,000 transfers executed and committed by the application alone. */
+export function measureExecution(kind: TransferKind, blocks = 3, perBlock = 1_000): number {
+  const senders = 200;
+  const accounts = benchAccounts(FIRST_ACCOUNT, senders);
+  const app = createApplication(
+    {
+      chainId: CHAIN_ID,
+      minGasPrice: GWEI,
+      epochLength: 1_000_000,
+      unbondingEpochs: 1,
+      validators: [val1, val2].map((w) => ({ address: addr(w), stake: 10n * TOKEN })),
+      ...genesisFor(accounts),
+    },
+    null,
+    { recoverSigner: nativeRecovery },
+  );
+  const rounds = signRounds(kind, accounts, (blocks * perBlock) / senders).flat();
+  const known = new Map<Hex, AppTx>(rounds.map((tx) => [tx.hash, app.decodeTx(hexToBytes(tx.raw))]));
+  const proposer: Address = addr(val1);
+  let elapsed = 0;
+  for (let b = 0; b < blocks; b++) {
+    const txs = rounds.slice(b * perBlock, (b + 1) * perBlock).map((tx) => hexToBytes(tx.raw));
+    const start = performance.now();
+    const result = app.executeBlock({ height: b + 1, time: 1_700_000_000_000 + b, proposer }, txs, [], (h) =>
+      known.get(h),
+    );
+    app.commit(result);
+    elapsed += performance.now() - start;
+  }
+  return (blocks * perBlock) / (elapsed / 1000);
+}
+
+/** One node's chain (test fixture: 100 transactions a block at most) building and committing full blocks. */
+export async function measureBlockCommits(
+  kind: TransferKind,
+  blocks = 10,
+): Promise<SingleProcessBounds["blockCommits"]> {
+  const perBlock = 100;
+  const accounts = benchAccounts(FIRST_ACCOUNT, perBlock);
+  const cleanups: (() => unknown)[] = [];
+  try {
+    const { chain, mempool, clock } = await openTestChain(
+      { after: (fn) => void cleanups.push(fn as () => unknown) },
+      { genesis: genesisFor(accounts), app: { recoverSigner: nativeRecovery } },
+    );
+    const rounds = signRounds(kind, accounts, blocks);
+    let elapsed = 0;
+    for (const [b, round] of rounds.entries()) {
+      for (const tx of round) mempool.add(hexToBytes(tx.raw));
+      clock.now += 1_000;
+      const height = b + 1;
+      const start = performance.now();
+      const built = await chain.buildBlock(height, addr(val1));
+      elapsed += performance.now() - start;
+      // Signing the validators' precommits is consensus' work, not the commit's.
+      const commit = commitFor(height, built.blockHash);
+      const commitStart = performance.now();
+      await chain.commitBlock(built, commit);
+      elapsed += performance.now() - commitStart;
+      if (built.block.txs.length !== perBlock)
+        throw new Error(
+          `block ${height} carried ${built.block.txs.length} transactions, expected ${perBlock}`,
+        );
+    }
+    const blocksPerSecond = blocks / (elapsed / 1000);
+    return { blocksPerSecond, txsPerBlock: perBlock, txsPerSecond: blocksPerSecond * perBlock };
+  } finally {
+    for (const fn of cleanups.reverse()) await fn();
+  }
+}
+
+export async function measureBounds(kind: TransferKind): Promise<SingleProcessBounds> {
+  // The EVM's transfers cannot be built yet; the system token's stand in so the row still has a bound.
+  const boundKind = kind === "erc20" ? "token" : kind;
+  return {
+    recoveriesPerSecond: Math.round(measureRecoveries()),
+    executedTransfersPerSecond: Math.round(measureExecution(boundKind)),
+    blockCommits: await measureBlockCommits(boundKind),
+  };
+}
