@@ -1,5 +1,6 @@
 import { type Address, bytesToHex, type Hex } from "../crypto/index.ts";
 import type { DepositClaim } from "../types/index.ts";
+import { errorMessage } from "../util/errors.ts";
 import { erc20Interface } from "./abi.ts";
 import { BRIDGE_ADDRESS, bridgedTokenAddress, STAKING_ADDRESS } from "./addresses.ts";
 import { AppError } from "./errors.ts";
@@ -86,7 +87,11 @@ export class StoredLedger implements LedgerLayers {
           throw new Error("wrong key length");
         key = codec.keyFromBytes(rest);
       } catch (err) {
-        throw new AppError("invalid-state", `state key ${bytesToHex(keyBytes).slice(0, 90)}: ${String(err)}`);
+        throw new AppError(
+          "invalid-state",
+          `state key ${bytesToHex(keyBytes).slice(0, 90)}: ${errorMessage(err)}`,
+          { cause: err },
+        );
       }
       table.set(key, decodeStateValue(codec, key, value));
     }
@@ -100,6 +105,11 @@ export class StoredLedger implements LedgerLayers {
 
   hasHeight(): boolean {
     return this.meta.get(META_HEIGHT) !== undefined;
+  }
+
+  /** How many committed entries of the large tables are in memory (at most the cache's capacity). */
+  get cachedEntries(): number {
+    return this.#cache.entries.size;
   }
 
   /** Call after merging a committed block in: prefetches that read before it are dropped. */

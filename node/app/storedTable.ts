@@ -62,10 +62,18 @@ export class StoredTable<V> implements TableLayer<V> {
 
   /** Reads the keys the cache lacks in one batch, so the synchronous reads that follow hit the cache. */
   async prefetch(keys: Iterable<string>): Promise<void> {
-    const missing = [...new Set(keys)].filter((key) => !this.#cache.entries.has(this.#tag + key));
+    const missing: string[] = [];
+    const keyBytes: Uint8Array[] = [];
+    for (const key of new Set(keys)) {
+      if (this.#cache.entries.has(this.#tag + key)) continue;
+      const bytes = encodableKey(this.#codec, key);
+      if (bytes === null) continue;
+      missing.push(key);
+      keyBytes.push(bytes);
+    }
     if (missing.length === 0) return;
     const generation = this.#cache.generation;
-    const values = await this.#reader.getMany(missing.map((key) => stateKey(this.#codec, key)));
+    const values = await this.#reader.getMany(keyBytes);
     // A commit since the read may have changed these keys; dropping the batch only costs a later read.
     if (this.#cache.generation !== generation) return;
     missing.forEach((key, i) => {
@@ -76,5 +84,14 @@ export class StoredTable<V> implements TableLayer<V> {
         bytes === null ? null : decodeStateValue(this.#codec, key, bytes),
       );
     });
+  }
+}
+
+/** Prefetch keys come from calldata that execution has not checked yet; one that cannot be a key is skipped. */
+function encodableKey<V>(codec: TableCodec<V>, key: string): Uint8Array | null {
+  try {
+    return stateKey(codec, key);
+  } catch {
+    return null;
   }
 }
