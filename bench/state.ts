@@ -1,5 +1,6 @@
 import "../node/util/polyfill.ts";
 import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { cpus, tmpdir } from "node:os";
@@ -41,20 +42,38 @@ import { formatTable } from "./lib/table.ts";
  */
 
 const ACCOUNTS = Number(process.env.OUTRIGGER_BENCH_STATE_ACCOUNTS ?? 1_000_000);
-const BLOCKS = Number(process.env.OUTRIGGER_BENCH_STATE_BLOCKS ?? 20);
-const TXS = Number(process.env.OUTRIGGER_BENCH_STATE_TXS ?? 1000);
+const BLOCKS = Number(process.env.OUTRIGGER_BENCH_STATE_BLOCKS ?? 10);
+const TXS = Number(process.env.OUTRIGGER_BENCH_STATE_TXS ?? 500);
 const GOAL = { rssMb: 200, startupSeconds: 10 };
 /** Blocks/s a 1 s block interval needs, with room for consensus. */
 const GOAL_BLOCKS_PER_SECOND = 1;
-const WRITE_BATCH = 10_000;
+const WRITE_BATCH = 50_000;
+
+/** Resident memory in MB: the whole of it, and the part that is file pages LevelDB maps (the kernel can drop those). */
+function residentMb(): { rss: number; anon: number; file: number } {
+  const status = readFileSync("/proc/self/status", "utf8");
+  const kb = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1] ?? Number.NaN);
+  const mb = (n: number) => Math.round(n / 1024);
+  return { rss: mb(kb("VmRSS")), anon: mb(kb("RssAnon")), file: mb(kb("RssFile")) };
+}
 
 const secp256k1 = createRequire(import.meta.url)("secp256k1") as typeof import("secp256k1");
 
-/** Distinct, spread-out addresses for the bulk accounts: i times an odd constant mod 2^160 is a bijection. */
-function bulkAddress(i: number): Address {
-  const mixed = (BigInt(i + 1) * 0x9e3779b97f4a7c15f39cc0605cedc8341082276bn) & ((1n << 160n) - 1n);
-  return `0x${mixed.toString(16).padStart(40, "0")}` as Address;
+/** Distinct, spread-out addresses for the bulk accounts: a bijective 32-bit mix of i in each of five words. */
+function bulkAddressBytes(i: number): Uint8Array {
+  const out = new Uint8Array(20);
+  const view = new DataView(out.buffer);
+  let x = (i + 1) >>> 0;
+  for (let word = 0; word < 5; word++) {
+    x = Math.imul(x ^ (x >>> 16), 0x45d9f3b) >>> 0;
+    x = Math.imul(x ^ (x >>> 16), 0x45d9f3b) >>> 0;
+    x = (x ^ (x >>> 16)) >>> 0;
+    view.setUint32(word * 4, word === 0 ? x : x ^ (i + word), false);
+  }
+  return out;
 }
+
+const bulkAddress = (i: number): Address => bytesToHex(bulkAddressBytes(i)) as Address;
 
 function addressOfPublicKey(publicKey: Uint8Array): Address {
   return bytesToHex(keccak256(publicKey.subarray(1)).subarray(12)) as Address;
@@ -166,14 +185,12 @@ async function generate(dir: string): Promise<void> {
   const db = await openDatabase(dir);
   const codec = TABLE_CODECS.accounts;
   const value = encodeRlpItem(codec.encode({ nonce: 0n, balance: ETHER }));
+  // The state key layout (stateCodec.ts), built from bytes: bucket, account prefix, address.
+  const prefix = concatBytes(Uint8Array.of(Bucket.state), stateKey(codec, bulkAddress(0)).subarray(0, 1));
   for (let start = 0; start < ACCOUNTS; start += WRITE_BATCH) {
     const ops: BatchOp[] = [];
     for (let i = start; i < Math.min(ACCOUNTS, start + WRITE_BATCH); i++) {
-      ops.push({
-        type: "put",
-        key: concatBytes(Uint8Array.of(Bucket.state), stateKey(codec, bulkAddress(i))),
-        value,
-      });
+      ops.push({ type: "put", key: concatBytes(prefix, bulkAddressBytes(i)), value });
     }
     await db.batch(ops);
   }
@@ -192,14 +209,20 @@ async function measure(dir: string, generateSeconds: number): Promise<void> {
     from.map((s) => transfer(s, b, bulkAddress(Math.floor(random() * ACCOUNTS)))),
   );
 
+  const beforeOpen = residentMb();
   const opened = performance.now();
   const { app, chain, mempool, close } = await openNode(dir, genesis);
   const startupSeconds = (performance.now() - opened) / 1000;
 
-  let peakRss = process.memoryUsage().rss;
-  const sample = setInterval(() => {
-    peakRss = Math.max(peakRss, process.memoryUsage().rss);
-  }, 50);
+  const afterOpen = residentMb();
+  const peak = { ...afterOpen };
+  const sampleNow = () => {
+    const now = residentMb();
+    peak.rss = Math.max(peak.rss, now.rss);
+    peak.anon = Math.max(peak.anon, now.anon);
+    peak.file = Math.max(peak.file, now.file);
+  };
+  const sample = setInterval(sampleNow, 50);
   const started = performance.now();
   const phases = { checkTxMs: 0, buildMs: 0, commitMs: 0 };
   for (const [b, txs] of blocks.entries()) {
@@ -216,15 +239,16 @@ async function measure(dir: string, generateSeconds: number): Promise<void> {
     }
     await chain.commitBlock(built, commitFor(height, built.blockHash));
     phases.commitMs += performance.now() - t;
-    peakRss = Math.max(peakRss, process.memoryUsage().rss);
+    sampleNow();
   }
   const seconds = (performance.now() - started) / 1000;
   clearInterval(sample);
+  const memory = process.memoryUsage();
   const probe = bulkAddress(Math.floor(ACCOUNTS / 2));
   const probeBalance = app.balance(probe);
   await close();
 
-  const rssMb = Math.round(peakRss / 2 ** 20);
+  const rssMb = peak.rss;
   const blocksPerSecond = Number((BLOCKS / seconds).toFixed(2));
   const result = {
     bench: "state over classic-level",
@@ -237,6 +261,12 @@ async function measure(dir: string, generateSeconds: number): Promise<void> {
     },
     startupSeconds: Number(startupSeconds.toFixed(2)),
     peakRssMb: rssMb,
+    residentMb: { beforeOpen, afterOpen, peakDuringCommits: peak },
+    atEndMb: {
+      heapUsed: Math.round(memory.heapUsed / 2 ** 20),
+      heapTotal: Math.round(memory.heapTotal / 2 ** 20),
+      external: Math.round(memory.external / 2 ** 20),
+    },
     blocksPerSecond,
     txsPerSecond: Math.round((BLOCKS * TXS) / seconds),
     msPerBlock: {
@@ -266,6 +296,8 @@ async function measure(dir: string, generateSeconds: number): Promise<void> {
           mark(result.goals.startup.met),
         ],
         ["peak RSS committing (MB)", String(rssMb), `< ${GOAL.rssMb}`, mark(result.goals.rss.met)],
+        ["  anonymous / mapped files (MB)", `${peak.anon} / ${peak.file}`, "", ""],
+        ["RSS before opening the store (MB)", String(beforeOpen.rss), "", ""],
         [
           `blocks/s (${TXS} transfers each)`,
           String(blocksPerSecond),
