@@ -69,6 +69,7 @@ export async function openApplication(
   const root = new LedgerState(ledger);
   const storedHash = ledger.storedAppHash();
   if (storedHash === null) {
+    // Copied, not re-applied on the overlay: an overlay records deletions, which would change the genesis writes.
     const init = initialState(genesis);
     const from = init.state.tables();
     root.tables().forEach((table, i) => {

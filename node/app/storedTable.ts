@@ -46,6 +46,7 @@ export class StoredTable<V> implements TableLayer<V> {
   get(key: string): V | undefined {
     const cached = this.#cache.entries.get(this.#tag + key) as V | null | undefined;
     if (cached !== undefined) return cached ?? undefined;
+    // A miss reads now rather than failing "not prefetched": a key prefetch missed costs time, never consensus.
     const bytes = this.#reader.getSync(stateKey(this.#codec, key));
     const value = bytes === null ? null : decodeStateValue(this.#codec, key, bytes);
     this.#cache.entries.set(this.#tag + key, value);
