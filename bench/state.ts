@@ -244,6 +244,9 @@ async function measure(dir: string, generateSeconds: number): Promise<void> {
   const seconds = (performance.now() - started) / 1000;
   clearInterval(sample);
   const memory = process.memoryUsage();
+  // What the node still holds once V8 has collected the garbage of decoding and executing the blocks.
+  (globalThis as { gc?: () => void }).gc?.();
+  const afterGc = { ...residentMb(), heapUsed: Math.round(process.memoryUsage().heapUsed / 2 ** 20) };
   const probe = bulkAddress(Math.floor(ACCOUNTS / 2));
   const probeBalance = app.balance(probe);
   await close();
@@ -261,7 +264,7 @@ async function measure(dir: string, generateSeconds: number): Promise<void> {
     },
     startupSeconds: Number(startupSeconds.toFixed(2)),
     peakRssMb: rssMb,
-    residentMb: { beforeOpen, afterOpen, peakDuringCommits: peak },
+    residentMb: { beforeOpen, afterOpen, peakDuringCommits: peak, afterFullGc: afterGc },
     atEndMb: {
       heapUsed: Math.round(memory.heapUsed / 2 ** 20),
       heapTotal: Math.round(memory.heapTotal / 2 ** 20),
@@ -298,6 +301,7 @@ async function measure(dir: string, generateSeconds: number): Promise<void> {
         ["peak RSS committing (MB)", String(rssMb), `< ${GOAL.rssMb}`, mark(result.goals.rss.met)],
         ["  anonymous / mapped files (MB)", `${peak.anon} / ${peak.file}`, "", ""],
         ["RSS before opening the store (MB)", String(beforeOpen.rss), "", ""],
+        ["RSS / JS heap after a full GC (MB)", `${afterGc.rss} / ${afterGc.heapUsed}`, "", ""],
         [
           `blocks/s (${TXS} transfers each)`,
           String(blocksPerSecond),
@@ -312,19 +316,22 @@ async function measure(dir: string, generateSeconds: number): Promise<void> {
     console.log(`note: ${ACCOUNTS} accounts; the goals are set for 1,000,000 (the default).`);
 }
 
-const generateAt = process.argv.indexOf("--generate");
-if (generateAt !== -1) {
-  await generate(process.argv[generateAt + 1] as string);
-} else {
+const [mode, dir] = process.argv.slice(2);
+if (mode === "--generate") await generate(dir as string);
+else if (mode === "--measure") await measure(dir as string, Number(process.argv[4]));
+else {
   const home = await mkdtemp(join(tmpdir(), "outrigger-bench-state-"));
-  const dir = join(home, "db");
+  const db = join(home, "db");
+  const self = (...args: string[]) => [...process.execArgv, import.meta.filename, ...args];
   try {
     const started = performance.now();
-    // A child writes the state, so what it allocated is not counted in this process's RSS.
-    execFileSync(process.execPath, [...process.execArgv, import.meta.filename, "--generate", dir], {
+    // Each part in its own process: what writing the state allocated is not counted in the node's RSS, and the
+    // measuring process may force a full GC to tell retained memory from garbage.
+    execFileSync(process.execPath, self("--generate", db), { stdio: "inherit" });
+    const generateSeconds = ((performance.now() - started) / 1000).toFixed(1);
+    execFileSync(process.execPath, ["--expose-gc", ...self("--measure", db, generateSeconds)], {
       stdio: "inherit",
     });
-    await measure(dir, (performance.now() - started) / 1000);
   } finally {
     await rm(home, { recursive: true, force: true });
   }
