@@ -1,7 +1,7 @@
 import "./util/polyfill.ts";
 import { join } from "node:path";
 import { startNodeRpc } from "./api/nodeRpc.ts";
-import { createApplication } from "./app/index.ts";
+import { openApplication } from "./app/index.ts";
 import { Chain } from "./chain/chain.ts";
 import { createCheckpointSources } from "./chain/checkpointSources.ts";
 import { ConsensusService } from "./chain/consensusService.ts";
@@ -63,8 +63,7 @@ export async function startNode(opts: NodeOptions, modules: NodeModules): Promis
     const db = await openDatabase(join(opts.home, "data"));
     stops.push(() => db.close());
     const store = new ChainStore({}, { db });
-    const stored = await store.loadState();
-    const app = createApplication(genesis, stored.length > 0 ? stored : null);
+    const app = await openApplication(genesis, store.stateReader());
     const mempool = createNodeMempool(app);
     const claims = new ClaimPool(() => app.nextDepositNonce());
     const l1Link = connectL1({ url: config.l1RpcUrl, l1, validator: opts.validatorKey !== null }, { logger });

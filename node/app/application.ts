@@ -7,11 +7,13 @@ import { AppError } from "./errors.ts";
 import { type BlockContext, checkExecutable, executeTransaction } from "./execute.ts";
 import { type AppGenesis, initialState, validateAppGenesis } from "./genesisState.ts";
 import type { Application, CallRequest, ExecutionResult } from "./interface.ts";
-import { epochOf, isEpochEnd } from "./params.ts";
+import { type ChainParams, epochOf, isEpochEnd } from "./params.ts";
 import { applyEpochEnd, unbondingSummary } from "./staking.ts";
-import type { DepositRecord, LedgerState } from "./state.ts";
+import { type DepositRecord, LedgerState } from "./state.ts";
 import { chainAppHash, collectWrites, loadState, withAppHash } from "./stateCodec.ts";
-import { decodeTransaction, type SignerRecovery, upfrontCost } from "./transaction.ts";
+import type { StateReader } from "./stateReader.ts";
+import { StoredLedger, type StoredLedgerOptions, touchedKeys } from "./storedState.ts";
+import { type AppTx, decodeTransaction, type SignerRecovery, upfrontCost } from "./transaction.ts";
 import { TxCache } from "./txCache.ts";
 
 export interface ApplicationModules {
@@ -22,8 +24,8 @@ export interface ApplicationModules {
 const TX_CACHE_SIZE = 50_000;
 
 /**
- * The ledger behind its ABCI-like boundary. `loaded` is every entry of the node's state bucket, or null for a
- * fresh node (which then persists snapshotWrites()).
+ * The ledger behind its ABCI-like boundary, held wholly in memory. `loaded` is every entry of a state bucket,
+ * or null to start from genesis (whose writes snapshotWrites() then returns). A node uses openApplication.
  */
 export function createApplication(
   genesis: AppGenesis,
@@ -31,19 +33,69 @@ export function createApplication(
   modules: ApplicationModules = {},
 ): Application {
   const params = validateAppGenesis(genesis);
-  let root: LedgerState;
-  let committedHash: Hex;
   if (loaded === null) {
     const init = initialState(genesis);
-    root = init.state;
-    committedHash = init.appHash;
-  } else {
-    const restored = loadState(loaded);
-    root = restored.state;
-    committedHash = restored.appHash;
-    if (root.validators.entries().length === 0)
-      throw new AppError("invalid-state", "state has no validators");
+    return ledgerApplication(
+      params,
+      { root: init.state, committedHash: init.appHash, ledger: null },
+      modules,
+    );
   }
+  const restored = loadState(loaded);
+  if (restored.state.validators.entries().length === 0)
+    throw new AppError("invalid-state", "state has no validators");
+  return ledgerApplication(
+    params,
+    { root: restored.state, committedHash: restored.appHash, ledger: null },
+    modules,
+  );
+}
+
+/**
+ * The ledger over the node's stored state: nothing is loaded whole but the small tables (storedState.ts), so
+ * start-up time and memory do not grow with the accounts. Reads go through a bounded cache to the store; a
+ * block's writes reach the store in the chain's batch, and commit(result) must follow that write. On a store
+ * without state the genesis state is held in memory (snapshotWrites() returns it for the chain to store) until
+ * the first block commits.
+ */
+export async function openApplication(
+  genesis: AppGenesis,
+  reader: StateReader,
+  opts: StoredLedgerOptions = {},
+  modules: ApplicationModules = {},
+): Promise<Application> {
+  const params = validateAppGenesis(genesis);
+  const ledger = await StoredLedger.open(reader, opts);
+  const root = new LedgerState(ledger);
+  const storedHash = ledger.storedAppHash();
+  if (storedHash === null) {
+    // Copied, not re-applied on the overlay: an overlay records deletions, which would change the genesis writes.
+    const init = initialState(genesis);
+    const from = init.state.tables();
+    root.tables().forEach((table, i) => {
+      for (const [key, value] of from[i]?.changes() ?? []) if (value !== null) table.set(key, value);
+    });
+    return ledgerApplication(params, { root, committedHash: init.appHash, ledger }, modules);
+  }
+  if (!ledger.hasHeight()) throw new AppError("invalid-state", "state has no height entry");
+  if (root.validators.entries().length === 0) throw new AppError("invalid-state", "state has no validators");
+  return ledgerApplication(params, { root, committedHash: storedHash, ledger }, modules);
+}
+
+interface OpenedLedger {
+  /** The committed state: a root in memory, or an overlay over the stored ledger that commits empty into it. */
+  root: LedgerState;
+  committedHash: Hex;
+  ledger: StoredLedger | null;
+}
+
+function ledgerApplication(
+  params: ChainParams,
+  opened: OpenedLedger,
+  modules: ApplicationModules,
+): Application {
+  const { root, ledger } = opened;
+  let committedHash = opened.committedHash;
   const pending = new WeakMap<ExecutionResult, LedgerState>();
   const cache = new TxCache(TX_CACHE_SIZE);
   const decode = (raw: Uint8Array) =>
@@ -211,9 +263,41 @@ export function createApplication(
           `result for height ${result.height} builds on ${result.parentAppHash}, committed is ${committedHash} at ${root.height()}`,
         );
       }
+      if (ledger !== null) {
+        // The cache may only ever hold what the store holds: a commit before its block's write would let it run ahead.
+        const stored = ledger.storedAppHash();
+        if (stored !== result.appHash) {
+          throw new AppError(
+            "stale-result",
+            `commit of height ${result.height} before its writes are stored: the store's appHash is ${stored}`,
+          );
+        }
+      }
       block.mergeIntoParent();
+      if (ledger !== null) {
+        root.mergeIntoParent();
+        ledger.committed();
+      }
       committedHash = result.appHash;
       pending.delete(result);
+    },
+
+    async prefetch(txs, depositClaims = [], proposer = null, known) {
+      if (ledger === null) return;
+      const decoded: AppTx[] = [];
+      for (const tx of txs) {
+        if (!(tx instanceof Uint8Array)) decoded.push(tx);
+        else {
+          try {
+            decoded.push(known?.(keccak256Hex(tx)) ?? decode(tx));
+          } catch (err) {
+            // Execution reports the transaction; the keys of the others are still worth reading.
+            if (!(err instanceof AppError)) throw err;
+          }
+        }
+      }
+      const isToken = (address: Address) => root.tokens.get(address) !== undefined;
+      await ledger.prefetch(touchedKeys(decoded, depositClaims, proposer, isToken));
     },
 
     snapshotWrites: () => withAppHash(collectWrites(root), committedHash),
@@ -240,9 +324,13 @@ export function createApplication(
     nextWithdrawalId: () => root.nextWithdrawalId(),
     nextDepositNonce: () => root.nextDepositNonce(),
     deposit: (nonce) => root.deposit(nonce) ?? null,
-    nativeSupply() {
+    async nativeSupply() {
       let total = lockedInStaking(root);
-      for (const [, account] of root.accounts.entries()) total += account.balance;
+      if (ledger === null) {
+        for (const [, account] of root.accounts.entries()) total += account.balance;
+        return total;
+      }
+      for await (const account of ledger.storedAccounts()) total += account.balance;
       return total;
     },
   };

@@ -11,4 +11,6 @@ export * from "./interface.ts";
 export * from "./params.ts";
 export type { Account, DepositRecord, TokenInfo, UnbondingEntry, WithdrawalRecord } from "./state.ts";
 export { APP_HASH_KEY, chainAppHash, KEY_PREFIX, loadState, type StateWrite } from "./stateCodec.ts";
+export type { StateReader } from "./stateReader.ts";
+export { DEFAULT_STATE_CACHE_ENTRIES, type StoredLedgerOptions } from "./storedState.ts";
 export * from "./transaction.ts";

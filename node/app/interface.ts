@@ -86,9 +86,25 @@ export interface ConsensusApplication {
     candidates: readonly AppTx[],
     depositClaims?: readonly DepositClaim[],
   ): BuiltBlock;
-  /** Makes an execution's state the committed one, after the node has persisted its stateWrites. */
+  /**
+   * Makes an execution's state the committed one, after the node has persisted its stateWrites (an app over the
+   * store checks that it has: AppError "stale-result" otherwise).
+   */
   commit(result: ExecutionResult): void;
-  /** The whole committed state as writes: a fresh node persists this before block 1. */
+  /**
+   * Reads what executing these transactions and claims will read into the state cache, off the event loop, so
+   * executeBlock and buildBlock do not wait on disk. Only a matter of speed: what it misses is read when used.
+   */
+  prefetch(
+    txs: readonly (Uint8Array | AppTx)[],
+    depositClaims?: readonly DepositClaim[],
+    proposer?: Address | null,
+    known?: KnownTxs,
+  ): Promise<void>;
+  /**
+   * The committed state the store does not hold yet, as writes: for a fresh node the whole genesis state, which
+   * it persists before block 1; for an app opened from a store with state, only the appHash entry.
+   */
   snapshotWrites(): StateWrite[];
   /** The active validator set (powers), sorted by address: the chain's genesis set when it first opens. */
   validatorSet(): Validator[];
@@ -120,8 +136,11 @@ export interface ApplicationQuery {
   /** The nonce the next deposit claim must have: every lower one is credited. */
   nextDepositNonce(): bigint;
   deposit(nonce: bigint): DepositRecord | null;
-  /** Balances + stakes + unbonding: constant, since fees move between accounts and nothing mints native. */
-  nativeSupply(): bigint;
+  /**
+   * Balances + stakes + unbonding: constant, since fees move between accounts and nothing mints native. Reads
+   * every account (from the store, for an app over one): an audit, not a hot path.
+   */
+  nativeSupply(): Promise<bigint>;
 }
 
 /** Both parts of one ledger, as createApplication returns it; each consumer takes only the part it needs. */

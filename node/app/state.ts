@@ -1,6 +1,6 @@
 import type { Address, Hex } from "../crypto/index.ts";
 import type { Withdrawal } from "../types/index.ts";
-import { Table } from "./table.ts";
+import { Table, type TableLayer } from "./table.ts";
 
 export interface Account {
   nonce: bigint;
@@ -48,12 +48,26 @@ export const META_NEXT_DEPOSIT_NONCE = "nextDepositNonce";
 
 const ZERO_ACCOUNT: Account = Object.freeze({ nonce: 0n, balance: 0n });
 
+/** The tables a ledger overlay reads through: another LedgerState, or the store-backed root (storedState.ts). */
+export interface LedgerLayers {
+  readonly accounts: TableLayer<Account>;
+  readonly tokens: TableLayer<TokenInfo>;
+  readonly tokenBalances: TableLayer<bigint>;
+  readonly stakes: TableLayer<bigint>;
+  readonly unbonding: TableLayer<readonly UnbondingEntry[]>;
+  readonly validators: TableLayer<bigint>;
+  readonly withdrawals: TableLayer<WithdrawalRecord>;
+  readonly deposits: TableLayer<DepositRecord>;
+  readonly meta: TableLayer<bigint>;
+}
+
 /**
- * The whole ledger, held in memory. Each field is a copy-on-write table (see table.ts); `child()` gives an
- * overlay whose changes reach this state only through `mergeIntoParent()`. Default values (an empty account, a
- * zero balance or stake) are never stored, so equal states always have equal tables.
+ * The ledger. Each field is a copy-on-write table (see table.ts); `child()` gives an overlay whose changes reach
+ * this state only through `mergeIntoParent()`. A root state holds everything in memory; a state over
+ * LedgerLayers reads what it does not hold from them. Default values (an empty account, a zero balance or stake)
+ * are never stored, so equal states always have equal tables.
  */
-export class LedgerState {
+export class LedgerState implements LedgerLayers {
   readonly accounts: Table<Account>;
   readonly tokens: Table<TokenInfo>;
   /** Key: token address ‖ holder address without its 0x. */
@@ -69,7 +83,7 @@ export class LedgerState {
   readonly deposits: Table<DepositRecord>;
   readonly meta: Table<bigint>;
 
-  constructor(parent: LedgerState | null = null) {
+  constructor(parent: LedgerLayers | null = null) {
     this.accounts = new Table(parent?.accounts ?? null);
     this.tokens = new Table(parent?.tokens ?? null);
     this.tokenBalances = new Table(parent?.tokenBalances ?? null);

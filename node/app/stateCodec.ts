@@ -33,12 +33,13 @@ import { AppError } from "./errors.ts";
 import {
   type Account,
   type DepositRecord,
+  type LedgerLayers,
   LedgerState,
   type TokenInfo,
   type UnbondingEntry,
   type WithdrawalRecord,
 } from "./state.ts";
-import type { Table } from "./table.ts";
+import type { Table, TableLayer } from "./table.ts";
 
 /** One state change as storage applies it: a value to put, or null to delete the key. */
 export type StateWrite = [key: Uint8Array, value: Uint8Array | null];
@@ -216,18 +217,46 @@ const metaCodec: TableCodec<bigint> = {
   ...uintCodec,
 };
 
+/** Each ledger table's codec: what key prefix it lives under and how its keys and values encode. */
+export const TABLE_CODECS = {
+  meta: metaCodec,
+  accounts: accountCodec,
+  tokens: tokenCodec,
+  tokenBalances: tokenBalanceCodec,
+  stakes: stakeCodec,
+  unbonding: unbondingCodec,
+  validators: validatorCodec,
+  withdrawals: withdrawalCodec,
+  deposits: depositCodec,
+} as const satisfies { [K in keyof LedgerLayers]: TableCodec<LayerValue<LedgerLayers[K]>> };
+
+type LayerValue<L> = L extends TableLayer<infer V> ? V : never;
+
+export type { TableCodec };
+
 function tablesWithCodecs(state: LedgerState): [Table<unknown>, TableCodec<unknown>][] {
-  return [
-    [state.meta, metaCodec],
-    [state.accounts, accountCodec],
-    [state.tokens, tokenCodec],
-    [state.tokenBalances, tokenBalanceCodec],
-    [state.stakes, stakeCodec],
-    [state.unbonding, unbondingCodec],
-    [state.validators, validatorCodec],
-    [state.withdrawals, withdrawalCodec],
-    [state.deposits, depositCodec],
-  ] as [Table<unknown>, TableCodec<unknown>][];
+  return (Object.keys(TABLE_CODECS) as (keyof LedgerLayers)[]).map((name) => [
+    state[name] as Table<unknown>,
+    TABLE_CODECS[name] as TableCodec<unknown>,
+  ]);
+}
+
+/** The state key of a table's entry: prefix ‖ key bytes. */
+export function stateKey<V>(codec: TableCodec<V>, key: string): Uint8Array {
+  return concatBytes(Uint8Array.of(codec.prefix), codec.keyToBytes(key));
+}
+
+/** A stored value as its table holds it; AppError "invalid-state" if it does not decode. */
+export function decodeStateValue<V>(codec: TableCodec<V>, key: string, value: Uint8Array): V {
+  try {
+    const decoded = codec.decode(decodeRlpStrict(value), `state entry ${codec.prefix}:${key}`);
+    // A token's address is its key, not part of its value.
+    return codec.prefix === KEY_PREFIX.token ? ({ ...(decoded as TokenInfo), address: key } as V) : decoded;
+  } catch (err) {
+    throw new AppError("invalid-state", `state entry ${codec.prefix}:${key}: ${errorMessage(err)}`, {
+      cause: err,
+    });
+  }
 }
 
 /** Hex of equal-case digits sorts like the bytes it spells, shorter prefixes first. */
@@ -243,8 +272,7 @@ export function collectWrites(state: LedgerState): StateWrite[] {
   const writes: StateWrite[] = [];
   for (const [table, codec] of tablesWithCodecs(state)) {
     for (const [key, value] of table.changes()) {
-      const keyBytes = concatBytes(Uint8Array.of(codec.prefix), codec.keyToBytes(key));
-      writes.push([keyBytes, value === null ? null : encodeRlpItem(codec.encode(value))]);
+      writes.push([stateKey(codec, key), value === null ? null : encodeRlpItem(codec.encode(value))]);
     }
   }
   return sortByKey(writes);

@@ -172,6 +172,7 @@ export class Chain {
     if (height > 1 && !lastCommit) throw new ChainHaltError(`commit of height ${height - 1} is missing`);
     const candidates = mempool.reap(this.opts.maxBlockTxBytes, this.opts.maxBlockTxs);
     const depositClaims = await this.claimsToInclude();
+    await app.prefetch(candidates, depositClaims, proposer);
     const built = app.buildBlock({ height, time, proposer }, candidates, depositClaims);
     const next = nextValidatorSet(this.current, built.result.validatorUpdates);
     const checkpoints = await this.checkpointsToInclude();
@@ -338,12 +339,14 @@ export class Chain {
     await this.checkCheckpoints(block, fail);
     this.checkLastCommit(block, fail);
     const { app, mempool } = this.modules;
+    const known = (hash: Hex) => mempool.get(hash);
+    await app.prefetch(block.txs, block.depositClaims, header.proposer, known);
     // The app enforces strict nonce order; here each claim is matched against L1.
     const result = app.executeBlock(
       { height, time: header.time, proposer: header.proposer },
       block.txs,
       block.depositClaims,
-      (hash) => mempool.get(hash),
+      known,
     );
     if (result.appHash !== header.appHash)
       fail(`appHash ${header.appHash} differs from the executed ${result.appHash}`);

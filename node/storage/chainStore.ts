@@ -1,4 +1,4 @@
-import { type Hex, ZERO_HASH } from "../crypto/index.ts";
+import { concatBytes, type Hex, ZERO_HASH } from "../crypto/index.ts";
 import {
   type Block,
   type CertifiedCheckpoint,
@@ -8,7 +8,7 @@ import {
 } from "../types/index.ts";
 import { errorMessage } from "../util/errors.ts";
 import type { BlockRef, TxLocation } from "./codecs.ts";
-import type { BatchOp, Database } from "./db.ts";
+import { type BatchOp, Bucket, type Database } from "./db.ts";
 import { StorageError } from "./errors.ts";
 import { Mutex } from "./lock.ts";
 import {
@@ -18,11 +18,19 @@ import {
   META_GENESIS,
   META_HEAD,
 } from "./repositories.ts";
+import { prefixUpperBound } from "./repository.ts";
 import type { ValidatorSetRecord } from "./validatorSetCodec.ts";
 import { createWalRepository, walClearOps } from "./wal.ts";
 
 /** The app's state change: a null value deletes the key. */
 export type StateWrite = readonly [key: Uint8Array, value: Uint8Array | null];
+
+/** Reads of the app's state bucket; keys are the app's own, without the bucket byte. */
+export interface StateBucketReader {
+  getSync(key: Uint8Array): Uint8Array | null;
+  getMany(keys: readonly Uint8Array[]): Promise<(Uint8Array | null)[]>;
+  entries(prefix: Uint8Array): AsyncIterable<readonly [Uint8Array, Uint8Array]>;
+}
 
 export interface CommittedBlock {
   block: Block;
@@ -338,7 +346,28 @@ export class ChainStore {
     return entries.map((e) => e.value);
   }
 
-  /** Every app state entry, sorted by key: the app rebuilds its in-memory state from this at startup. */
+  /**
+   * The app's view of its state bucket (structurally node/app's StateReader): point reads, batched reads and
+   * prefix scans, keys without the bucket byte. Only committed blocks' writes are ever there.
+   */
+  stateReader(): StateBucketReader {
+    const db = this.#db;
+    const bucket = Uint8Array.of(Bucket.state);
+    const full = (key: Uint8Array) => concatBytes(bucket, key);
+    return {
+      getSync: (key) => db.getSync(full(key)),
+      getMany: (keys) => db.getMany(keys.map(full)),
+      async *entries(prefix) {
+        const gte = full(prefix);
+        const lt = prefixUpperBound(gte);
+        for await (const [key, value] of db.entries(lt === null ? { gte } : { gte, lt })) {
+          yield [key.subarray(1), value] as const;
+        }
+      },
+    };
+  }
+
+  /** Every app state entry, sorted by key: what an in-memory app (tests, tools) loads. */
   async loadState(): Promise<[Uint8Array, Uint8Array][]> {
     const out: [Uint8Array, Uint8Array][] = [];
     for await (const { key, value } of this.#repos.state.entries()) out.push([key, value]);

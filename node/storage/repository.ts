@@ -33,7 +33,7 @@ export interface Entry<K, V> {
 }
 
 /** The smallest byte string greater than every string starting with `prefix`, or null if there is none. */
-function prefixUpperBound(prefix: Uint8Array): Uint8Array | null {
+export function prefixUpperBound(prefix: Uint8Array): Uint8Array | null {
   const out = Uint8Array.from(prefix);
   for (let i = out.length - 1; i >= 0; i--) {
     if ((out[i] ?? 0) < 0xff) {

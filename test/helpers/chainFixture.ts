@@ -6,7 +6,7 @@ import {
   type AppGenesis,
   type Application,
   type ApplicationModules,
-  createApplication,
+  openApplication,
 } from "../../node/app/index.ts";
 import { Chain, type ChainModules } from "../../node/chain/chain.ts";
 import { secp256k1Verifier } from "../../node/consensus/verifier.ts";
@@ -61,8 +61,7 @@ export async function openTestChain<X extends ChainExtraModules = ChainExtraModu
   });
   const clock = options.clock ?? { now: GENESIS_TIME + 10_000 };
   const store = new ChainStore({}, { db });
-  const stored = await store.loadState();
-  const app = createApplication(testGenesis(options.genesis), stored.length > 0 ? stored : null, options.app);
+  const app = await openApplication(testGenesis(options.genesis), store.stateReader(), {}, options.app);
   const mempool = createMempool(
     {
       maxTxs: 100,

@@ -51,7 +51,7 @@ describe("app: staking and epoch-boundary validator updates (epochLength 4, unbo
 
   it("a new stake becomes power exactly at the epoch's last block, not before", async () => {
     const app = freshApp();
-    const supply = app.nativeSupply();
+    const supply = await app.nativeSupply();
     const r1 = runBlock(app, [await stakingTx(alice, "stake", [5n * ETHER + ETHER / 2n])]);
     assert.equal(r1.receipts[0]?.status, 1);
     assert.equal(r1.receipts[0]?.gasUsed, GAS.staking);
@@ -62,7 +62,7 @@ describe("app: staking and epoch-boundary validator updates (epochLength 4, unbo
     );
     assert.equal(app.stakeOf(addr(alice)), 5n * ETHER + ETHER / 2n);
     assert.equal(app.balance(addr(alice)), 1000n * ETHER - 5n * ETHER - ETHER / 2n - GAS.staking * BASE_FEE);
-    assert.equal(app.nativeSupply(), supply);
+    assert.equal(await app.nativeSupply(), supply);
     assert.equal(app.balance(STAKING_ADDRESS), 20n * ETHER + 5n * ETHER + ETHER / 2n);
 
     const [r2, r3] = runUntil(app, 3);

@@ -63,6 +63,33 @@ describe("chain: build, validate, commit", () => {
     assert.equal(again.chain.validators.hash(), b.chain.validators.hash());
   });
 
+  it("a node that dies after storing a block but before the app commits it restarts at that block", async (t) => {
+    const a = await openTestChain(t);
+    const b = await openTestChain(t);
+    a.mempool.add(await signTx(alice, { to: bob.address, value: ETHER, nonce: 0, maxFeePerGas: BASE_FEE }));
+    const one = await a.chain.buildBlock(1, addr(val1));
+    const { header } = one.block;
+    const result = b.app.executeBlock(
+      { height: 1, time: header.time, proposer: header.proposer },
+      one.block.txs,
+      one.block.depositClaims,
+    );
+    await b.store.writeCommittedBlock({
+      block: one.block,
+      blockHash: one.blockHash,
+      commit: commitFor(1, one.blockHash),
+      receipts: result.receipts,
+      stateWrites: result.stateWrites,
+    });
+    assert.equal(b.app.height(), 0, "the app never committed");
+    await b.close();
+    const again = await openTestChain(t, { home: b.home, clock: b.clock });
+    assert.equal(again.chain.height, 1);
+    assert.equal(again.app.appHash(), header.appHash);
+    assert.equal(again.app.balance(addr(bob)), 1001n * ETHER);
+    assert.equal(again.app.nonce(addr(alice)), 1n);
+  });
+
   it("block sync and consensus committing the same block at once both succeed, and it is stored once", async (t) => {
     const a = await openTestChain(t);
     const b = await openTestChain(t);

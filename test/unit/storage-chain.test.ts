@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { type Hex, keccak256Hex, ZERO_HASH } from "../../node/crypto/index.ts";
 import {
+  Bucket,
   ChainStore,
   type CommittedBlock,
   openDatabase,
@@ -317,5 +318,44 @@ describe("storage: chain store", () => {
     );
     assert.equal((await store.head())?.hash, b1.blockHash);
     assert.equal(await store.heightOfHash(rivalHash), null);
+  });
+
+  it("reads the app's state bucket by key, in batches and by prefix, without leaking into other buckets", async (t) => {
+    const { db } = await openTempDb(t);
+    const store = new ChainStore({}, { db });
+    await store.initGenesis({
+      chainId: CHAIN_ID,
+      genesisHash: GENESIS_HASH,
+      validatorSet: validatorSetRecord(),
+      stateWrites: [
+        [Uint8Array.of(0x01, 0xaa), Uint8Array.of(1)],
+        [Uint8Array.of(0x01, 0xbb), Uint8Array.of(2)],
+        [Uint8Array.of(0x02, 0xaa), Uint8Array.of(3)],
+        [Uint8Array.of(0xff), Uint8Array.of(4)],
+      ],
+    });
+    // A key of the next bucket that starts with the same bytes must not show up in the state's prefix scans.
+    await db.put(Uint8Array.of(Bucket.state + 1, 0x01, 0xcc), Uint8Array.of(9));
+    const reader = store.stateReader();
+    assert.deepEqual(reader.getSync(Uint8Array.of(0x01, 0xbb)), Uint8Array.of(2));
+    assert.equal(reader.getSync(Uint8Array.of(0x01, 0xcc)), null);
+    assert.deepEqual(
+      await reader.getMany([Uint8Array.of(0x02, 0xaa), Uint8Array.of(0x03), Uint8Array.of(0xff)]),
+      [Uint8Array.of(3), null, Uint8Array.of(4)],
+    );
+    assert.deepEqual(await collect(reader.entries(Uint8Array.of(0x01))), [
+      [Uint8Array.of(0x01, 0xaa), Uint8Array.of(1)],
+      [Uint8Array.of(0x01, 0xbb), Uint8Array.of(2)],
+    ]);
+    assert.deepEqual(await collect(reader.entries(Uint8Array.of(0xff))), [
+      [Uint8Array.of(0xff), Uint8Array.of(4)],
+    ]);
+    const next = buildCommittedBlock(1, ZERO_HASH, null);
+    await store.writeCommittedBlock({ ...next, stateWrites: [[Uint8Array.of(0x01, 0xaa), null]] });
+    assert.equal(
+      reader.getSync(Uint8Array.of(0x01, 0xaa)),
+      null,
+      "a committed block's delete is read at once",
+    );
   });
 });
