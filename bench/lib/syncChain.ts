@@ -71,6 +71,7 @@ export async function openBenchChain(opts: BenchChainOptions) {
   );
   return {
     genesis,
+    verifier,
     store,
     app,
     mempool,

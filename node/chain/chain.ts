@@ -107,6 +107,8 @@ export class Chain {
    * its stored execution instead of executing it again.
    */
   private executions = new Map<Hex, Execution>();
+  /** The head's commit when this chain verified its signatures itself (block sync), else null. */
+  private verifiedHeadCommit: Commit | null = null;
   private readonly listeners = new Set<(info: CommittedBlockInfo) => void>();
   private writing: Promise<unknown> = Promise.resolve();
 
@@ -250,6 +252,7 @@ export class Chain {
     value: ProposedBlock<Block>,
     commit: Commit,
     durable = true,
+    verified = false,
   ): Promise<ValidatorSet> {
     const { block, blockHash } = value;
     const execution = await this.decidedExecution(value);
@@ -277,6 +280,7 @@ export class Chain {
     this.head = { height: block.header.height, hash: blockHash, time: block.header.time };
     this.previous = this.current;
     this.current = next;
+    this.verifiedHeadCommit = verified ? commit : null;
     this.executions.clear();
     const info = { block, blockHash, commit, receipts: result.receipts };
     for (const listener of this.listeners) listener(info);
@@ -317,7 +321,7 @@ export class Chain {
     const problem = this.commitProblem(block, blockHash, commit, this.current);
     if (problem !== null) throw new InvalidBlockError(problem);
     // A commit certifies the block was valid when decided, so a clock-drift rule does not apply to old blocks.
-    await this.commitNext({ blockHash, block }, commit);
+    await this.commitNext({ blockHash, block }, commit, true, true);
   }
 
   /**
@@ -355,7 +359,7 @@ export class Chain {
         for (let i = start; i < end; i++) {
           const { block, commit } = fresh[i] as CertifiedBlock;
           const durable = i === end - 1 && (bad !== null || end === fresh.length);
-          await this.commitNext({ blockHash: hashes[i] as Hex, block }, commit, durable);
+          await this.commitNext({ blockHash: hashes[i] as Hex, block }, commit, durable, true);
           applied++;
         }
         if (bad !== null) return { applied, error: bad };
@@ -489,6 +493,8 @@ export class Chain {
       fail("lastCommit is not for the parent block");
     }
     if (!this.previous) fail("the parent's validator set is unknown");
+    // The certificate this chain verified when it synced the parent, against the same set: checked already.
+    if (this.verifiedHeadCommit !== null && sameCommit(lastCommit, this.verifiedHeadCommit)) return;
     const check = verifyCommit(lastCommit, this.previous, this.opts.chainId, this.modules.verifier);
     if (!check.ok) fail(`lastCommit: ${check.reason}`);
   }
@@ -498,4 +504,13 @@ async function setAt(store: ChainStore, height: number): Promise<ValidatorSet> {
   const set = await storedValidatorSetAt(store, height);
   if (!set) throw new ChainHaltError(`no validator set stored for height ${height}`);
   return set;
+}
+
+function sameCommit(a: Commit, b: Commit): boolean {
+  if (a.height !== b.height || a.round !== b.round || a.blockHash !== b.blockHash) return false;
+  if (a.signatures.length !== b.signatures.length) return false;
+  return a.signatures.every((sig, i) => {
+    const other = b.signatures[i];
+    return other !== undefined && sig.validator === other.validator && sig.signature === other.signature;
+  });
 }

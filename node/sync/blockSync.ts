@@ -164,8 +164,7 @@ class RangeSync {
     const load = (peer: string) => this.busy.get(peer) ?? 0;
     const least = Math.min(...peers.map(load));
     const candidates = peers.filter((peer) => load(peer) === least);
-    this.turn = (this.turn + 1) % candidates.length;
-    return candidates[this.turn];
+    return candidates[this.turn++ % candidates.length];
   }
 
   private request(peer: string, range: Range): void {
