@@ -99,6 +99,8 @@ export class ChainStore {
   readonly #wal: ReturnType<typeof createWalRepository>;
   readonly #sync: boolean;
   readonly #mutex = new Mutex();
+  /** The head as this store last wrote it (undefined until read): writes are serialised and only this store sets it. */
+  #writtenHead: BlockRef | null | undefined;
 
   constructor(opts: ChainStoreOptions, modules: { db: Database }) {
     this.#db = modules.db;
@@ -156,7 +158,7 @@ export class ChainStore {
    */
   writeCommittedBlock(c: CommittedBlock, opts: { sync?: boolean } = {}): Promise<BlockRef> {
     return this.#mutex.run(async () => {
-      const head = await this.head();
+      const head = this.#writtenHead === undefined ? await this.head() : this.#writtenHead;
       const height = c.block?.header?.height;
       const expected = head === null ? INITIAL_HEIGHT : head.height + 1;
       if (height !== expected) {
@@ -192,6 +194,7 @@ export class ChainStore {
       ops.push(r.head.putOp(META_HEAD, { height, hash: c.blockHash }));
       ops.push(...(await walClearOps(this.#wal, height)));
       await this.#db.batch(ops, { sync: this.#sync && (opts.sync ?? true) });
+      this.#writtenHead = { height, hash: c.blockHash };
       return { height, hash: c.blockHash };
     });
   }
