@@ -27,7 +27,10 @@ export interface SyncOptions {
   window: number;
   /** Requests in flight to one peer at a time (the p2p layer allows 2 streams of a protocol per connection). */
   perPeer: number;
-  /** A request unanswered for this long drops the peer, and its range goes to another. */
+  /**
+   * A request unanswered for this long drops the peer and its range goes to another; below the transport's own
+   * 15 s, which is sized for any request rather than for a sync that other peers could be feeding meanwhile.
+   */
   requestTimeoutMs: number;
 }
 
@@ -35,7 +38,7 @@ export const DEFAULT_SYNC_OPTIONS: SyncOptions = {
   rangeSize: 64,
   window: 8,
   perPeer: 2,
-  requestTimeoutMs: 20_000,
+  requestTimeoutMs: 10_000,
 };
 
 export interface SyncProgress {
