@@ -51,6 +51,8 @@ export interface SyncProgress {
 export interface SyncResult {
   applied: number;
   height: number;
+  /** Why the sync stopped early on a failure of this node's own (storage, L1), which blames no peer. */
+  error?: string;
 }
 
 /** A peer's answer that does not fit what was asked: out of range, out of order, or undecodable. */
@@ -105,6 +107,7 @@ class RangeSync {
   private readonly exhaustedAt = new Map<string, number>();
   private readonly busy = new Map<string, number>();
   private turn = 0;
+  private localFailure: string | null = null;
 
   constructor(
     private readonly ports: SyncPorts,
@@ -121,6 +124,7 @@ class RangeSync {
       const due = this.takeDue();
       if (due !== undefined) {
         await this.apply(due);
+        if (this.localFailure !== null) break;
         continue;
       }
       // Nothing in flight and nothing applicable: no peer can fill the gap below what arrived, or we are done.
@@ -130,7 +134,8 @@ class RangeSync {
       this.release(flight.f.peer);
       this.receive(flight.f, flight.a);
     }
-    return { applied: this.applied, height: this.ports.height() };
+    const result = { applied: this.applied, height: this.ports.height() };
+    return this.localFailure === null ? result : { ...result, error: this.localFailure };
   }
 
   /** Starts requests until the window is full or no peer can take the lowest range left to ask. */
@@ -226,7 +231,15 @@ class RangeSync {
       this.punish(peer, err);
       return this.retry(range);
     }
-    const { applied, error } = await this.ports.applyRange(items);
+    let outcome: { applied: number; error: Error | null };
+    try {
+      outcome = await this.ports.applyRange(items);
+    } catch (err) {
+      // Not the peer's doing: stop here, and let the next sync (the stall watchdog's) try again.
+      this.localFailure = errorMessage(err);
+      return;
+    }
+    const { applied, error } = outcome;
     this.applied += applied;
     if (error !== null) {
       this.punish(peer, error);

@@ -141,6 +141,8 @@ export class SyncService {
       this.modules.now,
       this.opts.blockSync,
     );
+    if (result.error !== undefined)
+      logger.warn({ err: result.error }, "block sync stopped on a local failure");
     if (result.applied > 0) {
       this.modules.syncedBlocks.inc(result.applied);
       logger.info(result, "sync done");

@@ -274,6 +274,21 @@ describe("block sync", () => {
     assert.deepEqual(log.penalised, [], "the peer served the range it was asked: no out-of-order blame");
   });
 
+  it("stops, blaming no peer, when applying fails on this node's side", async (t) => {
+    const { items } = await sourceChain(t, 8);
+    const target = await openTestChain(t);
+    const { ports, log } = portsFor(target, { a: honest(items) });
+    const apply = ports.applyRange;
+    let calls = 0;
+    ports.applyRange = async (range) => {
+      if (++calls === 2) throw new Error("disk full");
+      return apply(range);
+    };
+    assert.deepEqual(await sync(ports), { applied: 4, height: 4, error: "disk full" });
+    assert.deepEqual(log.penalised, []);
+    assert.deepEqual(log.dropped, []);
+  });
+
   it("with one peer and no answer, syncs nothing and returns", async (t) => {
     const target = await openTestChain(t);
     const { ports, log } = portsFor(target, { a: async () => [] });
