@@ -339,9 +339,9 @@ export class Chain {
   private async applyRangeNext(items: readonly CertifiedBlock[]): Promise<RangeApplied> {
     let applied = 0;
     const fresh = items.filter((item) => item.block.header.height > this.head.height);
-    const hashes = fresh.map((item) => hashHeader(item.block.header));
     let start = 0;
     try {
+      const hashes = fresh.map((item) => hashHeader(item.block.header));
       while (start < fresh.length) {
         const set = this.current;
         const setHash = set.hash();
