@@ -79,6 +79,18 @@ interface Execution {
   next: ValidatorSet;
 }
 
+/** A decided block as block sync receives it: the block and the commit that decided it. */
+export interface CertifiedBlock {
+  block: Block;
+  commit: Commit;
+}
+
+/** What one range did: the blocks it committed and, if it stopped at a bad block, why (nothing after it). */
+export interface RangeApplied {
+  applied: number;
+  error: InvalidBlockError | RlpError | AppError | null;
+}
+
 const ZERO_HASH: Hex = `0x${"00".repeat(32)}`;
 
 /**
@@ -95,6 +107,8 @@ export class Chain {
    * its stored execution instead of executing it again.
    */
   private executions = new Map<Hex, Execution>();
+  /** The head's commit when this chain verified its signatures itself (block sync), else null. */
+  private verifiedHeadCommit: Commit | null = null;
   private readonly listeners = new Set<(info: CommittedBlockInfo) => void>();
   private writing: Promise<unknown> = Promise.resolve();
 
@@ -231,22 +245,34 @@ export class Chain {
     return run;
   }
 
-  private async commitNext(value: ProposedBlock<Block>, commit: Commit): Promise<ValidatorSet> {
+  /**
+   * `durable` false leaves the fsync to a later write: block sync makes only a range's last block durable, and a
+   * crash then loses at most blocks the network still holds (each write stays atomic, so the head stays whole).
+   */
+  private async commitNext(
+    value: ProposedBlock<Block>,
+    commit: Commit,
+    durable = true,
+    verified = false,
+  ): Promise<ValidatorSet> {
     const { block, blockHash } = value;
     const execution = await this.decidedExecution(value);
     const { result, next } = execution;
     const epochChange = result.validatorUpdates !== null && result.validatorUpdates.length > 0;
     const { store, app, mempool } = this.modules;
     try {
-      await store.writeCommittedBlock({
-        block,
-        blockHash,
-        commit,
-        receipts: result.receipts,
-        stateWrites: result.stateWrites,
-        ...(epochChange ? { nextValidatorSet: next.snapshot() } : {}),
-        ...(block.checkpoints.length > 0 ? { checkpoints: block.checkpoints } : {}),
-      });
+      await store.writeCommittedBlock(
+        {
+          block,
+          blockHash,
+          commit,
+          receipts: result.receipts,
+          stateWrites: result.stateWrites,
+          ...(epochChange ? { nextValidatorSet: next.snapshot() } : {}),
+          ...(block.checkpoints.length > 0 ? { checkpoints: block.checkpoints } : {}),
+        },
+        { sync: durable },
+      );
     } catch (err) {
       throw new ChainHaltError(`cannot store decided block ${block.header.height}: ${errorMessage(err)}`);
     }
@@ -255,6 +281,7 @@ export class Chain {
     this.head = { height: block.header.height, hash: blockHash, time: block.header.time };
     this.previous = this.current;
     this.current = next;
+    this.verifiedHeadCommit = verified ? commit : null;
     this.executions.clear();
     const info = { block, blockHash, commit, receipts: result.receipts };
     for (const listener of this.listeners) listener(info);
@@ -292,15 +319,67 @@ export class Chain {
     const blockHash = hashHeader(block.header);
     // Consensus committed it first: nothing to do, and nothing wrong with the peer that served it.
     if (block.header.height === this.head.height && blockHash === this.head.hash) return;
-    if (commit.height !== block.header.height || commit.blockHash !== blockHash) {
-      throw new InvalidBlockError(
-        `commit for ${commit.height}/${commit.blockHash} does not decide block ${blockHash}`,
-      );
-    }
-    const check = verifyCommit(commit, this.current, this.opts.chainId, this.modules.verifier);
-    if (!check.ok) throw new InvalidBlockError(`commit of height ${commit.height}: ${check.reason}`);
+    const problem = this.commitProblem(block, blockHash, commit, this.current);
+    if (problem !== null) throw new InvalidBlockError(problem);
     // A commit certifies the block was valid when decided, so a clock-drift rule does not apply to old blocks.
-    await this.commitNext({ blockHash, block }, commit);
+    await this.commitNext({ blockHash, block }, commit, true, true);
+  }
+
+  /**
+   * For block sync: consecutive decided blocks, each applied only with a commit that verifies against the set of
+   * its height. Blocks at or below the head are skipped (consensus may have committed them meanwhile). The commits
+   * of a run of blocks that claim the same validator set are verified before any of them executes, so a bad
+   * certificate costs no execution; a set change (a header naming another set) starts a new run once the block
+   * before it has executed and produced that set. Stops at the first bad block: the ones before it are committed.
+   * Throws only for failures that say nothing about the blocks (storage), as commitBlock does.
+   */
+  applyCertifiedRange(items: readonly CertifiedBlock[]): Promise<RangeApplied> {
+    return this.serially(() => this.applyRangeNext(items));
+  }
+
+  private async applyRangeNext(items: readonly CertifiedBlock[]): Promise<RangeApplied> {
+    let applied = 0;
+    const fresh = items.filter((item) => item.block.header.height > this.head.height);
+    let start = 0;
+    try {
+      const hashes = fresh.map((item) => hashHeader(item.block.header));
+      while (start < fresh.length) {
+        const set = this.current;
+        const setHash = set.hash();
+        let end = start;
+        let bad: InvalidBlockError | null = null;
+        for (; end < fresh.length; end++) {
+          const { block, commit } = fresh[end] as CertifiedBlock;
+          if (end > start && block.header.validatorsHash !== setHash) break;
+          const problem = this.commitProblem(block, hashes[end] as Hex, commit, set);
+          if (problem !== null) {
+            bad = new InvalidBlockError(problem);
+            break;
+          }
+        }
+        for (let i = start; i < end; i++) {
+          const { block, commit } = fresh[i] as CertifiedBlock;
+          const durable = i === end - 1 && (bad !== null || end === fresh.length);
+          await this.commitNext({ blockHash: hashes[i] as Hex, block }, commit, durable, true);
+          applied++;
+        }
+        if (bad !== null) return { applied, error: bad };
+        start = end;
+      }
+    } catch (err) {
+      if (err instanceof InvalidBlockError || err instanceof RlpError || err instanceof AppError)
+        return { applied, error: err };
+      throw err;
+    }
+    return { applied, error: null };
+  }
+
+  /** Why `commit` does not certify this block against `set`, or null if it does. */
+  private commitProblem(block: Block, blockHash: Hex, commit: Commit, set: ValidatorSet): string | null {
+    if (commit.height !== block.header.height || commit.blockHash !== blockHash)
+      return `commit for ${commit.height}/${commit.blockHash} does not decide block ${blockHash}`;
+    const check = verifyCommit(commit, set, this.opts.chainId, this.modules.verifier);
+    return check.ok ? null : `commit of height ${commit.height}: ${check.reason}`;
   }
 
   private expectNext(height: number): void {
@@ -417,6 +496,8 @@ export class Chain {
       fail("lastCommit is not for the parent block");
     }
     if (!this.previous) fail("the parent's validator set is unknown");
+    // The certificate this chain verified when it synced the parent, against the same set: checked already.
+    if (this.verifiedHeadCommit !== null && sameCommit(lastCommit, this.verifiedHeadCommit)) return;
     const check = verifyCommit(lastCommit, this.previous, this.opts.chainId, this.modules.verifier);
     if (!check.ok) fail(`lastCommit: ${check.reason}`);
   }
@@ -426,4 +507,13 @@ async function setAt(store: ChainStore, height: number): Promise<ValidatorSet> {
   const set = await storedValidatorSetAt(store, height);
   if (!set) throw new ChainHaltError(`no validator set stored for height ${height}`);
   return set;
+}
+
+function sameCommit(a: Commit, b: Commit): boolean {
+  if (a.height !== b.height || a.round !== b.round || a.blockHash !== b.blockHash) return false;
+  if (a.signatures.length !== b.signatures.length) return false;
+  return a.signatures.every((sig, i) => {
+    const other = b.signatures[i];
+    return other !== undefined && sig.validator === other.validator && sig.signature === other.signature;
+  });
 }

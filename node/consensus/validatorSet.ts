@@ -201,7 +201,10 @@ export class ValidatorSet {
     if (!Number.isSafeInteger(times) || times <= 0 || times > MAX_INCREMENT_TIMES) {
       throw new ValidatorSetError("invalid-round", `increment times must be an int32 > 0, got ${times}`);
     }
-    return ValidatorSet.#incremented(this.priorities(), this.totalPower, times);
+    const incremented = ValidatorSet.#incremented(this.priorities(), this.totalPower, times);
+    // The hash covers addresses and powers, not priorities: every height's set would otherwise re-hash it.
+    incremented.#hash = this.#hash;
+    return incremented;
   }
 
   /** The set for the next height: priorities incremented once (CometBFT CopyIncrementProposerPriority(1)). */

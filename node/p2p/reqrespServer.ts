@@ -58,9 +58,11 @@ export class ReqRespServer {
     private readonly logger: P2pLogger,
   ) {
     this.limiters = {
-      // A syncing node may fetch 4 full requests at once, then 64 blocks a second: far above a 1 s chain.
+      // A syncing node fetches ahead (several full requests at once) and catches up at the speed it verifies,
+      // thousands of blocks a second: a quota of 64 a second made every late node sync at that pace. A peer's
+      // load stays bounded by the concurrency limit and the per-connection stream limit.
       blocks: new PeerRateLimiter(
-        opts.blocksRate ?? { capacity: 4 * MAX_BLOCKS_PER_REQUEST, refillPerSecond: 64 },
+        opts.blocksRate ?? { capacity: 16 * MAX_BLOCKS_PER_REQUEST, refillPerSecond: 4096 },
       ),
       catchup: new PeerRateLimiter(opts.catchUpRate ?? { capacity: 10, refillPerSecond: 2 }),
     };

@@ -107,6 +107,8 @@ export class ChainStore {
   readonly #wal: ReturnType<typeof createWalRepository>;
   readonly #sync: boolean;
   readonly #mutex = new Mutex();
+  /** The head as this store last wrote it (undefined until read): writes are serialised and only this store sets it. */
+  #writtenHead: BlockRef | null | undefined;
 
   constructor(opts: ChainStoreOptions, modules: { db: Database }) {
     this.#db = modules.db;
@@ -159,11 +161,12 @@ export class ChainStore {
   /**
    * Stores a decided block and everything it changed, atomically. Refuses (StorageError "continuity") a block
    * that is not head + 1 or whose parent is not the head; "invalid-input" if the parts do not belong together or
-   * do not encode. Nothing is written unless everything is.
+   * do not encode. Nothing is written unless everything is. `sync: false` skips the fsync of this one write (a
+   * later synced write makes it durable too): a crash may then lose it, whole, never leave it half written.
    */
-  writeCommittedBlock(c: CommittedBlock): Promise<BlockRef> {
+  writeCommittedBlock(c: CommittedBlock, opts: { sync?: boolean } = {}): Promise<BlockRef> {
     return this.#mutex.run(async () => {
-      const head = await this.head();
+      const head = this.#writtenHead === undefined ? await this.head() : this.#writtenHead;
       const height = c.block?.header?.height;
       const expected = head === null ? INITIAL_HEIGHT : head.height + 1;
       if (height !== expected) {
@@ -198,7 +201,8 @@ export class ChainStore {
       for (const cc of c.checkpoints ?? []) ops.push(r.checkpoints.putOp(cc.checkpoint.number, cc));
       ops.push(r.head.putOp(META_HEAD, { height, hash: c.blockHash }));
       ops.push(...(await walClearOps(this.#wal, height)));
-      await this.#db.batch(ops, { sync: this.#sync });
+      await this.#db.batch(ops, { sync: this.#sync && (opts.sync ?? true) });
+      this.#writtenHead = { height, hash: c.blockHash };
       return { height, hash: c.blockHash };
     });
   }

@@ -1,7 +1,7 @@
 import type { Block, Commit } from "../types/index.ts";
 import { errorMessage } from "../util/errors.ts";
 import type { ServiceLogger } from "../util/logger.ts";
-import { type SyncResult, syncFromPeers } from "./blockSync.ts";
+import { type SyncOptions, type SyncResult, syncFromPeers } from "./blockSync.ts";
 import { encodeSyncItem } from "./wire.ts";
 
 export interface SyncServiceOptions {
@@ -12,6 +12,8 @@ export interface SyncServiceOptions {
   checkEveryMs: number;
   /** A node that has not committed for this long asks its peers for blocks and votes. */
   stallAfterMs: number;
+  /** Fetch-ahead window, range size and request timeout of block sync; the defaults suit the node. */
+  blockSync?: SyncOptions;
 }
 
 /** The req/resp protocols this service serves and uses (the node's p2p ReqResp). */
@@ -24,7 +26,9 @@ export interface SyncReqResp {
 
 export interface SyncChain {
   readonly height: number;
-  applyCertified(block: Block, commit: Commit): Promise<void>;
+  applyCertifiedRange(
+    items: { block: Block; commit: Commit }[],
+  ): Promise<{ applied: number; error: Error | null }>;
   onCommitted(listener: () => void): () => void;
 }
 
@@ -128,13 +132,17 @@ export class SyncService {
       {
         peers: () => this.modules.peers(),
         requestBlocks: (peer, from, count) => reqresp.requestBlocks(peer, from, count),
-        apply: (block, commit) => chain.applyCertified(block, commit),
+        applyRange: (items) => chain.applyCertifiedRange(items),
         height: () => chain.height,
         penalise: (peer, reason) => logger.warn({ peer, reason }, "peer served a bad block"),
+        dropped: (peer, reason) => logger.debug({ peer, reason }, "sync request failed; peer left out"),
         progress: (p) => logger.info(p, "sync progress"),
       },
       this.modules.now,
+      this.opts.blockSync,
     );
+    if (result.error !== undefined)
+      logger.warn({ err: result.error }, "block sync stopped on a local failure");
     if (result.applied > 0) {
       this.modules.syncedBlocks.inc(result.applied);
       logger.info(result, "sync done");

@@ -128,6 +128,24 @@ describe("hash and thresholds", () => {
     // Priorities change every height; the commitment must not.
     assert.equal(set.next().hash(), set.hash());
     assert.notEqual(set.withUpdates(vals(["v1", 6n])).hash(), set.hash());
+    // The next height's set takes the hash over; a power change is hashed afresh, before or after next().
+    const updated = set
+      .withUpdates(vals(["v1", 6n]))
+      .next()
+      .next();
+    assert.equal(
+      updated.hash(),
+      hashValidatorSet([
+        { address: v("v1"), power: 6n },
+        { address: v("v2"), power: 7n },
+      ]),
+    );
+    assert.equal(
+      ValidatorSet.create(vals(["v1", 6n], ["v2", 7n]))
+        .next()
+        .hash(),
+      updated.hash(),
+    );
   });
 
   it("hasTwoThirds is power*3 > total*2 and hasOneThird is power*3 > total", () => {

@@ -1,0 +1,371 @@
+import assert from "node:assert/strict";
+import { describe, it, type TestContext } from "node:test";
+import { STAKING_ADDRESS, stakingInterface } from "../../node/app/index.ts";
+import { secp256k1Verifier } from "../../node/consensus/verifier.ts";
+import { type Hex, VoteType } from "../../node/crypto/index.ts";
+import { type SyncOptions, type SyncPorts, syncFromPeers } from "../../node/sync/blockSync.ts";
+import { decodeSyncItem, encodeSyncItem } from "../../node/sync/wire.ts";
+import { type Commit, encodeBlock, encodeCommit } from "../../node/types/index.ts";
+import { addr, alice, CHAIN_ID, ETHER, signTx, val1, val2 } from "../helpers/appFixture.ts";
+import { commitFor, openTestChain } from "../helpers/chainFixture.ts";
+import { signVote } from "../helpers/validators.ts";
+
+type Fixture = Awaited<ReturnType<typeof openTestChain>>;
+type Serve = (from: number, count: number) => Promise<Uint8Array[]>;
+
+const OPTS: SyncOptions = { rangeSize: 4, window: 4, perPeer: 2, requestTimeoutMs: 5_000 };
+
+/**
+ * A source chain of `blocks` decided blocks, as sync items. With `stake`, alice stakes enough in block 1 to hold
+ * most of the power from block 5 (epoch length 4): commits from there need her signature.
+ */
+async function sourceChain(t: TestContext, blocks: number, { stake = false } = {}) {
+  const source = await openTestChain(t);
+  for (let height = 1; height <= blocks; height++) {
+    if (height === 1 && stake) {
+      const data = stakingInterface.encodeFunctionData("stake", [30n * ETHER]) as Hex;
+      source.mempool.add(await signTx(alice, { to: STAKING_ADDRESS, data, nonce: 0 }));
+    }
+    const signers = source.chain.validators.has(addr(alice)) ? [val1, val2, alice] : [val1, val2];
+    source.clock.now += 1_000;
+    const value = await source.chain.buildBlock(height, addr(val1));
+    await source.chain.commitBlock(value, commitFor(height, value.blockHash as Hex, signers));
+  }
+  const items = (await source.store.encodedBlocksRange(1, blocks)).map((i) =>
+    encodeSyncItem(i.block, i.commit),
+  );
+  return { source, items };
+}
+
+function honest(items: Uint8Array[]): Serve {
+  return async (from, count) => items.slice(from - 1, from - 1 + count);
+}
+
+/** The ports of a syncing node over a real chain, recording what the sync did to each peer. */
+function portsFor(target: Fixture, serve: Record<string, Serve>) {
+  const log = {
+    penalised: [] as { peer: string; reason: string }[],
+    dropped: [] as string[],
+    requests: [] as { peer: string; from: number; count: number }[],
+    inFlight: 0,
+    maxInFlight: 0,
+    perPeer: new Map<string, number>(),
+    maxPerPeer: 0,
+  };
+  const ports: SyncPorts = {
+    peers: () => Object.keys(serve),
+    async requestBlocks(peer, from, count) {
+      log.requests.push({ peer, from, count });
+      log.inFlight++;
+      log.maxInFlight = Math.max(log.maxInFlight, log.inFlight);
+      const mine = (log.perPeer.get(peer) ?? 0) + 1;
+      log.perPeer.set(peer, mine);
+      log.maxPerPeer = Math.max(log.maxPerPeer, mine);
+      try {
+        return await (serve[peer] as Serve)(from, count);
+      } finally {
+        log.inFlight--;
+        log.perPeer.set(peer, (log.perPeer.get(peer) ?? 1) - 1);
+      }
+    },
+    applyRange: (items) => target.chain.applyCertifiedRange(items),
+    height: () => target.chain.height,
+    penalise: (peer, reason) => log.penalised.push({ peer, reason }),
+    dropped: (peer) => log.dropped.push(peer),
+    progress() {},
+  };
+  return { ports, log };
+}
+
+/** A commit of round 1 (commitFor signs round 0): the same block, another certificate. */
+function roundOneCommit(height: number, blockHash: Hex): Commit {
+  const signatures = [val1, val2]
+    .map((w) => ({
+      validator: addr(w),
+      signature: signVote(CHAIN_ID, w.privateKey as Hex, {
+        type: VoteType.Precommit,
+        height,
+        round: 1,
+        blockHash,
+        validator: addr(w),
+      }).signature,
+    }))
+    .sort((a, b) => (a.validator < b.validator ? -1 : 1));
+  return { height, round: 1, blockHash, signatures };
+}
+
+const sync = (ports: SyncPorts, opts: Partial<SyncOptions> = {}) =>
+  syncFromPeers(ports, () => 0, { ...OPTS, ...opts });
+
+const delayed =
+  (serve: Serve, ms: number): Serve =>
+  async (from, count) => {
+    await new Promise((r) => setTimeout(r, ms));
+    return serve(from, count);
+  };
+
+/** Re-encodes item `height` of `items` after `change` edits its decoded block and commit. */
+function tampered(
+  items: Uint8Array[],
+  height: number,
+  change: (item: ReturnType<typeof decodeSyncItem>) => void,
+): Uint8Array[] {
+  const copy = [...items];
+  const item = decodeSyncItem(items[height - 1] as Uint8Array);
+  change(item);
+  copy[height - 1] = encodeSyncItem(encodeBlock(item.block), encodeCommit(item.commit));
+  return copy;
+}
+
+async function sameHeads(target: Fixture, source: Fixture): Promise<void> {
+  assert.equal(target.chain.height, source.chain.height);
+  assert.equal(target.chain.headHash, source.chain.headHash);
+  assert.equal(target.app.appHash(), source.app.appHash());
+}
+
+describe("block sync", () => {
+  it("spreads ranges over the peers and keeps within the window and the per-peer limit", async (t) => {
+    const { source, items } = await sourceChain(t, 24);
+    const target = await openTestChain(t);
+    const serve = delayed(honest(items), 5);
+    const { ports, log } = portsFor(target, { a: serve, b: serve, c: serve });
+    const result = await sync(ports, { rangeSize: 2, window: 5, perPeer: 2 });
+    assert.deepEqual(result, { applied: 24, height: 24 });
+    await sameHeads(target, source);
+    const askedOf = new Set(log.requests.map((r) => r.peer));
+    assert.deepEqual([...askedOf].sort(), ["a", "b", "c"], "every peer served ranges");
+    assert.equal(log.maxInFlight, 5, "the window was used, and not exceeded");
+    assert.ok(log.maxPerPeer <= 2, `at most 2 requests per peer at once, saw ${log.maxPerPeer}`);
+    assert.deepEqual(log.penalised, []);
+  });
+
+  it("ends when no peer has more, asking a peer that answered nothing no further", async (t) => {
+    const { items } = await sourceChain(t, 6);
+    const target = await openTestChain(t);
+    const { ports, log } = portsFor(target, { a: honest(items) });
+    assert.deepEqual(await sync(ports, { window: 3 }), { applied: 6, height: 6 });
+    const above = log.requests.filter((r) => r.from > 6).map((r) => r.from);
+    assert.deepEqual(
+      [...above].sort((x, y) => x - y),
+      [7, 9, 13],
+      "the rest of the short answer, and the window's ranges above the head, each asked once",
+    );
+  });
+
+  it("verifies commits across a validator-set change inside one range, and refuses an old-set commit after it", async (t) => {
+    const { source, items } = await sourceChain(t, 8, { stake: true });
+    assert.ok(source.chain.validators.has(addr(alice)), "alice joined at block 5");
+    const target = await openTestChain(t);
+    // Block 6 certified by the old set's validators only: enough power before the change, not after it.
+    const stale = tampered(items, 6, (item) => {
+      item.commit = commitFor(6, item.commit.blockHash, [val1, val2]);
+    });
+    const liar = portsFor(target, { liar: honest(stale) });
+    const partial = await sync(liar.ports, { rangeSize: 8 });
+    assert.deepEqual(partial, { applied: 5, height: 5 }, "blocks before the bad one are committed");
+    assert.match(liar.log.penalised[0]?.reason ?? "", /not more than 2\/3/);
+    const { ports } = portsFor(target, { liar: honest(stale), honest: honest(items) });
+    assert.deepEqual(await sync(ports, { rangeSize: 8 }), { applied: 3, height: 8 });
+    await sameHeads(target, source);
+  });
+
+  for (const [name, lie] of [
+    [
+      "a block whose body was changed",
+      (items: Uint8Array[]) =>
+        tampered(items, 3, (item) => {
+          item.block.header.time += 1;
+        }),
+    ],
+    [
+      "a commit signed by a non-validator",
+      (items: Uint8Array[]) =>
+        tampered(items, 3, (item) => {
+          item.commit = commitFor(3, item.commit.blockHash, [val1, alice]);
+        }),
+    ],
+    [
+      "a commit for another block",
+      (items: Uint8Array[]) =>
+        tampered(items, 3, (item) => {
+          item.commit = commitFor(3, `0x${"11".repeat(32)}`);
+        }),
+    ],
+    ["blocks out of order", (items: Uint8Array[]) => [items[0], items[2], items[1], ...items.slice(3)]],
+    [
+      "a block out of the range asked",
+      (items: Uint8Array[]) => [items[0], items[1], items[7], ...items.slice(3)],
+    ],
+  ] as const) {
+    it(`leaves out a peer that serves ${name}, re-asks its range elsewhere, commits nothing bad`, async (t) => {
+      const { source, items } = await sourceChain(t, 10);
+      const target = await openTestChain(t);
+      const bad = lie(items) as Uint8Array[];
+      const liarServe = honest(bad);
+      // The liar answers first, so it is asked for the first range.
+      const { ports, log } = portsFor(target, { liar: liarServe, honest: delayed(honest(items), 20) });
+      const committed: number[] = [];
+      target.chain.onCommitted((info) => committed.push(info.block.header.height));
+      const result = await sync(ports, { window: 2, perPeer: 1 });
+      assert.deepEqual(result, { applied: 10, height: 10 });
+      await sameHeads(target, source);
+      assert.deepEqual(committed, [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], "each height committed once, in order");
+      assert.deepEqual(
+        log.penalised.map((p) => p.peer),
+        ["liar"],
+      );
+      const afterLie = log.requests.slice(log.requests.findIndex((r) => r.peer === "liar") + 1);
+      assert.ok(
+        afterLie.every((r) => r.peer === "honest"),
+        "the liar is not asked again in this sync",
+      );
+    });
+  }
+
+  it("leaves out a peer that answers more blocks than asked", async (t) => {
+    const { items } = await sourceChain(t, 6);
+    const target = await openTestChain(t);
+    const { ports, log } = portsFor(target, {
+      liar: async (from, count) => items.slice(from - 1, from + count),
+      honest: delayed(honest(items), 20),
+    });
+    assert.deepEqual(await sync(ports, { window: 2, perPeer: 1 }), { applied: 6, height: 6 });
+    assert.match(log.penalised[0]?.reason ?? "", /5 blocks for 4 asked/);
+  });
+
+  it("drops a peer that stalls or fails and gives its range to another", async (t) => {
+    const { source, items } = await sourceChain(t, 8);
+    const target = await openTestChain(t);
+    const { ports, log } = portsFor(target, {
+      stalls: () => new Promise<Uint8Array[]>(() => {}),
+      fails: async () => {
+        throw new Error("stream reset");
+      },
+      honest: delayed(honest(items), 5),
+    });
+    const started = Date.now();
+    const result = await sync(ports, { requestTimeoutMs: 100, window: 3, perPeer: 1 });
+    assert.deepEqual(result, { applied: 8, height: 8 });
+    await sameHeads(target, source);
+    assert.deepEqual([...log.dropped].sort(), ["fails", "stalls"]);
+    assert.deepEqual(log.penalised, [], "a failure is not a lie");
+    assert.equal(log.requests.filter((r) => r.peer !== "honest").length, 2, "each asked once");
+    assert.ok(Date.now() - started < 4_000, "the stall cost the timeout, not the transport's");
+  });
+
+  it("does not blame a peer when consensus commits a requested block meanwhile (the out-of-order cause)", async (t) => {
+    const { source, items } = await sourceChain(t, 8);
+    const target = await openTestChain(t);
+    let first = true;
+    const { ports, log } = portsFor(target, {
+      a: async (from, count) => {
+        if (first) {
+          first = false;
+          // While this answer travels, consensus commits block `from` (a stall recovery runs beside consensus).
+          const { block, commit } = decodeSyncItem(items[from - 1] as Uint8Array);
+          await target.chain.commitBlock({ block, blockHash: commit.blockHash }, commit);
+        }
+        return honest(items)(from, count);
+      },
+    });
+    const result = await sync(ports, { window: 1 });
+    assert.deepEqual(result, { applied: 7, height: 8 }, "the block consensus committed is skipped");
+    await sameHeads(target, source);
+    assert.deepEqual(log.penalised, [], "the peer served the range it was asked: no out-of-order blame");
+  });
+
+  it("stops, blaming no peer, when applying fails on this node's side", async (t) => {
+    const { items } = await sourceChain(t, 8);
+    const target = await openTestChain(t);
+    const { ports, log } = portsFor(target, { a: honest(items) });
+    const apply = ports.applyRange;
+    let calls = 0;
+    ports.applyRange = async (range) => {
+      if (++calls === 2) throw new Error("disk full");
+      return apply(range);
+    };
+    assert.deepEqual(await sync(ports), { applied: 4, height: 4, error: "disk full" });
+    assert.deepEqual(log.penalised, []);
+    assert.deepEqual(log.dropped, []);
+  });
+
+  it("with one peer and no answer, syncs nothing and returns", async (t) => {
+    const target = await openTestChain(t);
+    const { ports, log } = portsFor(target, { a: async () => [] });
+    assert.deepEqual(await sync(ports), { applied: 0, height: 0 });
+    assert.equal(log.requests.length, OPTS.perPeer, "the ranges asked before the first answer, no more");
+  });
+});
+
+describe("Chain.applyCertifiedRange", () => {
+  it("writes a range with one fsync (its last block) and stops at a bad commit, keeping the blocks before it", async (t) => {
+    const { items } = await sourceChain(t, 8);
+    const target = await openTestChain(t);
+    const writes: { height: number; sync: boolean | undefined }[] = [];
+    const write = target.store.writeCommittedBlock.bind(target.store);
+    target.store.writeCommittedBlock = (c, opts) => {
+      writes.push({ height: c.block.header.height, sync: opts?.sync });
+      return write(c, opts);
+    };
+    let executed = 0;
+    const execute = target.app.executeBlock.bind(target.app);
+    target.app.executeBlock = (...args) => {
+      executed++;
+      return execute(...args);
+    };
+    const decoded = items.map((bytes) => decodeSyncItem(bytes));
+    assert.deepEqual(await target.chain.applyCertifiedRange(decoded.slice(0, 4)), {
+      applied: 4,
+      error: null,
+    });
+    assert.deepEqual(
+      writes.map((w) => w.sync),
+      [false, false, false, true],
+    );
+    const bad = decoded.slice(4).map((item) => structuredClone(item));
+    (bad[2] as (typeof bad)[number]).commit = commitFor(7, `0x${"22".repeat(32)}`);
+    executed = 0;
+    const result = await target.chain.applyCertifiedRange(bad);
+    assert.equal(result.applied, 2);
+    assert.match(String(result.error), /does not decide block/);
+    assert.equal(executed, 2, "nothing at or after the bad commit was executed");
+    assert.equal(target.chain.height, 6);
+    assert.deepEqual(
+      writes.slice(4).map((w) => w.sync),
+      [false, true],
+      "the last good block is made durable",
+    );
+    // Blocks at or below the head (consensus committed them) are skipped, not refused.
+    assert.deepEqual(await target.chain.applyCertifiedRange(decoded.slice(4)), { applied: 2, error: null });
+    assert.equal(target.chain.height, 8);
+  });
+
+  it("recovers each signature once: a lastCommit equal to the commit it verified for the parent is not rechecked", async (t) => {
+    const { items } = await sourceChain(t, 4);
+    const target = await openTestChain(t);
+    const decoded = items.map((bytes) => decodeSyncItem(bytes));
+    let recoveries = 0;
+    const voteSigner = secp256k1Verifier.voteSigner;
+    secp256k1Verifier.voteSigner = (chainId, vote) => {
+      recoveries++;
+      return voteSigner(chainId, vote);
+    };
+    t.after(() => {
+      secp256k1Verifier.voteSigner = voteSigner;
+    });
+    assert.deepEqual(await target.chain.applyCertifiedRange(decoded), { applied: 4, error: null });
+    assert.equal(recoveries, 4 * 2, "two signatures per commit, none again for the lastCommits");
+    // A lastCommit that differs from the commit verified for its parent (another round's) is verified in full.
+    const fresh = await openTestChain(t);
+    const [one, two] = decoded;
+    assert.ok(one && two);
+    recoveries = 0;
+    const roundOne = { ...one, commit: roundOneCommit(1, one.commit.blockHash) };
+    assert.deepEqual(await fresh.chain.applyCertifiedRange([roundOne, two]), { applied: 2, error: null });
+    assert.equal(
+      recoveries,
+      3 * 2,
+      "block 2's lastCommit (round 0) was checked, not taken for the round-1 commit",
+    );
+  });
+});
