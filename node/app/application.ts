@@ -177,7 +177,7 @@ export function createApplication(
       return finishBlock(block, ctx, deposits, executions, gasUsed);
     },
 
-    buildBlock(ctx, candidates, depositClaims = []) {
+    buildBlock(ctx, candidates, depositClaims = [], full) {
       const block = startBlock(ctx);
       const deposits = executeDepositClaims(block, depositClaims, ctx.height);
       const executions: ReturnType<typeof executeTransaction>[] = [];
@@ -185,7 +185,7 @@ export function createApplication(
       const rejected: { index: number; error: AppError }[] = [];
       let gasUsed = 0n;
       for (const [index, tx] of candidates.entries()) {
-        if (included.length >= MAX_TXS_PER_BLOCK) break;
+        if (included.length >= MAX_TXS_PER_BLOCK || full?.()) break;
         try {
           // Checked first so that a rejected candidate leaves the block untouched.
           checkExecutable(block, tx);
