@@ -33,12 +33,12 @@ const senders = Array.from(
   (_, i) => new Wallet(`0x${(0x7000_0000 + i).toString(16).padStart(64, "0")}`),
 );
 
-/** eth_sendRawTransaction through fetch; a refusal or a failed request counts as not accepted. */
-async function send(url: string, raw: string): Promise<string | null> {
+/** eth_sendRawTransaction through fetch; a refusal or a failed request counts as not accepted, and why. */
+async function send(url: string, raw: string): Promise<{ hash: string } | { refused: string }> {
   try {
-    return await rpc<string>(url, "eth_sendRawTransaction", [raw]);
-  } catch {
-    return null;
+    return { hash: await rpc<string>(url, "eth_sendRawTransaction", [raw]) };
+  } catch (err) {
+    return { refused: err instanceof Error ? err.message : String(err) };
   }
 }
 
@@ -98,6 +98,7 @@ describe("a 4-validator cluster under a bounded transaction flood", { timeout: 9
     })();
 
     const sent: Sent[] = [];
+    const refusals = new Map<string, number>();
     let refused = 0;
     let next = 0;
     await Promise.all(
@@ -105,9 +106,11 @@ describe("a 4-validator cluster under a bounded transaction flood", { timeout: 9
         while (next < signed.length) {
           const item = signed[next++];
           if (item === undefined) break;
-          const hash = await send(urls[item.node] as string, item.raw);
-          if (hash === null) refused++;
-          else sent.push({ hash, node: item.node, sender: item.sender, nonce: item.nonce });
+          const outcome = await send(urls[item.node] as string, item.raw);
+          if ("refused" in outcome) {
+            refused++;
+            refusals.set(outcome.refused, (refusals.get(outcome.refused) ?? 0) + 1);
+          } else sent.push({ hash: outcome.hash, node: item.node, sender: item.sender, nonce: item.nonce });
         }
       }),
     );
@@ -174,7 +177,8 @@ describe("a 4-validator cluster under a bounded transaction flood", { timeout: 9
     const committed = sent.filter((tx) => includedBy.has(tx.hash)).length;
     process.stdout.write(
       `# flood: ${signed.length} sent, ${acceptedAll} accepted, ${refused} refused, ${committed} committed, ` +
-        `heights ${startHeight}..${head}, ${answered} RPC polls answered during the flood\n`,
+        `heights ${startHeight}..${head}, ${answered} RPC polls answered during the flood; ` +
+        `refusals: ${JSON.stringify([...refusals])}\n`,
     );
     assert.equal(committed, sent.filter((tx) => !blocked(tx)).length);
   });
