@@ -1,20 +1,17 @@
 import type { Hex } from "../crypto/index.ts";
+import { TX_DROP_REASONS } from "../types/rpc/txStatus.ts";
 
 /**
- * Why a transaction the pool had accepted left it without being committed:
+ * Why a transaction the pool had accepted left it without being committed (declared once, with the RPC answer
+ * that reports it):
  * - evicted: the pool was full and a better-paying (or includable) transaction took its place;
  * - replaced: a transaction with the same sender and nonce paying more took its place;
  * - nonce-used: a committed transaction used its nonce;
  * - insufficient-funds: the committed state no longer covers its value and fees.
  */
-export type DropReason = "evicted" | "replaced" | "nonce-used" | "insufficient-funds";
+export type DropReason = (typeof TX_DROP_REASONS)[number];
 
-export const DROP_REASONS: readonly DropReason[] = [
-  "evicted",
-  "replaced",
-  "nonce-used",
-  "insufficient-funds",
-];
+export const DROP_REASONS: readonly DropReason[] = TX_DROP_REASONS;
 
 export interface DroppedTx {
   hash: Hex;
