@@ -130,7 +130,10 @@ describe("sending transactions", () => {
       { ...DEFAULT_TX_GOSSIP, batchDelayMs: 50, regossipAfterMs: 1_000, maxRegossipIntervalMs: 4_000 },
       { held: () => held, publish: (topic, data) => sent.push([topic, data]), now: () => now },
     );
-    return { g, sent, advance: (ms: number) => void (now += ms) };
+    const advance = (ms: number) => {
+      now += ms;
+    };
+    return { g, sent, advance };
   }
 
   it("sends a lone local transaction at once and batches those that follow it closely", (t) => {
