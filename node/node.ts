@@ -24,6 +24,7 @@ import { NodeMetrics } from "./observability/metrics.ts";
 import { metricsRoute } from "./observability/metricsRoute.ts";
 import { loadOrCreatePeerKey, Network } from "./p2p/index.ts";
 import { createPublisher, TopicHandlers } from "./p2p/topicHandlers.ts";
+import { DEFAULT_TX_GOSSIP } from "./p2p/txGossip.ts";
 import { ChainStore, openDatabase, SignStateStore, Wal } from "./storage/index.ts";
 import { SyncService } from "./sync/syncService.ts";
 import { StopStack } from "./util/stopStack.ts";
@@ -65,6 +66,11 @@ export async function startNode(opts: NodeOptions, modules: NodeModules): Promis
     const store = new ChainStore({}, { db });
     const app = await openApplication(genesis, store.stateReader());
     const mempool = createNodeMempool(app);
+    // An accepted transaction never leaves silently: counted, logged, and kept for outrigger_txStatus.
+    mempool.onDropped(({ hash, reason, message }) => {
+      metrics.droppedTxs.inc({ reason });
+      logger.debug({ tx: hash, reason, message }, "mempool dropped a transaction");
+    });
     const claims = new ClaimPool(() => app.nextDepositNonce());
     const l1Link = connectL1({ url: config.l1RpcUrl, l1, validator: opts.validatorKey !== null }, { logger });
     if (l1Link !== null) stops.push(() => l1Link.reader.close());
@@ -163,7 +169,7 @@ export async function startNode(opts: NodeOptions, modules: NodeModules): Promis
     }
     stops.start(
       new TopicHandlers(
-        { chainId },
+        { chainId, txGossip: { ...DEFAULT_TX_GOSSIP, regossipMs: NODE_TUNABLES.txRegossipMs } },
         {
           gossip: network.gossip,
           verifier,

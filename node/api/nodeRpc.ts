@@ -1,9 +1,7 @@
 import type { Genesis } from "../config/genesis.ts";
+import { NODE_TUNABLES } from "../config/nodeTunables.ts";
 import { createRpcServer, type RouteHandler, type RpcLogger, type RpcServer } from "../rpc/index.ts";
 import { createRpcBackend, type RpcBackendModules } from "./rpcBackend.ts";
-
-/** What eth_estimateGas and the block objects report as the block gas limit (blocks are bounded by size). */
-const BLOCK_GAS_LIMIT = 30_000_000n;
 
 export interface NodeRpcOptions {
   host: string;
@@ -25,7 +23,8 @@ export function startNodeRpc(
       chainId: opts.genesis.chainId,
       clientVersion: opts.clientVersion,
       minGasPrice: opts.genesis.minGasPrice,
-      blockGasLimit: BLOCK_GAS_LIMIT,
+      // What eth_estimateGas and the block objects report: the gas the builder lets a block's txs reserve.
+      blockGasLimit: NODE_TUNABLES.maxBlockGas,
       epochLength: opts.genesis.epochLength,
     },
     parts,

@@ -99,6 +99,15 @@ export function createRpcBackend(info: ChainInfo, m: RpcBackendModules): RpcBack
       const pending = m.mempool.get(hash);
       return pending ? { kind: "pending", raw: pending.raw, from: pending.from } : null;
     },
+    async getTxStatus(hash) {
+      const location = await m.store.txLocation(hash);
+      if (location) return { hash, status: "committed", blockNumber: location.height, index: location.index };
+      const pooled = m.mempool.status(hash);
+      if (pooled === null) return null;
+      if (pooled.status !== "dropped") return { hash, status: pooled.status };
+      const { reason, message, at } = pooled;
+      return { hash, status: "dropped", reason, message, droppedAt: at };
+    },
     getAccount: async (address: Address) => ({
       balance: m.app.balance(address),
       nonce: m.app.nonce(address),

@@ -229,7 +229,7 @@ function ledgerApplication(
       return finishBlock(block, ctx, deposits, executions, gasUsed);
     },
 
-    buildBlock(ctx, candidates, depositClaims = []) {
+    buildBlock(ctx, candidates, depositClaims = [], full) {
       const block = startBlock(ctx);
       const deposits = executeDepositClaims(block, depositClaims, ctx.height);
       const executions: ReturnType<typeof executeTransaction>[] = [];
@@ -237,7 +237,7 @@ function ledgerApplication(
       const rejected: { index: number; error: AppError }[] = [];
       let gasUsed = 0n;
       for (const [index, tx] of candidates.entries()) {
-        if (included.length >= MAX_TXS_PER_BLOCK) break;
+        if (included.length >= MAX_TXS_PER_BLOCK || full?.()) break;
         try {
           // Checked first so that a rejected candidate leaves the block untouched.
           checkExecutable(block, tx);

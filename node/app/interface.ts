@@ -80,11 +80,13 @@ export interface ConsensusApplication {
    * For the proposer: executes the claims as executeBlock does (all of them: a wrong sequence throws
    * "invalid-block"), then candidates in order, leaving out those that cannot be included. The candidates are
    * checked transactions (checkTx's, as the mempool holds them), so their senders are not recovered again.
+   * `full` is asked before each candidate: once it says so, the block is closed with what it holds.
    */
   buildBlock(
     ctx: BlockContext,
     candidates: readonly AppTx[],
     depositClaims?: readonly DepositClaim[],
+    full?: () => boolean,
   ): BuiltBlock;
   /**
    * Makes an execution's state the committed one, after the node has persisted its stateWrites (an app over the

@@ -2,8 +2,7 @@ import { AppError, type ConsensusApplication, type ExecutionResult } from "../ap
 import { verifyCommit } from "../consensus/commitVerification.ts";
 import type { MessageVerifier, ProposedBlock } from "../consensus/messages.ts";
 import { ValidatorSet } from "../consensus/validatorSet.ts";
-import type { Address, Hex } from "../crypto/index.ts";
-import { RlpError } from "../crypto/index.ts";
+import { type Address, type Hex, keccak256Hex, RlpError } from "../crypto/index.ts";
 import type { ClaimVerdict } from "../deposits/index.ts";
 import type { Mempool } from "../mempool/index.ts";
 import type { ChainStore } from "../storage/index.ts";
@@ -30,6 +29,18 @@ export interface ChainOptions {
   maxClockDriftMs: number;
   maxBlockTxs: number;
   maxBlockTxBytes: number;
+  /** Sum of the included transactions' gas limits; unbounded when absent. */
+  maxBlockGas?: bigint;
+  /**
+   * How long building a proposal may take on this node before the block is closed with what it holds: every
+   * validator must receive, check and execute it within the propose timeout, so the builder keeps well inside it.
+   */
+  buildBudgetMs?: number;
+  /**
+   * The share of a proposal's transactions a validator is assumed to lack (and so to check from scratch, at this
+   * node's measured check cost) when sizing a proposal against buildBudgetMs; default 0.25.
+   */
+  assumedUnknownShare?: number;
 }
 
 export interface ChainModules {
@@ -43,7 +54,15 @@ export interface ChainModules {
   checkpoints?: ChainCheckpoints | null;
   /** Deposit claims and their L1 check; absent when this node cannot reach L1 (then it accepts no claims). */
   deposits?: ChainDeposits | null;
+  /** A monotonic clock in ms for the build budget (default performance.now). */
+  elapsed?: () => number;
+  /** Lets other work run between chunks of a long block check (default: the next turn of the event loop). */
+  yieldNow?: () => Promise<void>;
 }
+
+/** How long a block check decodes before it lets the event loop run (RPC, gossip, timers). */
+const YIELD_AFTER_MS = 20;
+const DEFAULT_UNKNOWN_SHARE = 0.25;
 
 /** What the block pipeline needs to include and check deposit claims (DESIGN.md §5). */
 export interface ChainDeposits {
@@ -181,13 +200,19 @@ export class Chain {
   async buildBlock(height: number, proposer: Address): Promise<ProposedBlock<Block>> {
     this.expectNext(height);
     const { app, mempool, store } = this.modules;
+    const elapsed = this.modules.elapsed ?? (() => performance.now());
+    const started = elapsed();
     const time = Math.max(this.modules.now(), this.head.time + 1);
     const lastCommit = height > 1 ? await store.commitAt(height - 1) : null;
     if (height > 1 && !lastCommit) throw new ChainHaltError(`commit of height ${height - 1} is missing`);
-    const candidates = mempool.reap(this.opts.maxBlockTxBytes, this.opts.maxBlockTxs);
+    const candidates = withinGas(
+      mempool.reap(this.opts.maxBlockTxBytes, this.opts.maxBlockTxs),
+      this.opts.maxBlockGas,
+    );
     const depositClaims = await this.claimsToInclude();
     await app.prefetch(candidates, depositClaims, proposer);
-    const built = app.buildBlock({ height, time, proposer }, candidates, depositClaims);
+    const full = this.buildLimit(elapsed, started);
+    const built = app.buildBlock({ height, time, proposer }, candidates, depositClaims, full);
     const next = nextValidatorSet(this.current, built.result.validatorUpdates);
     const checkpoints = await this.checkpointsToInclude();
     const body = { txs: built.txs, lastCommit, evidence: [], depositClaims, checkpoints };
@@ -419,6 +444,8 @@ export class Chain {
     this.checkLastCommit(block, fail);
     const { app, mempool } = this.modules;
     const known = (hash: Hex) => mempool.get(hash);
+    // Decoding yields to the event loop; the prefetch and the execution below then find the senders cached.
+    await this.decodeUnknown(block.txs);
     await app.prefetch(block.txs, block.depositClaims, header.proposer, known);
     // The app enforces strict nonce order; here each claim is matched against L1.
     const result = app.executeBlock(
@@ -433,6 +460,47 @@ export class Chain {
     if (header.nextValidatorsHash !== next.hash())
       fail("nextValidatorsHash differs from the executed set change");
     this.executions.set(blockHash, { result, next });
+  }
+
+  /**
+   * When a proposal is full by time: building has used the budget, or the transactions so far would take a
+   * validator that lacks some of them longer than the budget to check, at this node's check cost.
+   */
+  private buildLimit(elapsed: () => number, started: number): (() => boolean) | undefined {
+    const budget = this.opts.buildBudgetMs;
+    if (budget === undefined) return undefined;
+    const share = this.opts.assumedUnknownShare ?? DEFAULT_UNKNOWN_SHARE;
+    const mempool = this.modules.mempool;
+    let asked = 0;
+    return () => {
+      asked++;
+      return elapsed() - started >= budget || asked * share * mempool.checkCostMs >= budget;
+    };
+  }
+
+  /**
+   * Decodes (and so recovers the senders of) the block's transactions this node's pool does not hold, in chunks
+   * with a yield between them: recovery is the costly part of a check, and one long synchronous run would starve
+   * RPC and gossip. The application's decode cache then serves them to the execution. A transaction that does
+   * not decode is left for the execution to reject with its index.
+   */
+  private async decodeUnknown(txs: readonly Uint8Array[]): Promise<void> {
+    const { app, mempool } = this.modules;
+    const yieldNow = this.modules.yieldNow ?? nextTurn;
+    const elapsed = this.modules.elapsed ?? (() => performance.now());
+    let since = elapsed();
+    for (const raw of txs) {
+      if (mempool.has(keccak256Hex(raw))) continue;
+      try {
+        app.decodeTx(raw);
+      } catch (err) {
+        if (!(err instanceof AppError)) throw err;
+      }
+      if (elapsed() - since >= YIELD_AFTER_MS) {
+        await yieldNow();
+        since = elapsed();
+      }
+    }
   }
 
   /** The held claims L1 confirms, in nonce order up to the first it does not: a gap would make the block invalid. */
@@ -501,6 +569,21 @@ export class Chain {
     const check = verifyCommit(lastCommit, this.previous, this.opts.chainId, this.modules.verifier);
     if (!check.ok) fail(`lastCommit: ${check.reason}`);
   }
+}
+
+/** The longest prefix of candidates whose gas limits fit the block's gas: a prefix keeps every sender gapless. */
+function withinGas<T extends { gasLimit: bigint }>(candidates: T[], maxGas: bigint | undefined): T[] {
+  if (maxGas === undefined) return candidates;
+  let gas = 0n;
+  for (let i = 0; i < candidates.length; i++) {
+    gas += (candidates[i] as T).gasLimit;
+    if (gas > maxGas) return candidates.slice(0, i);
+  }
+  return candidates;
+}
+
+function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }
 
 async function setAt(store: ChainStore, height: number): Promise<ValidatorSet> {

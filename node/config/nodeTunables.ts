@@ -5,6 +5,15 @@
 export const NODE_TUNABLES = {
   maxBlockTxs: 2_000,
   maxBlockTxBytes: 2 * 1024 * 1024,
+  /** The gas a block's transactions may reserve (their limits' sum); what RPC reports as the block gas limit. */
+  maxBlockGas: 30_000_000n,
+  /**
+   * The share of the propose timeout a proposer may spend building, and that its block may cost a validator to
+   * check: the rest is for gossip, the validators' own work and their votes.
+   */
+  buildBudgetShare: 0.25,
+  /** How often the node gossips again the transactions it holds that no block has taken yet. */
+  txRegossipMs: 2_000,
   /** How long a starting node waits for a first peer before it syncs and joins consensus. */
   peerWaitMs: 5_000,
   /** A node that has not committed for this many block intervals asks its peers for blocks and votes. */

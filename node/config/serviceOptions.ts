@@ -21,6 +21,8 @@ export function chainOptions(genesis: Genesis): ChainOptions {
     maxClockDriftMs: genesis.maxClockDriftMs,
     maxBlockTxs: NODE_TUNABLES.maxBlockTxs,
     maxBlockTxBytes: NODE_TUNABLES.maxBlockTxBytes,
+    maxBlockGas: NODE_TUNABLES.maxBlockGas,
+    buildBudgetMs: genesis.timeouts.proposeMs * NODE_TUNABLES.buildBudgetShare,
   };
 }
 

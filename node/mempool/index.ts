@@ -1,2 +1,3 @@
+export * from "./dropped.ts";
 export * from "./errors.ts";
 export * from "./mempool.ts";

@@ -4,6 +4,8 @@ import { createMempool, type Mempool, type MempoolOptions } from "./mempool.ts";
 /** A validator's limits: room for a few blocks of transactions, bounded per sender so no one crowds others out. */
 export const NODE_MEMPOOL_LIMITS: Omit<MempoolOptions, "baseFee"> = {
   maxTxs: 10_000,
+  // Room for maxTxs ordinary transactions; a pool of large ones evicts by price before it holds more.
+  maxBytes: 32 * 1024 * 1024,
   maxPerSender: 64,
   maxTxBytes: 128 * 1024,
   priceBumpPercent: 10,

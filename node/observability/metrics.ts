@@ -23,6 +23,12 @@ export class NodeMetrics {
     help: "Transactions in the mempool",
     registers: [this.registry],
   });
+  readonly droppedTxs = new Counter({
+    name: "outrigger_mempool_dropped_txs_total",
+    help: "Accepted transactions that left the mempool uncommitted, by reason",
+    labelNames: ["reason"] as const,
+    registers: [this.registry],
+  });
   readonly blockInterval = new Histogram({
     name: "outrigger_block_interval_seconds",
     help: "Time between consecutive committed blocks' header times",

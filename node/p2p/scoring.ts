@@ -33,7 +33,9 @@ interface TopicScoreInput {
 const TOPIC_SCORE_INPUT: Readonly<Record<TopicName, TopicScoreInput>> = {
   proposal: { weight: 0.5, expectedPerSlot: 1 },
   vote: { weight: 1, expectedPerSlot: 16 },
-  tx: { weight: 0.2, expectedPerSlot: 10 },
+  // The two transaction topics share the weight a single one had, so the score's scale is unchanged.
+  tx: { weight: 0.1, expectedPerSlot: 10 },
+  txs: { weight: 0.1, expectedPerSlot: 4 },
   "deposit-claim": { weight: 0.05, expectedPerSlot: 0.1 },
   "checkpoint-sig": { weight: 0.1, expectedPerSlot: 0.2 },
   evidence: { weight: 0.05, expectedPerSlot: 0.01 },

@@ -1,10 +1,11 @@
 import type { Address } from "../crypto/index.ts";
 import { type Block, decodeVote, type Proposal, type Vote } from "../types/index.ts";
-import { decodeProposalMessage } from "../types/wireMessages.ts";
+import { decodeProposalMessage, decodeTxBatch } from "../types/wireMessages.ts";
 import { errorMessage } from "../util/errors.ts";
 import type { Gossip, ValidationResult } from "./gossip.ts";
 import type { P2pLogger } from "./logger.ts";
 import type { TopicName } from "./topics.ts";
+import { DEFAULT_TX_GOSSIP, type GossipedTx, TxGossip, type TxGossipOptions } from "./txGossip.ts";
 
 /** Recovers the signer of a consensus message (the consensus verifier, passed in so p2p does not import it). */
 export interface SignerRecovery {
@@ -28,9 +29,14 @@ export interface TopicConsensus {
 
 export interface TopicMempool {
   /** Adds a raw transaction; throws an error whose `code` says why it was refused. */
-  add(raw: Uint8Array): unknown;
-  /** Subscribes to transactions it accepted (from RPC or gossip), to relay them; returns the unsubscribe. */
-  onAdded(listener: (tx: { raw: Uint8Array }) => void): () => void;
+  add(raw: Uint8Array, origin: "peer"): unknown;
+  /**
+   * Subscribes to transactions it accepted (from RPC or gossip: `origin` "peer"), to relay them; returns the
+   * unsubscribe.
+   */
+  onAdded(listener: (tx: GossipedTx, origin?: "local" | "peer") => void): () => void;
+  /** The held transactions, each sender's in nonce order, for re-gossip. */
+  inNonceOrder(): Iterable<GossipedTx>;
 }
 
 /** Mempool error codes that no honest node would relay: the sender is punished, not just ignored. */
@@ -38,6 +44,8 @@ const TX_REJECT_CODES = new Set(["invalid", "too-large"]);
 
 export interface TopicHandlersOptions {
   chainId: bigint;
+  /** Batching and re-gossip of transactions (default DEFAULT_TX_GOSSIP). */
+  txGossip?: TxGossipOptions;
 }
 
 export interface TopicHandlersModules {
@@ -49,7 +57,14 @@ export interface TopicHandlersModules {
   depositClaims: TopicEndpoint;
   /** null on a chain without an L1: it has no checkpoints. */
   checkpointSignatures: TopicEndpoint | null;
+  /** The clock of transaction re-gossip (default Date.now). */
+  now?: () => number;
+  /** Lets other work run between a batch's transactions (default: the next turn of the event loop). */
+  yieldNow?: () => Promise<void>;
 }
+
+/** How long a batch's validation runs before it lets the event loop run (RPC, consensus timers). */
+const BATCH_YIELD_AFTER_MS = 20;
 
 /**
  * Every gossip payload is decoded and its signature checked here before gossipsub forwards it, so a peer that
@@ -57,11 +72,18 @@ export interface TopicHandlersModules {
  */
 export class TopicHandlers {
   private readonly removers: (() => void)[] = [];
+  readonly txGossip: TxGossip;
 
   constructor(
     private readonly opts: TopicHandlersOptions,
     private readonly modules: TopicHandlersModules,
-  ) {}
+  ) {
+    this.txGossip = new TxGossip(opts.txGossip ?? DEFAULT_TX_GOSSIP, {
+      held: () => modules.mempool.inNonceOrder(),
+      publish: (topic, data) => modules.publish(topic, data),
+      now: modules.now ?? Date.now,
+    });
+  }
 
   start(): void {
     const { gossip, depositClaims, checkpointSignatures } = this.modules;
@@ -76,7 +98,14 @@ export class TopicHandlers {
       ),
     );
     gossip.setValidator("tx", (data) => this.validateTx(data));
-    this.removers.push(this.modules.mempool.onAdded((tx) => this.modules.publish("tx", tx.raw)));
+    gossip.setValidator("txs", (data) => this.validateTxBatch(data));
+    this.removers.push(
+      this.modules.mempool.onAdded((tx, origin) =>
+        origin === "peer" ? this.txGossip.fromPeer(tx) : this.txGossip.local(tx),
+      ),
+    );
+    this.txGossip.start();
+    this.removers.push(() => this.txGossip.stop());
     gossip.setValidator("deposit-claim", (data) => depositClaims.validate(data));
     if (checkpointSignatures !== null) {
       gossip.setValidator("checkpoint-sig", (data) => checkpointSignatures.validate(data));
@@ -114,14 +143,51 @@ export class TopicHandlers {
   }
 
   async validateTx(data: Uint8Array): Promise<ValidationResult> {
+    return this.admitTx(data);
+  }
+
+  /**
+   * Each transaction of a batch is checked on its own. One that no honest node would relay makes the batch
+   * invalid (its sender is penalised as for a single one); otherwise the batch is forwarded if it brought
+   * anything new, and ignored if every transaction was known or stale (forwarding it would only cost peers).
+   */
+  async validateTxBatch(data: Uint8Array): Promise<ValidationResult> {
+    let raws: Uint8Array[];
     try {
-      this.modules.mempool.add(data);
+      raws = decodeTxBatch(data).raws;
+    } catch {
+      return "reject";
+    }
+    const yieldNow = this.modules.yieldNow ?? nextTurn;
+    let accepted = 0;
+    let invalid = 0;
+    let since = performance.now();
+    for (const raw of raws) {
+      const verdict = this.admitTx(raw);
+      if (verdict === "accept") accepted++;
+      else if (verdict === "reject") invalid++;
+      if (performance.now() - since >= BATCH_YIELD_AFTER_MS) {
+        await yieldNow();
+        since = performance.now();
+      }
+    }
+    if (invalid > 0) return "reject";
+    return accepted > 0 ? "accept" : "ignore";
+  }
+
+  private admitTx(raw: Uint8Array): ValidationResult {
+    try {
+      this.modules.mempool.add(raw, "peer");
       return "accept";
     } catch (err) {
       const code = (err as { code?: unknown }).code;
       return typeof code === "string" && TX_REJECT_CODES.has(code) ? "reject" : "ignore";
     }
   }
+}
+
+function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }
 
 /** Publishes without awaiting: a failed publish is logged, since the next message or catch-up makes up for it. */

@@ -8,9 +8,18 @@ import {
   PROPOSAL_LIMITS,
   VOTE_LIMITS,
 } from "../types/index.ts";
+import { MAX_TX_BATCH_BYTES } from "../types/wireMessages.ts";
 
 /** Gossip topics of DESIGN.md §3; payloads are opaque bytes here, the node encodes and validates them. */
-export const TOPIC_NAMES = ["proposal", "vote", "tx", "deposit-claim", "checkpoint-sig", "evidence"] as const;
+export const TOPIC_NAMES = [
+  "proposal",
+  "vote",
+  "tx",
+  "txs",
+  "deposit-claim",
+  "checkpoint-sig",
+  "evidence",
+] as const;
 export type TopicName = (typeof TOPIC_NAMES)[number];
 
 /**
@@ -24,6 +33,8 @@ export const TOPIC_MAX_BYTES: Readonly<Record<TopicName, number>> = {
   vote: Math.max(256, VOTE_LIMITS.maxBytes),
   // The raw signed transaction, as eth_sendRawTransaction received it.
   tx: MAX_TX_BYTES,
+  // RLP [raw, raw, ...]: transactions gossiped together (wireMessages.ts bounds a batch).
+  txs: MAX_TX_BATCH_BYTES,
   "deposit-claim": Math.max(1024, DEPOSIT_CLAIM_LIMITS.maxBytes),
   // RLP([checkpoint, [signer, signature]]): ~260 B encoded.
   "checkpoint-sig": Math.max(512, CHECKPOINT_LIMITS.maxBytes + COMMIT_SIG_LIMITS.maxBytes + 16),

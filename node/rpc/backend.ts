@@ -1,6 +1,12 @@
 import type { Address, Hex } from "../crypto/index.ts";
 import type { Log, Receipt } from "../types/receipt.ts";
-import type { BridgeInfo, CheckpointL1Status, DepositView, SubmitClaimResult } from "../types/rpc/index.ts";
+import type {
+  BridgeInfo,
+  CheckpointL1Status,
+  DepositView,
+  SubmitClaimResult,
+  TxStatus,
+} from "../types/rpc/index.ts";
 import type {
   Block,
   CertifiedCheckpoint,
@@ -11,7 +17,7 @@ import type {
 } from "../types/shapes.ts";
 
 // The outrigger_* result shapes are declared once, with their wire schemas, where the bridge can import them.
-export type { BridgeInfo, CheckpointL1Status, DepositView, Log, Receipt };
+export type { BridgeInfo, CheckpointL1Status, DepositView, Log, Receipt, TxStatus };
 
 /**
  * Everything the RPC server needs from the node, in our own types. node.ts implements it over storage, the app,
@@ -125,6 +131,8 @@ export interface RpcBackend {
   getBlockByHeight(height: number): Promise<BlockRecord | null>;
   getBlockByHash(hash: Hex): Promise<BlockRecord | null>;
   getTransaction(hash: Hex): Promise<TxLocation | null>;
+  /** Committed, waiting, or dropped with the reason; null for a hash this node does not know (or forgot). */
+  getTxStatus(hash: Hex): Promise<TxStatus | null>;
   /** Latest committed state of an account (zero balance and nonce for an unknown one). */
   getAccount(address: Address): Promise<AccountState>;
   /** The next nonce counting the sender's mempool transactions. */

@@ -8,10 +8,10 @@ import {
   type ApplicationModules,
   openApplication,
 } from "../../node/app/index.ts";
-import { Chain, type ChainModules } from "../../node/chain/chain.ts";
+import { Chain, type ChainModules, type ChainOptions } from "../../node/chain/chain.ts";
 import { secp256k1Verifier } from "../../node/consensus/verifier.ts";
 import { type Hex, VoteType } from "../../node/crypto/index.ts";
-import { createMempool } from "../../node/mempool/index.ts";
+import { createMempool, type MempoolModules } from "../../node/mempool/index.ts";
 import { ChainStore, openDatabase } from "../../node/storage/index.ts";
 import type { Commit } from "../../node/types/index.ts";
 import { addr, CHAIN_ID, testGenesis, val1, val2 } from "./appFixture.ts";
@@ -42,6 +42,12 @@ export interface TestChainOptions<X extends ChainExtraModules> {
   app?: ApplicationModules;
   /** Builds the node's optional modules (and anything else the test wants back, spread into the result). */
   extras?: (base: ChainFixtureBase) => X;
+  /** Chain limits beyond the fixture's (a gas cap, a build budget). */
+  limits?: Pick<ChainOptions, "maxBlockGas" | "buildBudgetMs" | "assumedUnknownShare">;
+  /** The chain's build clock and event-loop yield. */
+  timing?: Pick<ChainModules, "elapsed" | "yieldNow">;
+  /** The mempool's check-cost clock. */
+  mempoolElapsed?: MempoolModules["elapsed"];
 }
 
 /**
@@ -73,6 +79,7 @@ export async function openTestChain<X extends ChainExtraModules = ChainExtraModu
     {
       checkTx: (raw) => app.checkTx(raw),
       account: (a) => ({ nonce: app.nonce(a), balance: app.balance(a) }),
+      ...(options.mempoolElapsed ? { elapsed: options.mempoolElapsed } : {}),
     },
   );
   let chain: Chain | undefined;
@@ -85,6 +92,7 @@ export async function openTestChain<X extends ChainExtraModules = ChainExtraModu
       maxClockDriftMs: 1000,
       maxBlockTxs: 100,
       maxBlockTxBytes: 1 << 20,
+      ...options.limits,
     },
     {
       store,
@@ -94,6 +102,7 @@ export async function openTestChain<X extends ChainExtraModules = ChainExtraModu
       now: () => clock.now,
       checkpoints: extras.checkpoints ?? null,
       deposits: extras.deposits ?? null,
+      ...options.timing,
     },
   );
   return { ...extras, home, db, store, app, mempool, chain, clock, close: () => db.close() };

@@ -27,7 +27,7 @@ import type {
   WithdrawalProofResult,
 } from "../../node/rpc/backend.ts";
 import { computeBodyHashes, hashHeader } from "../../node/types/index.ts";
-import type { SubmitClaimResult } from "../../node/types/rpc/index.ts";
+import type { SubmitClaimResult, TxStatus } from "../../node/types/rpc/index.ts";
 import type { Block, Commit, DepositClaim, Header, Validator } from "../../node/types/shapes.ts";
 import { errorMessage } from "../../node/util/errors.ts";
 import { signVote, type TestValidator, testValidators } from "./validators.ts";
@@ -132,6 +132,17 @@ export class FakeRpcBackend implements RpcBackend {
     if (at !== undefined) return { kind: "committed", ...at };
     const pending = this.#pending.get(hash);
     return pending === undefined ? null : { kind: "pending", raw: pending.raw, from: pending.from };
+  }
+
+  /** Transactions the fake mempool "dropped", for outrigger_txStatus. */
+  readonly droppedTxs = new Map<Hex, Extract<TxStatus, { status: "dropped" }>>();
+
+  async getTxStatus(hash: Hex): Promise<TxStatus | null> {
+    this.calls.push("getTxStatus");
+    const at = this.#txIndex.get(hash);
+    if (at !== undefined) return { hash, status: "committed", blockNumber: at.height, index: at.index };
+    if (this.#pending.has(hash)) return { hash, status: "pending" };
+    return this.droppedTxs.get(hash) ?? null;
   }
 
   async getAccount(address: Address): Promise<AccountState> {

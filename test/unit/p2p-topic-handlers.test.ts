@@ -59,6 +59,7 @@ function setup(overrides: Partial<TopicHandlersModules> = {}) {
       mempool: {
         add: () => {},
         onAdded: () => () => {},
+        inNonceOrder: () => [],
       },
       publish: (topic, data) => seen.published.push([topic, data]),
       depositClaims: { validate: async () => "ignore" },
@@ -118,6 +119,7 @@ describe("gossip topic handlers", () => {
             listener = null;
           };
         },
+        inNonceOrder: () => [],
       },
     });
     const results = [];

@@ -105,6 +105,13 @@ function filledBackend(): FakeRpcBackend {
     l1TxHash: H("cd"),
     height: 2,
   });
+  backend.droppedTxs.set(H("d0"), {
+    hash: H("d0"),
+    status: "dropped",
+    reason: "evicted",
+    message: `evicted from a full pool by ${H("d1")} (price 2000000000)`,
+    droppedAt: 1_700_000_000_000,
+  });
   return backend;
 }
 
@@ -131,6 +138,7 @@ const CALLS: Record<OutriggerMethod, unknown[]> = {
       l1TxHash: CLAIM.l1TxHash,
     },
   ],
+  outrigger_txStatus: [H("d0")],
 };
 
 /** Params for which the nullable methods find nothing. */
@@ -139,6 +147,7 @@ const NOTHING: Partial<Record<OutriggerMethod, unknown[]>> = {
   outrigger_commit: [99],
   outrigger_checkpoint: [9],
   outrigger_deposit: ["99"],
+  outrigger_txStatus: [H("ee")],
 };
 
 function describeIssues(error: z.ZodError): string {

@@ -10,7 +10,7 @@ import {
 import type { Validator } from "../../types/shapes.ts";
 import type { BlockRecord, CheckpointRecord, RpcBackend } from "../backend.ts";
 import { RpcError, RpcErrorCode } from "../errors.ts";
-import { safeIntSchema } from "../schemas.ts";
+import { hashSchema, safeIntSchema } from "../schemas.ts";
 import { defineMethod, type MethodContext, type Outputs, type RpcMethod } from "./define.ts";
 
 /**
@@ -140,6 +140,9 @@ export const outriggerMethods: RpcMethod[] = [
   }),
   defineOutrigger("outrigger_deposit", [nonceSchema], async ([nonce], { backend }) =>
     backend.getDeposit(nonce),
+  ),
+  defineOutrigger("outrigger_txStatus", [hashSchema], async ([hash], { backend }) =>
+    backend.getTxStatus(hash),
   ),
   defineOutrigger("outrigger_submitDepositClaim", [depositClaimParamSchema], async ([claim], { backend }) => {
     const result = await backend.submitDepositClaim(claim);

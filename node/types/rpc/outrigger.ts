@@ -2,6 +2,7 @@ import { z } from "zod";
 import { bridgeInfoSchema, depositViewSchema, submittedClaimSchema } from "./bridge.ts";
 import { checkpointInfoSchema, withdrawalProofSchema } from "./checkpoint.ts";
 import { commitSchema, nodeStatusSchema, validatorsSchema } from "./node.ts";
+import { txStatusSchema } from "./txStatus.ts";
 
 /**
  * The result of every outrigger_* method, by name (DESIGN.md §6). The server encodes its answers with these and
@@ -18,6 +19,7 @@ export const outriggerResultSchemas = {
   outrigger_bridgeInfo: bridgeInfoSchema,
   outrigger_deposit: depositViewSchema.nullable(),
   outrigger_submitDepositClaim: submittedClaimSchema,
+  outrigger_txStatus: txStatusSchema.nullable(),
 } as const;
 
 export type OutriggerMethod = keyof typeof outriggerResultSchemas;
