@@ -41,13 +41,14 @@ import {
 } from "../../node/types/index.ts";
 
 describe("p2p topics and limits", () => {
-  it("names the six topics of DESIGN §3 per chain", () => {
+  it("names the seven topics of DESIGN §3 per chain", () => {
     assert.deepEqual(
       TOPIC_NAMES.map((n) => topicString(7447n, n)),
       [
         "/outrigger/7447/proposal/rlp",
         "/outrigger/7447/vote/rlp",
         "/outrigger/7447/tx/rlp",
+        "/outrigger/7447/txs/rlp",
         "/outrigger/7447/deposit-claim/rlp",
         "/outrigger/7447/checkpoint-sig/rlp",
         "/outrigger/7447/evidence/rlp",
