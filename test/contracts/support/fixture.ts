@@ -115,6 +115,8 @@ export interface Submission {
   powers: bigint[];
   signerIndices: Hex;
   signatures: Hex;
+  /** The set a handover names, carried so L1 can check it; omitted when the set is unchanged. */
+  nextValidators?: { address: Address; power: bigint }[];
 }
 
 export function signedSubmission(
@@ -150,7 +152,12 @@ export function rawSignatures(entries: readonly { index: number; signature: Hex 
 }
 
 export function submitArgs(s: Submission): unknown[] {
-  return [checkpointMessage(s.checkpoint), s.validators, s.powers, s.signerIndices, s.signatures];
+  return submitArgsWithMessage(checkpointMessage(s.checkpoint), s);
+}
+
+/** submitArgs with the checkpoint given as a raw message, for fields a Checkpoint cannot hold (uint64 heights). */
+export function submitArgsWithMessage(message: Record<string, bigint | Hex>, s: Submission): unknown[] {
+  return [message, s.validators, s.powers, s.signerIndices, s.signatures];
 }
 
 export async function submit(manager: Contract, s: Submission): Promise<ContractTransactionReceipt> {
