@@ -19,6 +19,7 @@ import { SidechainRpcError } from "../../bridge/sidechainRpc.ts";
 import {
   type Address,
   type Hex,
+  hashValidatorSet,
   hexToBytes,
   keccak256Hex,
   privateKeyToAddress,
@@ -48,6 +49,10 @@ const VALIDATORS = [0, 1, 2, 3].map((i) => {
   const privateKey = hash(`relayer-test/validator/${i}`);
   return { privateKey, address: privateKeyToAddress(privateKey), power: 10n };
 });
+/** The fake chain never changes its set: every checkpoint names the set that signed it. */
+const SET_HASH = hashValidatorSet(
+  [...VALIDATORS].sort((a, b) => (BigInt(a.address) < BigInt(b.address) ? -1 : 1)),
+);
 const TOKEN = addr("token");
 const DAY = 86_400;
 
@@ -298,7 +303,7 @@ class FakeSidechain implements SidechainSide {
       endHeight: number * EPOCH,
       blocksRoot: hash(`blocks/${number}`),
       withdrawalsRoot: new WithdrawalTree(covered.map((w) => w.withdrawal)).root,
-      nextValidatorSetHash: hash("set"),
+      nextValidatorSetHash: SET_HASH,
     };
     this.checkpoints.push({
       checkpoint,
@@ -606,10 +611,41 @@ describe("relayer: checkpoint calldata", () => {
     );
     assert.equal(hexToBytes(s.signerIndices).length, 2 * 3);
 
-    const heavy = buildCheckpointSubmission(info(), set([100n, 1n, 1n, 1n]), DOMAIN);
+    // Signed by a set the checkpoint then hands over from: it carries the set it names.
+    const heavy = buildCheckpointSubmission(
+      info(),
+      set([100n, 1n, 1n, 1n]),
+      DOMAIN,
+      set([10n, 10n, 10n, 10n]),
+    );
     assert.equal(hexToBytes(heavy.signerIndices).length, 2);
     const heavyIndex = heavy.validators.indexOf(VALIDATORS[0]?.address ?? "0x");
     assert.equal(Number.parseInt(heavy.signerIndices.slice(2), 16), heavyIndex);
+  });
+
+  it("carries the next set, sorted, only when the checkpoint changes the set, and only the one it names", () => {
+    const same = buildCheckpointSubmission(info(), set([10n, 10n, 10n, 10n]), DOMAIN, set([1n, 2n, 3n, 4n]));
+    assert.equal(same.nextValidators, null, "an unchanged set needs no next set");
+
+    const handover = buildCheckpointSubmission(
+      info(),
+      set([1n, 2n, 3n, 4n]),
+      DOMAIN,
+      set([10n, 10n, 10n, 10n]),
+    );
+    assert.deepEqual(
+      handover.nextValidators,
+      [...VALIDATORS]
+        .sort((a, b) => (BigInt(a.address) < BigInt(b.address) ? -1 : 1))
+        .map((v) => ({ address: v.address, power: 10n })),
+    );
+    assert.equal(hashValidatorSet(handover.nextValidators ?? []), SET_HASH);
+
+    assert.throws(() => buildCheckpointSubmission(info(), set([1n, 2n, 3n, 4n]), DOMAIN), RelayerDataError);
+    assert.throws(
+      () => buildCheckpointSubmission(info(), set([1n, 2n, 3n, 4n]), DOMAIN, set([10n, 10n, 10n, 11n])),
+      RelayerDataError,
+    );
   });
 
   it("drops invalid signatures and refuses a checkpoint without 2/3+ valid power", () => {
