@@ -54,9 +54,8 @@ contract CheckpointManager is EIP712 {
     uint256 private constant HALF_ORDER = 0x7FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF5D576E7357A4501DDFE92F46681B20A0;
 
     uint256 private constant FAULT_BAD_INDEX = 1;
-    uint256 private constant FAULT_BAD_V = 2;
-    uint256 private constant FAULT_HIGH_S = 3;
-    uint256 private constant FAULT_BAD_SIGNER = 4;
+    uint256 private constant FAULT_BAD_V_OR_S = 2;
+    uint256 private constant FAULT_BAD_SIGNER = 3;
 
     uint256 private constant SET_FAULT_UNSORTED = 1;
     uint256 private constant SET_FAULT_ZERO_POWER = 2;
@@ -72,6 +71,11 @@ contract CheckpointManager is EIP712 {
 
     /// @notice Last sidechain height covered by an accepted checkpoint (0 before the first).
     uint64 public lastEndHeight;
+
+    /// @dev Total power of the stored set, 0 until the set has been checked. A set handed over to is checked when
+    /// it comes in, the deployed one at its first use; after that a submission need not walk the set again. It
+    /// shares the slot of the two counters above, so keeping it costs no extra storage access.
+    uint64 private _validatorSetPower;
 
     mapping(uint256 number => CheckpointRecord) private _checkpoints;
 
@@ -145,13 +149,15 @@ contract CheckpointManager is EIP712 {
         bytes32 currentHash = validatorSetHash;
         bytes32 actual = _hashValidatorSet(validatorSet);
         if (actual != currentHash) revert ValidatorSetHashMismatch(currentHash, actual);
-        uint256 totalPower = _checkValidatorSet(validatorSet);
+        uint256 totalPower = _validatorSetPower;
+        if (totalPower == 0) totalPower = _checkValidatorSet(validatorSet);
+        uint256 nextPower = totalPower;
         if (checkpoint.nextValidatorSetHash != currentHash) {
             bytes32 nextHash = _hashValidatorSet(nextValidatorSet);
             if (nextHash != checkpoint.nextValidatorSetHash) {
                 revert NextValidatorSetHashMismatch(checkpoint.nextValidatorSetHash, nextHash);
             }
-            _checkValidatorSet(nextValidatorSet);
+            nextPower = _checkValidatorSet(nextValidatorSet);
         } else if (nextValidatorSet.length != 0) {
             revert UnexpectedNextValidatorSet();
         }
@@ -160,7 +166,7 @@ contract CheckpointManager is EIP712 {
         // Exactly 2/3 is not enough: BFT safety needs strictly more than 2/3 of the power. Both sides stay far
         // below 2^256: the total is capped at MAX_TOTAL_POWER < 2^60, and the signed power is part of it.
         if (signedPower * 3 <= totalPower * 2) revert InsufficientSignedPower(signedPower, totalPower);
-        _store(checkpoint, structHash, currentHash);
+        _store(checkpoint, structHash, currentHash, nextPower);
     }
 
     /**
@@ -302,9 +308,9 @@ contract CheckpointManager is EIP712 {
     /**
      * @dev Sums the power of the validators whose signatures are packed in `signerIndices` and `signatures`.
      * This loop is most of the cost of a checkpoint, so it runs in assembly: per signature it reads the index, checks
-     * it is above the previous one and inside the set (distinct signers, so the sum cannot exceed the total power),
-     * checks v and low s, calls the ecrecover precompile and compares with the validator at that index. On the
-     * first fault it stops, and `_revertFault` names it.
+     * it is above the previous one and inside the set (distinct signers of a checked set, so the sum cannot exceed
+     * the total power), checks v and low s, calls the ecrecover precompile and compares with the validator at that
+     * index. On the first fault it stops, and `_revertFault` names it.
      */
     function _signedPower(
         bytes32 digest,
@@ -316,7 +322,6 @@ contract CheckpointManager is EIP712 {
         if (signerIndices.length % INDEX_BYTES != 0 || signatures.length != count * SIGNATURE_BYTES) {
             revert MalformedSignatures(signerIndices.length, signatures.length);
         }
-        uint256 validatorCount = validatorSet.length / VALIDATOR_BYTES;
         uint256 fault;
         uint256 position;
         assembly ("memory-safe") {
@@ -324,32 +329,33 @@ contract CheckpointManager is EIP712 {
             let input := mload(0x40)
             mstore(input, digest)
             // A failed recovery returns no data and leaves this word as it was: zero, or the previous signer, and
-            // neither can equal this signer's address (validators are nonzero and strictly ascending).
+            // neither can equal this signer's address (a checked set is nonzero and strictly ascending).
             mstore(0, 0)
+            let setOffset := validatorSet.offset
+            let validators := div(validatorSet.length, VALIDATOR_BYTES)
             let minIndex := 0
             let indexPtr := signerIndices.offset
             let sigPtr := signatures.offset
             let sigEnd := add(sigPtr, signatures.length)
             for {} lt(sigPtr, sigEnd) {} {
                 let index := shr(240, calldataload(indexPtr))
-                if or(lt(index, minIndex), iszero(lt(index, validatorCount))) {
+                // minIndex <= index < validators in one unsigned comparison: below minIndex, index - minIndex wraps.
+                if iszero(lt(sub(index, minIndex), sub(validators, minIndex))) {
                     fault := FAULT_BAD_INDEX
                     break
                 }
-                let v := byte(0, calldataload(add(sigPtr, 0x40)))
-                // v - 27 wraps around for v < 27, so this one comparison admits exactly 27 and 28.
-                if gt(sub(v, 27), 1) {
-                    fault := FAULT_BAD_V
-                    break
-                }
-                if gt(calldataload(add(sigPtr, 0x20)), HALF_ORDER) {
-                    fault := FAULT_HIGH_S
+                let v := shr(248, calldataload(add(sigPtr, 0x40)))
+                let s := calldataload(add(sigPtr, 0x20))
+                // v - 27 wraps around for v < 27, so one comparison admits exactly 27 and 28.
+                if or(gt(sub(v, 27), 1), gt(s, HALF_ORDER)) {
+                    fault := FAULT_BAD_V_OR_S
                     break
                 }
                 mstore(add(input, 0x20), v)
-                calldatacopy(add(input, 0x40), sigPtr, 0x40)
+                mstore(add(input, 0x40), calldataload(sigPtr))
+                mstore(add(input, 0x60), s)
                 pop(staticcall(gas(), 1, input, 0x80, 0, 0x20))
-                let word := calldataload(add(validatorSet.offset, mul(index, VALIDATOR_BYTES)))
+                let word := calldataload(add(setOffset, mul(index, VALIDATOR_BYTES)))
                 if iszero(eq(mload(0), shr(96, word))) {
                     fault := FAULT_BAD_SIGNER
                     break
@@ -379,20 +385,27 @@ contract CheckpointManager is EIP712 {
             if (index >= validatorSet.length / VALIDATOR_BYTES) revert SignerIndexOutOfRange(position, index);
             revert SignerIndicesNotAscending(position);
         }
-        if (fault == FAULT_BAD_V) revert InvalidSignatureV(position, uint8(sig[64]));
-        if (fault == FAULT_HIGH_S) revert HighSSignature(position);
+        if (fault == FAULT_BAD_V_OR_S) {
+            uint8 v = uint8(sig[64]);
+            if (v != 27 && v != 28) revert InvalidSignatureV(position, v);
+            revert HighSSignature(position);
+        }
         (address recovered, ECDSA.RecoverError err,) = ECDSA.tryRecoverCalldata(digest, sig);
         if (err != ECDSA.RecoverError.NoError) revert InvalidSignature(position);
         address expected = address(bytes20(validatorSet[index * VALIDATOR_BYTES:]));
         revert SignerMismatch(position, expected, recovered);
     }
 
-    function _store(Checkpoint calldata checkpoint, bytes32 structHash, bytes32 previousSet) private {
+    function _store(Checkpoint calldata checkpoint, bytes32 structHash, bytes32 previousSet, uint256 nextPower)
+        private
+    {
         uint64 number = uint64(checkpoint.number);
         _checkpoints[number] =
             CheckpointRecord({checkpointHash: structHash, withdrawalsRoot: checkpoint.withdrawalsRoot});
         lastCheckpointNumber = number;
         lastEndHeight = checkpoint.endHeight;
+        // Below MAX_TOTAL_POWER < 2^60: _checkValidatorSet proved it.
+        _validatorSetPower = uint64(nextPower);
         if (checkpoint.nextValidatorSetHash != previousSet) {
             validatorSetHash = checkpoint.nextValidatorSetHash;
             emit ValidatorSetUpdated(number, previousSet, checkpoint.nextValidatorSetHash);
