@@ -54,7 +54,7 @@ contract CheckpointManager is EIP712 {
     uint256 private constant HALF_ORDER = 0x7FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF5D576E7357A4501DDFE92F46681B20A0;
 
     uint256 private constant FAULT_BAD_INDEX = 1;
-    uint256 private constant FAULT_BAD_V_OR_S = 2;
+    uint256 private constant FAULT_HIGH_S = 2;
     uint256 private constant FAULT_BAD_SIGNER = 3;
 
     uint256 private constant SET_FAULT_UNSORTED = 1;
@@ -344,16 +344,15 @@ contract CheckpointManager is EIP712 {
                     fault := FAULT_BAD_INDEX
                     break
                 }
-                let v := shr(248, calldataload(add(sigPtr, 0x40)))
                 let s := calldataload(add(sigPtr, 0x20))
-                // v - 27 wraps around for v < 27, so one comparison admits exactly 27 and 28.
-                if or(gt(sub(v, 27), 1), gt(s, HALF_ORDER)) {
-                    fault := FAULT_BAD_V_OR_S
+                // The precompile itself refuses any v but 27 and 28 (no output, so a signer mismatch below, which
+                // _revertFault names), but it accepts a high s: the malleable twin must be refused here.
+                if gt(s, HALF_ORDER) {
+                    fault := FAULT_HIGH_S
                     break
                 }
-                mstore(add(input, 0x20), v)
-                mstore(add(input, 0x40), calldataload(sigPtr))
-                mstore(add(input, 0x60), s)
+                mstore(add(input, 0x20), shr(248, calldataload(add(sigPtr, 0x40))))
+                calldatacopy(add(input, 0x40), sigPtr, 0x40)
                 pop(staticcall(gas(), 1, input, 0x80, 0, 0x20))
                 let word := calldataload(add(setOffset, mul(index, VALIDATOR_BYTES)))
                 if iszero(eq(mload(0), shr(96, word))) {
@@ -385,11 +384,10 @@ contract CheckpointManager is EIP712 {
             if (index >= validatorSet.length / VALIDATOR_BYTES) revert SignerIndexOutOfRange(position, index);
             revert SignerIndicesNotAscending(position);
         }
-        if (fault == FAULT_BAD_V_OR_S) {
-            uint8 v = uint8(sig[64]);
-            if (v != 27 && v != 28) revert InvalidSignatureV(position, v);
-            revert HighSSignature(position);
-        }
+        // v before s, whichever fault stopped the loop: a signature with both wrong is named by its v.
+        uint8 v = uint8(sig[64]);
+        if (v != 27 && v != 28) revert InvalidSignatureV(position, v);
+        if (fault == FAULT_HIGH_S) revert HighSSignature(position);
         (address recovered, ECDSA.RecoverError err,) = ECDSA.tryRecoverCalldata(digest, sig);
         if (err != ECDSA.RecoverError.NoError) revert InvalidSignature(position);
         address expected = address(bytes20(validatorSet[index * VALIDATOR_BYTES:]));
