@@ -332,39 +332,50 @@ contract CheckpointManager is EIP712 {
             // neither can equal this signer's address (a checked set is nonzero and strictly ascending).
             mstore(0, 0)
             let setOffset := validatorSet.offset
-            let validators := div(validatorSet.length, VALIDATOR_BYTES)
             let minIndex := 0
             let indexPtr := signerIndices.offset
             let sigPtr := signatures.offset
             let sigEnd := add(sigPtr, signatures.length)
-            for {} lt(sigPtr, sigEnd) {} {
-                let index := shr(240, calldataload(indexPtr))
-                // minIndex <= index < validators in one unsigned comparison: below minIndex, index - minIndex wraps.
-                if iszero(lt(sub(index, minIndex), sub(validators, minIndex))) {
-                    fault := FAULT_BAD_INDEX
-                    break
+            // The loop condition is tested at the bottom: one jump per signature instead of two.
+            if lt(sigPtr, sigEnd) {
+                for {} 1 {} {
+                    let index := shr(240, calldataload(indexPtr))
+                    // Strictly ascending. The upper bound is checked once, on the last (largest) index, after the loop:
+                    // an index past the set reads other calldata, and the whole submission reverts then anyway.
+                    if lt(index, minIndex) {
+                        fault := FAULT_BAD_INDEX
+                        break
+                    }
+                    let s := calldataload(add(sigPtr, 0x20))
+                    // The precompile itself refuses any v but 27 and 28 (no output, so a signer mismatch below, which
+                    // _revertFault names), but it accepts a high s: the malleable twin must be refused here.
+                    if gt(s, HALF_ORDER) {
+                        fault := FAULT_HIGH_S
+                        break
+                    }
+                    mstore(add(input, 0x20), shr(248, calldataload(add(sigPtr, 0x40))))
+                    calldatacopy(add(input, 0x40), sigPtr, 0x40)
+                    pop(staticcall(gas(), 1, input, 0x80, 0, 0x20))
+                    let word := calldataload(add(setOffset, mul(index, VALIDATOR_BYTES)))
+                    if iszero(eq(mload(0), shr(96, word))) {
+                        fault := FAULT_BAD_SIGNER
+                        break
+                    }
+                    signedPower := add(signedPower, and(shr(32, word), 0xFFFFFFFFFFFFFFFF))
+                    minIndex := add(index, 1)
+                    indexPtr := add(indexPtr, INDEX_BYTES)
+                    sigPtr := add(sigPtr, SIGNATURE_BYTES)
+                    if iszero(lt(sigPtr, sigEnd)) { break }
                 }
-                let s := calldataload(add(sigPtr, 0x20))
-                // The precompile itself refuses any v but 27 and 28 (no output, so a signer mismatch below, which
-                // _revertFault names), but it accepts a high s: the malleable twin must be refused here.
-                if gt(s, HALF_ORDER) {
-                    fault := FAULT_HIGH_S
-                    break
-                }
-                mstore(add(input, 0x20), shr(248, calldataload(add(sigPtr, 0x40))))
-                calldatacopy(add(input, 0x40), sigPtr, 0x40)
-                pop(staticcall(gas(), 1, input, 0x80, 0, 0x20))
-                let word := calldataload(add(setOffset, mul(index, VALIDATOR_BYTES)))
-                if iszero(eq(mload(0), shr(96, word))) {
-                    fault := FAULT_BAD_SIGNER
-                    break
-                }
-                signedPower := add(signedPower, and(shr(32, word), 0xFFFFFFFFFFFFFFFF))
-                minIndex := add(index, 1)
-                indexPtr := add(indexPtr, INDEX_BYTES)
-                sigPtr := add(sigPtr, SIGNATURE_BYTES)
             }
             position := div(sub(sigPtr, signatures.offset), SIGNATURE_BYTES)
+            if and(iszero(fault), gt(count, 0)) {
+                let last := shr(240, calldataload(sub(indexPtr, INDEX_BYTES)))
+                if iszero(lt(last, div(validatorSet.length, VALIDATOR_BYTES))) {
+                    fault := FAULT_BAD_INDEX
+                    position := sub(count, 1)
+                }
+            }
         }
         if (fault != 0) _revertFault(fault, position, digest, validatorSet, signerIndices, signatures);
     }
@@ -378,12 +389,16 @@ contract CheckpointManager is EIP712 {
         bytes calldata signerIndices,
         bytes calldata signatures
     ) private pure {
+        // The first index past the set comes before any fault the loop found past it (indices ascend until the
+        // first fault), so it is named first.
+        uint256 validators = validatorSet.length / VALIDATOR_BYTES;
+        for (uint256 i = 0; i <= position && i < signerIndices.length / INDEX_BYTES; ++i) {
+            uint256 at = uint16(bytes2(signerIndices[i * INDEX_BYTES:]));
+            if (at >= validators) revert SignerIndexOutOfRange(i, at);
+        }
         uint256 index = uint16(bytes2(signerIndices[position * INDEX_BYTES:]));
         bytes calldata sig = signatures[position * SIGNATURE_BYTES:(position + 1) * SIGNATURE_BYTES];
-        if (fault == FAULT_BAD_INDEX) {
-            if (index >= validatorSet.length / VALIDATOR_BYTES) revert SignerIndexOutOfRange(position, index);
-            revert SignerIndicesNotAscending(position);
-        }
+        if (fault == FAULT_BAD_INDEX) revert SignerIndicesNotAscending(position);
         // v before s, whichever fault stopped the loop: a signature with both wrong is named by its v.
         uint8 v = uint8(sig[64]);
         if (v != 27 && v != 28) revert InvalidSignatureV(position, v);

@@ -11,6 +11,7 @@ import {
   deployFixture,
   type Fixture,
   nextCheckpoint,
+  rawSignatures,
   SIDECHAIN_ID,
   type Submission,
   signedSubmission,
@@ -119,6 +120,22 @@ describe("CheckpointManager safety", () => {
       );
       await submit(manager, signedSubmission(first, capped, [b, c], domain));
       assert.equal(await view<bigint>(manager, "lastCheckpointNumber"), 1n);
+    });
+  });
+
+  describe("signer indices", () => {
+    it("refuses an index past the set even when what it reads beyond the set matches a failed recovery", async () => {
+      // Past the 4 entries come zero padding and a zero length word: "validator" 0, which a recovery that fails
+      // (r = 0) leaves in the precompile's output slot. The bound check on the last index must still refuse it.
+      const first = nextCheckpoint(null, { nextValidatorSetHash: setHash(setA) });
+      const s = signedSubmission(first, setA, [], f.domain);
+      const broken = `0x${"00".repeat(32)}${"11".repeat(32)}1b` as Hex;
+      await expectRejected(
+        f.manager,
+        submitArgs({ ...s, ...rawSignatures([{ index: 4, signature: broken }]) }),
+        "SignerIndexOutOfRange",
+        [0n, 4n],
+      );
     });
   });
 
