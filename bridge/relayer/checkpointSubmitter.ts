@@ -46,9 +46,12 @@ export class CheckpointSubmitter {
       const set = await sidechain.validators(startHeight);
       if (set === null) throw new RelayerDataError(`the node has no validator set for height ${startHeight}`);
       // A handover carries the new set, which L1 checks before accepting it: the set of the next height.
-      const next = changesValidatorSet(info.checkpoint, set)
-        ? await sidechain.validators(info.checkpoint.endHeight + 1)
-        : null;
+      let next = null;
+      if (changesValidatorSet(info.checkpoint, set)) {
+        const nextHeight = info.checkpoint.endHeight + 1;
+        next = await sidechain.validators(nextHeight);
+        if (next === null) throw new RelayerDataError(`the node has no validator set for height ${nextHeight}`);
+      }
       const submission = buildCheckpointSubmission(info, set, this.opts.domain, next);
       try {
         const { txHash, gasUsed } = await l1.submitCheckpoint(submission);
