@@ -50,7 +50,8 @@ export class CheckpointSubmitter {
       if (changesValidatorSet(info.checkpoint, set)) {
         const nextHeight = info.checkpoint.endHeight + 1;
         next = await sidechain.validators(nextHeight);
-        if (next === null) throw new RelayerDataError(`the node has no validator set for height ${nextHeight}`);
+        if (next === null)
+          throw new RelayerDataError(`the node has no validator set for height ${nextHeight}`);
       }
       const submission = buildCheckpointSubmission(info, set, this.opts.domain, next);
       try {
