@@ -238,6 +238,12 @@ describe("CheckpointManager safety", () => {
       ]);
     });
 
+    it("refuses a next set carried by a checkpoint that keeps the set", async () => {
+      const keep = nextCheckpoint(null, { nextValidatorSetHash: setHash(setA) });
+      const s = { ...signedSubmission(keep, setA, setA, f.domain), nextValidators: [v0, v1, v2] };
+      await expectRejected(f.manager, submitArgs(s), "UnexpectedNextValidatorSet", []);
+    });
+
     it("accepts a sound next set and then certifies with it", async () => {
       const nextSet = makeValidators(3, () => POWER);
       const s = handover(nextSet.map((v) => ({ address: v.address, power: v.power })));
