@@ -22,6 +22,7 @@ import {
   ETH_TOKEN,
   packCheckpointSignatures,
   signCheckpoint,
+  submitCheckpointArgs,
   WithdrawalTree,
 } from "../node/types/index.ts";
 import type { Checkpoint, Withdrawal } from "../node/types/shapes.ts";
@@ -31,7 +32,10 @@ import { formatTable } from "./lib/table.ts";
  * Gas of the L1 side of the peg on hardhat's EVM. Gas is deterministic, so these figures compare directly with
  * mainnet ones such as Polygon PoS's ~18,000 gas per checkpoint signature. All figures are receipts' gasUsed: the
  * 21,000 transaction base and calldata included. Checkpoints are measured in steady state (after a first one
- * initialised the contract's slots), with every validator at 1e18 power and the set unchanged.
+ * initialised the contract's slots), with the set unchanged and every validator at POWER, a power in whole
+ * tokens as the sidechain has it (stake / 10^18): a million tokens staked each, 128 of them far below the
+ * consensus cap on the total. At 128 validators the goal is checked at every participation L1 accepts, from
+ * just over 2/3 of the set (86) to all of it.
  */
 
 const VALIDATOR_COUNTS = [4, 16, 64, 128];
@@ -40,7 +44,9 @@ const POLYGON_GAS_PER_SIGNATURE = 18_000;
 const SIDECHAIN_ID = 424242n;
 const EPOCH_BLOCKS = 100;
 const WITHDRAWALS_PER_CHECKPOINT = 64;
-const POWER = 10n ** 18n;
+const POWER = 1_000_000n;
+const SIGNERS_AT_128 = [86, 100, 128];
+const ONE_TOKEN = 10n ** 18n;
 
 interface Key {
   privateKey: Hex;
@@ -57,7 +63,7 @@ interface Mined {
 interface CheckpointRow extends Mined {
   validators: number;
   signers: number;
-  mode: "all" | "2/3+";
+  mode: "all" | "2/3+" | "part";
   gasPerSignature: number;
   executionGas: number;
 }
@@ -111,11 +117,11 @@ async function deployWith(deployer: JsonRpcSigner, keys: readonly Key[]) {
     );
     return mined(
       manager.getFunction("submitCheckpoint")(
-        checkpointMessage(checkpoint),
-        validators.map((v) => v.address),
-        validators.map((v) => v.power),
-        packed.signerIndices,
-        packed.signatures,
+        ...submitCheckpointArgs(checkpointMessage(checkpoint), {
+          validators,
+          ...packed,
+          nextValidators: null,
+        }),
       ),
     );
   };
@@ -139,12 +145,10 @@ async function checkpointGas(deployer: JsonRpcSigner, count: number): Promise<Ch
   const { submit, setHash } = await deployWith(deployer, keys);
   await submit(checkpointAt(1, setHash), keys);
   const quorum = Math.floor((2 * count) / 3) + 1;
+  const participations = count === 128 ? [...SIGNERS_AT_128].reverse() : [count, quorum];
   const rows: CheckpointRow[] = [];
   let number = 1;
-  for (const [mode, signers] of [
-    ["all", count],
-    ["2/3+", quorum],
-  ] as const) {
+  for (const signers of participations) {
     number += 1;
     // A quorum spread over the set, as real signers would be.
     const chosen = keys.filter(
@@ -155,7 +159,7 @@ async function checkpointGas(deployer: JsonRpcSigner, count: number): Promise<Ch
     rows.push({
       validators: count,
       signers,
-      mode,
+      mode: signers === count ? "all" : signers === quorum ? "2/3+" : "part",
       ...m,
       gasPerSignature: Math.round(m.gas / signers),
       executionGas: m.gas - 21_000 - m.calldataGas,
@@ -194,8 +198,8 @@ async function bridgeGas(deployer: JsonRpcSigner, user: JsonRpcSigner): Promise<
   await mined(token.getFunction("approve")(deployment.bridge, 2n ** 255n));
 
   // Each measured deposit is the second of its kind: steady state, as most deposits are.
-  const depositETH = () => mined(bridge.getFunction("depositETH")(userAddress, { value: POWER }));
-  const depositERC20 = () => mined(bridge.getFunction("depositERC20")(tokenAddress, POWER, userAddress));
+  const depositETH = () => mined(bridge.getFunction("depositETH")(userAddress, { value: ONE_TOKEN }));
+  const depositERC20 = () => mined(bridge.getFunction("depositERC20")(tokenAddress, ONE_TOKEN, userAddress));
   await depositETH();
   const depositETHGas = (await depositETH()).gas;
   await depositERC20();
@@ -256,6 +260,7 @@ async function main(): Promise<void> {
 
   const at128 = rows.filter((r) => r.validators === 128);
   const verdicts = at128.map((r) => ({
+    signers: r.signers,
     mode: r.mode,
     gasPerSignature: r.gasPerSignature,
     met: r.gasPerSignature <= GOAL_GAS_PER_SIGNATURE,
@@ -314,14 +319,13 @@ async function main(): Promise<void> {
     `(exits prove a leaf of a ${WITHDRAWALS_PER_CHECKPOINT}-withdrawal tree: ${bridge.proofLength} hashes)`,
   );
   console.log();
-  for (const v of verdicts) {
+  console.log(`gas per signature at 128 validators (goal: at most ${GOAL_GAS_PER_SIGNATURE}):`);
+  for (const v of [...verdicts].sort((a, b) => a.signers - b.signers)) {
     const ratio = (POLYGON_GAS_PER_SIGNATURE / v.gasPerSignature).toFixed(1);
     console.log(
-      v.met
-        ? `128 validators, ${v.mode} signing: ${v.gasPerSignature} gas/signature, goal ${GOAL_GAS_PER_SIGNATURE} met (${ratio}x below Polygon PoS)`
-        : `128 validators, ${v.mode} signing: ${v.gasPerSignature} gas/signature, goal ${GOAL_GAS_PER_SIGNATURE} missed by ${v.overBy} (${ratio}x below Polygon PoS): ` +
-            "the set's 128 addresses and powers (calldata, ~570 gas each), the 21,000 base and two storage words " +
-            "are paid once per checkpoint and shared by fewer signatures; each signature itself costs the marginal figure",
+      `  ${String(v.signers).padStart(3)} signers: ${v.gasPerSignature} gas/signature  ` +
+        (v.met ? `[ok, <= ${GOAL_GAS_PER_SIGNATURE}]` : `[OVER ${GOAL_GAS_PER_SIGNATURE} by ${v.overBy}]`) +
+        `  (${ratio}x below Polygon PoS)`,
     );
   }
 }

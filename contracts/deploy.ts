@@ -84,7 +84,8 @@ function checkValidators(validators: readonly Validator[]): void {
   let previous = 0n;
   for (const [i, v] of validators.entries()) {
     if (!isAddress(v.address)) throw new DeployError(`validator ${i} has no lowercase address`);
-    if (v.power < 0n) throw new DeployError(`validator ${v.address} has negative power`);
+    // CheckpointManager refuses, at its first submission, a set with a member that has no power.
+    if (v.power <= 0n) throw new DeployError(`validator ${v.address} has no positive power`);
     total += v.power;
     // CheckpointManager refuses any set that is not strictly ascending above zero: it could never move.
     const current = BigInt(v.address);

@@ -1,6 +1,6 @@
 import type { Logger } from "pino";
 import type { CheckpointDomainParams } from "../../node/types/index.ts";
-import { buildCheckpointSubmission } from "./checkpointCalldata.ts";
+import { buildCheckpointSubmission, changesValidatorSet } from "./checkpointCalldata.ts";
 import { L1RevertError, RelayerDataError } from "./errors.ts";
 import type { L1Side } from "./l1.ts";
 import type { RelayerMetrics } from "./metrics.ts";
@@ -45,7 +45,15 @@ export class CheckpointSubmitter {
       const { startHeight } = info.checkpoint;
       const set = await sidechain.validators(startHeight);
       if (set === null) throw new RelayerDataError(`the node has no validator set for height ${startHeight}`);
-      const submission = buildCheckpointSubmission(info, set, this.opts.domain);
+      // A handover carries the new set, which L1 checks before accepting it: the set of the next height.
+      let next = null;
+      if (changesValidatorSet(info.checkpoint, set)) {
+        const nextHeight = info.checkpoint.endHeight + 1;
+        next = await sidechain.validators(nextHeight);
+        if (next === null)
+          throw new RelayerDataError(`the node has no validator set for height ${nextHeight}`);
+      }
+      const submission = buildCheckpointSubmission(info, set, this.opts.domain, next);
       try {
         const { txHash, gasUsed } = await l1.submitCheckpoint(submission);
         metrics.checkpointsSubmitted.inc();

@@ -11,13 +11,14 @@ import {
   type TransactionReceipt,
 } from "ethers";
 import { type Address, type Hex, toAddress } from "../../node/crypto/index.ts";
-import type { Checkpoint, DepositClaim, Withdrawal } from "../../node/types/index.ts";
+import type { Checkpoint, DepositClaim, Validator, Withdrawal } from "../../node/types/index.ts";
 import {
   CHECKPOINT_MANAGER_ABI,
   CHECKPOINT_MANAGER_ERRORS,
   checkpointMessage,
   L1_BRIDGE_ABI,
   L1_BRIDGE_ERRORS,
+  submitCheckpointArgs,
 } from "../../node/types/index.ts";
 import { L1PendingError, L1RevertError } from "./errors.ts";
 
@@ -37,6 +38,8 @@ export interface CheckpointSubmission {
   powers: bigint[];
   signerIndices: Hex;
   signatures: Hex;
+  /** The set the checkpoint hands over to (ascending), or null when it keeps the signing set. */
+  nextValidators: Validator[] | null;
 }
 
 export interface L1TxResult {
@@ -190,13 +193,16 @@ export class EthersL1 implements L1Side {
   }
 
   async submitCheckpoint(s: CheckpointSubmission): Promise<L1TxResult> {
-    const receipt = await this.send(this.manager, "submitCheckpoint", [
-      checkpointMessage(s.checkpoint),
-      s.validators,
-      s.powers,
-      s.signerIndices,
-      s.signatures,
-    ]);
+    const receipt = await this.send(
+      this.manager,
+      "submitCheckpoint",
+      submitCheckpointArgs(checkpointMessage(s.checkpoint), {
+        validators: s.validators.map((address, i) => ({ address, power: s.powers[i] ?? 0n })),
+        signerIndices: s.signerIndices,
+        signatures: s.signatures,
+        nextValidators: s.nextValidators,
+      }),
+    );
     return txResult(receipt);
   }
 

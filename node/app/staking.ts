@@ -3,7 +3,7 @@ import { type Log, MAX_VALIDATORS, type Validator } from "../types/index.ts";
 import { encodeLog, stakingInterface } from "./abi.ts";
 import { STAKING_ADDRESS } from "./addresses.ts";
 import { decodeCall } from "./calldata.ts";
-import { MIN_STAKE, POWER_UNIT } from "./gas.ts";
+import { MAX_TOTAL_POWER, MIN_STAKE, POWER_UNIT } from "./gas.ts";
 import { type ChainParams, epochOf } from "./params.ts";
 import { Revert, unknownFunction } from "./revert.ts";
 import type { LedgerState, UnbondingEntry } from "./state.ts";
@@ -60,6 +60,11 @@ export function stake(state: LedgerState, from: Address, amount: bigint): Log {
   if (next < MIN_STAKE) throw new Revert("staking: stake below the minimum of 1 token");
   if (current === 0n && stakers(state).length >= MAX_VALIDATORS) {
     throw new Revert(`staking: the validator set is full (${MAX_VALIDATORS})`);
+  }
+  // The native supply already bounds the total (genesis checks it against the cap); this keeps the bound if the
+  // supply ever grows. A set above the cap could sign neither blocks nor L1 checkpoints.
+  if (totalPower(state) - powerOf(current) + powerOf(next) > MAX_TOTAL_POWER) {
+    throw new Revert(`staking: the total power would exceed the cap of ${MAX_TOTAL_POWER}`);
   }
   state.addBalance(from, -amount);
   state.setStake(from, next);
@@ -139,6 +144,12 @@ function addEntry(
 
 function stakers(state: LedgerState): Address[] {
   return state.stakes.entries().map(([address]) => address as Address);
+}
+
+function totalPower(state: LedgerState): bigint {
+  let total = 0n;
+  for (const [, amount] of state.stakes.entries()) total += powerOf(amount);
+  return total;
 }
 
 /** power = stake / 10^18 (whole tokens); 0 means not a validator. */

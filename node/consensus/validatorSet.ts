@@ -229,7 +229,7 @@ export class ValidatorSet {
     return new ValidatorSet(entries, sumPowers(entries), proposerIndex);
   }
 
-  /** keccak256(abi.encode(address[], uint256[])) over addresses and powers; priorities are not committed to. */
+  /** hashValidatorSet: keccak256 of the packed (address, uint64 power) entries; priorities are not committed to. */
   hash(): Hex {
     this.#hash ??= hashValidatorSet(this.validators);
     return this.#hash;

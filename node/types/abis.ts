@@ -37,7 +37,7 @@ export const CHECKPOINT_MANAGER_ABI = [
   "function lastCheckpointNumber() view returns (uint64)",
   "function lastEndHeight() view returns (uint64)",
   "function getCheckpoint(uint256 number) view returns ((bytes32 checkpointHash, bytes32 withdrawalsRoot))",
-  "function submitCheckpoint((uint256 sidechainId, uint256 number, uint64 startHeight, uint64 endHeight, bytes32 blocksRoot, bytes32 withdrawalsRoot, bytes32 nextValidatorSetHash) checkpoint, address[] validators, uint256[] powers, bytes signerIndices, bytes signatures)",
+  "function submitCheckpoint((uint256 sidechainId, uint256 number, uint64 startHeight, uint64 endHeight, bytes32 blocksRoot, bytes32 withdrawalsRoot, bytes32 nextValidatorSetHash) checkpoint, bytes validatorSet, bytes signerIndices, bytes signatures, bytes nextValidatorSet)",
   "event CheckpointSubmitted(uint256 indexed number, uint64 startHeight, uint64 endHeight, bytes32 blocksRoot, bytes32 withdrawalsRoot, bytes32 nextValidatorSetHash)",
 ] as const;
 
@@ -59,9 +59,14 @@ export const CHECKPOINT_MANAGER_ERRORS = [
   "error StartHeightGap(uint64 expected, uint64 actual)",
   "error InvalidHeightRange(uint64 startHeight, uint64 endHeight)",
   "error ZeroValidatorSetHash()",
-  "error ValidatorArraysLengthMismatch(uint256 validators, uint256 powers)",
+  "error MalformedValidatorSet(uint256 length)",
   "error ValidatorSetHashMismatch(bytes32 expected, bytes32 actual)",
+  "error NextValidatorSetHashMismatch(bytes32 expected, bytes32 actual)",
+  "error UnexpectedNextValidatorSet()",
+  "error EmptyValidatorSet()",
   "error ValidatorsNotSorted(uint256 index)",
+  "error ZeroPowerValidator(uint256 index)",
+  "error TotalPowerAboveCap(uint256 totalPower)",
   "error MalformedSignatures(uint256 indexBytes, uint256 signatureBytes)",
   "error SignerIndicesNotAscending(uint256 position)",
   "error SignerIndexOutOfRange(uint256 position, uint256 index)",
@@ -70,7 +75,6 @@ export const CHECKPOINT_MANAGER_ERRORS = [
   "error InvalidSignature(uint256 position)",
   "error SignerMismatch(uint256 position, address expected, address recovered)",
   "error InsufficientSignedPower(uint256 signedPower, uint256 totalPower)",
-  "error TotalPowerOverflow()",
 ] as const;
 
 /** Bridge's custom errors (its own and those of the OpenZeppelin code it runs). */

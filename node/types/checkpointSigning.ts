@@ -3,6 +3,7 @@ import { bytesToHex, concatBytes, type Hex, hexToBytes } from "../crypto/bytes.t
 import { CryptoError } from "../crypto/errors.ts";
 import type { Address } from "../crypto/keys.ts";
 import { recoverSigner, type SignatureHex, signDigest } from "../crypto/signature.ts";
+import { packValidatorSetHex } from "../crypto/validatorSetHash.ts";
 import { errorMessage } from "../util/errors.ts";
 import type { Checkpoint } from "./shapes.ts";
 
@@ -145,4 +146,32 @@ export function packCheckpointSignatures(
     signerIndices: bytesToHex(indices),
     signatures: bytesToHex(concatBytes(...indexed.map((s) => s.signature))),
   };
+}
+
+/** What submitCheckpoint needs besides the checkpoint; sets are strictly ascending by address. */
+export interface CheckpointCallInput {
+  /** The set that signed the checkpoint (the one L1 holds the hash of). */
+  validators: readonly { address: Address; power: bigint }[];
+  signerIndices: Hex;
+  signatures: Hex;
+  /** The set the checkpoint hands over to, or null when it keeps the signing set. */
+  nextValidators: readonly { address: Address; power: bigint }[] | null;
+}
+
+/**
+ * The arguments of CheckpointManager.submitCheckpoint, in order: the checkpoint, the signing set packed, the
+ * packed signatures, and the next set packed (empty bytes when the set is unchanged). `message` is normally
+ * checkpointMessage(checkpoint).
+ */
+export function submitCheckpointArgs(
+  message: Record<string, bigint | Hex>,
+  input: CheckpointCallInput,
+): [Record<string, bigint | Hex>, Hex, Hex, Hex, Hex] {
+  return [
+    message,
+    packValidatorSetHex(input.validators),
+    input.signerIndices,
+    input.signatures,
+    input.nextValidators === null ? "0x" : packValidatorSetHex(input.nextValidators),
+  ];
 }

@@ -8,6 +8,7 @@ import {
   type Hex,
   hashValidatorSet,
   hexToBytes,
+  packValidatorSetHex,
   privateKeyToAddress,
 } from "../../node/crypto/index.ts";
 import {
@@ -34,7 +35,8 @@ import { makeValidators, setHash, type TestValidator, testKey } from "./support/
 import { ANY, expectRevert } from "./support/revert.ts";
 
 // Powers chosen so that {0, 3} hold exactly 2/3 of the total and {2, 3} hold 2/3 plus one wei.
-const X = 10n ** 18n;
+// Powers are whole tokens (stake / 10^18) and the total stays under MAX_TOTAL_POWER, as the sidechain guarantees.
+const X = 10n ** 15n;
 const [P0, P1, P2, P3] = [X, X, X + 1n, 3n * X + 2n];
 const POWERS = [P0, P1, P2, P3];
 const TOTAL = POWERS.reduce((a, b) => a + b, 0n);
@@ -167,7 +169,10 @@ describe("CheckpointManager", () => {
 
     it("hands the set over to nextValidatorSetHash and then only accepts the new set", async () => {
       const handover = nextCheckpoint(null, { nextValidatorSetHash: setHash(setB) });
-      const receipt = await submit(f.manager, signedSubmission(handover, setA, setA, f.domain));
+      const receipt = await submit(f.manager, {
+        ...signedSubmission(handover, setA, setA, f.domain),
+        nextValidators: setB,
+      });
       const updated = receipt.logs
         .map((l) => f.manager.interface.parseLog(l))
         .find((e) => e?.name === "ValidatorSetUpdated");
@@ -341,9 +346,10 @@ describe("CheckpointManager", () => {
       ]);
       const fewer = { ...s, validators: s.validators.slice(0, 3), powers: s.powers.slice(0, 3) };
       await expectRejected(f, fewer, "ValidatorSetHashMismatch", [setHash(setA), ANY]);
-      await expectRejected(f, { ...s, powers: s.powers.slice(0, 3) }, "ValidatorArraysLengthMismatch", [
-        4n,
-        3n,
+      // Four addresses with three powers: the packed set is 8 bytes short of four whole entries.
+      const packed = packValidatorSetHex(setA);
+      await expectRejected(f, { ...s, validatorSet: packed.slice(0, -16) as Hex }, "MalformedValidatorSet", [
+        104n,
       ]);
     });
 

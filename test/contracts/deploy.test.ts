@@ -120,7 +120,14 @@ describe("deployContracts", () => {
     const nonce = await rpc.getTransactionCount(wallet.address);
     const base = { sidechainId: SIDECHAIN_ID, admin: ADMIN, guardian: GUARDIAN, outFile: null };
     const [a, b] = validators as [(typeof validators)[0], (typeof validators)[0]];
-    for (const bad of [[], [b, a], [a, a], [{ ...a, power: 0n }], [{ ...a, address: ETH_TOKEN }]]) {
+    for (const bad of [
+      [],
+      [b, a],
+      [a, a],
+      [{ ...a, power: 0n }],
+      [a, { ...b, power: 0n }],
+      [{ ...a, address: ETH_TOKEN }],
+    ]) {
       await assert.rejects(deployContracts(wallet, { ...base, validators: bad }), DeployError);
     }
     await assert.rejects(deployContracts(wallet, { ...base, validators, sidechainId: 0n }), DeployError);

@@ -7,8 +7,10 @@ import {
   bytesToHex,
   CryptoError,
   type Hex,
+  hashValidatorSet,
   hexToBytes,
   keccak256Hex,
+  packValidatorSetHex,
   privateKeyToAddress,
 } from "../../node/crypto/index.ts";
 import {
@@ -30,7 +32,7 @@ import {
   withdrawalLeaf,
 } from "../../node/types/index.ts";
 import type { Checkpoint, Withdrawal } from "../../node/types/shapes.ts";
-import { deployFixture, type Fixture, SIDECHAIN_ID, view } from "./support/fixture.ts";
+import { deployFixture, type Fixture, postCheckpoint, SIDECHAIN_ID, view } from "./support/fixture.ts";
 import { makeValidators, testKey } from "./support/keys.ts";
 
 const hash = (label: string): Hex => keccak256Hex(new TextEncoder().encode(label));
@@ -129,6 +131,32 @@ describe("checkpoint signing matches CheckpointManager", () => {
       assert.throws(() => checkpointDigest(bad, domain), CryptoError);
       assert.throws(() => checkpointHash(bad), CryptoError);
     }
+  });
+});
+
+describe("validator set packing", () => {
+  it("packs 28 bytes per validator, address then big-endian uint64 power, and hashes exactly those bytes", async () => {
+    const set = [
+      { address: `0x${"01".repeat(20)}` as Address, power: 1n },
+      { address: `0x${"fe".repeat(20)}` as Address, power: 2n ** 64n - 1n },
+    ];
+    const packed = packValidatorSetHex(set);
+    assert.equal(packed, `0x${"01".repeat(20)}0000000000000001${"fe".repeat(20)}ffffffffffffffff`);
+    assert.equal(hashValidatorSet(set), keccak256Hex(hexToBytes(packed)));
+    assert.throws(
+      () => packValidatorSetHex([{ address: set[0]?.address as Address, power: 2n ** 64n }]),
+      CryptoError,
+    );
+    assert.throws(
+      () => packValidatorSetHex([{ address: set[0]?.address as Address, power: -1n }]),
+      CryptoError,
+    );
+  });
+
+  it("is what L1 hashes: a submission carrying the packed set is accepted against hashValidatorSet", async () => {
+    const f = await deployFixture(makeValidators(3, (i) => BigInt(i + 1) * 1_000_000n));
+    assert.equal(await postCheckpoint(f, EMPTY_WITHDRAWALS_ROOT), 1);
+    assert.equal(await view<bigint>(f.manager, "lastCheckpointNumber"), 1n);
   });
 });
 

@@ -19,6 +19,7 @@ import { SidechainRpcError } from "../../bridge/sidechainRpc.ts";
 import {
   type Address,
   type Hex,
+  hashValidatorSet,
   hexToBytes,
   keccak256Hex,
   privateKeyToAddress,
@@ -48,6 +49,10 @@ const VALIDATORS = [0, 1, 2, 3].map((i) => {
   const privateKey = hash(`relayer-test/validator/${i}`);
   return { privateKey, address: privateKeyToAddress(privateKey), power: 10n };
 });
+/** The fake chain never changes its set: every checkpoint names the set that signed it. */
+const SET_HASH = hashValidatorSet(
+  [...VALIDATORS].sort((a, b) => (BigInt(a.address) < BigInt(b.address) ? -1 : 1)),
+);
 const TOKEN = addr("token");
 const DAY = 86_400;
 
@@ -66,6 +71,8 @@ class FakeL1 implements L1Side {
   readonly queued = new Map<bigint, QueuedExit>();
   /** Every transaction that made it on chain, in order. */
   readonly txs: { kind: "checkpoint" | "exit" | "release"; key: string }[] = [];
+  /** The next set each submitted checkpoint carried (null: unchanged), by checkpoint number. */
+  readonly carriedNextSets = new Map<number, { address: Address; power: bigint }[] | null>();
   inFlight = 0;
   maxInFlight = 0;
   /** Runs between a submission being prepared and it reaching the chain (another relayer racing us). */
@@ -170,6 +177,7 @@ class FakeL1 implements L1Side {
     this.check();
     if (this.rejectCheckpoints) throw new L1RevertError("submitCheckpoint reverted", "estimate", "Paused");
     this.beforeSubmit?.(s);
+    this.carriedNextSets.set(s.checkpoint.number, s.nextValidators);
     return this.transaction("checkpoint", String(s.checkpoint.number), () => {
       const { checkpoint } = s;
       if (checkpoint.number !== this.lastCheckpoint + 1) {
@@ -279,8 +287,22 @@ class FakeSidechain implements SidechainSide {
   readonly checkpoints: CheckpointInfo[] = [];
   readonly withdrawals: SidechainWithdrawal[] = [];
   readonly proofRequests: bigint[] = [];
+  /** Powers of VALIDATORS from each height on (height 1: all at 10); a later entry is a set change. */
+  readonly powersFrom = new Map<number, bigint[]>([[1, [10n, 10n, 10n, 10n]]]);
+  /** Heights whose validator set was asked for, in order. */
+  readonly validatorRequests: number[] = [];
 
   constructor(private readonly l1: FakeL1) {}
+
+  /** The set at `height`, ascending, as a checkpoint's hash commits to it. */
+  setAt(height: number): { address: Address; power: bigint }[] {
+    let powers: bigint[] = [];
+    for (const [from, p] of [...this.powersFrom.entries()].sort((a, b) => a[0] - b[0]))
+      if (from <= height) powers = p;
+    return VALIDATORS.map((v, i) => ({ address: v.address, power: powers[i] ?? 0n })).sort((a, b) =>
+      BigInt(a.address) < BigInt(b.address) ? -1 : 1,
+    );
+  }
 
   private check(): void {
     if (this.down) throw new SidechainRpcError("outrigger_status at http://127.0.0.1:8645: fetch failed");
@@ -317,7 +339,7 @@ class FakeSidechain implements SidechainSide {
       endHeight: number * EPOCH,
       blocksRoot: hash(`blocks/${number}`),
       withdrawalsRoot: new WithdrawalTree(covered.map((w) => w.withdrawal)).root,
-      nextValidatorSetHash: hash("set"),
+      nextValidatorSetHash: hashValidatorSet(this.setAt(number * EPOCH + 1)),
     };
     this.checkpoints.push({
       checkpoint,
@@ -366,11 +388,11 @@ class FakeSidechain implements SidechainSide {
 
   async validators(height: number): Promise<ValidatorsInfo | null> {
     this.check();
+    this.validatorRequests.push(height);
     // Served in reverse address order on purpose: the relayer must sort the set itself.
-    const validators = VALIDATORS.map((v) => ({ address: v.address, power: v.power })).sort((a, b) =>
-      BigInt(a.address) < BigInt(b.address) ? 1 : -1,
-    );
-    return { height, epoch: Math.floor((height - 1) / EPOCH), totalPower: 40n, validators };
+    const validators = this.setAt(height).reverse();
+    const totalPower = validators.reduce((sum, v) => sum + v.power, 0n);
+    return { height, epoch: Math.floor((height - 1) / EPOCH), totalPower, validators };
   }
 
   async withdrawalProof(id: bigint): Promise<WithdrawalProof> {
@@ -527,6 +549,25 @@ describe("relayer: checkpoints", () => {
     );
   });
 
+  it("on a handover sends the set of the height after the checkpoint, and only then", async () => {
+    const { l1, sidechain } = setup();
+    // Checkpoint 2 (heights 11..20) hands over to new powers from height 21.
+    sidechain.powersFrom.set(2 * EPOCH + 1, [10n, 20n, 30n, 40n]);
+    for (let i = 0; i < 3; i++) sidechain.certifyCheckpoint();
+    await relayerOver({ l1, sidechain }).tick();
+    assert.deepEqual(
+      l1.txs.map((t) => t.key),
+      ["1", "2", "3"],
+    );
+    assert.equal(l1.carriedNextSets.get(1), null);
+    assert.deepEqual(l1.carriedNextSets.get(2), sidechain.setAt(2 * EPOCH + 1));
+    assert.equal(l1.carriedNextSets.get(3), null);
+    assert.ok(
+      sidechain.validatorRequests.includes(2 * EPOCH + 1),
+      "the next set was fetched at endHeight + 1",
+    );
+  });
+
   it("never overlaps ticks, even when tick() is called while the loop runs", async () => {
     const { l1, sidechain } = setup();
     for (let i = 0; i < 5; i++) sidechain.certifyCheckpoint();
@@ -625,10 +666,41 @@ describe("relayer: checkpoint calldata", () => {
     );
     assert.equal(hexToBytes(s.signerIndices).length, 2 * 3);
 
-    const heavy = buildCheckpointSubmission(info(), set([100n, 1n, 1n, 1n]), DOMAIN);
+    // Signed by a set the checkpoint then hands over from: it carries the set it names.
+    const heavy = buildCheckpointSubmission(
+      info(),
+      set([100n, 1n, 1n, 1n]),
+      DOMAIN,
+      set([10n, 10n, 10n, 10n]),
+    );
     assert.equal(hexToBytes(heavy.signerIndices).length, 2);
     const heavyIndex = heavy.validators.indexOf(VALIDATORS[0]?.address ?? "0x");
     assert.equal(Number.parseInt(heavy.signerIndices.slice(2), 16), heavyIndex);
+  });
+
+  it("carries the next set, sorted, only when the checkpoint changes the set, and only the one it names", () => {
+    const same = buildCheckpointSubmission(info(), set([10n, 10n, 10n, 10n]), DOMAIN, set([1n, 2n, 3n, 4n]));
+    assert.equal(same.nextValidators, null, "an unchanged set needs no next set");
+
+    const handover = buildCheckpointSubmission(
+      info(),
+      set([1n, 2n, 3n, 4n]),
+      DOMAIN,
+      set([10n, 10n, 10n, 10n]),
+    );
+    assert.deepEqual(
+      handover.nextValidators,
+      [...VALIDATORS]
+        .sort((a, b) => (BigInt(a.address) < BigInt(b.address) ? -1 : 1))
+        .map((v) => ({ address: v.address, power: 10n })),
+    );
+    assert.equal(hashValidatorSet(handover.nextValidators ?? []), SET_HASH);
+
+    assert.throws(() => buildCheckpointSubmission(info(), set([1n, 2n, 3n, 4n]), DOMAIN), RelayerDataError);
+    assert.throws(
+      () => buildCheckpointSubmission(info(), set([1n, 2n, 3n, 4n]), DOMAIN, set([10n, 10n, 10n, 11n])),
+      RelayerDataError,
+    );
   });
 
   it("drops invalid signatures and refuses a checkpoint without 2/3+ valid power", () => {

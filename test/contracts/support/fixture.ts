@@ -14,6 +14,7 @@ import {
   checkpointMessage,
   packCheckpointSignatures,
   signCheckpoint,
+  submitCheckpointArgs,
 } from "../../../node/types/index.ts";
 import type { Checkpoint } from "../../../node/types/shapes.ts";
 import { provider, signer } from "./chain.ts";
@@ -115,6 +116,10 @@ export interface Submission {
   powers: bigint[];
   signerIndices: Hex;
   signatures: Hex;
+  /** The set a handover names, carried so L1 can check it; omitted when the set is unchanged. */
+  nextValidators?: { address: Address; power: bigint }[];
+  /** Raw bytes sent in place of the packed (validators, powers), for malformed encodings. */
+  validatorSet?: Hex;
 }
 
 export function signedSubmission(
@@ -150,7 +155,19 @@ export function rawSignatures(entries: readonly { index: number; signature: Hex 
 }
 
 export function submitArgs(s: Submission): unknown[] {
-  return [checkpointMessage(s.checkpoint), s.validators, s.powers, s.signerIndices, s.signatures];
+  return submitArgsWithMessage(checkpointMessage(s.checkpoint), s);
+}
+
+/** submitArgs with the checkpoint given as a raw message, for fields a Checkpoint cannot hold (uint64 heights). */
+export function submitArgsWithMessage(message: Record<string, bigint | Hex>, s: Submission): unknown[] {
+  const args = submitCheckpointArgs(message, {
+    validators: s.validators.map((address, i) => ({ address, power: s.powers[i] ?? 0n })),
+    signerIndices: s.signerIndices,
+    signatures: s.signatures,
+    nextValidators: s.nextValidators ?? null,
+  });
+  if (s.validatorSet !== undefined) args[1] = s.validatorSet;
+  return args;
 }
 
 export async function submit(manager: Contract, s: Submission): Promise<ContractTransactionReceipt> {

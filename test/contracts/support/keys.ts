@@ -18,10 +18,7 @@ export function testKey(label: string, index: number): Hex {
 }
 
 /** `count` validators sorted by address, as CheckpointManager wants them. */
-export function makeValidators(
-  count: number,
-  power: (i: number) => bigint = () => 10n ** 18n,
-): TestValidator[] {
+export function makeValidators(count: number, power: (i: number) => bigint = () => 1_000n): TestValidator[] {
   const keys = Array.from({ length: count }, (_, i) => testKey("validator", i));
   return keys
     .map((privateKey) => ({ privateKey, address: privateKeyToAddress(privateKey) }))
