@@ -10,7 +10,13 @@ import { EpochDuty } from "./checkpoint/epochDuty.ts";
 import type { Genesis } from "./config/genesis.ts";
 import type { NodeConfig } from "./config/nodeConfig.ts";
 import { NODE_TUNABLES } from "./config/nodeTunables.ts";
-import { blockIntervalMs, chainOptions, checkpointingOptions, syncOptions } from "./config/serviceOptions.ts";
+import {
+  blockIntervalMs,
+  chainOptions,
+  checkpointingOptions,
+  syncOptions,
+  topicHandlersOptions,
+} from "./config/serviceOptions.ts";
 import { createCachingVerifier } from "./consensus/cachingVerifier.ts";
 import { secp256k1Verifier } from "./consensus/verifier.ts";
 import { type Hex, secp256k1Backend } from "./crypto/index.ts";
@@ -24,7 +30,6 @@ import { NodeMetrics } from "./observability/metrics.ts";
 import { metricsRoute } from "./observability/metricsRoute.ts";
 import { loadOrCreatePeerKey, Network } from "./p2p/index.ts";
 import { createPublisher, TopicHandlers } from "./p2p/topicHandlers.ts";
-import { DEFAULT_TX_GOSSIP } from "./p2p/txGossip.ts";
 import { ChainStore, openDatabase, SignStateStore, Wal } from "./storage/index.ts";
 import { SyncService } from "./sync/syncService.ts";
 import { StopStack } from "./util/stopStack.ts";
@@ -66,11 +71,6 @@ export async function startNode(opts: NodeOptions, modules: NodeModules): Promis
     const store = new ChainStore({}, { db });
     const app = await openApplication(genesis, store.stateReader());
     const mempool = createNodeMempool(app);
-    // An accepted transaction never leaves silently: counted, logged, and kept for outrigger_txStatus.
-    mempool.onDropped(({ hash, reason, message }) => {
-      metrics.droppedTxs.inc({ reason });
-      logger.debug({ tx: hash, reason, message }, "mempool dropped a transaction");
-    });
     const claims = new ClaimPool(() => app.nextDepositNonce());
     const l1Link = connectL1({ url: config.l1RpcUrl, l1, validator: opts.validatorKey !== null }, { logger });
     if (l1Link !== null) stops.push(() => l1Link.reader.close());
@@ -168,18 +168,15 @@ export async function startNode(opts: NodeOptions, modules: NodeModules): Promis
       );
     }
     stops.start(
-      new TopicHandlers(
-        { chainId, txGossip: { ...DEFAULT_TX_GOSSIP, regossipMs: NODE_TUNABLES.txRegossipMs } },
-        {
-          gossip: network.gossip,
-          verifier,
-          consensus,
-          mempool,
-          publish,
-          depositClaims: { validate: (data) => intake.validateGossip(data) },
-          checkpointSignatures: checkpointing?.coordinator ?? null,
-        },
-      ),
+      new TopicHandlers(topicHandlersOptions(genesis), {
+        gossip: network.gossip,
+        verifier,
+        consensus,
+        mempool,
+        publish,
+        depositClaims: { validate: (data) => intake.validateGossip(data) },
+        checkpointSignatures: checkpointing?.coordinator ?? null,
+      }),
     );
 
     const rpc = await startNodeRpc(

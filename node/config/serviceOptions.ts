@@ -1,6 +1,8 @@
 import type { ChainOptions } from "../chain/chain.ts";
 import type { CheckpointingOptions } from "../checkpoint/checkpointing.ts";
 import type { Hex } from "../crypto/index.ts";
+import type { TopicHandlersOptions } from "../p2p/topicHandlers.ts";
+import { DEFAULT_TX_GOSSIP } from "../p2p/txGossip.ts";
 import type { SyncServiceOptions } from "../sync/syncService.ts";
 import { type Genesis, genesisHash } from "./genesis.ts";
 import type { NodeConfig } from "./nodeConfig.ts";
@@ -47,5 +49,12 @@ export function syncOptions(genesis: Genesis, config: NodeConfig): SyncServiceOp
     peerWaitMs: NODE_TUNABLES.peerWaitMs,
     checkEveryMs: blockIntervalMs(genesis),
     stallAfterMs: NODE_TUNABLES.stallIntervals * blockIntervalMs(genesis),
+  };
+}
+
+export function topicHandlersOptions(genesis: Genesis): TopicHandlersOptions {
+  return {
+    chainId: genesis.chainId,
+    txGossip: { ...DEFAULT_TX_GOSSIP, regossipMs: NODE_TUNABLES.txRegossipMs },
   };
 }

@@ -20,8 +20,12 @@ export interface ChainMonitorModules {
     | "committedTxs"
     | "pendingDepositClaims"
     | "mintedDeposits"
+    | "droppedTxs"
   >;
-  mempool: { readonly size: number };
+  mempool: {
+    readonly size: number;
+    onDropped(listener: (dropped: { hash: Hex; reason: string; message: string }) => void): () => void;
+  };
   /** Deposit claims waiting for a block. */
   claims: { readonly size: number };
   host: { peerCount(): number };
@@ -32,7 +36,7 @@ export interface ChainMonitorModules {
 /** The node's metrics and its one log line per committed block, kept out of the parts they describe. */
 export class ChainMonitor {
   private lastBlockTime = 0;
-  private unsubscribe: (() => void) | null = null;
+  private unsubscribe: (() => void)[] = [];
   private timer: ReturnType<typeof setInterval> | null = null;
 
   constructor(
@@ -41,13 +45,21 @@ export class ChainMonitor {
   ) {}
 
   start(): void {
-    this.unsubscribe = this.modules.chain.onCommitted((info) => this.committed(info));
+    const { chain, mempool, metrics, logger } = this.modules;
+    // An accepted transaction never leaves silently: counted and logged here, kept for outrigger_txStatus there.
+    this.unsubscribe = [
+      chain.onCommitted((info) => this.committed(info)),
+      mempool.onDropped(({ hash, reason, message }) => {
+        metrics.droppedTxs.inc({ reason });
+        logger.debug({ tx: hash, reason, message }, "mempool dropped a transaction");
+      }),
+    ];
     this.timer = setInterval(() => this.sample(), this.opts.sampleEveryMs);
   }
 
   stop(): void {
-    this.unsubscribe?.();
-    this.unsubscribe = null;
+    for (const unsubscribe of this.unsubscribe) unsubscribe();
+    this.unsubscribe = [];
     if (this.timer !== null) clearInterval(this.timer);
     this.timer = null;
   }

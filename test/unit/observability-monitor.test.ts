@@ -27,6 +27,8 @@ describe("ChainMonitor", () => {
     const metrics = new NodeMetrics();
     let listener: Listener | null = null;
     const logged: object[] = [];
+    const debugged: object[] = [];
+    let dropListener: ((d: { hash: Hex; reason: string; message: string }) => void) | null = null;
     const monitor = new ChainMonitor(
       { sampleEveryMs: 3_600_000 },
       {
@@ -39,11 +41,23 @@ describe("ChainMonitor", () => {
           },
         },
         metrics,
-        mempool: { size: 4 },
+        mempool: {
+          size: 4,
+          onDropped: (l) => {
+            dropListener = l;
+            return () => {
+              dropListener = null;
+            };
+          },
+        },
         claims: { size: 1 },
         host: { peerCount: () => 6 },
         consensus: { round: 2 },
-        logger: { ...silentLogger, info: (o, msg) => void (msg === "committed block" && logged.push(o)) },
+        logger: {
+          ...silentLogger,
+          info: (o, msg) => void (msg === "committed block" && logged.push(o)),
+          debug: (o) => void debugged.push(o),
+        },
       },
     );
     monitor.start();
@@ -68,7 +82,22 @@ describe("ChainMonitor", () => {
     monitor.sample();
     assert.equal(await value(metrics, "outrigger_p2p_peers"), 6);
     assert.equal(await value(metrics, "outrigger_consensus_round"), 2);
+    const drop = dropListener as ((d: { hash: Hex; reason: string; message: string }) => void) | null;
+    drop?.({
+      hash: `0x${"bb".repeat(32)}`,
+      reason: "evicted",
+      message: "a better-paying transaction took its place",
+    });
+    drop?.({
+      hash: `0x${"cc".repeat(32)}`,
+      reason: "evicted",
+      message: "a better-paying transaction took its place",
+    });
+    const dropped = "outrigger_mempool_dropped_txs_total";
+    assert.equal(await value(metrics, dropped), 2, "each dropped transaction is counted by reason");
+    assert.equal(debugged.length, 2, "and logged");
     monitor.stop();
     assert.equal(listener, null, "stop unsubscribes");
+    assert.equal(dropListener, null, "from the mempool too");
   });
 });
