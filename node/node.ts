@@ -23,6 +23,7 @@ import { type Hex, secp256k1Backend } from "./crypto/index.ts";
 import { ClaimPool, createDepositConfirmer, DepositIntake, depositsForBlocks } from "./deposits/index.ts";
 import { connectL1 } from "./l1/index.ts";
 import { L1Watcher } from "./l1/l1Watcher.ts";
+import { DEFAULT_TX_ADMISSION, TxAdmission } from "./mempool/index.ts";
 import { createNodeMempool } from "./mempool/nodeMempool.ts";
 import { ChainMonitor } from "./observability/chainMonitor.ts";
 import type { Logger } from "./observability/logger.ts";
@@ -71,6 +72,7 @@ export async function startNode(opts: NodeOptions, modules: NodeModules): Promis
     const store = new ChainStore({}, { db });
     const app = await openApplication(genesis, store.stateReader());
     const mempool = createNodeMempool(app);
+    const admission = new TxAdmission(DEFAULT_TX_ADMISSION, { mempool });
     const claims = new ClaimPool(() => app.nextDepositNonce());
     const l1Link = connectL1({ url: config.l1RpcUrl, l1, validator: opts.validatorKey !== null }, { logger });
     if (l1Link !== null) stops.push(() => l1Link.reader.close());
@@ -159,7 +161,7 @@ export async function startNode(opts: NodeOptions, modules: NodeModules): Promis
     stops.start(
       new ChainMonitor(
         { sampleEveryMs: blockIntervalMs(genesis) },
-        { chain, metrics, mempool, claims, host: network.host, consensus, logger },
+        { chain, metrics, mempool, admission, claims, host: network.host, consensus, logger },
       ),
     );
     if (checkpointing !== null) {
@@ -173,6 +175,7 @@ export async function startNode(opts: NodeOptions, modules: NodeModules): Promis
         verifier,
         consensus,
         mempool,
+        admission,
         publish,
         depositClaims: { validate: (data) => intake.validateGossip(data) },
         checkpointSignatures: checkpointing?.coordinator ?? null,
@@ -192,6 +195,7 @@ export async function startNode(opts: NodeOptions, modules: NodeModules): Promis
         store,
         app,
         mempool,
+        admission,
         checkpoints: checkpointing?.service ?? null,
         l1,
         claims,

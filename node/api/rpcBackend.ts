@@ -12,7 +12,7 @@ import type { L1Genesis } from "../config/genesis.ts";
 import type { Address } from "../crypto/index.ts";
 import type { ClaimPool, DepositIntake } from "../deposits/index.ts";
 import type { CheckpointL1State } from "../l1/index.ts";
-import { type Mempool, MempoolError } from "../mempool/index.ts";
+import { type Mempool, MempoolError, type TxAdmission } from "../mempool/index.ts";
 import type {
   BlockRecord,
   CallOutcome,
@@ -34,6 +34,8 @@ export interface RpcBackendModules {
   /** The read-only query view: RPC never executes or commits. */
   app: ApplicationQuery;
   mempool: Mempool;
+  /** Where sent transactions wait for their check, in line with the peers' (the mempool's one door). */
+  admission: Pick<TxAdmission, "admit">;
   /** null when the chain has no L1 (no checkpoints). */
   checkpoints: CheckpointService | null;
   status: () => NodeStatus;
@@ -119,7 +121,7 @@ export function createRpcBackend(info: ChainInfo, m: RpcBackendModules): RpcBack
       evaluate(req, (c) => ({ ok: true, returnData: "0x", gasUsed: m.app.estimateGas(c) })),
     async sendRawTransaction(raw): Promise<SendTxResult> {
       try {
-        return { ok: true, hash: m.mempool.add(raw).hash };
+        return { ok: true, hash: (await m.admission.admit(raw, "local")).hash };
       } catch (err) {
         if (err instanceof MempoolError) return { ok: false, reason: rejection(err), message: err.message };
         if (err instanceof AppError) return { ok: false, reason: "invalid", message: err.message };

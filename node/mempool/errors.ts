@@ -15,6 +15,8 @@ export type MempoolErrorCode =
   | "intrinsic-gas"
   | "sender-limit"
   | "pool-full"
+  /** Too many transactions wait for their check: the node sheds load; retrying later may succeed. */
+  | "busy"
   /** Any other app check (signature, chain id, type, encoding); appCode says which. */
   | "invalid";
 

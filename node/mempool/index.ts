@@ -1,3 +1,4 @@
+export * from "./admission.ts";
 export * from "./dropped.ts";
 export * from "./errors.ts";
 export * from "./mempool.ts";

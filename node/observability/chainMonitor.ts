@@ -21,11 +21,14 @@ export interface ChainMonitorModules {
     | "pendingDepositClaims"
     | "mintedDeposits"
     | "droppedTxs"
+    | "busyRefusedTxs"
   >;
   mempool: {
     readonly size: number;
     onDropped(listener: (dropped: { hash: Hex; reason: string; message: string }) => void): () => void;
   };
+  /** The mempool's door: transactions it refused because too many waited for their check. */
+  admission: { readonly refused: number };
   /** Deposit claims waiting for a block. */
   claims: { readonly size: number };
   host: { peerCount(): number };
@@ -36,6 +39,7 @@ export interface ChainMonitorModules {
 /** The node's metrics and its one log line per committed block, kept out of the parts they describe. */
 export class ChainMonitor {
   private lastBlockTime = 0;
+  private refusedSeen = 0;
   private unsubscribe: (() => void)[] = [];
   private timer: ReturnType<typeof setInterval> | null = null;
 
@@ -89,5 +93,8 @@ export class ChainMonitor {
   sample(): void {
     this.modules.metrics.peers.set(this.modules.host.peerCount());
     this.modules.metrics.round.set(this.modules.consensus.round);
+    const refused = this.modules.admission.refused;
+    this.modules.metrics.busyRefusedTxs.inc(refused - this.refusedSeen);
+    this.refusedSeen = refused;
   }
 }

@@ -29,6 +29,11 @@ export class NodeMetrics {
     labelNames: ["reason"] as const,
     registers: [this.registry],
   });
+  readonly busyRefusedTxs = new Counter({
+    name: "outrigger_mempool_busy_refused_txs_total",
+    help: "Transactions refused (RPC) or ignored (gossip) because too many waited for their check",
+    registers: [this.registry],
+  });
   readonly blockInterval = new Histogram({
     name: "outrigger_block_interval_seconds",
     help: "Time between consecutive committed blocks' header times",

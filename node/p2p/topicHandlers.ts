@@ -28,8 +28,6 @@ export interface TopicConsensus {
 }
 
 export interface TopicMempool {
-  /** Adds a raw transaction; throws an error whose `code` says why it was refused. */
-  add(raw: Uint8Array, origin: "peer"): unknown;
   /**
    * Subscribes to transactions it accepted (from RPC or gossip: `origin` "peer"), to relay them; returns the
    * unsubscribe.
@@ -37,6 +35,15 @@ export interface TopicMempool {
   onAdded(listener: (tx: GossipedTx, origin?: "local" | "peer") => void): () => void;
   /** The held transactions, each sender's in nonce order, for re-gossip. */
   inNonceOrder(): Iterable<GossipedTx>;
+}
+
+/** The mempool's door, shared with RPC: checks wait there in a bounded queue, run in slices. */
+export interface TopicTxAdmission {
+  /**
+   * Each transaction's outcome (a rejection carries an error whose `code` says why), or null when the node is too
+   * busy to take the batch now.
+   */
+  admitBatch(raws: readonly Uint8Array[], origin: "peer"): Promise<PromiseSettledResult<unknown>[]> | null;
 }
 
 /** Mempool error codes that no honest node would relay: the sender is punished, not just ignored. */
@@ -53,18 +60,14 @@ export interface TopicHandlersModules {
   verifier: SignerRecovery;
   consensus: TopicConsensus;
   mempool: TopicMempool;
+  admission: TopicTxAdmission;
   publish: Publish;
   depositClaims: TopicEndpoint;
   /** null on a chain without an L1: it has no checkpoints. */
   checkpointSignatures: TopicEndpoint | null;
   /** The clock of transaction re-gossip (default Date.now). */
   now?: () => number;
-  /** Lets other work run between a batch's transactions (default: the next turn of the event loop). */
-  yieldNow?: () => Promise<void>;
 }
-
-/** How long a batch's validation runs before it lets the event loop run (RPC, consensus timers). */
-const BATCH_YIELD_AFTER_MS = 20;
 
 /**
  * Every gossip payload is decoded and its signature checked here before gossipsub forwards it, so a peer that
@@ -143,14 +146,9 @@ export class TopicHandlers {
   }
 
   async validateTx(data: Uint8Array): Promise<ValidationResult> {
-    return this.admitTx(data);
+    return this.admitTxs([data]);
   }
 
-  /**
-   * Each transaction of a batch is checked on its own. One that no honest node would relay makes the batch
-   * invalid (its sender is penalised as for a single one); otherwise the batch is forwarded if it brought
-   * anything new, and ignored if every transaction was known or stale (forwarding it would only cost peers).
-   */
   async validateTxBatch(data: Uint8Array): Promise<ValidationResult> {
     let raws: Uint8Array[];
     try {
@@ -158,36 +156,29 @@ export class TopicHandlers {
     } catch {
       return "reject";
     }
-    const yieldNow = this.modules.yieldNow ?? nextTurn;
+    return this.admitTxs(raws);
+  }
+
+  /**
+   * Each transaction is checked on its own. One that no honest node would relay makes the message invalid (its
+   * sender is penalised); otherwise it is forwarded if it brought anything new, and ignored if every transaction
+   * was known or stale (forwarding it would only cost peers), or if this node is too busy to check it now (the
+   * sender's re-gossip brings it again).
+   */
+  private async admitTxs(raws: readonly Uint8Array[]): Promise<ValidationResult> {
+    const outcomes = await this.modules.admission.admitBatch(raws, "peer");
+    if (outcomes === null) return "ignore";
     let accepted = 0;
-    let invalid = 0;
-    let since = performance.now();
-    for (const raw of raws) {
-      const verdict = this.admitTx(raw);
-      if (verdict === "accept") accepted++;
-      else if (verdict === "reject") invalid++;
-      if (performance.now() - since >= BATCH_YIELD_AFTER_MS) {
-        await yieldNow();
-        since = performance.now();
+    for (const outcome of outcomes) {
+      if (outcome.status === "fulfilled") {
+        accepted++;
+        continue;
       }
+      const code = (outcome.reason as { code?: unknown }).code;
+      if (typeof code === "string" && TX_REJECT_CODES.has(code)) return "reject";
     }
-    if (invalid > 0) return "reject";
     return accepted > 0 ? "accept" : "ignore";
   }
-
-  private admitTx(raw: Uint8Array): ValidationResult {
-    try {
-      this.modules.mempool.add(raw, "peer");
-      return "accept";
-    } catch (err) {
-      const code = (err as { code?: unknown }).code;
-      return typeof code === "string" && TX_REJECT_CODES.has(code) ? "reject" : "ignore";
-    }
-  }
-}
-
-function nextTurn(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
 }
 
 /** Publishes without awaiting: a failed publish is logged, since the next message or catch-up makes up for it. */

@@ -92,6 +92,7 @@ export type TxRejection =
   | "intrinsic-gas"
   | "sender-limit"
   | "pool-full"
+  | "busy"
   | "invalid";
 
 export type SendTxResult = { ok: true; hash: Hex } | { ok: false; reason: TxRejection; message: string };

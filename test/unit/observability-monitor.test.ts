@@ -23,12 +23,13 @@ async function value(metrics: NodeMetrics, name: string, sample = name): Promise
 }
 
 describe("ChainMonitor", () => {
-  it("records each committed block in the metrics and logs it, and samples peers and round", async () => {
+  it("records each committed block in the metrics and logs it, and samples peers, round and busy refusals", async () => {
     const metrics = new NodeMetrics();
     let listener: Listener | null = null;
     const logged: object[] = [];
     const debugged: object[] = [];
     let dropListener: ((d: { hash: Hex; reason: string; message: string }) => void) | null = null;
+    const admission = { refused: 3 };
     const monitor = new ChainMonitor(
       { sampleEveryMs: 3_600_000 },
       {
@@ -50,6 +51,7 @@ describe("ChainMonitor", () => {
             };
           },
         },
+        admission,
         claims: { size: 1 },
         host: { peerCount: () => 6 },
         consensus: { round: 2 },
@@ -82,6 +84,11 @@ describe("ChainMonitor", () => {
     monitor.sample();
     assert.equal(await value(metrics, "outrigger_p2p_peers"), 6);
     assert.equal(await value(metrics, "outrigger_consensus_round"), 2);
+    const busy = "outrigger_mempool_busy_refused_txs_total";
+    assert.equal(await value(metrics, busy), 3);
+    admission.refused = 5;
+    monitor.sample();
+    assert.equal(await value(metrics, busy), 5, "the counter follows the admission's count, not its samples");
     const drop = dropListener as ((d: { hash: Hex; reason: string; message: string }) => void) | null;
     drop?.({
       hash: `0x${"bb".repeat(32)}`,

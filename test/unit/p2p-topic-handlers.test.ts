@@ -56,11 +56,8 @@ function setup(overrides: Partial<TopicHandlersModules> = {}) {
         submitVote: (vote) => void seen.votes.push(vote),
         submitProposal: ({ proposal }) => void seen.proposals.push(proposal),
       },
-      mempool: {
-        add: () => {},
-        onAdded: () => () => {},
-        inNonceOrder: () => [],
-      },
+      mempool: { onAdded: () => () => {}, inNonceOrder: () => [] },
+      admission: { admitBatch: (raws) => Promise.allSettled(raws.map(async () => undefined)) },
       publish: (topic, data) => seen.published.push([topic, data]),
       depositClaims: { validate: async () => "ignore" },
       checkpointSignatures: null,
@@ -108,11 +105,16 @@ describe("gossip topic handlers", () => {
     let next = 0;
     let listener: ((tx: { raw: Uint8Array }) => void) | null = null;
     const { gossip, seen, handlers } = setup({
+      admission: {
+        admitBatch: (raws) =>
+          Promise.allSettled(
+            raws.map(async () => {
+              const code = codes[next++];
+              if (code) throw Object.assign(new Error(code), { code });
+            }),
+          ),
+      },
       mempool: {
-        add: () => {
-          const code = codes[next++];
-          if (code) throw Object.assign(new Error(code), { code });
-        },
         onAdded: (l) => {
           listener = l;
           return () => {

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { RlpError } from "../../node/crypto/index.ts";
+import { MempoolError, TxAdmission } from "../../node/mempool/index.ts";
 import type { GossipValidator, ValidationResult } from "../../node/p2p/gossip.ts";
 import { TopicHandlers } from "../../node/p2p/topicHandlers.ts";
 import type { TopicName } from "../../node/p2p/topics.ts";
@@ -86,20 +87,25 @@ function handlersWith(added: Uint8Array[]) {
       gossip,
       verifier: { voteSigner: () => null, proposalSigner: () => null },
       consensus: { relevant: () => false, submitVote() {}, submitProposal() {} },
-      mempool: {
-        add(raw, origin) {
-          assert.equal(origin, "peer");
-          if (raw[0] === 9) throw Object.assign(new Error("bad"), { code: "invalid" });
-          if (raw[0] === 2) throw Object.assign(new Error("known"), { code: "already-known" });
-          added.push(raw);
+      mempool: { onAdded: () => () => {}, inNonceOrder: () => [] },
+      admission: new TxAdmission(
+        { maxQueued: 16, sliceMs: 5 },
+        {
+          mempool: {
+            add(raw, origin) {
+              assert.equal(origin, "peer");
+              if (raw[0] === 9) throw new MempoolError("invalid", "bad");
+              if (raw[0] === 2) throw new MempoolError("already-known", "known");
+              added.push(raw);
+              return { hash: "0x00", replaced: null, evicted: null };
+            },
+          },
+          yieldNow: async () => void yields++,
         },
-        onAdded: () => () => {},
-        inNonceOrder: () => [],
-      },
+      ),
       publish() {},
       depositClaims: { validate: async () => "ignore" },
       checkpointSignatures: null,
-      yieldNow: async () => void yields++,
     },
   );
   handlers.start();

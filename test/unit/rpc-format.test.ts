@@ -124,6 +124,10 @@ describe("rpc transaction refusals", () => {
     assert.equal(rejectionError("nonce-too-low", "nonce too low: 3 < 4").message, "nonce too low: 3 < 4");
     assert.equal(rejectionError("invalid", "bad signature").code, -32003);
     assert.equal(rejectionError("too-large", "").code, -32003);
+    // A node shedding load answers as a provider over its limit: the transaction is fine, a retry may succeed.
+    const busy = rejectionError("busy", "txpool is busy: 2048 transactions are waiting for their check");
+    assert.equal(busy.code, -32005);
+    assert.match(busy.message, /^txpool is busy: 2048/);
   });
 
   it("cover exactly the mempool's refusal codes, so node.ts passes them through", () => {

@@ -26,6 +26,8 @@ const REJECTIONS: Record<TxRejection, { code: number; text: string }> = {
   "insufficient-funds": { code: RpcErrorCode.Server, text: "insufficient funds for gas * price + value" },
   "sender-limit": { code: RpcErrorCode.Server, text: "account limit exceeded" },
   "pool-full": { code: RpcErrorCode.Server, text: "txpool is full" },
+  // A provider's answer to a client over its limit: nothing is wrong with the transaction, retry later.
+  busy: { code: RpcErrorCode.LimitExceeded, text: "txpool is busy" },
   // These can never succeed, whatever the state: EIP-1474's "transaction rejected".
   "too-large": { code: RpcErrorCode.TransactionRejected, text: "oversized data" },
   "intrinsic-gas": { code: RpcErrorCode.TransactionRejected, text: "intrinsic gas too low" },
