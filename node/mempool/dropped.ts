@@ -7,7 +7,8 @@ import { TX_DROP_REASONS } from "../types/rpc/txStatus.ts";
  * - evicted: the pool was full and a better-paying (or includable) transaction took its place;
  * - replaced: a transaction with the same sender and nonce paying more took its place;
  * - nonce-used: a committed transaction used its nonce;
- * - insufficient-funds: the committed state no longer covers its value and fees.
+ * - insufficient-funds: the committed state no longer covers its value and fees;
+ * - expired: it waited behind a nonce gap of its sender for longer than the pool keeps such transactions.
  */
 export type DropReason = (typeof TX_DROP_REASONS)[number];
 

@@ -17,6 +17,11 @@ export interface MempoolOptions {
   priceBumpPercent: number;
   /** The chain's constant base fee, for effective gas prices. */
   baseFee: bigint;
+  /**
+   * How long a transaction may wait behind a nonce gap of its sender before it is dropped as expired (default
+   * 3 h, geth's txpool.lifetime): a gap that never closes would otherwise hold it, and its sender's slots, forever.
+   */
+  queuedLifetimeMs?: number;
   /** Dropped transactions remembered with their reason (default 16,384). */
   maxDroppedRecords?: number;
 }
@@ -38,6 +43,8 @@ export interface PendingTx extends AppTx {
   price: bigint;
   /** Arrival order, the tie-breaker among equal prices (first come, first served). */
   seq: number;
+  /** When the pool took it (the pool's clock, ms). */
+  addedAt: number;
 }
 
 /** Where a transaction came from: this node's RPC, or a peer's gossip (which its sender relays already). */
@@ -112,6 +119,7 @@ interface SenderQueue {
 }
 
 const DEFAULT_DROPPED_RECORDS = 16_384;
+const DEFAULT_QUEUED_LIFETIME_MS = 3 * 60 * 60 * 1000;
 /** Checks the cost average spans, roughly. */
 const CHECK_COST_WINDOW = 100;
 
@@ -128,6 +136,7 @@ export function createMempool(opts: MempoolOptions, modules: MempoolModules): Me
     );
   }
   const now = modules.now ?? Date.now;
+  const queuedLifetimeMs = opts.queuedLifetimeMs ?? DEFAULT_QUEUED_LIFETIME_MS;
   const elapsed = modules.elapsed ?? (() => performance.now());
   let checkCostMs = 0;
   let checks = 0;
@@ -275,7 +284,12 @@ export function createMempool(opts: MempoolOptions, modules: MempoolModules): Me
       checks++;
       checkCostMs += (cost - checkCostMs) / Math.min(checks, CHECK_COST_WINDOW);
       if (!checked.ok) throw fromAppError(checked.error.code, checked.error.message);
-      const tx: PendingTx = { ...checked.tx, price: effectiveGasPrice(checked.tx, opts.baseFee), seq: seq++ };
+      const tx: PendingTx = {
+        ...checked.tx,
+        price: effectiveGasPrice(checked.tx, opts.baseFee),
+        seq: seq++,
+        addedAt: now(),
+      };
 
       const existing = bySender.get(tx.from)?.txs.get(tx.nonce);
       if (existing !== undefined) {
@@ -359,8 +373,11 @@ export function createMempool(opts: MempoolOptions, modules: MempoolModules): Me
       // Only the state-dependent checks can change with a block; the signature and fields were checked on entry.
       // This walks senders with state lookups only (no decoding or recovery), so it stays cheap for a full pool.
       const droppedNow: Hex[] = [];
+      const expiredBefore = now() - queuedLifetimeMs;
       for (const [sender, queue] of [...bySender]) {
         const account = modules.account(sender);
+        // Behind a gap: above the first nonce at or over the account's that the sender has no transaction for.
+        const missing = firstMissing(queue, account.nonce);
         for (const tx of [...queue.txs.values()]) {
           if (tx.nonce < account.nonce) {
             drop(tx, "nonce-used", `nonce ${tx.nonce} was used by a committed transaction of ${sender}`);
@@ -370,6 +387,13 @@ export function createMempool(opts: MempoolOptions, modules: MempoolModules): Me
               tx,
               "insufficient-funds",
               `insufficient funds: ${sender} has ${account.balance}, the transaction needs ${upfrontCost(tx)}`,
+            );
+            droppedNow.push(tx.hash);
+          } else if (tx.nonce > missing && tx.addedAt < expiredBefore) {
+            drop(
+              tx,
+              "expired",
+              `expired: waited over ${Math.round(queuedLifetimeMs / 60_000)} min behind the missing nonce ${missing} of ${sender}`,
             );
             droppedNow.push(tx.hash);
           }

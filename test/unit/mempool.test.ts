@@ -305,4 +305,49 @@ describe("mempool: update after a commit", () => {
     );
     assert.equal(mempool.bytes, a2.length + carol0.length);
   });
+
+  it("drops a transaction that waited behind its sender's nonce gap for longer than the queued lifetime", async () => {
+    const app = testApp();
+    let clock = 1_000_000;
+    const mempool = createMempool(
+      {
+        maxTxs: 100,
+        maxPerSender: 16,
+        maxTxBytes: 128 * 1024,
+        priceBumpPercent: 10,
+        baseFee: BASE_FEE,
+        queuedLifetimeMs: 60_000,
+      },
+      {
+        checkTx: (raw) => app.checkTx(raw),
+        account: (address) => ({ nonce: app.nonce(address), balance: app.balance(address) }),
+        now: () => clock,
+      },
+    );
+    const includable = await transfer(alice, 0, 1n);
+    const gapped = await transfer(bob, 2, 1n, { to: addr(carol) });
+    mempool.add(includable);
+    mempool.add(gapped);
+    clock += 30_000;
+    const lateGapped = await transfer(bob, 3, 1n, { to: addr(carol) });
+    mempool.add(lateGapped);
+    assert.deepEqual(mempool.update([]).dropped, [], "nothing is older than the lifetime yet");
+    clock += 30_001;
+    // The includable one is as old, but only a transaction behind a gap expires.
+    assert.deepEqual(mempool.update([]).dropped, [hashOf(gapped)]);
+    const status = mempool.status(hashOf(gapped));
+    assert.equal(status?.status, "dropped");
+    assert.match(
+      status?.status === "dropped" ? status.message : "",
+      /^expired: waited over 1 min behind the missing nonce 0/,
+    );
+    assert.ok(mempool.has(hashOf(includable)) && mempool.has(hashOf(lateGapped)));
+    // Once the gap closes, age no longer matters.
+    mempool.add(await transfer(bob, 0, 1n, { to: addr(carol) }));
+    mempool.add(await transfer(bob, 1, 1n, { to: addr(carol) }));
+    mempool.add(gapped);
+    clock += 120_000;
+    assert.deepEqual(mempool.update([]).dropped, []);
+    assert.equal(mempool.size, 5);
+  });
 });

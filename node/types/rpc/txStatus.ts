@@ -2,7 +2,13 @@ import { z } from "zod";
 import { countWire, hashWire } from "./wire.ts";
 
 /** Why a node's mempool let an accepted transaction go without committing it (node/mempool/dropped.ts). */
-export const TX_DROP_REASONS = ["evicted", "replaced", "nonce-used", "insufficient-funds"] as const;
+export const TX_DROP_REASONS = [
+  "evicted",
+  "replaced",
+  "nonce-used",
+  "insufficient-funds",
+  "expired",
+] as const;
 
 /**
  * outrigger_txStatus: where a transaction stands on the node asked. committed: in block `blockNumber`;
