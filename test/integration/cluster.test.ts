@@ -4,6 +4,7 @@ import { after, before, describe, it } from "node:test";
 import { Contract, JsonRpcProvider, parseEther, Wallet, WebSocketProvider } from "ethers";
 import { devAccountKey } from "../../genesis/devKeys.ts";
 import { nativeTokenAddress } from "../../node/app/index.ts";
+import { errorMessage } from "../../node/util/errors.ts";
 import { blockHashAt, Cluster, eventually, heightOf } from "../helpers/cluster.ts";
 
 const ERC20_ABI = [
@@ -103,7 +104,17 @@ describe("a 4-validator cluster of real processes", { timeout: 300_000 }, () => 
   it("answers bad RPC input with the right error codes and keeps serving", async () => {
     const url = cluster.nodes[0]?.rpcUrl as string;
     const post = async (body: string) => {
-      const res = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body });
+      const res = await fetch(url, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body,
+      }).catch((err: unknown) => {
+        // undici's "fetch failed" hides what happened to the socket, which is what a failure here needs to say.
+        const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+        throw new Error(`fetch failed: ${cause?.code ?? ""} ${cause?.message ?? errorMessage(err)}`, {
+          cause: err,
+        });
+      });
       return {
         status: res.status,
         json: (await res.json().catch(() => null)) as
