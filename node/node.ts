@@ -19,7 +19,7 @@ import {
 } from "./config/serviceOptions.ts";
 import { createCachingVerifier } from "./consensus/cachingVerifier.ts";
 import { secp256k1Verifier } from "./consensus/verifier.ts";
-import { type Hex, secp256k1Backend } from "./crypto/index.ts";
+import { type Hex, keccak256Backend, secp256k1Backend } from "./crypto/index.ts";
 import { ClaimPool, createDepositConfirmer, DepositIntake, depositsForBlocks } from "./deposits/index.ts";
 import { connectL1 } from "./l1/index.ts";
 import { L1Watcher } from "./l1/l1Watcher.ts";
@@ -137,6 +137,7 @@ export async function startNode(opts: NodeOptions, modules: NodeModules): Promis
         validator: consensus.self,
         home: opts.home,
         secp256k1: `${secp256k1Backend.name} (${secp256k1Backend.description})`,
+        keccak256: `${keccak256Backend.name} (${keccak256Backend.description})`,
       },
       "chain opened",
     );
