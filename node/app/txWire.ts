@@ -205,6 +205,43 @@ function parseType2(items: RlpTree[]): WireTx {
   };
 }
 
+/** Lists inside a transaction: the top-level list, the access list, its entries, their storage keys. */
+const MAX_LIST_DEPTH = 4;
+
+function lengthAt(data: Uint8Array, at: number, bytes: number): number {
+  let length = 0;
+  for (let i = 0; i < bytes; i++) length = length * 256 + (data[at + i] ?? 0);
+  return length;
+}
+
+/**
+ * Whether lists nest deeper than `max` (the outer list is 1), read from the headers alone without decoding. The
+ * RLP reader copies each list's payload once per level, so deep nesting costs it time quadratic in the size
+ * (seconds for 100 KB); no transaction nests deeper than MAX_LIST_DEPTH, so such an input is malformed whatever
+ * else it holds. An inconsistent header ends the scan: the readers refuse it.
+ */
+function nestsDeeperThan(data: Uint8Array, max: number): boolean {
+  const ends: number[] = [];
+  let at = 0;
+  while (at < data.length) {
+    while (ends.length > 0 && at >= (ends[ends.length - 1] as number)) ends.pop();
+    const prefix = data[at] as number;
+    if (prefix < 0x80) at += 1;
+    else if (prefix <= 0xb7) at += 1 + prefix - 0x80;
+    else if (prefix <= 0xbf) {
+      const bytes = prefix - 0xb7;
+      at += 1 + bytes + lengthAt(data, at + 1, bytes);
+    } else {
+      const bytes = prefix <= 0xf7 ? 0 : prefix - 0xf7;
+      const length = bytes === 0 ? prefix - 0xc0 : lengthAt(data, at + 1, bytes);
+      at += 1 + bytes;
+      ends.push(at + length);
+      if (ends.length > max) return true;
+    }
+  }
+  return false;
+}
+
 function fromEthers(data: RlpStructuredData): RlpTree {
   return typeof data === "string" ? hexToBytes(data) : data.map(fromEthers);
 }
@@ -217,6 +254,7 @@ function fromEthers(data: RlpStructuredData): RlpTree {
 export function readWireTx(raw: Uint8Array): WireTx {
   const typed = raw[0] === 0x02;
   const body = typed ? raw.subarray(1) : raw;
+  if (nestsDeeperThan(body, MAX_LIST_DEPTH)) throw malformed("lists nested too deep");
   let tree: RlpTree;
   let canonicalRlp = true;
   try {

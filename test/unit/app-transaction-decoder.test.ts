@@ -484,6 +484,24 @@ describe("app: transaction decoder, targeted cases (each also checked against et
     rejects(assemble(false, itemsOf(legacy).slice(0, 8)), "tx-malformed");
   });
 
+  it("deeply nested lists are refused from their headers, before the RLP reader (quadratic in the depth) runs", () => {
+    // Built from the inside out: each level is a list holding the level below.
+    const depth = 10_000;
+    const headers: number[][] = [];
+    let length = 1;
+    for (let i = 0; i < depth; i++) {
+      const h = header(length, 0xc0, "canonical");
+      headers.push(h);
+      length += h.length;
+    }
+    const nested = Uint8Array.from([...headers.reverse().flat(), 0xc0]);
+    rejects(nested, "tx-malformed", /nested too deep/);
+    rejects(Uint8Array.from([2, ...nested]), "tx-malformed", /nested too deep/);
+    // Five levels where a transaction has at most four: an access list's storage key that is a list.
+    const five = withItem(typed, 8, [[new Uint8Array(20), [[new Uint8Array(32)]]]]);
+    rejects(five, "tx-malformed", /nested too deep/);
+  });
+
   it("nonce up to 2^53 - 1 and gas limits past 8 bytes are what ethers reads", () => {
     assert.ok("tx" in sameVerdict(base(2, { nonce: Number.MAX_SAFE_INTEGER })));
     rejects(withItem(typed, 1, uint(1n << 53n)), "tx-malformed");
