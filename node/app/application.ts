@@ -98,8 +98,8 @@ function ledgerApplication(
   let committedHash = opened.committedHash;
   const pending = new WeakMap<ExecutionResult, LedgerState>();
   const cache = new TxCache(TX_CACHE_SIZE);
-  const decode = (raw: Uint8Array) =>
-    cache.getOrDecode(raw, (r) => decodeTransaction(r, params, modules.recoverSigner));
+  const decode = (raw: Uint8Array, hash?: Hex) =>
+    cache.getOrDecode(raw, (r, h) => decodeTransaction(r, params, modules.recoverSigner, h), hash);
 
   function startBlock(ctx: BlockContext): LedgerState {
     const expected = root.height() + 1;
@@ -168,11 +168,11 @@ function ledgerApplication(
     height: () => root.height(),
     appHash: () => committedHash,
 
-    decodeTx: decode,
+    decodeTx: (raw) => decode(raw),
 
-    checkTx(raw) {
+    checkTx(raw, hash) {
       try {
-        const tx = decode(raw);
+        const tx = decode(raw, hash);
         const account = root.account(tx.from);
         if (tx.nonce < account.nonce) {
           throw new AppError(
@@ -214,7 +214,8 @@ function ledgerApplication(
       let gasUsed = 0n;
       for (const [index, raw] of txs.entries()) {
         try {
-          const tx = known?.(keccak256Hex(raw)) ?? decode(raw);
+          const hash = keccak256Hex(raw);
+          const tx = known?.(hash) ?? decode(raw, hash);
           const execution = executeTransaction(block, tx, ctx, params, gasUsed);
           gasUsed = execution.receipt.cumulativeGasUsed;
           executions.push(execution);
@@ -289,7 +290,8 @@ function ledgerApplication(
         if (!(tx instanceof Uint8Array)) decoded.push(tx);
         else {
           try {
-            decoded.push(known?.(keccak256Hex(tx)) ?? decode(tx));
+            const hash = keccak256Hex(tx);
+            decoded.push(known?.(hash) ?? decode(tx, hash));
           } catch (err) {
             // Execution reports the transaction; the keys of the others are still worth reading.
             if (!(err instanceof AppError)) throw err;

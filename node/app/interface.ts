@@ -63,8 +63,11 @@ export interface ConsensusApplication {
 
   /** Stateless decoding and checks; throws AppError. */
   decodeTx(raw: Uint8Array): AppTx;
-  /** Against committed state: stateless checks, nonce >= the account's, funds for value + gasLimit * fee cap. */
-  checkTx(raw: Uint8Array): CheckTxResult;
+  /**
+   * Against committed state: stateless checks, nonce >= the account's, funds for value + gasLimit * fee cap.
+   * `hash`: keccak256(raw), when the caller computed it (the mempool does, to look the transaction up).
+   */
+  checkTx(raw: Uint8Array, hash?: Hex): CheckTxResult;
   /**
    * Executes a block on an overlay: its deposit claims first (so a transaction can spend a deposit of the same
    * block), then its transactions. Throws AppError("invalid-block") if a transaction cannot be included or the

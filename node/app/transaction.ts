@@ -1,18 +1,16 @@
-import { type Signature, Transaction } from "ethers";
 import {
   type Address,
   bytesToHex,
-  concatBytes,
   type Hex,
-  hexToBytes,
+  keccak256,
   keccak256Hex,
   recoverSigner,
 } from "../crypto/index.ts";
 import { MAX_TX_BYTES } from "../types/index.ts";
-import { errorMessage } from "../util/errors.ts";
 import { BRIDGE_ADDRESS, STAKING_ADDRESS } from "./addresses.ts";
 import { AppError } from "./errors.ts";
 import { GAS } from "./gas.ts";
+import { readWireTx, signingPayload, type WireSignature, type WireTx } from "./txWire.ts";
 
 /** A signed transaction that passed every check that needs no state. */
 export interface AppTx {
@@ -51,12 +49,17 @@ const LEGACY_MIN_PREFIX = 0xc0;
 
 /**
  * Decodes and checks a raw signed transaction: size, encoding, type (legacy with EIP-155, or 1559), chain id,
- * signature (low s only), no contract creation, the gas limit's static minimum and the fee fields.
+ * signature (low s only), no contract creation, the gas limit's static minimum and the fee fields. `hash` is
+ * keccak256(raw) when the caller computed it already.
+ *
+ * The checks run in the order of the ethers-based decoder this replaced (parse, signature present, low s, tip
+ * within the fee cap, canonical encoding, ...), so that an input with several faults keeps the error it had.
  */
 export function decodeTransaction(
   raw: Uint8Array,
   rules: TxRules,
   recover: SignerRecovery = recoverSigner,
+  hash?: Hex,
 ): AppTx {
   if (raw.length > MAX_TX_BYTES) {
     throw new AppError(
@@ -69,45 +72,20 @@ export function decodeTransaction(
   if (first < LEGACY_MIN_PREFIX && first !== SUPPORTED_TYPED) {
     throw new AppError("tx-type-not-supported", `transaction type not supported: 0x${first.toString(16)}`);
   }
-  const rawHex = bytesToHex(raw);
-  let tx: Transaction;
-  try {
-    tx = Transaction.from(rawHex);
-  } catch (err) {
-    throw new AppError("tx-malformed", `malformed transaction: ${errorMessage(err).slice(0, 200)}`, {
-      cause: err,
-    });
-  }
+  const tx = readWireTx(raw);
   const signature = tx.signature;
   if (signature === null) throw new AppError("tx-bad-signature", "invalid sender: transaction is unsigned");
-  // ethers parses a high s and only refuses it when read through `s`; `_s` is the unchecked value.
-  if (BigInt(signature._s) > HALF_ORDER) {
+  if (signature.sValue > HALF_ORDER) {
     throw new AppError("tx-bad-signature", "invalid transaction signature: high s");
   }
-  const gasPrice = tx.type === 0 ? (tx.gasPrice ?? 0n) : null;
-  const maxFeePerGas = gasPrice ?? tx.maxFeePerGas ?? 0n;
-  const maxPriorityFeePerGas = gasPrice ?? tx.maxPriorityFeePerGas ?? 0n;
-  // Before serialising: ethers refuses to serialise such a transaction, and this error says why.
-  if (maxPriorityFeePerGas > maxFeePerGas) {
+  if (tx.maxPriorityFeePerGas > tx.maxFeePerGas) {
     throw new AppError(
       "tx-tip-above-fee-cap",
-      `max priority fee per gas higher than max fee per gas: ${maxPriorityFeePerGas} > ${maxFeePerGas}`,
+      `max priority fee per gas higher than max fee per gas: ${tx.maxPriorityFeePerGas} > ${tx.maxFeePerGas}`,
     );
   }
-  // ethers' RLP reader tolerates non-canonical encodings; one transaction must have one encoding (and one hash).
-  let canonical: string;
-  try {
-    canonical = tx.serialized.toLowerCase();
-  } catch (err) {
-    throw new AppError("tx-malformed", `malformed transaction: ${errorMessage(err).slice(0, 200)}`, {
-      cause: err,
-    });
-  }
-  if (canonical !== rawHex)
-    throw new AppError("tx-malformed", "malformed transaction: non-canonical encoding");
-  if (tx.type !== 0 && tx.type !== 2) {
-    throw new AppError("tx-type-not-supported", `transaction type not supported: ${tx.type}`);
-  }
+  // One transaction must have one encoding (and one hash).
+  if (!tx.canonical) throw new AppError("tx-malformed", "malformed transaction: non-canonical encoding");
   if (tx.type === 0 && tx.chainId === 0n) {
     throw new AppError("tx-unprotected", "only replay-protected (EIP-155) transactions allowed");
   }
@@ -116,48 +94,46 @@ export function decodeTransaction(
   }
   const from = recoverSender(tx, signature, recover);
   if (tx.to === null) throw new AppError("tx-contract-creation", "contract creation is not supported");
-  const to = tx.to.toLowerCase() as Address;
+  const to = bytesToHex(tx.to) as Address;
 
   const minGas = staticMinimumGas(to);
   if (tx.gasLimit < minGas) {
     throw new AppError("tx-intrinsic-gas", `intrinsic gas too low: gas limit ${tx.gasLimit}, need ${minGas}`);
   }
-  if (maxFeePerGas < rules.baseFee) {
+  if (tx.maxFeePerGas < rules.baseFee) {
     throw new AppError(
       "tx-underpriced",
-      `transaction underpriced: fee cap ${maxFeePerGas} below base fee ${rules.baseFee}`,
+      `transaction underpriced: fee cap ${tx.maxFeePerGas} below base fee ${rules.baseFee}`,
     );
   }
   return {
-    hash: keccak256Hex(raw),
+    hash: hash ?? keccak256Hex(raw),
     raw,
     type: tx.type,
     chainId: tx.chainId,
     from,
     to,
-    nonce: BigInt(tx.nonce),
+    nonce: tx.nonce,
     value: tx.value,
-    data: tx.data.toLowerCase() as Hex,
+    data: bytesToHex(tx.data),
     gasLimit: tx.gasLimit,
-    gasPrice,
-    maxFeePerGas,
-    maxPriorityFeePerGas,
+    gasPrice: tx.gasPrice,
+    maxFeePerGas: tx.maxFeePerGas,
+    maxPriorityFeePerGas: tx.maxPriorityFeePerGas,
   };
 }
 
 /**
- * Recovers through node/crypto (libsecp256k1 when its addon loads) rather than ethers' `from` getter, a JS
- * recovery ~20x slower; parsing with Transaction.from recovers nothing. The signature's high s was refused
- * above, which recoverSigner checks again.
+ * Recovers through node/crypto (libsecp256k1 when its addon loads), which checks r and s again: r or s zero,
+ * or r not below the curve order, does not recover.
  */
-function recoverSender(tx: Transaction, signature: Signature, recover: SignerRecovery): Address {
+function recoverSender(tx: WireTx, signature: WireSignature, recover: SignerRecovery): Address {
+  const sig = new Uint8Array(65);
+  sig.set(signature.r, 32 - signature.r.length);
+  sig.set(signature.s, 64 - signature.s.length);
+  sig[64] = 27 + signature.yParity;
   try {
-    const sig = concatBytes(
-      hexToBytes(signature.r, 32),
-      hexToBytes(signature._s, 32),
-      Uint8Array.of(27 + signature.yParity),
-    );
-    return recover(hexToBytes(tx.unsignedHash, 32), bytesToHex(sig));
+    return recover(keccak256(signingPayload(tx)), bytesToHex(sig));
   } catch (err) {
     throw new AppError("tx-bad-signature", "invalid sender: signature does not recover", { cause: err });
   }

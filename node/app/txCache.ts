@@ -16,11 +16,15 @@ export class TxCache {
     this.#capacity = capacity;
   }
 
-  getOrDecode(raw: Uint8Array, decode: (raw: Uint8Array) => AppTx): AppTx {
-    const hash = keccak256Hex(raw);
+  /** `hash` is keccak256(raw) when the caller has it already; `decode` is handed the same hash. */
+  getOrDecode(
+    raw: Uint8Array,
+    decode: (raw: Uint8Array, hash: Hex) => AppTx,
+    hash: Hex = keccak256Hex(raw),
+  ): AppTx {
     const cached = this.#entries.get(hash);
     if (cached !== undefined) return cached;
-    const tx = decode(raw);
+    const tx = decode(raw, hash);
     if (this.#entries.size >= this.#capacity) {
       const oldest = this.#entries.keys().next();
       if (!oldest.done) this.#entries.delete(oldest.value);

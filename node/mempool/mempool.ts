@@ -27,8 +27,8 @@ export interface MempoolOptions {
 }
 
 export interface MempoolModules {
-  /** The app's checkTx against committed state. */
-  checkTx(raw: Uint8Array): CheckTxResult;
+  /** The app's checkTx against committed state; `hash` is keccak256(raw), computed once per admission. */
+  checkTx(raw: Uint8Array, hash: Hex): CheckTxResult;
   /** Committed nonce and native balance, from the application's read-only query view. */
   account(address: Address): { nonce: bigint; balance: bigint };
   /** The clock of dropped records (default Date.now). */
@@ -278,7 +278,7 @@ export function createMempool(opts: MempoolOptions, modules: MempoolModules): Me
       const hash = keccak256Hex(raw);
       if (byHash.has(hash)) throw new MempoolError("already-known", "already known");
       const started = elapsed();
-      const checked = modules.checkTx(raw);
+      const checked = modules.checkTx(raw, hash);
       const cost = elapsed() - started;
       // The first checks set the average; later ones move it slowly, so one stall does not swing it.
       checks++;

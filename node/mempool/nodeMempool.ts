@@ -19,7 +19,7 @@ export function createNodeMempool(
   return createMempool(
     { ...limits, baseFee: app.params.baseFee },
     {
-      checkTx: (raw) => app.checkTx(raw),
+      checkTx: (raw, hash) => app.checkTx(raw, hash),
       account: (a) => ({ nonce: app.nonce(a), balance: app.balance(a) }),
     },
   );
