@@ -30,6 +30,25 @@ export interface DriverPorts<B> {
   reportEvidence(evidence: DuplicateVoteEvidence): void;
   onError(err: unknown, context: string): void;
   setTimer(ms: number, fire: () => void): () => void;
+  /** A monotonic clock in ms, the one setTimer counts in. */
+  now(): number;
+}
+
+export interface DriverOptions {
+  /**
+   * From one height's start to the next: a height that decided sooner waits out the rest after its commit, one
+   * that took longer moves on after minCommitWaitMs. Counting the interval from the height's start rather than
+   * from its commit keeps full blocks from stretching it by their own consensus time (Bor's period, Ethereum's
+   * slot), where CometBFT's timeout_commit adds the two.
+   */
+  blockIntervalMs: number;
+  /** The least wait after a commit, for late precommits (which the next block's last commit records). */
+  minCommitWaitMs: number;
+}
+
+/** A quarter of the interval: late precommits on a LAN arrive within tens of milliseconds. */
+export function driverOptions(blockIntervalMs: number): DriverOptions {
+  return { blockIntervalMs, minCommitWaitMs: Math.floor(blockIntervalMs / 4) };
 }
 
 /**
@@ -51,16 +70,15 @@ export class ConsensusDriver<B> {
   private running = false;
   private stopped = false;
   private timers = new Set<() => void>();
-  private commitTimeoutMs: number;
   private idleWaiters: (() => void)[] = [];
+  /** When the engine last started a height (the driver's clock). */
+  private heightStartedAt = 0;
 
   constructor(
     private readonly engine: ConsensusEngine<B>,
     private readonly ports: DriverPorts<B>,
-    opts: { commitTimeoutMs: number },
-  ) {
-    this.commitTimeoutMs = opts.commitTimeoutMs;
-  }
+    private readonly opts: DriverOptions,
+  ) {}
 
   start(height: number, validators: ValidatorSet): void {
     this.submit({ kind: "startHeight", height, validators });
@@ -126,7 +144,9 @@ export class ConsensusDriver<B> {
           // Checked again here: the engine may have received the same message from its own queue meanwhile.
           if (item.key !== undefined && this.engine.knows(event)) continue;
           if (record && isWalEvent(event)) await this.ports.recordWal(event);
+          const heightBefore = this.engine.height;
           const actions = this.engine.handle(event);
+          if (this.engine.height !== heightBefore) this.heightStartedAt = this.ports.now();
           for (const action of actions) await this.perform(action);
         } catch (err) {
           this.ports.onError(err, `handling ${event.kind}`);
@@ -169,8 +189,9 @@ export class ConsensusDriver<B> {
       case "commit": {
         const next = await this.ports.commitBlock(action.value, action.commit);
         const height = action.height + 1;
-        // The commit timeout is the block interval: it lets late precommits and transactions arrive.
-        this.addTimer(this.commitTimeoutMs, () =>
+        const { blockIntervalMs, minCommitWaitMs } = this.opts;
+        const rest = this.heightStartedAt + blockIntervalMs - this.ports.now();
+        this.addTimer(Math.max(rest, minCommitWaitMs), () =>
           this.submit({ kind: "startHeight", height, validators: next }),
         );
         return;

@@ -7,7 +7,7 @@ import { decodeCatchUpItem, encodeCatchUpItem, encodeProposalMessage } from "../
 import { errorMessage } from "../util/errors.ts";
 import type { ServiceLogger } from "../util/logger.ts";
 import type { Chain } from "./chain.ts";
-import { ConsensusDriver } from "./consensusDriver.ts";
+import { ConsensusDriver, driverOptions } from "./consensusDriver.ts";
 import { FullNodeCannotSignError, ValidatorSigner } from "./validatorSigner.ts";
 import { recordWal, replayWal } from "./walRecords.ts";
 
@@ -80,8 +80,9 @@ export class ConsensusService {
           const timer = setTimeout(fire, ms);
           return () => clearTimeout(timer);
         },
+        now: () => performance.now(),
       },
-      { commitTimeoutMs: opts.timeouts.commitMs },
+      driverOptions(opts.timeouts.commitMs),
     );
   }
 

@@ -50,7 +50,7 @@ export type EngineAction<B> =
   | { kind: "signProposal"; proposal: UnsignedProposal; value: ProposedBlock<B> }
   | { kind: "signVote"; vote: UnsignedVote }
   | { kind: "scheduleTimeout"; height: number; round: number; step: TimeoutStep; durationMs: number }
-  /** Decided. The caller persists and executes, waits the commit timeout, then sends startHeight(height + 1). */
+  /** Decided. The caller persists and executes, waits out the block interval, then sends startHeight(height + 1). */
   | { kind: "commit"; height: number; value: ProposedBlock<B>; commit: Commit }
   | { kind: "evidence"; evidence: DuplicateVoteEvidence };
 

@@ -1,4 +1,4 @@
-import { ConsensusDriver, type DriverPorts } from "../../node/chain/consensusDriver.ts";
+import { ConsensusDriver, type DriverPorts, driverOptions } from "../../node/chain/consensusDriver.ts";
 import type { ConsensusEngine, EngineEvent, TimeoutConfig } from "../../node/consensus/messages.ts";
 import type { ValidatorSet } from "../../node/consensus/validatorSet.ts";
 import type { Address, Hex } from "../../node/crypto/index.ts";
@@ -79,7 +79,7 @@ export class Replica {
     const engine = new TracedEngine(env.engine, env.observer, env.id, (height) =>
       this.onHeightStarted(height),
     );
-    this.driver = new ConsensusDriver(engine, this.ports(), { commitTimeoutMs: env.timeouts.commitMs });
+    this.driver = new ConsensusDriver(engine, this.ports(), driverOptions(env.timeouts.commitMs));
   }
 
   get lastCommittedHeight(): number {
@@ -270,6 +270,7 @@ export class Replica {
           env.scheduler.markAsync();
           fire();
         }),
+      now: () => env.scheduler.now,
     };
   }
 

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { ConsensusDriver, type DriverPorts } from "../../node/chain/consensusDriver.ts";
+import { ConsensusDriver, type DriverPorts, driverOptions } from "../../node/chain/consensusDriver.ts";
 import { createEngine } from "../../node/consensus/engine.ts";
 import {
   type ConsensusEngine,
@@ -55,6 +55,7 @@ function ports(overrides: Partial<DriverPorts<Block>> = {}): DriverPorts<Block> 
       throw err;
     },
     setTimer: () => () => {},
+    now: () => 0,
     ...overrides,
   };
 }
@@ -84,7 +85,7 @@ describe("consensus driver queue", () => {
           if (event.kind === "vote") recorded++;
         },
       }),
-      { commitTimeoutMs: 0 },
+      driverOptions(0),
     );
     driver.start(1, validatorSetOf(vals));
     await driver.idle();
@@ -138,7 +139,7 @@ describe("consensus driver queue", () => {
         // The first recorded event blocks the driver, as a slow disk would, while input keeps arriving.
         recordWal: () => gate,
       }),
-      { commitTimeoutMs: 0 },
+      driverOptions(0),
     );
     const vote = (round: number): EngineEvent<Block> => ({
       kind: "vote",

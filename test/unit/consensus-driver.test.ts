@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { ConsensusDriver, type DriverPorts } from "../../node/chain/consensusDriver.ts";
+import { ConsensusDriver, type DriverPorts, driverOptions } from "../../node/chain/consensusDriver.ts";
 import { createEngine } from "../../node/consensus/engine.ts";
 import type { ProposedBlock, TimeoutConfig } from "../../node/consensus/messages.ts";
 import type { ValidatorSet } from "../../node/consensus/validatorSet.ts";
@@ -92,6 +92,7 @@ function cluster(opts: { silent?: number; failValidationAt?: number } = {}) {
           timers.delete(t);
         };
       },
+      now: () => performance.now(),
     };
     const engine = createEngine<Block>({
       chainId: CHAIN,
@@ -99,7 +100,7 @@ function cluster(opts: { silent?: number; failValidationAt?: number } = {}) {
       timeouts: TIMEOUTS,
       verifier: secp256k1Verifier,
     });
-    drivers.push(new ConsensusDriver(engine, ports, { commitTimeoutMs: TIMEOUTS.commitMs }));
+    drivers.push(new ConsensusDriver(engine, ports, driverOptions(TIMEOUTS.commitMs)));
   });
   // What block sync does for a node that fell more than a height behind (gossip no longer carries that
   // height): hand it the decided block with its commit certificate.
