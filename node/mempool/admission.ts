@@ -4,15 +4,21 @@ import type { AddResult, Mempool, TxOrigin } from "./mempool.ts";
 export interface TxAdmissionOptions {
   /** Transactions waiting for their check at most; a node that is that far behind refuses more. */
   maxQueued: number;
+  /**
+   * The longest a transaction should wait for its check, judged from the rate at which this node has been getting
+   * through its queue (other work included): beyond it, refused as when the queue is full. A count alone cannot
+   * say this, since the rate moves with the machine's load by an order of magnitude.
+   */
+  maxWaitMs: number;
   /** Checks run back to back for at most this long before the node takes its other work (votes, proposals). */
   sliceMs: number;
 }
 
-/**
- * Room for a few hundred milliseconds of checks at this machine's ~0.1-0.3 ms each: enough to ride out a burst,
- * short enough that an answer never waits behind seconds of queued work.
- */
-export const DEFAULT_TX_ADMISSION: TxAdmissionOptions = { maxQueued: 2_048, sliceMs: 5 };
+/** Enough to ride out a burst; short enough that an answer never waits behind seconds of queued work. */
+export const DEFAULT_TX_ADMISSION: TxAdmissionOptions = { maxQueued: 4_096, maxWaitMs: 500, sliceMs: 5 };
+
+/** How much each drained slice moves the measured rate: about the last twenty slices count. */
+const RATE_SMOOTHING = 0.05;
 
 export interface TxAdmissionModules {
   mempool: Pick<Mempool, "add">;
@@ -42,6 +48,8 @@ export class TxAdmission {
   private head = 0;
   private draining = false;
   private refusedCount = 0;
+  /** Checks done per ms of wall time while draining, yields included; null until measured. */
+  private ratePerMs: number | null = null;
   private readonly yieldNow: () => Promise<void>;
   private readonly elapsed: () => number;
 
@@ -49,7 +57,7 @@ export class TxAdmission {
     private readonly opts: TxAdmissionOptions,
     private readonly modules: TxAdmissionModules,
   ) {
-    for (const key of ["maxQueued", "sliceMs"] as const) {
+    for (const key of ["maxQueued", "maxWaitMs", "sliceMs"] as const) {
       if (!(opts[key] > 0))
         throw new RangeError(`tx admission option ${key} must be positive, got ${opts[key]}`);
     }
@@ -67,12 +75,23 @@ export class TxAdmission {
     return this.refusedCount;
   }
 
+  /** How long a transaction queued now would wait for its check, by the measured rate (0 while unmeasured). */
+  get expectedWaitMs(): number {
+    return this.ratePerMs === null ? 0 : this.queued / this.ratePerMs;
+  }
+
+  private hasRoomFor(count: number): boolean {
+    if (this.queued === 0) return true;
+    if (this.queued + count > this.opts.maxQueued) return false;
+    return this.ratePerMs === null || (this.queued + count) / this.ratePerMs <= this.opts.maxWaitMs;
+  }
+
   /**
    * One transaction (from RPC), settled as Mempool.add would: its AddResult, or a MempoolError; "busy" at once when
    * the queue is full.
    */
   admit(raw: Uint8Array, origin: TxOrigin): Promise<AddResult> {
-    if (this.queued >= this.opts.maxQueued) {
+    if (!this.hasRoomFor(1)) {
       this.refusedCount++;
       return Promise.reject(busy(this.queued));
     }
@@ -87,7 +106,7 @@ export class TxAdmission {
     raws: readonly Uint8Array[],
     origin: TxOrigin,
   ): Promise<PromiseSettledResult<AddResult>[]> | null {
-    if (this.queued > 0 && this.queued + raws.length > this.opts.maxQueued) {
+    if (!this.hasRoomFor(raws.length)) {
       this.refusedCount += raws.length;
       return null;
     }
@@ -106,10 +125,16 @@ export class TxAdmission {
 
   private async drain(): Promise<void> {
     while (this.queued > 0) {
+      const turnStart = this.elapsed();
       // A turn first, so I/O that arrived with these jobs (a vote, a proposal) is served before the checks.
       await this.yieldNow();
       const sliceEnd = this.elapsed() + this.opts.sliceMs;
-      while (this.queued > 0 && this.elapsed() < sliceEnd) this.check(this.take());
+      let checked = 0;
+      while (this.queued > 0 && this.elapsed() < sliceEnd) {
+        this.check(this.take());
+        checked++;
+      }
+      this.measure(checked, this.elapsed() - turnStart);
       // Drops the settled prefix now and then: an array shift per job would be O(n) each.
       if (this.head >= 1024 && this.head * 2 >= this.queue.length) {
         this.queue = this.queue.slice(this.head);
@@ -117,6 +142,13 @@ export class TxAdmission {
       }
     }
     this.draining = false;
+  }
+
+  private measure(checked: number, turnMs: number): void {
+    if (checked === 0 || !(turnMs > 0)) return;
+    const sample = checked / turnMs;
+    this.ratePerMs =
+      this.ratePerMs === null ? sample : this.ratePerMs + (sample - this.ratePerMs) * RATE_SMOOTHING;
   }
 
   private take(): Job {

@@ -8,13 +8,13 @@ const raw = (n: number) => Uint8Array.of(n);
  * A pool whose checks each cost `costMs` on a fake clock, refusing raw bytes 9 as invalid; and a yield that runs
  * whatever the test queued as "other work" (what the event loop would serve between slices).
  */
-function fixture(opts: { maxQueued: number; sliceMs: number; costMs?: number }) {
+function fixture(opts: { maxQueued: number; sliceMs: number; costMs?: number; maxWaitMs?: number }) {
   let clock = 0;
   const checked: [number, TxOrigin][] = [];
   const between: string[] = [];
   const otherWork: (() => void)[] = [];
   const admission = new TxAdmission(
-    { maxQueued: opts.maxQueued, sliceMs: opts.sliceMs },
+    { maxQueued: opts.maxQueued, maxWaitMs: opts.maxWaitMs ?? 1e9, sliceMs: opts.sliceMs },
     {
       mempool: {
         add(bytes, origin = "local"): AddResult {
@@ -87,6 +87,20 @@ describe("transaction admission", () => {
     assert.equal((await admission.admit(raw(4), "local")).hash, "0x04", "room again once the queue drained");
   });
 
+  it("refuses what would wait longer than maxWaitMs at the rate it has been checking", async () => {
+    const { admission } = fixture({ maxQueued: 100, sliceMs: 2, costMs: 1, maxWaitMs: 3 });
+    assert.equal(admission.expectedWaitMs, 0, "nothing measured yet");
+    await Promise.all(Array.from({ length: 6 }, (_, i) => admission.admit(raw(i + 10), "local")));
+    // One check a millisecond: three queued ones are 3 ms of waiting, a fourth would be more.
+    const queued = [1, 2, 3].map((n) => admission.admit(raw(n), "local"));
+    assert.equal(admission.expectedWaitMs, 3);
+    await assert.rejects(admission.admit(raw(4), "local"), (err: MempoolError) => err.code === "busy");
+    assert.equal(admission.admitBatch([raw(5)], "peer"), null);
+    assert.equal(admission.refused, 2);
+    await Promise.all(queued);
+    assert.equal(admission.expectedWaitMs, 0);
+  });
+
   it("takes a peer's batch whole or not at all; an empty queue takes any batch", async () => {
     const { admission, checked } = fixture({ maxQueued: 3, sliceMs: 5 });
     const pending = admission.admit(raw(1), "local");
@@ -124,7 +138,17 @@ describe("transaction admission", () => {
 
   it("refuses options that would never admit or never yield", () => {
     const mempool = { add: () => ({ hash: "0x00" as const, replaced: null, evicted: null }) };
-    assert.throws(() => new TxAdmission({ maxQueued: 0, sliceMs: 5 }, { mempool }), /maxQueued/);
-    assert.throws(() => new TxAdmission({ maxQueued: 1, sliceMs: Number.NaN }, { mempool }), /sliceMs/);
+    assert.throws(
+      () => new TxAdmission({ maxQueued: 0, maxWaitMs: 1, sliceMs: 5 }, { mempool }),
+      /maxQueued/,
+    );
+    assert.throws(
+      () => new TxAdmission({ maxQueued: 1, maxWaitMs: 0, sliceMs: 5 }, { mempool }),
+      /maxWaitMs/,
+    );
+    assert.throws(
+      () => new TxAdmission({ maxQueued: 1, maxWaitMs: 1, sliceMs: Number.NaN }, { mempool }),
+      /sliceMs/,
+    );
   });
 });

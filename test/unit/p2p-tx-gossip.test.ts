@@ -89,7 +89,7 @@ function handlersWith(added: Uint8Array[]) {
       consensus: { relevant: () => false, submitVote() {}, submitProposal() {} },
       mempool: { onAdded: () => () => {}, inNonceOrder: () => [] },
       admission: new TxAdmission(
-        { maxQueued: 16, sliceMs: 5 },
+        { maxQueued: 16, maxWaitMs: 1_000, sliceMs: 5 },
         {
           mempool: {
             add(raw, origin) {
