@@ -14,6 +14,7 @@ export function bridgeCall(
   from: Address,
   data: Hex,
   height: number,
+  l1Bridge: Address | null,
 ): { returnData: Hex; logs: Log[]; withdrawal: WithdrawalRecord } {
   const call = decodeCall(bridgeInterface, data);
   if (call.name !== "withdraw") throw unknownFunction();
@@ -24,6 +25,7 @@ export function bridgeCall(
     amount,
     l1Recipient: l1Recipient.toLowerCase() as Address,
     height,
+    l1Bridge,
   });
   const returnData = bridgeInterface.encodeFunctionResult("withdraw", [result.withdrawal.id]) as Hex;
   return { returnData, ...result };
@@ -32,7 +34,14 @@ export function bridgeCall(
 /** Burns a bridged token and records a withdrawal with the next sequential id (ids start at 0, like deposit nonces). */
 export function withdraw(
   state: LedgerState,
-  w: { from: Address; l2Token: Address; amount: bigint; l1Recipient: Address; height: number },
+  w: {
+    from: Address;
+    l2Token: Address;
+    amount: bigint;
+    l1Recipient: Address;
+    height: number;
+    l1Bridge: Address | null;
+  },
 ): { logs: Log[]; withdrawal: WithdrawalRecord } {
   const token = state.tokens.get(w.l2Token);
   if (token === undefined) throw new Revert("bridge: unknown token");
@@ -40,6 +49,8 @@ export function withdraw(
   if (w.amount === 0n) throw new Revert("bridge: amount is zero");
   // L1 would pay the zero address, which burns the funds for good.
   if (w.l1Recipient === ZERO_ADDRESS) throw new Revert("bridge: L1 recipient is the zero address");
+  // The L1 bridge refuses to pay itself (Bridge.exit): the funds would stay burned here and locked there.
+  if (w.l1Recipient === w.l1Bridge) throw new Revert("bridge: L1 recipient is the L1 bridge itself");
   const burn = burnToken(state, token, w.from, w.amount);
   const id = state.nextWithdrawalId();
   state.setNextWithdrawalId(id + 1n);

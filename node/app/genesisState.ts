@@ -30,6 +30,8 @@ export interface AppGenesis {
     decimals: number;
     alloc: readonly { address: Address; amount: bigint }[];
   }[];
+  /** The L1 contracts; null or absent for a chain without a bridge. */
+  l1?: { bridge: Address } | null;
 }
 
 export interface InitialState {
@@ -141,6 +143,7 @@ export function validateAppGenesis(g: AppGenesis): ChainParams {
     baseFee: g.minGasPrice,
     epochLength: g.epochLength,
     unbondingEpochs: g.unbondingEpochs,
+    l1Bridge: g.l1 ? (g.l1.bridge.toLowerCase() as Address) : null,
   };
 }
 

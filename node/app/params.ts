@@ -1,3 +1,5 @@
+import type { Address } from "../crypto/index.ts";
+
 /** The chain parameters execution depends on, fixed at genesis. */
 export interface ChainParams {
   chainId: bigint;
@@ -5,6 +7,8 @@ export interface ChainParams {
   baseFee: bigint;
   epochLength: number;
   unbondingEpochs: number;
+  /** The L1 bridge contract (lowercase), which cannot pay itself: a withdrawal to it is refused. Null: no L1. */
+  l1Bridge: Address | null;
 }
 
 /** Epoch e covers heights [(e-1)L+1, eL]; heights start at 1. */

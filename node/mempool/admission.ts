@@ -15,7 +15,7 @@ export interface TxAdmissionOptions {
 }
 
 /** Enough to ride out a burst; short enough that an answer never waits behind seconds of queued work. */
-export const DEFAULT_TX_ADMISSION: TxAdmissionOptions = { maxQueued: 4_096, maxWaitMs: 500, sliceMs: 5 };
+export const DEFAULT_TX_ADMISSION: TxAdmissionOptions = { maxQueued: 4_096, maxWaitMs: 1_000, sliceMs: 5 };
 
 /** How much each drained slice moves the measured rate: about the last twenty slices count. */
 const RATE_SMOOTHING = 0.05;

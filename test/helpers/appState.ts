@@ -1,4 +1,5 @@
 import {
+  type AppGenesis,
   type Application,
   chainAppHash,
   createApplication,
@@ -15,8 +16,8 @@ import { testGenesis } from "./appFixture.ts";
  * applied to the genesis state and the result is loaded the way a node loads its state at startup. Tests of
  * deposit claims themselves run blocks instead (app-deposits.test.ts).
  */
-export function appWithCredits(credits: DepositCredit[]): Application {
-  const genesis = testGenesis();
+export function appWithCredits(credits: DepositCredit[], overrides: Partial<AppGenesis> = {}): Application {
+  const genesis = { ...testGenesis(), ...overrides };
   const { state } = initialState(genesis);
   for (const credit of credits) creditDeposit(state, credit);
   const writes = collectWrites(state);

@@ -168,6 +168,29 @@ describe("app: bridge withdraw", () => {
     assert.equal(app.tokenBalance(usdc, addr(alice)), 500n);
   });
 
+  it("refuses the L1 bridge itself as the L1 recipient, which it would refuse to pay, when the chain knows it", async () => {
+    const L1_BRIDGE = `0x${"b1".repeat(20)}` as Address;
+    const credits = [
+      { l1Token: L1_USDC, to: addr(alice), amount: 500n, name: "USD Coin", symbol: "USDC", decimals: 6 },
+    ];
+    const usdc = bridgedTokenAddress(L1_USDC);
+    const toBridge = () =>
+      signTx(alice, {
+        to: BRIDGE_ADDRESS,
+        data: withdrawData(usdc, 1n, L1_BRIDGE.toUpperCase().replace("0X", "0x") as Hex),
+        nonce: 0,
+      });
+    const bridged = appWithCredits(credits, { l1: { bridge: L1_BRIDGE } });
+    const refused = runBlock(bridged, [await toBridge()]);
+    assert.equal(refused.receipts[0]?.status, 0);
+    assert.equal(refused.txResults[0]?.error, "bridge: L1 recipient is the L1 bridge itself");
+    assert.equal(refused.withdrawals.length, 0);
+    assert.equal(bridged.tokenBalance(usdc, addr(alice)), 500n, "nothing burned");
+    // A chain without an L1 section cannot know the address, and the L1 check stays the one that holds.
+    const unbridged = appWithCredits(credits);
+    assert.equal(runBlock(unbridged, [await toBridge()]).withdrawals.length, 1);
+  });
+
   it("refuses sidechain-native tokens, unknown tokens, zero amounts, zero recipients and overdrafts (status 0, fee paid)", async () => {
     const app = fundedApp();
     const usdc = bridgedTokenAddress(L1_USDC);
