@@ -90,7 +90,13 @@ function dispatch(
     case "token":
       return { ...tokenCall(state, target.token, call.from, call.data), withdrawals: [] };
     case "bridge": {
-      const { returnData, logs, withdrawal } = bridgeCall(state, call.from, call.data, height, params.l1Bridge);
+      const { returnData, logs, withdrawal } = bridgeCall(
+        state,
+        call.from,
+        call.data,
+        height,
+        params.l1Bridge,
+      );
       return { returnData, logs, withdrawals: [withdrawal] };
     }
     case "staking":
