@@ -19,7 +19,7 @@ import { DEFAULT_SATURATION_RULE, judgeGoals, saturationPoint, type TransferKind
  * stdout. Exits 1 if a step committed nothing or lost an accepted transaction (a bug, whatever the load).
  */
 const USAGE = `usage: npm run bench:load -- [options]
-  --rates 100,250,500,1000,2000  offered rates, tx/s, one step each
+  --rates 100,250,500,1000,1500,2000  offered rates, tx/s, one step each
   --seconds 15                   duration of each step
   --kind native|token|erc20      native coin, system token transfer(), or an EVM ERC20 (not available yet)
   --senders 2000                 fresh funded accounts per step (each sender's nonces go out in order)
@@ -57,7 +57,7 @@ function parseFlags(argv: string[]): Flags {
   const { values } = parseArgs({
     args: argv,
     options: {
-      rates: { type: "string", default: "100,250,500,1000,2000" },
+      rates: { type: "string", default: "100,250,500,1000,1500,2000" },
       seconds: { type: "string", default: "15" },
       kind: { type: "string", default: "native" },
       senders: { type: "string", default: "2000" },

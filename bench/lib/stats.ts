@@ -34,10 +34,12 @@ export function summarizeLatencies(values: readonly number[]): LatencySummary {
 }
 
 /**
- * Committed transactions per second of a step. Commits arrive a block at a time and about one latency after their
- * sends, so the count is divided by the span of the commits (plus the block interval the first block stands for),
- * never by less than the offered window: a chain that keeps up reads the offered rate, one that builds a backlog
- * reads what it drained.
+ * Committed transactions per second of a step, in steady state. Commits arrive a block at a time: the first block
+ * covers however little of the window fell before it, and the last one also the idle time after the sends, so both
+ * are left out and the blocks between count over the time between the first and the second-to-last. A chain that
+ * keeps up reads the offered rate whatever the block boundaries; one that builds a backlog reads what it drained.
+ * The span is never taken shorter than the offered window less two block intervals, so commits bunched after a
+ * stall do not read as a rate the chain never sustained.
  */
 export function committedRate(
   commitTimesMs: readonly number[],
@@ -45,15 +47,18 @@ export function committedRate(
   offeredSeconds: number,
 ): number {
   if (commitTimesMs.length === 0) return 0;
-  // A loop, not Math.min(...): a long step commits more values than a call can take as arguments.
-  let first = Number.POSITIVE_INFINITY;
-  let last = Number.NEGATIVE_INFINITY;
-  for (const t of commitTimesMs) {
-    if (t < first) first = t;
-    if (t > last) last = t;
-  }
-  const spanSeconds = Math.max(offeredSeconds, (last - first + meanBlockIntervalMs) / 1000);
-  return commitTimesMs.length / spanSeconds;
+  // Every transaction of a block carries the time the block was seen: one count per distinct time.
+  const perBlock = new Map<number, number>();
+  for (const t of commitTimesMs) perBlock.set(t, (perBlock.get(t) ?? 0) + 1);
+  const times = [...perBlock.keys()].sort((a, b) => a - b);
+  if (times.length < 3) return commitTimesMs.length / offeredSeconds;
+  let middle = 0;
+  for (const t of times.slice(1, -1)) middle += perBlock.get(t) ?? 0;
+  const spanSeconds = Math.max(
+    ((times.at(-2) as number) - (times[0] as number)) / 1000,
+    offeredSeconds - (2 * meanBlockIntervalMs) / 1000,
+  );
+  return middle / spanSeconds;
 }
 
 /**

@@ -45,6 +45,19 @@ describe("load bench: percentiles", () => {
     assert.equal(committedRate([], 1000, 10), 0);
   });
 
+  it("reads the offered rate whatever the block boundaries, and never more than was sustained", () => {
+    // 1,000 tx/s for 15 s in blocks every 700 ms whose first one takes only the first 100 ms of sends.
+    const sends = Array.from({ length: 15_000 }, (_, i) => i);
+    const blockOf = (sentAt: number) => Math.ceil((sentAt - 100) / 700);
+    const commits = sends.map((sentAt) => 900 + blockOf(sentAt) * 700);
+    assert.ok(Math.abs(committedRate(commits, 700, 15) - 1000) < 1, `${committedRate(commits, 700, 15)}`);
+    // A stall, then everything in three bunched blocks: the span is the window less two intervals at least.
+    const bunched = [...Array(5000).fill(14_000), ...Array(5000).fill(14_100), ...Array(5000).fill(14_200)];
+    assert.equal(committedRate(bunched, 700, 15), 5000 / 13.6);
+    // Too few blocks to leave the ends out: the count over the window.
+    assert.equal(committedRate([...Array(10).fill(500), ...Array(20).fill(900)], 400, 10), 3);
+  });
+
   it("groups rejection messages that differ only in numbers and hex", () => {
     assert.equal(
       rejectionKey("nonce too low: 5, account 0xabc"),
