@@ -55,6 +55,13 @@ export const RPC_DEFAULTS = {
   maxFeeHistoryBlocks: 1024,
   maxInFlightPerConnection: 16,
   requestTimeoutMs: 30_000,
+  /**
+   * How long an idle keep-alive connection stays open: geth's 120 s rather than Node's 5 s. A server closes an idle
+   * connection from its timers, which run before it reads what arrived meanwhile: after an event-loop stall longer
+   * than the timeout, a request already sent on that connection is answered with a reset (a client then sees
+   * "fetch failed" for a request the node never read). The longer the timeout, the longer a stall must be.
+   */
+  keepAliveTimeoutMs: 120_000,
 } as const;
 
 /** JSON-RPC over HTTP POST and WebSocket on one port (DESIGN.md §6). */
@@ -92,7 +99,10 @@ export async function createRpcServer(opts: RpcServerOptions, modules: RpcServer
     { dispatcher, backend, limits, logger },
   );
 
-  const server = createServer({ requestTimeout: RPC_DEFAULTS.requestTimeoutMs }, handler);
+  const server = createServer(
+    { requestTimeout: RPC_DEFAULTS.requestTimeoutMs, keepAliveTimeout: RPC_DEFAULTS.keepAliveTimeoutMs },
+    handler,
+  );
   server.on("upgrade", (req, socket, head) => hub.handleUpgrade(req, socket, head));
   server.on("clientError", (err, socket) => {
     logger.debug({ err }, "rpc client error");
