@@ -3,6 +3,7 @@ import { decryptKeystoreJson, encryptKeystoreJson, isKeystoreJson } from "ethers
 import { ConfigError } from "../node/config/errors.ts";
 import { type Hex, isHex, privateKeyToAddress } from "../node/crypto/index.ts";
 import { errorMessage } from "../node/util/errors.ts";
+import { exposedKeyFileReason } from "../node/util/keyFileMode.ts";
 
 /**
  * A validator key file is either an ethers/Web3 secret-storage keystore (JSON, for real networks) or a plain
@@ -17,13 +18,17 @@ export async function writeValidatorKey(path: string, key: Hex, password: string
   await chmod(path, 0o600);
 }
 
+/** The node's loader: refuses a key file that group or others can read, before decrypting anything. */
 export async function readValidatorKey(path: string, password: string | null): Promise<Hex> {
   let content: string;
+  let exposed: string | null;
   try {
     content = (await readFile(path, "utf8")).trim();
+    exposed = await exposedKeyFileReason(path, "validator key");
   } catch (err) {
     throw new ConfigError(`cannot read validator key ${path}: ${errorMessage(err)}`);
   }
+  if (exposed !== null) throw new ConfigError(exposed);
   if (isKeystoreJson(content)) {
     if (password === null)
       throw new ConfigError(`${path} is an encrypted keystore: set OUTRIGGER_KEY_PASSWORD`);

@@ -1,10 +1,11 @@
-import { chmod, mkdir, readFile, rename, stat, writeFile } from "node:fs/promises";
+import { chmod, mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { generateKeyPair, privateKeyFromProtobuf, privateKeyToProtobuf } from "@libp2p/crypto/keys";
 import type { PrivateKey } from "@libp2p/interface";
 import { peerIdFromPrivateKey } from "@libp2p/peer-id";
 import { bytesToHex, hexToBytes } from "../crypto/index.ts";
 import { errorMessage } from "../util/errors.ts";
+import { exposedKeyFileReason } from "../util/keyFileMode.ts";
 import { P2pError } from "./errors.ts";
 
 /** The libp2p identity's file inside the node's home folder (separate from the validator key, DESIGN §2). */
@@ -32,28 +33,33 @@ export async function loadOrCreatePeerKey(home: string): Promise<PrivateKey> {
     }
     return createPeerKey(home, path);
   }
-  const key = parsePeerKeyFile(text, path);
-  // The file is this node's network identity: tighten permissions an operator's copy may have widened.
-  if (((await stat(path)).mode & 0o077) !== 0) await chmod(path, 0o600);
-  return key;
+  // The file is this node's network identity: one others can read may already be copied.
+  const exposed = await exposedKeyFileReason(path, "peer key file");
+  if (exposed !== null) throw new P2pError("peer-key", exposed);
+  return parsePeerKeyFile(text, path);
 }
 
 export function peerIdOf(key: PrivateKey): string {
   return peerIdFromPrivateKey(key).toString();
 }
 
-async function createPeerKey(home: string, path: string): Promise<PrivateKey> {
-  const key = await generateKeyPair("Ed25519");
+/** The file's text: what the node writes on first start and `outrigger keys new --type p2p` writes. */
+export function encodePeerKeyFile(key: PrivateKey): string {
   const file: PeerKeyFile = {
     type: "Ed25519",
     privateKey: bytesToHex(privateKeyToProtobuf(key)),
     peerId: peerIdOf(key),
   };
+  return `${JSON.stringify(file, null, 2)}\n`;
+}
+
+async function createPeerKey(home: string, path: string): Promise<PrivateKey> {
+  const key = await generateKeyPair("Ed25519");
   // Write-then-rename: a crash mid-write leaves no half-written key that the next start would reject.
   const tmp = `${path}.${process.pid}.tmp`;
   try {
     await mkdir(home, { recursive: true });
-    await writeFile(tmp, `${JSON.stringify(file, null, 2)}\n`, { mode: 0o600 });
+    await writeFile(tmp, encodePeerKeyFile(key), { mode: 0o600 });
     // mode applies only when writeFile creates the file; a leftover temp file keeps its old mode otherwise.
     await chmod(tmp, 0o600);
     await rename(tmp, path);
@@ -65,7 +71,8 @@ async function createPeerKey(home: string, path: string): Promise<PrivateKey> {
   return key;
 }
 
-function parsePeerKeyFile(text: string, path: string): PrivateKey {
+/** Decodes and checks a peer key file's text; `path` only names the file in errors. */
+export function parsePeerKeyFile(text: string, path: string): PrivateKey {
   const corrupt = (reason: string, cause?: unknown): P2pError =>
     new P2pError(
       "peer-key",

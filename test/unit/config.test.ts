@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { chmod, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
@@ -113,10 +113,30 @@ describe("validator keys", () => {
     assert.equal(await readValidatorKey(join(dir, "enc.json"), "pw"), key);
     await assert.rejects(readValidatorKey(join(dir, "enc.json"), "wrong"), ConfigError);
     await assert.rejects(readValidatorKey(join(dir, "enc.json"), null), /OUTRIGGER_KEY_PASSWORD/);
-    await writeFile(join(dir, "junk.key"), "0x1234\n");
+    await writeFile(join(dir, "junk.key"), "0x1234\n", { mode: 0o600 });
     await assert.rejects(readValidatorKey(join(dir, "junk.key"), null), ConfigError);
     await assert.rejects(readValidatorKey(join(dir, "missing.key"), null), ConfigError);
-    await writeFile(join(dir, "zero.key"), `0x${"00".repeat(32)}`);
+    await writeFile(join(dir, "zero.key"), `0x${"00".repeat(32)}`, { mode: 0o600 });
     await assert.rejects(readValidatorKey(join(dir, "zero.key"), null), ConfigError);
+  });
+
+  it("the node refuses a key file that group or others can read, naming the file and the chmod fix", async (t) => {
+    const dir = await mkdtemp(join(tmpdir(), "outrigger-keys-"));
+    t.after(() => rm(dir, { recursive: true, force: true }));
+    const path = join(dir, "validator.key");
+    await writeValidatorKey(path, devValidatorKey(2), null);
+    for (const mode of [0o640, 0o604, 0o644]) {
+      await chmod(path, mode);
+      await assert.rejects(readValidatorKey(path, null), (err: unknown) => {
+        assert.ok(err instanceof ConfigError);
+        assert.equal(
+          err.message,
+          `validator key ${path} can be read by other users (mode 0${mode.toString(8)}); run \`chmod 600 ${path}\``,
+        );
+        return true;
+      });
+    }
+    await chmod(path, 0o400);
+    assert.equal(await readValidatorKey(path, null), devValidatorKey(2));
   });
 });

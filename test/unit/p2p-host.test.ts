@@ -1,13 +1,13 @@
 import "../../node/util/polyfill.ts";
 import assert from "node:assert/strict";
-import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { chmod, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { P2pError } from "../../node/p2p/errors.ts";
 import { createP2pHost } from "../../node/p2p/host.ts";
 import type { Network } from "../../node/p2p/network.ts";
-import { loadOrCreatePeerKey, PEER_KEY_FILE, peerIdOf } from "../../node/p2p/peerKey.ts";
+import { encodePeerKeyFile, loadOrCreatePeerKey, PEER_KEY_FILE, peerIdOf } from "../../node/p2p/peerKey.ts";
 import {
   CHAIN_ID,
   connected,
@@ -64,6 +64,32 @@ describe("p2p peer key", () => {
       await assert.rejects(loadOrCreatePeerKey(home), isPeerKeyError, text);
       assert.equal(await readFile(path, "utf8"), text, "never replaced silently");
     }
+  });
+
+  it("a file that group or others can read is refused with the chmod fix, and left as it is", async (t) => {
+    const home = await tempHome(t);
+    const path = join(home, PEER_KEY_FILE);
+    const key = await loadOrCreatePeerKey(home);
+    await chmod(path, 0o644);
+    await assert.rejects(loadOrCreatePeerKey(home), (err: unknown) => {
+      assert.ok(err instanceof P2pError);
+      assert.equal(err.code, "peer-key");
+      assert.equal(
+        err.message,
+        `peer key file ${path} can be read by other users (mode 0644); run \`chmod 600 ${path}\``,
+      );
+      return true;
+    });
+    assert.equal((await stat(path)).mode & 0o777, 0o644);
+    await chmod(path, 0o600);
+    assert.equal(peerIdOf(await loadOrCreatePeerKey(home)), peerIdOf(key));
+  });
+
+  it("reads the file `outrigger keys new --type p2p` writes (encodePeerKeyFile)", async (t) => {
+    const home = await tempHome(t);
+    const key = await newKey();
+    await writeFile(join(home, PEER_KEY_FILE), encodePeerKeyFile(key), { mode: 0o600 });
+    assert.ok((await loadOrCreatePeerKey(home)).equals(key));
   });
 });
 
