@@ -38,6 +38,7 @@ export function routeErrors(program: Command): { actionCommand: () => Command } 
   const visit = (cmd: Command): void => {
     cmd
       .exitOverride((err) => {
+        if (err.code === "commander.missingMandatoryOptionValue") reportUnknownOptionFirst(cmd);
         throw new ParseFailure(err, cmd);
       })
       .configureOutput({ outputError: () => {} })
@@ -46,6 +47,18 @@ export function routeErrors(program: Command): { actionCommand: () => Command } 
   };
   visit(program);
   return { actionCommand: () => active };
+}
+
+/**
+ * Commander checks required options before unknown ones, so `node --hom x` would say --home is missing; the typo
+ * is the better error (with its "did you mean"). Unknown options stay in cmd.args, operands first.
+ */
+function reportUnknownOptionFirst(cmd: Command): void {
+  const args = cmd.args;
+  const end = args.indexOf("--");
+  const unknown = (end === -1 ? args : args.slice(0, end)).find((a) => /^-[^0-9]/.test(a));
+  if (unknown !== undefined)
+    (cmd as unknown as { unknownOption(flag: string): never }).unknownOption(unknown);
 }
 
 /**

@@ -36,9 +36,14 @@ function usageError(run: Run, line: string): void {
 
 describe("outrigger CLI errors", () => {
   it("an unknown option: one line naming the command and its --help, exit 2", async () => {
+    // Reported before the missing --home, as the likelier mistake.
     usageError(
-      await outrigger("node", "--home", "x", "--foo"),
+      await outrigger("node", "--foo"),
       "error: unknown option '--foo' for 'outrigger node'; run `outrigger node --help`",
+    );
+    usageError(
+      await outrigger("node", "--hom", "x"),
+      "error: unknown option '--hom' for 'outrigger node' (Did you mean --home?); run `outrigger node --help`",
     );
   });
 
