@@ -1,6 +1,8 @@
+import { readFile } from "node:fs/promises";
 import { type Command, Option } from "commander";
 import { generatePrivateKey, type Hex } from "../node/crypto/index.ts";
 import { peerIdOf } from "../node/p2p/peerKey.ts";
+import { errorMessage } from "../node/util/errors.ts";
 import { exposedKeyFileReason } from "../node/util/keyFileMode.ts";
 import { UsageError } from "./format/errors.ts";
 import { type Output, stdoutOutput, toJson } from "./format/output.ts";
@@ -8,6 +10,7 @@ import {
   checksummedAddress,
   encryptValidatorKey,
   inspectKeyFile,
+  KeyFileError,
   type KeyFileInfo,
   type KeyType,
   newPeerKey,
@@ -93,15 +96,10 @@ export async function runKeysNew(flags: KeysNewFlags, io: KeysIo): Promise<void>
 export async function runKeysImport(flags: KeysImportFlags, io: KeysIo): Promise<void> {
   refuseArgvSecrets(flags);
   const password = await requirePassword(flags.passwordFile, io.env, "a validator keystore");
-  let privateKey: Hex;
-  if (flags.keyFile !== undefined) {
-    const info = await inspectKeyFile(flags.keyFile);
-    if (info.type !== "validator" || info.format !== "hex")
-      throw new UsageError(`--key-file ${flags.keyFile} must hold a 0x-prefixed hex private key`);
-    privateKey = info.privateKey;
-  } else {
-    privateKey = parseHexPrivateKey(await io.readStdin(), "the key on stdin");
-  }
+  const privateKey =
+    flags.keyFile === undefined
+      ? parseHexPrivateKey(await io.readStdin(), "the key on stdin")
+      : parseHexPrivateKey(await readKeyText(flags.keyFile), `key file ${flags.keyFile}`);
   await writeValidatorKeystore(flags, privateKey, password, io);
 }
 
@@ -150,6 +148,14 @@ async function writeValidatorKeystore(
     `validator keystore written to ${flags.out}`,
     `address  ${address}`,
   ]);
+}
+
+async function readKeyText(path: string): Promise<string> {
+  try {
+    return await readFile(path, "utf8");
+  } catch (err) {
+    throw new KeyFileError(`cannot read key file ${path}: ${errorMessage(err)}`);
+  }
 }
 
 function identity(info: KeyFileInfo): { address: string } | { peerId: string } {
