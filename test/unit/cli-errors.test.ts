@@ -88,6 +88,11 @@ describe("outrigger CLI errors", () => {
       "error: a password is never read from the command line (shell history, ps); use --password-file FILE " +
         "or OUTRIGGER_KEY_PASSWORD; run `outrigger keys new --help`",
     );
+    // A mistyped flag does not echo the value either.
+    usageError(
+      await outrigger("keys", "new", "--type", "validator", "--out", out, "--pasword=hunter2"),
+      "error: unknown option '--pasword=…' for 'outrigger keys new'; run `outrigger keys new --help`",
+    );
     await assert.rejects(stat(out), /ENOENT/);
   });
 
