@@ -2,15 +2,9 @@ import "../node/util/polyfill.ts";
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
-import { createRequire } from "node:module";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
-import {
-  type AppGenesis,
-  type Application,
-  openApplication,
-  type SignerRecovery,
-} from "../node/app/index.ts";
+import { type AppGenesis, type Application, openApplication } from "../node/app/index.ts";
 import { stateKey, TABLE_CODECS } from "../node/app/stateCodec.ts";
 import { Chain, type ChainOptions } from "../node/chain/chain.ts";
 import { secp256k1Verifier } from "../node/consensus/verifier.ts";
@@ -19,8 +13,11 @@ import {
   bytesToHex,
   concatBytes,
   encodeRlpItem,
+  type Hex,
   hexToBytes,
   keccak256,
+  privateKeyToAddress,
+  signDigest,
 } from "../node/crypto/index.ts";
 import { createMempool, type Mempool } from "../node/mempool/index.ts";
 import { type BatchOp, Bucket, ChainStore, openDatabase } from "../node/storage/index.ts";
@@ -57,8 +54,6 @@ function residentMb(): { rss: number; anon: number; file: number } {
   return { rss: mb(kb("VmRSS")), anon: mb(kb("RssAnon")), file: mb(kb("RssFile")) };
 }
 
-const secp256k1 = createRequire(import.meta.url)("secp256k1") as typeof import("secp256k1");
-
 /** Distinct, spread-out addresses for the bulk accounts: a bijective 32-bit mix of i in each of five words. */
 function bulkAddressBytes(i: number): Uint8Array {
   const out = new Uint8Array(20);
@@ -75,25 +70,16 @@ function bulkAddressBytes(i: number): Uint8Array {
 
 const bulkAddress = (i: number): Address => bytesToHex(bulkAddressBytes(i)) as Address;
 
-function addressOfPublicKey(publicKey: Uint8Array): Address {
-  return bytesToHex(keccak256(publicKey.subarray(1)).subarray(12)) as Address;
-}
-
-const nativeRecover: SignerRecovery = (digest, signature) => {
-  const sig = hexToBytes(signature, 65);
-  return addressOfPublicKey(secp256k1.ecdsaRecover(sig.subarray(0, 64), (sig[64] ?? 27) - 27, digest, false));
-};
-
 interface Sender {
-  key: Uint8Array;
+  key: Hex;
   address: Address;
 }
 
 /** One sender per transaction of a block, each sending one transaction a block. */
 function senders(count: number): Sender[] {
   return Array.from({ length: count }, (_, i) => {
-    const key = hexToBytes(`0x${(0x5000 + i).toString(16).padStart(64, "0")}`, 32);
-    return { key, address: addressOfPublicKey(secp256k1.publicKeyCreate(key, false)) };
+    const key: Hex = `0x${(0x5000 + i).toString(16).padStart(64, "0")}`;
+    return { key, address: privateKeyToAddress(key) };
   });
 }
 
@@ -118,8 +104,9 @@ function transfer(from: Sender, nonce: number, to: Address): Uint8Array {
   const digest = keccak256(
     encodeRlpItem([...fields, uintToRlp(CHAIN_ID, "chainId"), new Uint8Array(0), new Uint8Array(0)]),
   );
-  const { signature, recid } = secp256k1.ecdsaSign(digest, from.key);
-  const v = CHAIN_ID * 2n + 35n + BigInt(recid);
+  // node/crypto signs with the native backend when its addon loads: r, s, then v = 27 + recovery id.
+  const signature = hexToBytes(signDigest(digest, from.key), 65);
+  const v = CHAIN_ID * 2n + 35n + BigInt((signature[64] ?? 27) - 27);
   const trim = (b: Uint8Array) => {
     const first = b.findIndex((x) => x !== 0);
     return first === -1 ? new Uint8Array(0) : b.subarray(first);
@@ -128,7 +115,7 @@ function transfer(from: Sender, nonce: number, to: Address): Uint8Array {
     ...fields,
     uintToRlp(v, "v"),
     trim(signature.subarray(0, 32)),
-    trim(signature.subarray(32)),
+    trim(signature.subarray(32, 64)),
   ]);
 }
 
@@ -151,7 +138,7 @@ interface BenchNode {
 async function openNode(dir: string, genesis: AppGenesis): Promise<BenchNode> {
   const db = await openDatabase(dir);
   const store = new ChainStore({ syncBlocks: false }, { db });
-  const app = await openApplication(genesis, store.stateReader(), {}, { recoverSigner: nativeRecover });
+  const app = await openApplication(genesis, store.stateReader(), {});
   const mempool = createMempool(
     {
       maxTxs: 4 * TXS,

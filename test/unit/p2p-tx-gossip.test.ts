@@ -80,7 +80,6 @@ class FakeGossip {
 /** A pool that accepts raw bytes starting with 1, knows those starting with 2, and finds those with 9 invalid. */
 function handlersWith(added: Uint8Array[]) {
   const gossip = new FakeGossip();
-  let yields = 0;
   const handlers = new TopicHandlers(
     { chainId: 1n },
     {
@@ -100,7 +99,6 @@ function handlersWith(added: Uint8Array[]) {
               return { hash: "0x00", replaced: null, evicted: null };
             },
           },
-          yieldNow: async () => void yields++,
         },
       ),
       publish() {},
@@ -109,7 +107,7 @@ function handlersWith(added: Uint8Array[]) {
     },
   );
   handlers.start();
-  return { gossip, handlers, yields: () => yields };
+  return { gossip, handlers };
 }
 
 describe("transaction batches from peers", () => {
