@@ -36,6 +36,7 @@ import { formatTable } from "./lib/table.ts";
  * The bulk accounts are written below the genesis: the stored genesis appHash covers the genesis file's
  * accounts only, which nothing re-checks, so the figures are those of reading and writing, not of hashing.
  * Senders are recovered with the native secp256k1 addon so that the figure is the state's, not noble's.
+ * `npm run bench:state` runs the compiled build (dist/), as a container does: RSS then holds no TypeScript loader.
  */
 
 const ACCOUNTS = Number(process.env.OUTRIGGER_BENCH_STATE_ACCOUNTS ?? 1_000_000);

@@ -1,10 +1,10 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import type { InterfaceAbi } from "ethers";
+import { packageRoot } from "../node/util/packageRoot.ts";
 
 /** Where `hardhat compile` writes artifacts (see hardhat.config.cjs); build output, not committed. */
-export const DEFAULT_ARTIFACTS_DIR = fileURLToPath(new URL("../artifacts", import.meta.url));
+export const DEFAULT_ARTIFACTS_DIR = join(packageRoot(import.meta.dirname), "artifacts");
 
 /** The part of a hardhat artifact that deploying and calling a contract needs. */
 export interface ContractArtifact {

@@ -53,7 +53,7 @@ const ALLOWED: Record<string, string[]> = {
   ],
   // Each service's options derived from the genesis and the node's config (node.ts only wires).
   "node/config": ["node/crypto", "node/types", "node/chain", "node/checkpoint", "node/sync", "node/p2p"],
-  contracts: ["node/crypto", "node/types"],
+  contracts: ["node/crypto", "node/types", "node/util"],
   // The bridge talks to nodes over RPC only; it shares their wire types and the contract ABIs (node/types).
   bridge: ["node/crypto", "node/types"],
 };
