@@ -15,6 +15,7 @@ import { formatTable } from "./lib/table.ts";
  */
 
 const CHAIN_ID = 7447n;
+const GENESIS_HASH = `0x${"47".repeat(32)}` as const;
 const MESSAGE_BYTES = 1024;
 const LATENCY_SAMPLES = 300;
 const THROUGHPUT_MESSAGES = 5000;
@@ -57,6 +58,7 @@ async function main(): Promise<void> {
         await Network.create(
           {
             chainId: CHAIN_ID,
+            genesisHash: GENESIS_HASH,
             privateKey: await loadOrCreatePeerKey(join(home, String(i))),
             bootstrap: nets.flatMap((n) => n.host.multiaddrs()),
           },

@@ -10,6 +10,7 @@ import { loadOrCreatePeerKey } from "../node/p2p/peerKey.ts";
 import { type SyncConsensus, SyncService } from "../node/sync/syncService.ts";
 import { silentLogger } from "../node/util/logger.ts";
 import { CHAIN_ID } from "../test/helpers/appFixture.ts";
+import { GENESIS_HASH } from "../test/helpers/chainFixture.ts";
 import { type BenchChain, buildBlocks, openBenchChain } from "./lib/syncChain.ts";
 import { formatTable } from "./lib/table.ts";
 
@@ -46,6 +47,7 @@ async function network(home: string, name: string, bootstrap: string[]): Promise
   return Network.create(
     {
       chainId: CHAIN_ID,
+      genesisHash: GENESIS_HASH,
       privateKey: await loadOrCreatePeerKey(join(home, name)),
       listen: ["/ip4/127.0.0.1/tcp/0"],
       bootstrap,

@@ -7,7 +7,7 @@ import { createCheckpointSources } from "./chain/checkpointSources.ts";
 import { ConsensusService } from "./chain/consensusService.ts";
 import { createCheckpointing } from "./checkpoint/checkpointing.ts";
 import { EpochDuty } from "./checkpoint/epochDuty.ts";
-import type { Genesis } from "./config/genesis.ts";
+import { type Genesis, genesisHash } from "./config/genesis.ts";
 import type { NodeConfig } from "./config/nodeConfig.ts";
 import { NODE_TUNABLES } from "./config/nodeTunables.ts";
 import {
@@ -84,6 +84,7 @@ export async function startNode(opts: NodeOptions, modules: NodeModules): Promis
         bootstrap: config.bootstrap,
         privateKey: await loadOrCreatePeerKey(opts.home),
         chainId,
+        genesisHash: genesisHash(genesis),
       },
       { logger: logger.child({ part: "p2p" }) },
     );

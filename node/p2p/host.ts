@@ -6,9 +6,11 @@ import { type Identify, identify } from "@libp2p/identify";
 import type { PeerId, PrivateKey } from "@libp2p/interface";
 import { tcp } from "@libp2p/tcp";
 import { createLibp2p, type Libp2p } from "libp2p";
+import type { Hex } from "../crypto/index.ts";
 import { errorMessage } from "../util/errors.ts";
 import { BootstrapDialer, DEFAULT_REDIAL, parseBootstrap, type RedialOptions } from "./bootstrap.ts";
 import { P2pError } from "./errors.ts";
+import { GenesisCheck, RefusedPeers } from "./genesisCheck.ts";
 import { gossipsubOptions } from "./gossipConfig.ts";
 import type { P2pLogger } from "./logger.ts";
 
@@ -21,6 +23,8 @@ export interface P2pHostOptions {
   bootstrap?: readonly string[];
   privateKey: PrivateKey;
   chainId: bigint;
+  /** Peers whose genesis hash differs are refused (genesisCheck.ts). */
+  genesisHash: Hex;
   redial?: RedialOptions;
   maxConnections?: number;
 }
@@ -47,20 +51,37 @@ export async function createP2pHost(opts: P2pHostOptions, modules: P2pHostModule
   const bootstrap = parseBootstrap(opts.bootstrap ?? []);
   const listen = [...(opts.listen ?? DEFAULT_LISTEN)];
   const pubsubOptions = gossipsubOptions(opts.chainId);
+  const refused = new RefusedPeers(Date.now);
   let libp2p: P2pLibp2p;
   try {
     libp2p = await createLibp2p({
+      // Started below, once the genesis protocol is served: a peer connecting earlier would find it missing.
+      start: false,
       privateKey: opts.privateKey,
       addresses: { listen },
       transports: [tcp()],
       connectionEncrypters: [noise()],
       streamMuxers: [yamux()],
       connectionManager: { maxConnections: opts.maxConnections ?? 100 },
+      connectionGater: {
+        denyDialPeer: (peer) => refused.has(peer),
+        denyInboundEncryptedConnection: (peer) => refused.has(peer),
+      },
       services: {
         identify: identify(),
         pubsub: (components: GossipSubComponents) => new GossipSub(components, pubsubOptions),
       },
     });
+  } catch (err) {
+    throw new P2pError("config", `cannot create libp2p: ${errorMessage(err)}`, { cause: err });
+  }
+  const genesisCheck = new GenesisCheck(
+    { chainId: opts.chainId, genesisHash: opts.genesisHash },
+    { libp2p, refused, logger },
+  );
+  await genesisCheck.register();
+  try {
+    await libp2p.start();
   } catch (err) {
     throw new P2pError("config", `cannot start libp2p on ${listen.join(", ")}: ${errorMessage(err)}`, {
       cause: err,
@@ -81,6 +102,7 @@ export async function createP2pHost(opts: P2pHostOptions, modules: P2pHostModule
     connectedPeers: () => libp2p.getPeers(),
     stop: async () => {
       dialer.stop();
+      genesisCheck.stop();
       await libp2p.stop();
     },
   };

@@ -6,6 +6,8 @@ import { Network, type NetworkOptions } from "../../node/p2p/network.ts";
 import type { TopicName } from "../../node/p2p/topics.ts";
 
 export const CHAIN_ID = 7447n;
+/** The genesis hash every test network shares unless a test gives another. */
+export const GENESIS_HASH = `0x${"47".repeat(32)}` as const;
 
 export const silentLogger: P2pLogger = { debug() {}, info() {}, warn() {}, error() {} };
 
@@ -37,6 +39,7 @@ export async function startNetwork(opts: StartOptions = {}): Promise<Network> {
   return Network.create(
     {
       chainId: CHAIN_ID,
+      genesisHash: GENESIS_HASH,
       privateKey: opts.privateKey ?? (await newKey()),
       listen: ["/ip4/127.0.0.1/tcp/0"],
       redial: { minMs: 100, maxMs: 1000 },

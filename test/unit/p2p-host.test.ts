@@ -11,6 +11,7 @@ import { encodePeerKeyFile, loadOrCreatePeerKey, PEER_KEY_FILE, peerIdOf } from 
 import {
   CHAIN_ID,
   connected,
+  GENESIS_HASH,
   Inbox,
   newKey,
   payload,
@@ -98,18 +99,26 @@ describe("p2p host", () => {
     const key = await newKey();
     await assert.rejects(
       createP2pHost(
-        { chainId: CHAIN_ID, privateKey: key, bootstrap: ["/ip4/127.0.0.1/tcp/1234"] },
+        {
+          chainId: CHAIN_ID,
+          genesisHash: GENESIS_HASH,
+          privateKey: key,
+          bootstrap: ["/ip4/127.0.0.1/tcp/1234"],
+        },
         { logger: silentLogger },
       ),
       (err: unknown) => err instanceof P2pError && err.code === "config",
     );
     await assert.rejects(
-      createP2pHost({ chainId: CHAIN_ID, privateKey: key, bootstrap: ["garbage"] }, { logger: silentLogger }),
+      createP2pHost(
+        { chainId: CHAIN_ID, genesisHash: GENESIS_HASH, privateKey: key, bootstrap: ["garbage"] },
+        { logger: silentLogger },
+      ),
       (err: unknown) => err instanceof P2pError && err.code === "config",
     );
     const self = `/ip4/127.0.0.1/tcp/9/p2p/${peerIdOf(key)}`;
     const host = await createP2pHost(
-      { chainId: CHAIN_ID, privateKey: key, bootstrap: [self] },
+      { chainId: CHAIN_ID, genesisHash: GENESIS_HASH, privateKey: key, bootstrap: [self] },
       { logger: silentLogger },
     );
     t.after(() => host.stop());
