@@ -6,8 +6,9 @@ import { runDevnet } from "./devnet/devnetCommand.ts";
 import { intArg } from "./format/args.ts";
 import { reportError, routeErrors } from "./format/errors.ts";
 import { runGenesis } from "./genesisCommand.ts";
+import { registerInitCommand } from "./initCommand.ts";
 import { registerKeysCommand } from "./keysCommand.ts";
-import { runNode } from "./nodeCommand.ts";
+import { registerNodeCommand } from "./nodeCommand.ts";
 import { registerRelayerCommand } from "./relayerCommand.ts";
 import { VERSION } from "./version.ts";
 
@@ -21,14 +22,8 @@ const program = new Command()
   .description("Outrigger: a proof-of-stake sidechain for Ethereum with a two-way peg bridge")
   .version(VERSION);
 
-program
-  .command("node")
-  .description("run a validator (or full) node from its home folder")
-  .requiredOption("--home <dir>", "the node's home folder (config.json, genesis.json, keys, data)")
-  .option("--rpc-port <port>", "JSON-RPC port (overrides config.json)", intArg(0, 65535))
-  .option("--log-level <level>", "trace | debug | info | warn | error")
-  .option("--no-log-file", "log to stdout instead of <home>/node.log")
-  .action((flags) => runNode(flags));
+registerNodeCommand(program);
+registerInitCommand(program);
 
 program
   .command("genesis")

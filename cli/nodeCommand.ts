@@ -1,19 +1,26 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
+import type { Command } from "commander";
 import { readValidatorKey } from "../genesis/validatorKey.ts";
+import { CONFIG_FILE, readConfigFile } from "../node/config/configFile.ts";
 import { ConfigError } from "../node/config/errors.ts";
 import { parseGenesis } from "../node/config/genesis.ts";
-import { configFromEnv, type NodeConfigInput, resolveNodeConfig } from "../node/config/nodeConfig.ts";
+import { configFromEnv, configFromFlags, resolveNodeConfig } from "../node/config/nodeConfig.ts";
 import { startNode } from "../node/node.ts";
 import { createLogger } from "../node/observability/logger.ts";
 import { errorMessage } from "../node/util/errors.ts";
+import { addConfigOptions, configFlagValues } from "./format/configOptions.ts";
 import { CLIENT_VERSION } from "./version.ts";
 
-export interface NodeFlags {
-  home: string;
-  rpcPort?: number;
-  logLevel?: string;
-  logFile?: boolean;
+export function registerNodeCommand(program: Command): void {
+  const command = program
+    .command("node")
+    .description("run a validator (or full) node from its home folder")
+    .requiredOption("--home <dir>", `the node's home folder (${CONFIG_FILE}, genesis.json, keys, data)`)
+    .option("--no-log-file", "log to stdout instead of <home>/node.log");
+  addConfigOptions(command).action((flags: { home: string; logFile: boolean }) =>
+    runNode({ home: flags.home, logFile: flags.logFile, command }),
+  );
 }
 
 async function readJson(path: string, what: string): Promise<unknown> {
@@ -30,14 +37,14 @@ async function readJson(path: string, what: string): Promise<unknown> {
   }
 }
 
-/** `outrigger node --home DIR`: config file, then flags, then environment; runs until SIGINT or SIGTERM. */
-export async function runNode(flags: NodeFlags): Promise<void> {
-  const fileConfig = (await readJson(join(flags.home, "config.json"), "config")) as NodeConfigInput;
-  const flagLayer: Partial<NodeConfigInput> = {
-    ...(flags.rpcPort !== undefined ? { rpcPort: flags.rpcPort } : {}),
-    ...(flags.logLevel !== undefined ? { logLevel: flags.logLevel as NodeConfigInput["logLevel"] } : {}),
-  };
-  const config = resolveNodeConfig(fileConfig, flagLayer, configFromEnv(process.env));
+/** `outrigger node --home DIR`: config file, then environment, then flags; runs until SIGINT or SIGTERM. */
+async function runNode(flags: { home: string; logFile: boolean; command: Command }): Promise<void> {
+  // Every setting is checked before anything starts: a bad value is one error naming its key.
+  const config = resolveNodeConfig([
+    await readConfigFile(join(flags.home, CONFIG_FILE)),
+    configFromEnv(process.env),
+    configFromFlags(configFlagValues(flags.command)),
+  ]);
   const genesis = parseGenesis(await readJson(join(flags.home, "genesis.json"), "genesis"));
   const key =
     config.validatorKeyFile === null

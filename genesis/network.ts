@@ -1,5 +1,6 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { CONFIG_FILE, renderConfigFile } from "../node/config/configFile.ts";
 import {
   canonicalGenesisJson,
   type Genesis,
@@ -24,7 +25,7 @@ export interface NetworkOptions {
   /**
    * Node i listens for p2p on p2pPorts[i] and serves RPC on rpcPorts[i], every node bootstrapping from the others.
    * Without ports each node binds free ones when it starts (port 0) and learns its peers from whoever starts it
-   * (OUTRIGGER_BOOTSTRAP): no port is picked ahead and then found taken.
+   * (OUTRIGGER_P2P_PERSISTENT_PEERS): no port is picked ahead and then found taken.
    */
   ports?: { p2p?: number[]; rpc?: number[] };
   l1?: GenesisJson["l1"];
@@ -74,14 +75,14 @@ export async function createNetwork(opts: NetworkOptions): Promise<NetworkLayout
   for (const [i, node] of nodes.entries()) {
     const config: NodeConfigInput = {
       p2pListen: [`/ip4/127.0.0.1/tcp/${ports?.p2p?.[i] ?? 0}`],
-      bootstrap: nodes.flatMap((n, j) => (j !== i && n.p2pAddr !== null ? [n.p2pAddr] : [])),
+      persistentPeers: nodes.flatMap((n, j) => (j !== i && n.p2pAddr !== null ? [n.p2pAddr] : [])),
       rpcHost: "127.0.0.1",
       rpcPort: ports?.rpc?.[i] ?? 0,
       validatorKeyFile: "validator.key",
       ...(opts.l1RpcUrl ? { l1RpcUrl: opts.l1RpcUrl } : {}),
     };
     await writeFile(join(node.home, "genesis.json"), genesisText);
-    await writeFile(join(node.home, "config.json"), `${JSON.stringify(config, null, 2)}\n`);
+    await writeFile(join(node.home, CONFIG_FILE), renderConfigFile(config));
   }
   return { genesis, nodes };
 }

@@ -1,5 +1,5 @@
 import "./util/polyfill.ts";
-import { join } from "node:path";
+import { resolve } from "node:path";
 import { startNodeRpc } from "./api/nodeRpc.ts";
 import { openApplication } from "./app/index.ts";
 import { Chain } from "./chain/chain.ts";
@@ -29,6 +29,7 @@ import { ChainMonitor } from "./observability/chainMonitor.ts";
 import type { Logger } from "./observability/logger.ts";
 import { NodeMetrics } from "./observability/metrics.ts";
 import { metricsRoute } from "./observability/metricsRoute.ts";
+import { startMetricsServer } from "./observability/metricsServer.ts";
 import { loadOrCreatePeerKey, Network } from "./p2p/index.ts";
 import { createPublisher, TopicHandlers } from "./p2p/topicHandlers.ts";
 import { ChainStore, openDatabase, SignStateStore, Wal } from "./storage/index.ts";
@@ -67,7 +68,7 @@ export async function startNode(opts: NodeOptions, modules: NodeModules): Promis
   const stops = new StopStack(logger);
   try {
     const metrics = new NodeMetrics();
-    const db = await openDatabase(join(opts.home, "data"));
+    const db = await openDatabase(resolve(opts.home, config.dataDir));
     stops.push(() => db.close());
     const store = new ChainStore({}, { db });
     const app = await openApplication(genesis, store.stateReader());
@@ -81,7 +82,7 @@ export async function startNode(opts: NodeOptions, modules: NodeModules): Promis
     const network = await Network.create(
       {
         listen: config.p2pListen,
-        bootstrap: config.bootstrap,
+        bootstrap: config.persistentPeers,
         privateKey: await loadOrCreatePeerKey(opts.home),
         chainId,
         genesisHash: genesisHash(genesis),
@@ -188,6 +189,7 @@ export async function startNode(opts: NodeOptions, modules: NodeModules): Promis
       {
         host: config.rpcHost,
         port: config.rpcPort,
+        corsOrigins: config.rpcCorsOrigins,
         genesis,
         clientVersion: opts.clientVersion,
         extraRoutes: { "/metrics": metricsRoute(metrics) },
@@ -214,6 +216,14 @@ export async function startNode(opts: NodeOptions, modules: NodeModules): Promis
     );
     stops.push(() => rpc.close());
     logger.info({ url: rpc.url, ws: rpc.wsUrl }, "RPC listening");
+    if (config.metricsPort !== null) {
+      const metricsServer = await startMetricsServer(
+        { host: config.metricsHost, port: config.metricsPort },
+        { metrics },
+      );
+      stops.push(() => metricsServer.close());
+      logger.info({ url: metricsServer.url }, "metrics listening");
+    }
 
     await sync.start();
     if (l1Link !== null) {

@@ -100,7 +100,10 @@ export class Cluster {
     const node = this.nodes[i];
     if (!node) throw new Error(`no node ${i}`);
     if (node.process) throw new Error(`node ${i} is already running`);
-    const env = { OUTRIGGER_LOG_LEVEL: "info", OUTRIGGER_BOOTSTRAP: this.bootstrapAddrs().join(",") };
+    const env = {
+      OUTRIGGER_LOG_LEVEL: "info",
+      OUTRIGGER_P2P_PERSISTENT_PEERS: this.bootstrapAddrs().join(","),
+    };
     node.started(
       await spawnNode(node.home, {
         env,

@@ -86,7 +86,7 @@ export async function runDevnet(flags: DevnetFlags): Promise<void> {
     const nodes: NodeProcess[] = [];
     for (const home of homes) {
       const bootstrap = nodes.flatMap((n) => n.ready.p2p.slice(0, 1)).join(",");
-      const node = await spawnNode(home, { env: { OUTRIGGER_BOOTSTRAP: bootstrap } });
+      const node = await spawnNode(home, { env: { OUTRIGGER_P2P_PERSISTENT_PEERS: bootstrap } });
       nodes.push(node);
       children.push(node);
     }

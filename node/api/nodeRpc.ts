@@ -6,6 +6,7 @@ import { createRpcBackend, type RpcBackendModules } from "./rpcBackend.ts";
 export interface NodeRpcOptions {
   host: string;
   port: number;
+  corsOrigins: readonly string[];
   genesis: Pick<Genesis, "chainId" | "minGasPrice" | "epochLength">;
   clientVersion: string;
   /** Plain HTTP routes served next to JSON-RPC (the metrics scrape). */
@@ -30,7 +31,7 @@ export function startNodeRpc(
     parts,
   );
   return createRpcServer(
-    { host: opts.host, port: opts.port, extraRoutes: opts.extraRoutes },
+    { host: opts.host, port: opts.port, corsOrigins: opts.corsOrigins, extraRoutes: opts.extraRoutes },
     { backend, logger },
   );
 }

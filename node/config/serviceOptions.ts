@@ -45,7 +45,7 @@ export function checkpointingOptions(
 
 export function syncOptions(genesis: Genesis, config: NodeConfig): SyncServiceOptions {
   return {
-    waitForPeers: config.bootstrap.length > 0,
+    waitForPeers: config.persistentPeers.length > 0,
     peerWaitMs: NODE_TUNABLES.peerWaitMs,
     checkEveryMs: blockIntervalMs(genesis),
     stallAfterMs: NODE_TUNABLES.stallIntervals * blockIntervalMs(genesis),

@@ -10,6 +10,8 @@ export type RouteHandler = (req: IncomingMessage, res: ServerResponse) => void |
 export interface HttpHandlerOptions {
   maxBodyBytes: number;
   extraRoutes: ReadonlyMap<string, RouteHandler>;
+  /** Origins a browser page may call from: "*" for any, none for no cross-origin calls. */
+  corsOrigins: readonly string[];
 }
 
 export interface HttpHandlerModules {
@@ -25,9 +27,17 @@ export interface HttpHandlerModules {
 const DRAIN_FACTOR = 4;
 const LINGER_MS = 10_000;
 
-function setCors(req: IncomingMessage, res: ServerResponse): void {
-  // Wallets and dapps call from any origin; nothing here relies on cookies or ambient credentials.
-  res.setHeader("Access-Control-Allow-Origin", "*");
+function setCors(req: IncomingMessage, res: ServerResponse, origins: readonly string[]): void {
+  const origin = req.headers.origin;
+  if (origins.includes("*")) {
+    // Nothing here relies on cookies or ambient credentials, so any origin may read the answers.
+    res.setHeader("Access-Control-Allow-Origin", "*");
+  } else {
+    // The answer depends on the caller's origin: caches must keep one copy per origin.
+    res.setHeader("Vary", "Origin");
+    if (origin === undefined || !origins.includes(origin)) return;
+    res.setHeader("Access-Control-Allow-Origin", origin);
+  }
   res.setHeader("Access-Control-Allow-Methods", "POST, GET, OPTIONS");
   res.setHeader(
     "Access-Control-Allow-Headers",
@@ -122,7 +132,7 @@ export function createHttpHandler(
   const { dispatcher, context, logger } = modules;
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    setCors(req, res);
+    setCors(req, res, opts.corsOrigins);
     const path = (req.url ?? "/").split("?")[0] ?? "/";
     if (req.method === "OPTIONS") {
       res.writeHead(204);

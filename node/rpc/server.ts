@@ -22,6 +22,8 @@ export interface RpcServerOptions {
   maxLogBlockRange?: number;
   maxLogResults?: number;
   maxFeeHistoryBlocks?: number;
+  /** Origins browsers may call from (Access-Control-Allow-Origin); ["*"] by default. */
+  corsOrigins?: readonly string[];
   /** Extra paths on the same port, e.g. { "/metrics": handler }. */
   extraRoutes?: Record<string, RouteHandler>;
 }
@@ -83,7 +85,11 @@ export async function createRpcServer(opts: RpcServerOptions, modules: RpcServer
     logger,
   );
   const handler = createHttpHandler(
-    { maxBodyBytes, extraRoutes: new Map(Object.entries(opts.extraRoutes ?? {})) },
+    {
+      maxBodyBytes,
+      extraRoutes: new Map(Object.entries(opts.extraRoutes ?? {})),
+      corsOrigins: opts.corsOrigins ?? ["*"],
+    },
     { dispatcher, context: { backend, limits, subscriptions: null }, logger },
   );
   const hub = createWsHub(

@@ -9,6 +9,7 @@ import { type NodeProcess, spawnNode } from "../../cli/devnet/nodeProcess.ts";
 import { devAccountKey, devValidatorKey } from "../../genesis/devKeys.ts";
 import { writeValidatorKey } from "../../genesis/validatorKey.ts";
 import { STAKING_ADDRESS } from "../../node/app/index.ts";
+import { CONFIG_FILE, renderConfigFile } from "../../node/config/configFile.ts";
 import type { NodeConfigInput } from "../../node/config/nodeConfig.ts";
 import { type Address, hashValidatorSet, privateKeyToAddress } from "../../node/crypto/index.ts";
 import {
@@ -290,13 +291,13 @@ describe("the bridge end to end (L1 + 4 validators + relayer)", { timeout: 600_0
     await writeValidatorKey(join(home, "validator.key"), key, null);
     const config: NodeConfigInput = {
       p2pListen: ["/ip4/127.0.0.1/tcp/0"],
-      bootstrap: net.cluster.bootstrapAddrs(),
+      persistentPeers: net.cluster.bootstrapAddrs(),
       rpcHost: "127.0.0.1",
       rpcPort: 0,
       validatorKeyFile: "validator.key",
       l1RpcUrl: net.l1.url,
     };
-    await writeFile(join(home, "config.json"), JSON.stringify(config));
+    await writeFile(join(home, CONFIG_FILE), renderConfigFile(config));
     fifth = await spawnNode(home, { env: { OUTRIGGER_LOG_LEVEL: "info" } });
 
     // Fund the new validator with native tokens, then it stakes them itself.

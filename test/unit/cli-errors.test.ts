@@ -1,34 +1,13 @@
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
 import { mkdtemp, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { describe, it } from "node:test";
+import { type CliRun, outrigger as run } from "../helpers/cli.ts";
 
-const ROOT = resolve(import.meta.dirname, "../..");
+type Run = CliRun;
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** `outrigger ARGS` as an operator runs it, from a clean environment (no key password). */
-function outrigger(...args: string[]): Promise<Run> {
-  const env = { ...process.env };
-  delete env.OUTRIGGER_KEY_PASSWORD;
-  return new Promise((done) => {
-    execFile(
-      process.execPath,
-      [join(ROOT, "bin/outrigger.mjs"), ...args],
-      { cwd: ROOT, env, timeout: 30_000 },
-      (err, stdout, stderr) => {
-        const code = err === null ? 0 : typeof err.code === "number" ? err.code : -1;
-        done({ code, stdout, stderr });
-      },
-    );
-  });
-}
+const outrigger = (...args: string[]): Promise<Run> => run(args);
 
 function usageError(run: Run, line: string): void {
   assert.deepEqual(run, { code: 2, stdout: "", stderr: `${line}\n` });

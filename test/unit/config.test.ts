@@ -13,7 +13,6 @@ import {
   genesisHash,
   parseGenesis,
 } from "../../node/config/genesis.ts";
-import { configFromEnv, resolveNodeConfig } from "../../node/config/nodeConfig.ts";
 
 const GENESIS: GenesisJson = {
   chainId: "7447",
@@ -71,27 +70,6 @@ describe("genesis file", () => {
     assert.equal(canonicalGenesisJson(g), canonicalGenesisJson(reordered));
     assert.notEqual(genesisHash(g), genesisHash(parseGenesis({ ...GENESIS, minGasPrice: "1000000001" })));
     assert.deepEqual(parseGenesis(JSON.parse(canonicalGenesisJson(g))), g);
-  });
-});
-
-describe("node configuration", () => {
-  it("layers file, flags and environment, later winning", () => {
-    const config = resolveNodeConfig(
-      { rpcPort: 1000, logLevel: "debug" },
-      { rpcPort: 2000 },
-      configFromEnv({ OUTRIGGER_RPC_PORT: "3000" }),
-    );
-    assert.equal(config.rpcPort, 3000);
-    assert.equal(config.logLevel, "debug");
-    assert.equal(config.rpcHost, "127.0.0.1", "loopback unless asked otherwise");
-    assert.deepEqual(config.p2pListen, ["/ip4/127.0.0.1/tcp/0"]);
-  });
-
-  it("rejects bad values with the field's name", () => {
-    assert.throws(() => resolveNodeConfig({ rpcPort: 70000 }), /rpcPort/);
-    assert.throws(() => resolveNodeConfig({ logLevel: "loud" as "info" }), /logLevel/);
-    assert.throws(() => configFromEnv({ OUTRIGGER_RPC_PORT: "80a" }), /OUTRIGGER_RPC_PORT/);
-    assert.throws(() => resolveNodeConfig({ surprise: 1 } as object), ConfigError);
   });
 });
 

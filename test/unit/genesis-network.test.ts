@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { describe, it } from "node:test";
 import { createNetwork } from "../../genesis/network.ts";
 import { readValidatorKey } from "../../genesis/validatorKey.ts";
+import { CONFIG_FILE, readConfigFile } from "../../node/config/configFile.ts";
 import { genesisHash, parseGenesis } from "../../node/config/genesis.ts";
 import { resolveNodeConfig } from "../../node/config/nodeConfig.ts";
 import { privateKeyToAddress } from "../../node/crypto/index.ts";
@@ -25,11 +26,11 @@ describe("genesis: a network of node homes", () => {
     for (const [i, node] of layout.nodes.entries()) {
       const genesis = parseGenesis(JSON.parse(await readFile(join(node.home, "genesis.json"), "utf8")));
       hashes.add(genesisHash(genesis));
-      const config = resolveNodeConfig(JSON.parse(await readFile(join(node.home, "config.json"), "utf8")));
+      const config = resolveNodeConfig([await readConfigFile(join(node.home, CONFIG_FILE))]);
       assert.equal(config.rpcPort, 5001 + i);
-      assert.equal(config.bootstrap.length, 3);
+      assert.equal(config.persistentPeers.length, 3);
       assert.ok(
-        !config.bootstrap.some((a) => a.endsWith(node.peerId)),
+        !config.persistentPeers.some((a) => a.endsWith(node.peerId)),
         "a node does not bootstrap from itself",
       );
       const key = await readValidatorKey(join(node.home, "validator.key"), null);
@@ -53,10 +54,10 @@ describe("genesis: a network of node homes", () => {
     for (const node of layout.nodes) {
       assert.equal(node.rpcUrl, null);
       assert.equal(node.p2pAddr, null);
-      const config = resolveNodeConfig(JSON.parse(await readFile(join(node.home, "config.json"), "utf8")));
+      const config = resolveNodeConfig([await readConfigFile(join(node.home, CONFIG_FILE))]);
       assert.equal(config.rpcPort, 0);
       assert.deepEqual(config.p2pListen, ["/ip4/127.0.0.1/tcp/0"]);
-      assert.deepEqual(config.bootstrap, []);
+      assert.deepEqual(config.persistentPeers, []);
     }
   });
 });

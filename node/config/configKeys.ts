@@ -1,0 +1,131 @@
+import type { NodeConfigInput } from "./nodeConfig.ts";
+
+/** How a value written as text (environment, flag) becomes a config value. */
+export type ConfigValueKind = "string" | "optional-string" | "list" | "port" | "optional-port";
+
+/**
+ * One setting of config.toml, declared once: its place in the file, the environment variable and the flag that
+ * override it, and the comment `outrigger init` writes above it. Names follow the file (section.key) so an
+ * error about a bad value names what the operator can find and edit.
+ */
+export interface ConfigKey {
+  field: keyof NodeConfigInput;
+  section: "node" | "p2p" | "rpc" | "l1" | "metrics";
+  key: string;
+  env: string;
+  flag: string;
+  kind: ConfigValueKind;
+  /** Written as comment lines above the key by `outrigger init`. */
+  help: string;
+  /** Written commented out by `outrigger init` when the default is to leave it unset. */
+  example?: string;
+}
+
+export const CONFIG_KEYS: readonly ConfigKey[] = [
+  {
+    field: "dataDir",
+    section: "node",
+    key: "data_dir",
+    env: "OUTRIGGER_DATA_DIR",
+    flag: "--data-dir",
+    kind: "string",
+    help: "The chain database (blocks, state, consensus WAL, sign state); relative paths are under the home folder.",
+  },
+  {
+    field: "validatorKeyFile",
+    section: "node",
+    key: "validator_key_file",
+    env: "OUTRIGGER_VALIDATOR_KEY_FILE",
+    flag: "--validator-key-file",
+    kind: "optional-string",
+    help: 'The validator key (keystore from `outrigger keys new`); "" runs a full node that never signs.',
+  },
+  {
+    field: "logLevel",
+    section: "node",
+    key: "log_level",
+    env: "OUTRIGGER_LOG_LEVEL",
+    flag: "--log-level",
+    kind: "string",
+    help: "trace | debug | info | warn | error",
+  },
+  {
+    field: "p2pListen",
+    section: "p2p",
+    key: "listen",
+    env: "OUTRIGGER_P2P_LISTEN",
+    flag: "--p2p-listen",
+    kind: "list",
+    help: "Multiaddrs to listen on for peers; loopback unless changed (use /ip4/0.0.0.0/tcp/26656 on a server).",
+  },
+  {
+    field: "persistentPeers",
+    section: "p2p",
+    key: "persistent_peers",
+    env: "OUTRIGGER_P2P_PERSISTENT_PEERS",
+    flag: "--persistent-peers",
+    kind: "list",
+    help: "Peers to dial and keep dialling, as multiaddrs ending in /p2p/<peer id> (`outrigger keys show`).",
+  },
+  {
+    field: "rpcHost",
+    section: "rpc",
+    key: "host",
+    env: "OUTRIGGER_RPC_HOST",
+    flag: "--rpc-host",
+    kind: "string",
+    help: "Address the JSON-RPC (HTTP and WebSocket) server binds; 0.0.0.0 serves every interface.",
+  },
+  {
+    field: "rpcPort",
+    section: "rpc",
+    key: "port",
+    env: "OUTRIGGER_RPC_PORT",
+    flag: "--rpc-port",
+    kind: "port",
+    help: "JSON-RPC port; 0 binds a free one (the node prints it when ready).",
+  },
+  {
+    field: "rpcCorsOrigins",
+    section: "rpc",
+    key: "cors_origins",
+    env: "OUTRIGGER_RPC_CORS_ORIGINS",
+    flag: "--rpc-cors-origins",
+    kind: "list",
+    help: 'Origins browsers may call the RPC from: ["*"] for any, [] for none, or exact origins.',
+  },
+  {
+    field: "l1RpcUrl",
+    section: "l1",
+    key: "rpc_url",
+    env: "OUTRIGGER_L1_RPC_URL",
+    flag: "--l1-rpc-url",
+    kind: "optional-string",
+    help: "L1 JSON-RPC URL: deposits are confirmed and checkpoints followed through it. Unset: no deposits here.",
+    example: '"http://127.0.0.1:8545"',
+  },
+  {
+    field: "metricsHost",
+    section: "metrics",
+    key: "host",
+    env: "OUTRIGGER_METRICS_HOST",
+    flag: "--metrics-host",
+    kind: "string",
+    help: "Address of the Prometheus endpoint (/metrics) when metrics.port is set.",
+  },
+  {
+    field: "metricsPort",
+    section: "metrics",
+    key: "port",
+    env: "OUTRIGGER_METRICS_PORT",
+    flag: "--metrics-port",
+    kind: "optional-port",
+    help: "Port of a separate Prometheus endpoint (/metrics); unset serves /metrics on the RPC port only.",
+    example: "9100",
+  },
+];
+
+/** The name of a key in config.toml, e.g. `rpc.port`. */
+export function tomlName(key: ConfigKey): string {
+  return `${key.section}.${key.key}`;
+}
