@@ -10,6 +10,7 @@ import { registerInitCommand } from "./initCommand.ts";
 import { registerKeysCommand } from "./keysCommand.ts";
 import { registerNodeCommand } from "./nodeCommand.ts";
 import { registerRelayerCommand } from "./relayerCommand.ts";
+import { registerStatusCommand } from "./statusCommand.ts";
 import { VERSION } from "./version.ts";
 
 function chainIdArg(value: string): bigint {
@@ -68,6 +69,7 @@ registerRelayerCommand(program);
 registerBridgeCommand(program);
 registerCheckpointCommand(program);
 registerKeysCommand(program);
+registerStatusCommand(program);
 
 // After every command is registered: each one gets the one-line error handling.
 const errors = routeErrors(program);
