@@ -29,7 +29,7 @@ const decimal = z.string().regex(/^(0|[1-9][0-9]*)$/, "expected a decimal intege
 const entrySchema = z.strictObject({
   address: z.string(),
   /** Whole tokens (the checkpoint power), or `stake` in base units: exactly one of the two. */
-  power: z.union([z.number().int().positive(), decimal]).optional(),
+  power: z.union([z.number().positive(), decimal]).optional(),
   stake: decimal.optional(),
   peerId: z.string(),
   p2pAddress: z.string(),
@@ -144,6 +144,9 @@ function stakeAndPower(
   if (power !== undefined && stake !== undefined)
     throw new ValidatorsFileError(`${where}: give power or stake, not both`);
   if (power !== undefined) {
+    if (typeof power === "number" && !Number.isInteger(power))
+      throw new ValidatorsFileError(`${where}: power: expected whole tokens, got ${power}`);
+    // A JSON number that large has already lost digits: the operator must say exactly what they mean.
     if (typeof power === "number" && !Number.isSafeInteger(power))
       throw new ValidatorsFileError(
         `${where}: power ${power} is too large for a JSON number; write it as a string`,
