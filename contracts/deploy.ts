@@ -65,7 +65,8 @@ const DEFAULT_POLL_INTERVAL_MS = 1_000;
  * other than the one asked for. The network is fixed up front so ethers never retries detection forever.
  */
 export async function connectL1(url: string, chainId: bigint): Promise<JsonRpcProvider> {
-  const provider = new JsonRpcProvider(url, Network.from(chainId), { staticNetwork: true });
+  // No response cache: a nonce read back within 250 ms of the previous deployment would be the stale one.
+  const provider = new JsonRpcProvider(url, Network.from(chainId), { staticNetwork: true, cacheTimeout: -1 });
   try {
     let actual: bigint;
     try {
@@ -106,9 +107,12 @@ export async function deployContracts(signer: Signer, params: DeployParams): Pro
   const artifactOptions = params.artifactsDir === undefined ? {} : { artifactsDir: params.artifactsDir };
 
   const managerArtifact = await loadArtifact("CheckpointManager", artifactOptions);
-  const manager = await new ContractFactory(managerArtifact.abi, managerArtifact.bytecode, signer).deploy(
-    params.sidechainId,
-    setHash,
+  const manager = await sent(
+    "CheckpointManager",
+    new ContractFactory(managerArtifact.abi, managerArtifact.bytecode, signer).deploy(
+      params.sidechainId,
+      setHash,
+    ),
   );
   const managerTx = await mined(provider, manager, wait);
 
@@ -118,11 +122,14 @@ export async function deployContracts(signer: Signer, params: DeployParams): Pro
     perTransaction: l.perTransaction,
     daily: l.daily,
   }));
-  const bridge = await new ContractFactory(bridgeArtifact.abi, bridgeArtifact.bytecode, signer).deploy(
-    await manager.getAddress(),
-    toAddress(params.admin),
-    toAddress(params.guardian),
-    limits,
+  const bridge = await sent(
+    "Bridge",
+    new ContractFactory(bridgeArtifact.abi, bridgeArtifact.bytecode, signer).deploy(
+      await manager.getAddress(),
+      toAddress(params.admin),
+      toAddress(params.guardian),
+      limits,
+    ),
   );
   const bridgeTx = await mined(provider, bridge, wait);
   // Both are mined before either is awaited further: the bridge's block already confirms the manager once.
@@ -161,6 +168,18 @@ function checkValidators(validators: readonly Validator[]): void {
     previous = current;
   }
   if (total === 0n) throw new DeployError("the initial validator set has no power");
+}
+
+/** ethers' own short message: its full one carries the whole signed transaction, tens of kilobytes. */
+async function sent<T>(what: string, deployment: Promise<T>): Promise<T> {
+  try {
+    return await deployment;
+  } catch (err) {
+    const short = (err as { shortMessage?: unknown }).shortMessage;
+    throw new DeployError(
+      `sending the ${what} deployment failed: ${typeof short === "string" ? short : errorMessage(err)}`,
+    );
+  }
 }
 
 interface WaitOptions {
