@@ -133,8 +133,21 @@ export async function deployContracts(signer: Signer, params: DeployParams): Pro
   );
   const bridgeTx = await mined(provider, bridge, wait);
   // Both are mined before either is awaited further: the bridge's block already confirms the manager once.
-  const managerReceipt = await confirmed(provider, managerTx, confirmations, wait);
-  await confirmed(provider, bridgeTx, confirmations, wait);
+  let managerReceipt: TransactionReceipt;
+  try {
+    managerReceipt = await confirmed(provider, managerTx, confirmations, wait);
+    await confirmed(provider, bridgeTx, confirmations, wait);
+  } catch (err) {
+    // Both contracts exist by now: an operator must learn where, or they are lost with the process.
+    if (err instanceof ConfirmationTimeoutError)
+      throw new ConfirmationTimeoutError(
+        `${err.message}; CheckpointManager ${toAddress(await manager.getAddress())} and Bridge ` +
+          `${toAddress(await bridge.getAddress())} are mined but not yet confirmed`,
+        err.txHash,
+        err.confirmations,
+      );
+    throw err;
+  }
 
   const deployment: Deployment = {
     l1ChainId: (await provider.getNetwork()).chainId,
@@ -222,7 +235,7 @@ async function confirmed(
     } else if (Date.now() - lastProgress >= wait.stallTimeoutMs) {
       const where = receipt === null ? "is not mined" : `is in block ${receipt.blockNumber}`;
       throw new ConfirmationTimeoutError(
-        `deployment transaction ${hash} ${where} and the L1 made no block for ${Math.round(wait.stallTimeoutMs / 1000)} s ` +
+        `deployment transaction ${hash} ${where} and the L1 made no block for ${wait.stallTimeoutMs / 1000} s ` +
           `(head ${latest}, ${confirmations} confirmation${confirmations === 1 ? "" : "s"} wanted)`,
         hash,
         confirmations,

@@ -73,7 +73,7 @@ describe("deployContracts: L1 checks and confirmations", () => {
         assert.equal(err.confirmations, 2);
         assert.match(
           err.message,
-          /is in block \d+ and the L1 made no block for 0 s \(head \d+, 2 confirmations wanted\)/,
+          /is in block \d+ and the L1 made no block for 0.4 s \(head \d+, 2 confirmations wanted\); CheckpointManager 0x[0-9a-f]{40} and Bridge 0x[0-9a-f]{40} are mined but not yet confirmed$/,
         );
         return true;
       },
