@@ -4,6 +4,7 @@ import { type Deployment, readDeployment } from "../contracts/deployment.ts";
 import { createNetwork } from "../genesis/network.ts";
 import {
   buildNetworkGenesis,
+  type ChainParamsJson,
   checkDeploymentMatches,
   genesisFileText,
   l1FromDeployment,
@@ -59,6 +60,8 @@ export interface NetworkGenesisFlags {
   alloc?: string;
   genesisTime?: number;
   epochLength?: number;
+  /** Chain parameters for callers in code (the devnet passes DEVNET_PARAMS); --epoch-length overrides. */
+  params?: Partial<ChainParamsJson>;
   force: boolean;
   json: boolean;
 }
@@ -172,7 +175,10 @@ export async function runNetworkGenesis(
     dev: flags.dev,
     alloc,
     genesisTime: flags.genesisTime ?? (io.now ?? Date.now)(),
-    params: flags.epochLength === undefined ? {} : { epochLength: flags.epochLength },
+    params: {
+      ...flags.params,
+      ...(flags.epochLength === undefined ? {} : { epochLength: flags.epochLength }),
+    },
   });
   await writeGenesisFile(flags.out, genesisFileText(genesis), flags.force);
   const hash = genesisHash(genesis);

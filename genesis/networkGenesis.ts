@@ -50,6 +50,15 @@ export const NETWORK_DEFAULTS: ChainParamsJson = {
   },
 };
 
+/** The devnet's parameters (a block about every second, 20-block epochs), for a devnet built by these functions. */
+export const DEVNET_PARAMS: ChainParamsJson = {
+  epochLength: DEVNET_DEFAULTS.epochLength,
+  unbondingEpochs: DEVNET_DEFAULTS.unbondingEpochs,
+  minGasPrice: DEVNET_DEFAULTS.minGasPrice.toString(),
+  maxClockDriftMs: DEVNET_DEFAULTS.maxClockDriftMs,
+  timeouts: { ...DEVNET_DEFAULTS.timeouts },
+};
+
 /** Balance of each validator in a --dev genesis: a little, so an operator can stake more from the same key. */
 const DEV_VALIDATOR_BALANCE = 10n * 10n ** 18n;
 

@@ -15,6 +15,7 @@ import { createNetwork } from "../../genesis/network.ts";
 import {
   buildNetworkGenesis,
   checkDeploymentMatches,
+  DEVNET_PARAMS,
   genesisFileText,
   l1FromDeployment,
   NETWORK_DEFAULTS,
@@ -130,13 +131,7 @@ describe("a real network's genesis", () => {
       l1,
       dev: true,
       genesisTime: 123,
-      params: {
-        epochLength: d.epochLength,
-        unbondingEpochs: d.unbondingEpochs,
-        minGasPrice: d.minGasPrice.toString(),
-        maxClockDriftMs: d.maxClockDriftMs,
-        timeouts: { ...d.timeouts },
-      },
+      params: DEVNET_PARAMS,
     });
     assert.deepEqual(genesisToJson(genesis), genesisToJson(devnet.genesis));
     assert.equal(genesisHash(genesis), genesisHash(devnet.genesis));
@@ -266,7 +261,14 @@ describe("outrigger genesis --validators-file", () => {
     assert.deepEqual(genesis.alloc, []);
     assert.match(text(), new RegExp(`genesis hash ${genesisHash(genesis)}`));
     await assert.rejects(runNetworkGenesis(flags, io), /already exists; pass --force/);
-    await runNetworkGenesis({ ...flags, force: true, json: true }, io);
+    await runNetworkGenesis(
+      { ...flags, force: true, json: true, dev: true, params: DEVNET_PARAMS, epochLength: 5 },
+      io,
+    );
+    const dev = parseGenesis(JSON.parse(await readFile(flags.out, "utf8")));
+    assert.deepEqual(dev.timeouts, DEVNET_PARAMS.timeouts);
+    assert.equal(dev.epochLength, 5, "--epoch-length wins over the caller's params");
+    assert.equal(dev.alloc.length, DEVNET_DEFAULTS.devAccounts + validators.length);
   });
 
   it("refuses a --chain-id other than the deployment's and a set other than the deployment's", async (t) => {
