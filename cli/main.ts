@@ -2,10 +2,11 @@ import "../node/util/polyfill.ts";
 import { Command, InvalidArgumentError, Option } from "commander";
 import { registerBridgeCommand } from "./bridgeCommand.ts";
 import { registerCheckpointCommand } from "./checkpointCommand.ts";
+import { addressArg, registerDeployCommand } from "./deployCommand.ts";
 import { runDevnet } from "./devnet/devnetCommand.ts";
 import { intArg } from "./format/args.ts";
 import { reportError, routeErrors } from "./format/errors.ts";
-import { runGenesis } from "./genesisCommand.ts";
+import { runGenesisCommand } from "./genesisCommand.ts";
 import { registerInitCommand } from "./initCommand.ts";
 import { registerKeysCommand } from "./keysCommand.ts";
 import { registerNodeCommand } from "./nodeCommand.ts";
@@ -28,8 +29,11 @@ registerInitCommand(program);
 
 program
   .command("genesis")
-  .description("create a genesis and one home folder per validator")
-  .requiredOption("--out <dir>", "where to write the node homes")
+  .description(
+    "with --validators-file: a real network's genesis.json from a validators file and a deployment; " +
+      "without: a devnet genesis and one home folder per validator (devnet keys)",
+  )
+  .requiredOption("--out <dir>", "where to write the node homes, or with --validators-file the genesis file")
   .option("--validators <n>", "number of validators", intArg(1, 128), 4)
   // A bigint default needs its help text given: commander shows defaults with JSON.stringify.
   .addOption(
@@ -42,7 +46,39 @@ program
     "write validator keys as encrypted keystores (password in OUTRIGGER_KEY_PASSWORD)",
     false,
   )
-  .action((flags) => runGenesis(flags));
+  .option("--validators-file <file>", "a real network: the validators file (JSON; see docs/DESIGN.md §7)")
+  .option(
+    "--deployment <file>",
+    "the record `outrigger deploy` wrote (its sidechain id is the default --chain-id)",
+  )
+  .option("--l1-chain-id <id>", "without --deployment: the L1's chain id", chainIdArg)
+  .option(
+    "--checkpoint-manager <address>",
+    "without --deployment: the CheckpointManager's address",
+    addressArg,
+  )
+  .option("--bridge <address>", "without --deployment: the Bridge's address", addressArg)
+  .option(
+    "--deployment-block <n>",
+    "without --deployment: the L1 block of the first deployment",
+    intArg(0, 2 ** 53 - 1),
+  )
+  .option(
+    "--deposit-confirmations <n>",
+    "L1 blocks a deposit must be buried under before it is minted (0: the L1's finalized tag)",
+    intArg(0, 10_000),
+  )
+  .option("--dev", "also fund the well-known dev accounts and the dev token (never on a real network)")
+  .option("--alloc <file>", "extra native balances: a JSON list of { address, balance (base units) }")
+  .option("--genesis-time <ms>", "genesis time in Unix milliseconds (default: now)", intArg(0, 2 ** 53 - 1))
+  .option(
+    "--epoch-length <blocks>",
+    "blocks per epoch (one checkpoint each; default 600)",
+    intArg(1, 1_000_000),
+  )
+  .option("--force", "overwrite an existing genesis file")
+  .option("--json", "print the result as JSON")
+  .action((flags, cmd: Command) => runGenesisCommand(flags, (name) => cmd.getOptionValueSource(name)));
 
 program
   .command("devnet")
@@ -70,6 +106,7 @@ registerBridgeCommand(program);
 registerCheckpointCommand(program);
 registerKeysCommand(program);
 registerStatusCommand(program);
+registerDeployCommand(program);
 
 // After every command is registered: each one gets the one-line error handling.
 const errors = routeErrors(program);

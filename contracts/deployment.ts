@@ -1,6 +1,7 @@
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import { type Address, type Hex, isAddress, isHex } from "../node/crypto/index.ts";
+import type { Validator } from "../node/types/shapes.ts";
 
 /** Where the peg's L1 side lives: what the devnet, genesis, nodes and the relayer read after a deploy. */
 export interface Deployment {
@@ -14,6 +15,11 @@ export interface Deployment {
   deployer: Address;
   admin: Address;
   guardian: Address;
+  /**
+   * The set CheckpointManager was deployed for (its hash is initialValidatorSetHash), ascending by address: a
+   * genesis is checked against it. Absent in files written before it was recorded.
+   */
+  validators?: Validator[];
 }
 
 export class DeploymentFileError extends Error {
@@ -33,6 +39,9 @@ export function serializeDeployment(d: Deployment): string {
       deployer: d.deployer,
       admin: d.admin,
       guardian: d.guardian,
+      ...(d.validators === undefined
+        ? {}
+        : { validators: d.validators.map((v) => ({ address: v.address, power: v.power.toString() })) }),
     },
     null,
     2,
@@ -67,6 +76,7 @@ export function parseDeployment(text: string): Deployment {
   }
   const setHash = record.initialValidatorSetHash;
   if (!isHex(setHash, 32)) throw new DeploymentFileError("initialValidatorSetHash must be 32 bytes of hex");
+  const validators = record.validators === undefined ? undefined : parseValidators(record.validators);
   return {
     l1ChainId: uint("l1ChainId"),
     sidechainId: uint("sidechainId"),
@@ -77,7 +87,20 @@ export function parseDeployment(text: string): Deployment {
     deployer: address("deployer"),
     admin: address("admin"),
     guardian: address("guardian"),
+    ...(validators === undefined ? {} : { validators }),
   };
+}
+
+function parseValidators(value: unknown): Validator[] {
+  if (!Array.isArray(value)) throw new DeploymentFileError("validators must be a list");
+  return value.map((entry: unknown, i) => {
+    const v = (typeof entry === "object" && entry !== null ? entry : {}) as Record<string, unknown>;
+    if (!isAddress(v.address))
+      throw new DeploymentFileError(`validators[${i}].address must be a lowercase address`);
+    if (typeof v.power !== "string" || !/^[1-9][0-9]*$/.test(v.power))
+      throw new DeploymentFileError(`validators[${i}].power must be a positive decimal string`);
+    return { address: v.address, power: BigInt(v.power) };
+  });
 }
 
 export async function writeDeployment(file: string, d: Deployment): Promise<void> {
