@@ -4,11 +4,11 @@ import { RelayerConfigError } from "../bridge/relayer/errors.ts";
 import { RELAYER_KEY_ENV, readRelayerKey } from "../bridge/relayer/key.ts";
 import { createEthersL1, l1Provider } from "../bridge/relayer/l1.ts";
 import { RelayerMetrics } from "../bridge/relayer/metrics.ts";
-import { type MetricsServer, serveMetrics } from "../bridge/relayer/metricsServer.ts";
 import { createRelayer } from "../bridge/relayer/relayer.ts";
 import { checkL1ChainId, readBridgeSettings } from "../bridge/relayer/startup.ts";
 import { SidechainRpc } from "../bridge/sidechainRpc.ts";
 import { createLogger } from "../node/observability/logger.ts";
+import { type MetricsServer, serveMetrics } from "../node/util/metricsServer.ts";
 import { intArg, urlArg } from "./format/args.ts";
 
 export interface RelayerFlags {
@@ -18,6 +18,7 @@ export interface RelayerFlags {
   exit: boolean;
   interval: number;
   metricsPort?: number;
+  metricsHost: string;
   logLevel: string;
 }
 
@@ -40,8 +41,13 @@ export function registerRelayerCommand(program: Command): void {
     .option("--interval <ms>", "pause between two rounds of work", intArg(10, 3_600_000), 500)
     .option(
       "--metrics-port <port>",
-      "serve Prometheus metrics on http://127.0.0.1:<port>/metrics",
+      "serve Prometheus metrics on http://<metrics-host>:<port>/metrics",
       intArg(0, 65535),
+    )
+    .option(
+      "--metrics-host <host>",
+      "address the metrics endpoint binds (0.0.0.0 in a container)",
+      "127.0.0.1",
     )
     .addOption(new Option("--log-level <level>", "log level").choices(LOG_LEVELS).default("info"))
     .action((flags: RelayerFlags) => runRelayer(flags));
@@ -88,7 +94,10 @@ export async function runRelayer(flags: RelayerFlags): Promise<void> {
     const l1 = createEthersL1(settings, { provider, signer: new Wallet(key.privateKey, provider) });
     const metrics = new RelayerMetrics({ processMetrics: true });
     if (flags.metricsPort !== undefined)
-      metricsServer = await serveMetrics(metrics.registry, flags.metricsPort);
+      metricsServer = await serveMetrics(metrics.registry, {
+        port: flags.metricsPort,
+        host: flags.metricsHost,
+      });
     const relayer = createRelayer(
       {
         intervalMs: flags.interval,

@@ -29,11 +29,11 @@ import { ChainMonitor } from "./observability/chainMonitor.ts";
 import type { Logger } from "./observability/logger.ts";
 import { NodeMetrics } from "./observability/metrics.ts";
 import { metricsRoute } from "./observability/metricsRoute.ts";
-import { startMetricsServer } from "./observability/metricsServer.ts";
 import { loadOrCreatePeerKey, Network } from "./p2p/index.ts";
 import { createPublisher, TopicHandlers } from "./p2p/topicHandlers.ts";
 import { ChainStore, openDatabase, SignStateStore, Wal } from "./storage/index.ts";
 import { SyncService } from "./sync/syncService.ts";
+import { serveMetrics } from "./util/metricsServer.ts";
 import { StopStack } from "./util/stopStack.ts";
 
 export interface NodeOptions {
@@ -217,10 +217,10 @@ export async function startNode(opts: NodeOptions, modules: NodeModules): Promis
     stops.push(() => rpc.close());
     logger.info({ url: rpc.url, ws: rpc.wsUrl }, "RPC listening");
     if (config.metricsPort !== null) {
-      const metricsServer = await startMetricsServer(
-        { host: config.metricsHost, port: config.metricsPort },
-        { metrics },
-      );
+      const metricsServer = await serveMetrics(metrics.registry, {
+        host: config.metricsHost,
+        port: config.metricsPort,
+      });
       stops.push(() => metricsServer.close());
       logger.info({ url: metricsServer.url }, "metrics listening");
     }

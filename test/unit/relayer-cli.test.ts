@@ -10,10 +10,10 @@ import { Command, CommanderError } from "commander";
 import { RelayerConfigError } from "../../bridge/relayer/errors.ts";
 import { readRelayerKey } from "../../bridge/relayer/key.ts";
 import { RelayerMetrics } from "../../bridge/relayer/metrics.ts";
-import { serveMetrics } from "../../bridge/relayer/metricsServer.ts";
 import { checkL1ChainId, readBridgeSettings } from "../../bridge/relayer/startup.ts";
 import { registerRelayerCommand } from "../../cli/relayerCommand.ts";
 import type { BridgeInfo, NodeStatusInfo } from "../../node/types/rpc/index.ts";
+import { serveMetrics } from "../../node/util/metricsServer.ts";
 
 const ROOT = resolve(import.meta.dirname, "../..");
 const KEY = `0x${"11".repeat(32)}`;
@@ -177,7 +177,7 @@ describe("relayer CLI: metrics endpoint", () => {
   it("serves the relayer's metrics on 127.0.0.1 and nothing else", async () => {
     const metrics = new RelayerMetrics();
     metrics.errors.inc({ task: "deposits" });
-    const server = await serveMetrics(metrics.registry, 0);
+    const server = await serveMetrics(metrics.registry, { port: 0 });
     try {
       assert.match(server.url, /^http:\/\/127\.0\.0\.1:\d+\/metrics$/);
       const text = await (await fetch(server.url)).text();

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { NodeMetrics } from "../../node/observability/metrics.ts";
-import { startMetricsServer } from "../../node/observability/metricsServer.ts";
+import { serveMetrics } from "../../node/util/metricsServer.ts";
 import { FakeRpcBackend } from "../helpers/rpcBackend.ts";
 import { startRpc } from "../helpers/rpcServer.ts";
 
@@ -42,7 +42,7 @@ describe("rpc CORS origins (config rpc.cors_origins)", () => {
 describe("metrics on their own port (config metrics.port)", () => {
   it("serves the registry at GET /metrics and nothing else", async (t) => {
     const metrics = new NodeMetrics();
-    const server = await startMetricsServer({ host: "127.0.0.1", port: 0 }, { metrics });
+    const server = await serveMetrics(metrics.registry, { port: 0 });
     t.after(() => server.close());
     const res = await fetch(server.url);
     assert.equal(res.status, 200);
