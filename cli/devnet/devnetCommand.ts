@@ -147,7 +147,7 @@ export async function runDevnet(flags: DevnetFlags): Promise<void> {
     printSummary({ l1Url: l1.url, nodes, dir, deployment, testToken });
     await followHeight(rpcUrl, () => stopping);
   } catch (err) {
-    if (!stopping) say("stopping the devnet after an error...");
+    if (!stopping && (children.length > 0 || l1Child !== null)) say("stopping the devnet after an error...");
     await stopAll();
     throw err;
   }
