@@ -12,6 +12,7 @@ import { type Address, privateKeyToAddress } from "../../node/crypto/index.ts";
 import { checkDepositsOnL1, L1_STATE_FILE, openDevnetL1 } from "./devnetL1.ts";
 import { compileContracts } from "./l1.ts";
 import { type NodeProcess, type OutriggerProcess, spawnNode } from "./nodeProcess.ts";
+import { stopWithNpmScript } from "./npmScript.ts";
 import { checkPortsFree, type PlannedPort } from "./ports.ts";
 import { spawnRelayer } from "./relayerProcess.ts";
 
@@ -72,6 +73,7 @@ export async function runDevnet(flags: DevnetFlags): Promise<void> {
   };
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
+  stopWithNpmScript(process.env, onSignal);
   const child = (p: OutriggerProcess<unknown>): Child => ({
     stop: () => p.stop(),
     killNow: () => p.child.kill("SIGKILL"),

@@ -3,6 +3,7 @@ import { spawn } from "node:child_process";
 import { join, resolve } from "node:path";
 import { PassThrough } from "node:stream";
 import { describe, it } from "node:test";
+import { stopWithNpmScript } from "../../cli/devnet/npmScript.ts";
 import { EXIT_WITH_PARENT_ENV, exitWithParent } from "../../cli/lifeline.ts";
 
 const ROOT = resolve(import.meta.dirname, "../..");
@@ -67,5 +68,41 @@ describe("lifelineLauncher", () => {
     const exited = new Promise<number | null>((res) => launcher.once("exit", (code) => res(code)));
     launcher.stdin?.end();
     assert.equal(await exited, 7);
+  });
+});
+
+describe("stopWithNpmScript", () => {
+  const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+  it("calls back once when the npm script's shell is gone (the devnet is reparented)", async () => {
+    let ppid = 100;
+    let calls = 0;
+    const stop = stopWithNpmScript({ npm_lifecycle_event: "devnet" }, () => calls++, {
+      ppid: () => ppid,
+      intervalMs: 5,
+    });
+    await wait(30);
+    assert.equal(calls, 0, "same parent: nothing happens");
+    ppid = 1;
+    await wait(30);
+    ppid = 2;
+    await wait(30);
+    assert.equal(calls, 1);
+    stop();
+  });
+
+  it("does nothing outside an npm script: a devnet orphaned on purpose (nohup) keeps running", async () => {
+    let ppid = 100;
+    let asked = 0;
+    stopWithNpmScript({}, () => assert.fail("called back"), {
+      ppid: () => {
+        asked++;
+        return ppid;
+      },
+      intervalMs: 5,
+    });
+    ppid = 1;
+    await wait(30);
+    assert.equal(asked, 0);
   });
 });
