@@ -3,7 +3,7 @@ import { spawn } from "node:child_process";
 import { join, resolve } from "node:path";
 import { PassThrough } from "node:stream";
 import { describe, it } from "node:test";
-import { stopWithNpmScript } from "../../cli/devnet/npmScript.ts";
+import { parentOf, stopWithNpmScript } from "../../cli/devnet/npmScript.ts";
 import { EXIT_WITH_PARENT_ENV, exitWithParent } from "../../cli/lifeline.ts";
 
 const ROOT = resolve(import.meta.dirname, "../..");
@@ -79,6 +79,7 @@ describe("stopWithNpmScript", () => {
     let calls = 0;
     const stop = stopWithNpmScript({ npm_lifecycle_event: "devnet" }, () => calls++, {
       ppid: () => ppid,
+      parentOf: () => null,
       intervalMs: 5,
     });
     await wait(30);
@@ -89,6 +90,27 @@ describe("stopWithNpmScript", () => {
     await wait(30);
     assert.equal(calls, 1);
     stop();
+  });
+
+  it("calls back when npm itself is gone while its shell waits on (the shell is reparented)", async () => {
+    let npm = 50;
+    let calls = 0;
+    const stop = stopWithNpmScript({ npm_lifecycle_event: "devnet" }, () => calls++, {
+      ppid: () => 100,
+      parentOf: (pid) => (pid === 100 ? npm : null),
+      intervalMs: 5,
+    });
+    await wait(30);
+    assert.equal(calls, 0, "npm still there");
+    npm = 1;
+    await wait(30);
+    assert.equal(calls, 1);
+    stop();
+  });
+
+  it("reads a process's parent from /proc", { skip: process.platform !== "linux" }, () => {
+    assert.equal(parentOf(process.pid), process.ppid);
+    assert.equal(parentOf(-1), null);
   });
 
   it("does nothing outside an npm script: a devnet orphaned on purpose (nohup) keeps running", async () => {
