@@ -10,6 +10,7 @@ import { startNode } from "../node/node.ts";
 import { createLogger } from "../node/observability/logger.ts";
 import { errorMessage } from "../node/util/errors.ts";
 import { addConfigOptions, configFlagValues } from "./format/configOptions.ts";
+import { exitWithParent } from "./lifeline.ts";
 import { CLIENT_VERSION } from "./version.ts";
 
 export function registerNodeCommand(program: Command): void {
@@ -68,11 +69,18 @@ async function runNode(flags: { home: string; logFile: boolean; command: Command
     `${JSON.stringify({ ready: true, rpc: node.rpcUrl, ws: node.wsUrl, peerId: node.peerId, p2p: node.p2pAddrs })}\n`,
   );
   await new Promise<void>((resolve) => {
+    let stopping = false;
+    let releaseStdin = () => {};
     const shutdown = (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      releaseStdin();
       logger.info({ signal }, "stopping");
       node.stop().finally(resolve);
     };
     process.once("SIGINT", () => shutdown("SIGINT"));
     process.once("SIGTERM", () => shutdown("SIGTERM"));
+    // The devnet's and tests' children: stop as on SIGTERM once the process that started this one is gone.
+    releaseStdin = exitWithParent(process.env, process.stdin, () => shutdown("parent exited"));
   });
 }

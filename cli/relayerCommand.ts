@@ -10,6 +10,7 @@ import { SidechainRpc } from "../bridge/sidechainRpc.ts";
 import { createLogger } from "../node/observability/logger.ts";
 import { type MetricsServer, serveMetrics } from "../node/util/metricsServer.ts";
 import { intArg, urlArg } from "./format/args.ts";
+import { exitWithParent } from "./lifeline.ts";
 
 export interface RelayerFlags {
   rpc: string;
@@ -65,13 +66,17 @@ export async function runRelayer(flags: RelayerFlags): Promise<void> {
   if (key.warning !== null) logger.warn(key.warning);
 
   const stopping = new AbortController();
+  let releaseStdin = () => {};
   const stopped = new Promise<string>((resolve) => {
     const onSignal = (signal: string) => {
+      releaseStdin();
       stopping.abort();
       resolve(signal);
     };
     process.once("SIGINT", () => onSignal("SIGINT"));
     process.once("SIGTERM", () => onSignal("SIGTERM"));
+    // Started by the devnet or a test: stop as on SIGTERM once that process is gone, however it died.
+    releaseStdin = exitWithParent(process.env, process.stdin, () => onSignal("parent exited"));
   });
   const startup = {
     signal: stopping.signal,
@@ -127,6 +132,7 @@ export async function runRelayer(flags: RelayerFlags): Promise<void> {
     if (stopping.signal.aborted && err instanceof RelayerConfigError) return;
     throw err;
   } finally {
+    releaseStdin();
     await metricsServer?.close();
     provider?.destroy();
   }

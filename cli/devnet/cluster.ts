@@ -56,7 +56,8 @@ export class ClusterNode {
 
 /**
  * A network of real node processes on 127.0.0.1 (tests, benches); every process it starts is stopped by stop().
- * The nodes stay in the starter's process group, so a Ctrl-C on the terminal or a kill of the group reaches them.
+ * The nodes stay in the starter's process group, so a Ctrl-C on the terminal or a kill of the group reaches them,
+ * and each stops by itself when the starter dies (the stdin lifeline of spawnOutrigger), SIGKILL included.
  */
 export class Cluster {
   readonly nodes: ClusterNode[];

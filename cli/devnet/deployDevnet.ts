@@ -19,8 +19,8 @@ export interface DevnetL1 {
 
 /**
  * Deploys the devnet's L1 side from dev account 0 (also admin and guardian): CheckpointManager for the first
- * `validators` devnet validator keys at the devnet stake, Bridge, and the test ERC20. Hardhat's accounts and
- * nonces are deterministic, so the addresses are the same on every fresh L1.
+ * `validators` devnet validator keys at the devnet stake, Bridge, and the test ERC20. The dev accounts
+ * and their nonces are deterministic, so the addresses are the same on every fresh L1.
  */
 export async function deployDevnetL1(
   l1Url: string,
@@ -45,16 +45,20 @@ export async function deployDevnetL1(
       privateKeyToAddress(devAccountKey(i)),
     );
     const testToken = await deployTestToken(deployer, DEVNET_DEFAULTS.testToken, devAccounts);
-    // Deposits count once final: the `finalized` tag (0), which a local L1 reaches at once.
-    const genesisL1 = {
-      chainId: deployment.l1ChainId.toString(),
-      checkpointManager: deployment.checkpointManager,
-      bridge: deployment.bridge,
-      deploymentBlock: deployment.deploymentBlock,
-      confirmations: 0,
-    };
-    return { deployment, testToken, genesisL1 };
+    return { deployment, testToken, genesisL1: genesisL1Of(deployment) };
   } finally {
     provider.destroy();
   }
+}
+
+/** The genesis `l1` section for a devnet deployment. */
+export function genesisL1Of(deployment: Deployment): DevnetL1["genesisL1"] {
+  // Deposits count once final: the `finalized` tag (0), which the devnet's L1 reaches at once (no epochs).
+  return {
+    chainId: deployment.l1ChainId.toString(),
+    checkpointManager: deployment.checkpointManager,
+    bridge: deployment.bridge,
+    deploymentBlock: deployment.deploymentBlock,
+    confirmations: 0,
+  };
 }

@@ -7,11 +7,15 @@ import { DEVNET_DEFAULTS } from "../../genesis/defaults.ts";
 import { DEV_RELAYER_ACCOUNT, devAccountKey } from "../../genesis/devKeys.ts";
 import { createNetwork } from "../../genesis/network.ts";
 import { nativeTokenAddress } from "../../node/app/index.ts";
+import { CONFIG_FILE, readConfigFile } from "../../node/config/configFile.ts";
 import { parseGenesis } from "../../node/config/genesis.ts";
+import { resolveNodeConfig } from "../../node/config/nodeConfig.ts";
 import { type Address, privateKeyToAddress } from "../../node/crypto/index.ts";
-import { deployDevnetL1 } from "./deployDevnet.ts";
-import { compileContracts, startLocalL1 } from "./l1.ts";
-import { type NodeProcess, spawnNode } from "./nodeProcess.ts";
+import { checkDepositsOnL1, L1_STATE_FILE, openDevnetL1 } from "./devnetL1.ts";
+import { compileContracts } from "./l1.ts";
+import { type NodeProcess, type OutriggerProcess, spawnNode } from "./nodeProcess.ts";
+import { stopWithNpmScript } from "./npmScript.ts";
+import { checkPortsFree, type PlannedPort } from "./ports.ts";
 import { spawnRelayer } from "./relayerProcess.ts";
 
 export interface DevnetFlags {
@@ -25,48 +29,86 @@ export interface DevnetFlags {
 
 const say = (line = "") => process.stdout.write(`${line}\n`);
 
+/** A process the devnet started. */
+interface Child {
+  stop(): Promise<void>;
+  /** SIGKILL, for a second Ctrl-C; absent for the L1, whose launcher still saves its state (a moment). */
+  killNow?(): void;
+}
+
 /**
- * `outrigger devnet`: a local L1 with the contracts deployed, a genesis, and the validators as child processes,
- * all stopped on Ctrl-C or SIGTERM. The sidechain's data survives a restart unless --reset; the L1 (hardhat)
- * keeps no state, and redeploys to the same addresses because its accounts and nonces are deterministic.
+ * `outrigger devnet`: a local L1 (anvil) with the contracts deployed, a genesis, the validators and a relayer as
+ * child processes. SIGINT or SIGTERM stops them all (a second one kills them at once); if the devnet itself dies,
+ * even by SIGKILL, each child sees the pipe it was given close and stops too. The sidechain's data and the L1's
+ * state (anvil's state file) survive a restart, which resumes both; --reset starts over.
  */
 export async function runDevnet(flags: DevnetFlags): Promise<void> {
   const dir = resolve(flags.dir);
+  const homes = Array.from({ length: flags.validators }, (_, i) => join(dir, `node${i}`));
+  const sidechainExists = !flags.reset && existsSync(join(dir, "genesis.json"));
+  // Before anything is written, started or deployed: a busy port is one line and nothing to clean up.
+  await checkPortsFree(await plannedPorts(flags, homes, sidechainExists));
   if (flags.reset) await rm(dir, { recursive: true, force: true });
   await mkdir(dir, { recursive: true });
-  const children: { stop(): Promise<void> }[] = [];
+
+  const children: Child[] = [];
+  let l1Child: Child | null = null;
   let stopping = false;
   const stopAll = async () => {
     if (stopping) return;
     stopping = true;
-    say("\nstopping the devnet...");
+    // The L1 last: its final state then holds whatever the relayer sent it.
     await Promise.all(children.map((c) => c.stop()));
+    await l1Child?.stop();
   };
-  const onSignal = () => void stopAll().then(() => process.exit(0));
-  process.once("SIGINT", onSignal);
-  process.once("SIGTERM", onSignal);
+  let signals = 0;
+  const onSignal = () => {
+    signals++;
+    if (signals === 1) {
+      say("\nstopping the devnet... (again to kill it at once)");
+      void stopAll().then(() => process.exit(0));
+      return;
+    }
+    say("killing the validators and the relayer");
+    for (const c of children) c.killNow?.();
+    process.exit(1);
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  stopWithNpmScript(process.env, onSignal);
+  const child = (p: OutriggerProcess<unknown>): Child => ({
+    stop: () => p.stop(),
+    killNow: () => p.child.kill("SIGKILL"),
+  });
   try {
     say("compiling the L1 contracts (offline)...");
     await compileContracts();
-    const l1 = await startLocalL1(flags.l1Port, join(dir, "l1.log"));
-    children.push(l1);
-    say(`L1 (hardhat) running at ${l1.url}`);
-
-    const { deployment, testToken, genesisL1 } = await deployDevnetL1(l1.url, {
+    if (stopping) return;
+    const { l1, devnet, resumed } = await openDevnetL1(dir, {
+      port: flags.l1Port,
       validators: flags.validators,
-      outFile: join(dir, "deployment.json"),
+      sidechainExists,
     });
-    say(`contracts deployed: CheckpointManager ${deployment.checkpointManager}, Bridge ${deployment.bridge}`);
+    l1Child = l1;
+    if (stopping) return void (await l1.stop());
+    const { deployment, testToken, genesisL1 } = devnet;
+    say(
+      resumed
+        ? `L1 (anvil) running at ${l1.url}, resumed from ${join(dir, L1_STATE_FILE)}`
+        : `L1 (anvil) running at ${l1.url}, its state kept in ${join(dir, L1_STATE_FILE)}`,
+    );
+    say(
+      `${resumed ? "contracts found" : "contracts deployed"}: CheckpointManager ${deployment.checkpointManager}, Bridge ${deployment.bridge}`,
+    );
 
-    const homes = Array.from({ length: flags.validators }, (_, i) => join(dir, `node${i}`));
-    let resumed = false;
-    if (existsSync(join(dir, "genesis.json"))) {
+    if (resumed) {
       const genesis = parseGenesis(JSON.parse(await readFile(join(dir, "genesis.json"), "utf8")));
       if (genesis.l1?.bridge !== deployment.bridge || genesis.validators.length !== flags.validators) {
-        throw new Error(`${dir} holds a devnet with other settings; start over with --reset`);
+        throw new Error(
+          `${dir} holds a devnet with other settings (${genesis.validators.length} validators); start over with --reset`,
+        );
       }
       say(`resuming the sidechain in ${dir} (use --reset to start from genesis)`);
-      resumed = true;
     } else {
       // Base port 0: each node binds free ports when it starts, and the summary prints them.
       const range = (base: number) =>
@@ -86,36 +128,80 @@ export async function runDevnet(flags: DevnetFlags): Promise<void> {
     const nodes: NodeProcess[] = [];
     for (const home of homes) {
       const bootstrap = nodes.flatMap((n) => n.ready.p2p.slice(0, 1)).join(",");
-      const node = await spawnNode(home, { env: { OUTRIGGER_P2P_PERSISTENT_PEERS: bootstrap } });
+      // A resumed node follows the L1 at the URL it has now (port 0 binds another one each run).
+      const env = { OUTRIGGER_P2P_PERSISTENT_PEERS: bootstrap, OUTRIGGER_L1_RPC_URL: l1.url };
+      const node = await spawnNode(home, { env });
       nodes.push(node);
-      children.push(node);
+      children.push(child(node));
+      if (stopping) return;
     }
-    if (resumed) await refuseForgottenDeposits(nodes[0]?.ready.rpc ?? "");
+    const rpcUrl = nodes[0]?.ready.rpc ?? "";
+    if (resumed) {
+      const { nextDepositNonce } = await new SidechainRpc(rpcUrl).bridgeInfo();
+      await checkDepositsOnL1(l1.url, deployment.bridge, nextDepositNonce);
+    }
     const relayerKey = join(dir, "relayer.key");
     await writeFile(relayerKey, `${devAccountKey(DEV_RELAYER_ACCOUNT)}\n`, { mode: 0o600 });
     const relayer = await spawnRelayer(
-      { rpcUrl: nodes[0]?.ready.rpc ?? "", l1RpcUrl: l1.url, keyFile: relayerKey },
+      { rpcUrl, l1RpcUrl: l1.url, keyFile: relayerKey },
       { logFile: join(dir, "relayer.log") },
     );
-    children.push(relayer);
+    children.push(child(relayer));
+    if (stopping) return;
     printSummary({ l1Url: l1.url, nodes, dir, deployment, testToken });
-    await followHeight(nodes[0]?.ready.rpc ?? "", () => stopping);
+    await followHeight(rpcUrl, () => stopping);
   } catch (err) {
+    if (!stopping && (children.length > 0 || l1Child !== null)) say("stopping the devnet after an error...");
     await stopAll();
     throw err;
   }
 }
 
-/**
- * The devnet's L1 starts empty on every run while the sidechain resumes: a sidechain that already minted deposits
- * would take the new L1's deposit nonces for ones it has seen, so it cannot go on with it.
- */
-async function refuseForgottenDeposits(rpcUrl: string): Promise<void> {
-  const { nextDepositNonce } = await new SidechainRpc(rpcUrl).bridgeInfo();
-  if (nextDepositNonce > 0n) {
-    throw new Error(
-      `the sidechain in this folder minted ${nextDepositNonce} deposits of an L1 that no longer exists (the devnet L1 keeps no state); start over with --reset`,
-    );
+/** Every port the devnet will bind, with the flag that changes it; a resumed sidechain keeps its nodes' ports. */
+async function plannedPorts(
+  flags: DevnetFlags,
+  homes: readonly string[],
+  sidechainExists: boolean,
+): Promise<PlannedPort[]> {
+  const ports: PlannedPort[] = [
+    { port: flags.l1Port, what: "the L1", remedy: "choose another with --l1-port" },
+  ];
+  for (const [i, home] of homes.entries()) {
+    if (sidechainExists) {
+      const config = await readNodePorts(join(home, CONFIG_FILE));
+      const remedy = `it is set in ${join(home, CONFIG_FILE)}; free it, or start over with --reset and other base ports`;
+      ports.push({ port: config.rpc, what: `validator ${i}'s RPC`, remedy });
+      for (const p2p of config.p2p) ports.push({ port: p2p, what: `validator ${i}'s p2p`, remedy });
+    } else {
+      const base = (b: number) => (b === 0 ? 0 : b + i);
+      ports.push(
+        {
+          port: base(flags.rpcBasePort),
+          what: `validator ${i}'s RPC`,
+          remedy: "choose other ports with --rpc-base-port",
+        },
+        {
+          port: base(flags.p2pBasePort),
+          what: `validator ${i}'s p2p`,
+          remedy: "choose other ports with --p2p-base-port",
+        },
+      );
+    }
+  }
+  return ports;
+}
+
+/** The ports in a devnet node's config.toml; a file that cannot be read is for the node to report. */
+async function readNodePorts(file: string): Promise<{ rpc: number; p2p: number[] }> {
+  try {
+    const config = resolveNodeConfig([await readConfigFile(file)]);
+    const p2p = config.p2pListen.flatMap((a) => {
+      const m = /\/tcp\/([0-9]+)/.exec(a);
+      return m?.[1] ? [Number(m[1])] : [];
+    });
+    return { rpc: config.rpcPort, p2p };
+  } catch {
+    return { rpc: 0, p2p: [] };
   }
 }
 

@@ -1,6 +1,8 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { createWriteStream } from "node:fs";
-import { join, resolve } from "node:path";
+import { createRequire } from "node:module";
+import { dirname, join, resolve } from "node:path";
+import { stripVTControlCharacters } from "node:util";
 
 const ROOT = resolve(import.meta.dirname, "../..");
 const HARDHAT = join(ROOT, "node_modules/hardhat/internal/cli/bootstrap.js");
@@ -17,34 +19,75 @@ export async function compileContracts(): Promise<void> {
 
 export interface LocalL1 {
   url: string;
+  /** The launcher that runs anvil: it stops anvil when it gets SIGTERM or loses its starter. */
   child: ChildProcess;
   stop(): Promise<void>;
 }
 
-/** What hardhat prints once it listens; it names the port it really bound (so port 0 works). */
-const LISTENING = /Started HTTP and WebSocket JSON-RPC server at (http:\/\/[^\s/]+)\/?/;
+export interface LocalL1Options {
+  /**
+   * anvil's state file: loaded at start when it exists, written every second and on a clean stop, so a restarted
+   * devnet finds its contracts, balances and deposits again. Without one the L1 lives in memory only.
+   */
+  stateFile?: string;
+}
+
+/** What anvil prints once it listens; it names the port it really bound (so port 0 works). */
+const LISTENING = /Listening on ([0-9.]+:[0-9]+)/;
 const START_TIMEOUT_MS = 60_000;
+/** A state dump of a long-running devnet takes a moment; SIGKILL only after this. */
+const STOP_GRACE_MS = 15_000;
+const LAUNCHER = join(ROOT, "cli/devnet/lifelineLauncher.ts");
+
+/** Hardhat's (and anvil's) well-known test mnemonic: the devnet's deployer and dev accounts come from it. */
+const DEV_MNEMONIC = "test test test test test test test test test test test junk";
 
 /**
- * A hardhat node on 127.0.0.1: the devnet's L1, with hardhat's well-known funded accounts. Port 0 binds a free
- * port. The URL is the one hardhat says it bound, never assumed from the port asked for: a busy port makes hardhat
- * exit with an error instead of this finding another process's L1 there.
+ * anvil on 127.0.0.1 as the devnet's L1, set up as hardhat's node was: chain id 31337, 20 accounts of 10,000 ETH
+ * from the well-known mnemonic, Prague, a block per transaction, and `finalized` = the latest block (no epochs),
+ * so deposits count at once. Port 0 binds a free port; the URL is the one anvil says it bound, never assumed from
+ * the port asked for, so a busy port fails instead of this finding another process's L1 there. It runs under
+ * lifelineLauncher, which stops it when this process dies, however it dies.
  */
-export async function startLocalL1(port: number, logFile: string): Promise<LocalL1> {
-  const child = spawn(
-    process.execPath,
-    [HARDHAT, "node", "--hostname", "127.0.0.1", "--port", String(port)],
-    {
-      cwd: ROOT,
-      stdio: ["ignore", "pipe", "pipe"],
-    },
-  );
+export async function startLocalL1(
+  port: number,
+  logFile: string,
+  opts: LocalL1Options = {},
+): Promise<LocalL1> {
+  const args = [
+    "--host",
+    "127.0.0.1",
+    "--port",
+    String(port),
+    "--chain-id",
+    "31337",
+    "--mnemonic",
+    DEV_MNEMONIC,
+    "--accounts",
+    "20",
+    "--balance",
+    "10000",
+    "--hardfork",
+    "prague",
+    "--slots-in-an-epoch",
+    "0",
+    ...(opts.stateFile === undefined ? [] : ["--state", opts.stateFile, "--state-interval", "1"]),
+  ];
+  const child = spawn(process.execPath, ["--import", "tsx", LAUNCHER, anvilBinary(), ...args], {
+    cwd: ROOT,
+    // stdin: the launcher's lifeline, a pipe whose end it takes for this process's death.
+    stdio: ["pipe", "pipe", "pipe"],
+  });
   const log = createWriteStream(logFile, { flags: "a" });
   child.stdout?.pipe(log);
   child.stderr?.pipe(log);
+  let stderr = "";
+  child.stderr?.on("data", (d: Buffer) => {
+    stderr = (stderr + d.toString()).slice(-2000);
+  });
   const stop = async () => {
     if (child.exitCode !== null || child.signalCode !== null) return;
-    const force = setTimeout(() => child.kill("SIGKILL"), 5_000);
+    const force = setTimeout(() => child.kill("SIGKILL"), STOP_GRACE_MS);
     await new Promise<void>((res) => {
       child.once("exit", () => res());
       child.kill("SIGTERM");
@@ -53,7 +96,7 @@ export async function startLocalL1(port: number, logFile: string): Promise<Local
   };
   let url: string;
   try {
-    url = await listeningUrl(child, logFile);
+    url = await listeningUrl(child, logFile, () => stderr);
   } catch (err) {
     await stop();
     throw err;
@@ -78,7 +121,22 @@ export async function startLocalL1(port: number, logFile: string): Promise<Local
   }
 }
 
-function listeningUrl(child: ChildProcess, logFile: string): Promise<string> {
+/** The anvil binary of this platform, from the optional dependency @foundry-rs/anvil installed with it. */
+export function anvilBinary(): string {
+  const arch = { x64: "amd64", arm64: "arm64" }[process.arch as string] ?? process.arch;
+  const pkg = `@foundry-rs/anvil-${process.platform}-${arch}`;
+  let dir: string;
+  try {
+    dir = dirname(createRequire(import.meta.url).resolve(`${pkg}/package.json`));
+  } catch {
+    throw new Error(
+      `anvil (the devnet's L1) has no binary for ${process.platform}-${process.arch} here: ${pkg} is not installed; run npm install`,
+    );
+  }
+  return join(dir, "bin", process.platform === "win32" ? "anvil.exe" : "anvil");
+}
+
+function listeningUrl(child: ChildProcess, logFile: string, stderr: () => string): Promise<string> {
   return new Promise((resolve, reject) => {
     let out = "";
     const done = (fn: () => void) => {
@@ -90,10 +148,14 @@ function listeningUrl(child: ChildProcess, logFile: string): Promise<string> {
     const onData = (d: Buffer) => {
       out = (out + d.toString()).slice(-4096);
       const match = LISTENING.exec(out);
-      if (match?.[1]) done(() => resolve(match[1] as string));
+      if (match?.[1]) done(() => resolve(`http://${match[1]}`));
     };
-    const onExit = (code: number | null) =>
-      done(() => reject(new Error(`the L1 (hardhat node) exited with code ${code}; see ${logFile}`)));
+    const onExit = (code: number | null) => {
+      const why = lastLine(stderr());
+      done(() =>
+        reject(new Error(`the L1 (anvil) exited with code ${code}${why ? `: ${why}` : ""}; see ${logFile}`)),
+      );
+    };
     const timer = setTimeout(
       () => done(() => reject(new Error(`the L1 did not start within 60 s; see ${logFile}`))),
       START_TIMEOUT_MS,
@@ -101,4 +163,13 @@ function listeningUrl(child: ChildProcess, logFile: string): Promise<string> {
     child.stdout?.on("data", onData);
     child.once("exit", onExit);
   });
+}
+
+/** anvil's last error line, without its colour codes. */
+function lastLine(text: string): string {
+  const lines = stripVTControlCharacters(text)
+    .split("\n")
+    .map((l) => l.trim())
+    .filter(Boolean);
+  return lines.at(-1) ?? "";
 }

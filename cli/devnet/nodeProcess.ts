@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { createWriteStream } from "node:fs";
 import { join, resolve } from "node:path";
+import { EXIT_WITH_PARENT_ENV } from "../lifeline.ts";
 
 const ROOT = resolve(import.meta.dirname, "../..");
 const CLI = join(ROOT, "cli/main.ts");
@@ -52,10 +53,12 @@ export async function spawnOutrigger<R>(
   what: string,
   opts: SpawnOptions = {},
 ): Promise<OutriggerProcess<R>> {
+  // A pipe on stdin that nothing writes to: it ends when this process dies, however it dies, and the child
+  // (told so by EXIT_WITH_PARENT_ENV) then stops as on SIGTERM instead of running on as an orphan.
   const child = spawn(process.execPath, ["--import", "tsx", CLI, ...args], {
     cwd: ROOT,
-    stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, ...opts.env },
+    stdio: ["pipe", "pipe", "pipe"],
+    env: { ...process.env, [EXIT_WITH_PARENT_ENV]: "1", ...opts.env },
   });
   let stderr = "";
   child.stderr?.on("data", (d: Buffer) => {

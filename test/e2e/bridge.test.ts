@@ -23,7 +23,7 @@ import { BridgeNet } from "../helpers/bridgeNet.ts";
 import { eventually } from "../helpers/cluster.ts";
 
 /**
- * DESIGN.md §5 on real processes: a hardhat L1, 4 validators that confirm deposits against it, and a relayer that
+ * DESIGN.md §5 on real processes: an anvil L1, 4 validators that confirm deposits against it, and a relayer that
  * is killed mid-flow. After every settled step, for every token, what L1 holds equals the sidechain supply plus
  * the withdrawals not yet exited.
  */

@@ -18,7 +18,7 @@ import { Cluster } from "./cluster.ts";
 const _TOKEN = 10n ** 18n;
 
 /**
- * The bridge end to end on real processes: a hardhat L1 with the contracts and a test ERC20, a validator cluster
+ * The bridge end to end on real processes: an anvil L1 with the contracts and a test ERC20, a validator cluster
  * that follows it, and a relayer that can be killed and restarted. destroy() stops every process it started.
  */
 export class BridgeNet {
