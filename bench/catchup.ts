@@ -138,11 +138,9 @@ async function main(): Promise<number> {
     );
     const outageTarget = heightAtKill + flags.blocks;
     let lastLog = killedAt;
-    let startHeight: number | null = null;
     const chainAtEnd = await pollUntil(
       async () => {
         const heights = await heightsOf(others);
-        startHeight ??= maxOf(heights);
         const low = heights.reduce<number>((m, h) => Math.min(m, h ?? 0), Number.POSITIVE_INFINITY);
         if (performance.now() - lastLog > 15_000) {
           lastLog = performance.now();
@@ -158,7 +156,7 @@ async function main(): Promise<number> {
       },
     );
     const outageSeconds = (performance.now() - killedAt) / 1000;
-    const chainBlocksPerSecond = perSecond(chainAtEnd - (startHeight ?? heightAtKill), outageSeconds);
+    const chainBlocksPerSecond = perSecond(chainAtEnd - heightAtKill, outageSeconds);
     log(`  ${chainAtEnd - heightAtKill} blocks in ${outageSeconds.toFixed(1)} s (${chainBlocksPerSecond}/s)`);
 
     const target = maxOf(await heightsOf(others)) ?? chainAtEnd;
@@ -171,6 +169,8 @@ async function main(): Promise<number> {
     log(`  pid ${node?.process?.child.pid}, RPC up after ${rpcUpSeconds.toFixed(2)} s`);
     const client = new RpcClient(node?.rpcUrl as string, 2);
     victimClient = client;
+    // Block sync has begun after the last poll that still saw the height the node restarted with.
+    let restartHeight: number | null = null;
     let syncStart: { seconds: number; height: number } | null = null;
     lastLog = performance.now();
     const caughtUpSeconds = await pollUntil(
@@ -178,7 +178,8 @@ async function main(): Promise<number> {
         const height = await blockHeight(client).catch(() => null);
         const at = since();
         if (height === null) return undefined;
-        if (syncStart === null && height > heightAtKill) syncStart = { seconds: at, height };
+        restartHeight ??= height;
+        if (height === restartHeight && height < target) syncStart = { seconds: at, height };
         if (performance.now() - lastLog > 5_000) {
           lastLog = performance.now();
           log(`  at ${height} of ${target}`);
@@ -191,7 +192,8 @@ async function main(): Promise<number> {
         what: `node ${victim} at ${target}`,
       },
     );
-    const start = syncStart ?? { seconds: caughtUpSeconds, height: target };
+    // Already there at its first answer: the sync ran between its RPC coming up and that answer.
+    const start = syncStart ?? { seconds: rpcUpSeconds, height: heightAtKill };
     const run: CatchUpRun = {
       heightAtKill,
       target,

@@ -9,13 +9,16 @@ export const CATCHUP_GOAL = {
 
 /** Times in seconds from the restarted process's spawn; heights as its RPC reported them. */
 export interface CatchUpRun {
-  /** Its stored height when it was killed. */
+  /** Its height read just before the SIGKILL (it may have committed one more block before dying). */
   heightAtKill: number;
   /** The others' head when it was started again: what it has to reach. */
   target: number;
   /** Its ready line: RPC answering. */
   rpcUpSeconds: number;
-  /** The first poll that saw its height above heightAtKill (block sync under way), and that height. */
+  /**
+   * The last poll that still saw the height it restarted with (block sync had not applied anything yet), and
+   * that height; its RPC-up time and heightAtKill when its first answer was already at target.
+   */
   syncStartSeconds: number;
   heightAtSyncStart: number;
   /** The first poll that saw it at target or above. */
@@ -28,7 +31,7 @@ export interface CatchUpFigures {
   catchUpSeconds: number;
   /** From its RPC answering to the target: what a user waits for once the node is up. */
   afterRpcSeconds: number;
-  /** Blocks per second while block sync ran: the blocks between the first poll that saw sync under way and target. */
+  /** Blocks per second while block sync ran: from heightAtSyncStart to target over the time between the two polls. */
   syncBlocksPerSecond: number;
   /** Blocks missed over catchUpSeconds: the rate counting start-up. */
   overallBlocksPerSecond: number;
