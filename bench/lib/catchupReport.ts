@@ -62,17 +62,26 @@ export function catchUpFigures(run: CatchUpRun): CatchUpFigures {
 
 export interface CatchUpGoal {
   statement: string;
-  /** Catch-up sync rate over the in-process sync rate. */
+  /** Catch-up sync rate over the fastest in-process sync rate of the run. */
   ratio: number | null;
   /** null when the run missed fewer blocks than the issue's check, or the in-process rate was not measured. */
   met: boolean | null;
 }
 
-export function judgeCatchUp(figures: CatchUpFigures, inProcess: InProcessSync | null): CatchUpGoal {
+/** The fastest of the in-process runs: a shared machine's other work only ever slows one. */
+export function fastestSync(runs: readonly InProcessSync[]): InProcessSync | null {
+  return runs.reduce<InProcessSync | null>(
+    (best, r) => (best === null || r.blocksPerSecond > best.blocksPerSecond ? r : best),
+    null,
+  );
+}
+
+export function judgeCatchUp(figures: CatchUpFigures, inProcess: readonly InProcessSync[]): CatchUpGoal {
+  const fastest = fastestSync(inProcess);
   const ratio =
-    inProcess === null || inProcess.blocksPerSecond <= 0
+    fastest === null || fastest.blocksPerSecond <= 0
       ? null
-      : Number((figures.syncBlocksPerSecond / inProcess.blocksPerSecond).toPrecision(3));
+      : Number((figures.syncBlocksPerSecond / fastest.blocksPerSecond).toPrecision(3));
   const judged = ratio !== null && figures.blocksMissed >= CATCHUP_GOAL.minBlocksMissed;
   return { statement: CATCHUP_GOAL.statement, ratio, met: judged ? ratio >= 1 : null };
 }
@@ -101,7 +110,8 @@ export interface CatchUpReport {
   run: CatchUpRun;
   figures: CatchUpFigures;
   follow: FollowFigures;
-  inProcessSync: InProcessSync | null;
+  /** bench/sync.ts's empty-block sync, before the cluster started and after it stopped (empty if skipped). */
+  inProcessSync: InProcessSync[];
   goal: CatchUpGoal;
 }
 
@@ -127,7 +137,7 @@ export function formatCatchUpReport(report: CatchUpReport): string {
         figures.afterRpcSeconds,
         figures.syncBlocksPerSecond,
         figures.overallBlocksPerSecond,
-        inProcessSync?.blocksPerSecond ?? "-",
+        fastestSync(inProcessSync)?.blocksPerSecond ?? "-",
         goal.ratio ?? "-",
       ],
     ],
@@ -140,6 +150,11 @@ export function formatCatchUpReport(report: CatchUpReport): string {
     main,
     "",
     `chain while it was down: ${report.chainBlocksPerSecond} blocks/s`,
+    inProcessSync.length === 0
+      ? "in-process sync: not measured"
+      : `in-process sync (bench/sync.ts, empty blocks, before / after the cluster): ${inProcessSync
+          .map((r) => r.blocksPerSecond.toLocaleString("en-US"))
+          .join(" / ")} blocks/s; the ratio is to the faster`,
     followLine,
     `goal (issue 11): ${goal.statement}: ${verdict}` +
       (goal.met === null && figures.blocksMissed < CATCHUP_GOAL.minBlocksMissed

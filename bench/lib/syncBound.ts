@@ -1,4 +1,6 @@
 import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { guardExit } from "./exitGuard.ts";
 
@@ -41,20 +43,24 @@ export function parseSyncBenchOutput(stdout: string): InProcessSync {
  * with its own main, and its environment variables and JSON report are the interface it offers.
  */
 export async function measureInProcessSync(emptyBlocks: number): Promise<InProcessSync> {
+  // Its temp chains go in a folder of ours, removed whatever the way out: a killed child cannot remove them.
+  const tmp = mkdtempSync(join(tmpdir(), "outrigger-catchup-sync-"));
   const child = spawn(process.execPath, ["--import", "tsx", join(ROOT, "bench/sync.ts")], {
     cwd: ROOT,
     stdio: ["ignore", "pipe", "pipe"],
     env: {
       ...process.env,
+      TMPDIR: tmp,
       OUTRIGGER_BENCH_SYNC_EMPTY: String(emptyBlocks),
       OUTRIGGER_BENCH_SYNC_FULL: "1",
       OUTRIGGER_BENCH_SYNC_TXS: "1",
     },
   });
-  const kill = () => {
+  const killNow = () => {
     if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+    rmSync(tmp, { recursive: true, force: true });
   };
-  const release = guardExit({ stop: async () => kill(), killNow: kill });
+  const release = guardExit({ stop: async () => killNow(), killNow });
   let stdout = "";
   let stderr = "";
   child.stdout.on("data", (d: Buffer) => {
@@ -71,7 +77,7 @@ export async function measureInProcessSync(emptyBlocks: number): Promise<InProce
     if (code !== 0) throw new Error(`bench/sync.ts exited with code ${code}: ${stderr.trim()}`);
     return parseSyncBenchOutput(stdout);
   } finally {
-    kill();
+    killNow();
     release();
   }
 }
