@@ -10,7 +10,7 @@ export function heightsOf(clients: readonly RpcClient[]): Promise<(number | null
   return Promise.all(clients.map((c) => blockHeight(c).catch(() => null)));
 }
 
-export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /**
  * Polls `probe` every `everyMs` until it returns a value other than undefined, and returns that; throws after
