@@ -1,10 +1,11 @@
-import { Cluster, FAST_TIMEOUTS } from "../../cli/devnet/cluster.ts";
+import { type Cluster, FAST_TIMEOUTS } from "../../cli/devnet/cluster.ts";
 import { DEVNET_DEFAULTS } from "../../genesis/defaults.ts";
 import { devValidatorKey } from "../../genesis/devKeys.ts";
 import { nativeTokenAddress } from "../../node/app/index.ts";
 import type { GenesisJson } from "../../node/config/genesis.ts";
 import { type Address, privateKeyToAddress } from "../../node/crypto/index.ts";
 import type { BenchAccount } from "./accounts.ts";
+import { startBenchCluster } from "./benchCluster.ts";
 
 const TOKEN = 10n ** 18n;
 
@@ -42,47 +43,19 @@ export function loadGenesisOverrides(
   };
 }
 
-/**
- * Starts the validators as child processes (ports bound by each node at start) and makes sure none of them
- * outlives this process: Ctrl-C and SIGTERM stop them (then exit), and a last synchronous SIGKILL runs on exit
- * whatever the way out.
- */
-export async function startLoadCluster(opts: {
+/** The load bench's cluster: its genesis (see loadGenesisOverrides), stopped on every way out. */
+export function startLoadCluster(opts: {
   validators: number;
   senders: readonly BenchAccount[];
   timeouts: TimeoutPreset;
   /** Leave the nodes' homes (logs, databases) in place after stopping them. */
   keep?: boolean;
 }): Promise<{ cluster: Cluster; shutdown: () => Promise<void> }> {
-  const cluster = await Cluster.create({
+  return startBenchCluster({
     validators: opts.validators,
     overrides: loadGenesisOverrides(opts.validators, opts.senders, opts.timeouts),
     // A genesis of thousands of accounts on a busy machine: start-up is not what this bench measures.
     startTimeoutMs: 300_000,
+    ...(opts.keep === undefined ? {} : { keep: opts.keep }),
   });
-  const onExit = () => cluster.killAllNow();
-  let stopping: Promise<void> | null = null;
-  const shutdown = () => {
-    stopping ??= (async () => {
-      process.off("SIGINT", onSignal);
-      process.off("SIGTERM", onSignal);
-      await (opts.keep ? cluster.stop() : cluster.destroy());
-      process.off("exit", onExit);
-    })();
-    return stopping;
-  };
-  const onSignal = (signal: NodeJS.Signals) => {
-    process.stderr.write(`\n${signal}: stopping the cluster...\n`);
-    void shutdown().finally(() => process.exit(signal === "SIGINT" ? 130 : 143));
-  };
-  process.on("exit", onExit);
-  process.on("SIGINT", onSignal);
-  process.on("SIGTERM", onSignal);
-  try {
-    await cluster.startAll();
-  } catch (err) {
-    await shutdown();
-    throw err;
-  }
-  return { cluster, shutdown };
 }
