@@ -1,10 +1,12 @@
 import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
+import { ownModuleArgs } from "../../node/util/ownModule.ts";
+import { packageRoot } from "../../node/util/packageRoot.ts";
 import { guardExit } from "./exitGuard.ts";
 
-const ROOT = resolve(import.meta.dirname, "../..");
+const ROOT = packageRoot(import.meta.dirname);
 
 /** The in-process empty-block sync of bench/sync.ts: one node syncing over real libp2p from two serving hosts. */
 export interface InProcessSync {
@@ -45,7 +47,7 @@ export function parseSyncBenchOutput(stdout: string): InProcessSync {
 export async function measureInProcessSync(emptyBlocks: number): Promise<InProcessSync> {
   // Its temp chains go in a folder of ours, removed whatever the way out: a killed child cannot remove them.
   const tmp = mkdtempSync(join(tmpdir(), "outrigger-catchup-sync-"));
-  const child = spawn(process.execPath, ["--import", "tsx", join(ROOT, "bench/sync.ts")], {
+  const child = spawn(process.execPath, ownModuleArgs(import.meta.url, "../sync.ts"), {
     cwd: ROOT,
     stdio: ["ignore", "pipe", "pipe"],
     env: {

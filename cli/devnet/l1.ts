@@ -1,10 +1,12 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { createWriteStream } from "node:fs";
 import { createRequire } from "node:module";
-import { dirname, join, resolve } from "node:path";
+import { dirname, join } from "node:path";
 import { stripVTControlCharacters } from "node:util";
+import { ownModuleArgs } from "../../node/util/ownModule.ts";
+import { packageRoot } from "../../node/util/packageRoot.ts";
 
-const ROOT = resolve(import.meta.dirname, "../..");
+const ROOT = packageRoot(import.meta.dirname);
 const HARDHAT = join(ROOT, "node_modules/hardhat/internal/cli/bootstrap.js");
 
 /** Runs hardhat with the project's config (offline compiler) and waits for it to exit successfully. */
@@ -37,7 +39,7 @@ const LISTENING = /Listening on ([0-9.]+:[0-9]+)/;
 const START_TIMEOUT_MS = 60_000;
 /** A state dump of a long-running devnet takes a moment; SIGKILL only after this. */
 const STOP_GRACE_MS = 15_000;
-const LAUNCHER = join(ROOT, "cli/devnet/lifelineLauncher.ts");
+const LAUNCHER = ownModuleArgs(import.meta.url, "./lifelineLauncher.ts");
 
 /** Hardhat's (and anvil's) well-known test mnemonic: the devnet's deployer and dev accounts come from it. */
 const DEV_MNEMONIC = "test test test test test test test test test test test junk";
@@ -73,7 +75,7 @@ export async function startLocalL1(
     "0",
     ...(opts.stateFile === undefined ? [] : ["--state", opts.stateFile, "--state-interval", "1"]),
   ];
-  const child = spawn(process.execPath, ["--import", "tsx", LAUNCHER, anvilBinary(), ...args], {
+  const child = spawn(process.execPath, [...LAUNCHER, anvilBinary(), ...args], {
     cwd: ROOT,
     // stdin: the launcher's lifeline, a pipe whose end it takes for this process's death.
     stdio: ["pipe", "pipe", "pipe"],

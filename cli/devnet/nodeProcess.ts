@@ -1,10 +1,11 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { createWriteStream } from "node:fs";
-import { join, resolve } from "node:path";
+import { ownModuleArgs } from "../../node/util/ownModule.ts";
+import { packageRoot } from "../../node/util/packageRoot.ts";
 import { EXIT_WITH_PARENT_ENV } from "../lifeline.ts";
 
-const ROOT = resolve(import.meta.dirname, "../..");
-const CLI = join(ROOT, "cli/main.ts");
+const ROOT = packageRoot(import.meta.dirname);
+const CLI = ownModuleArgs(import.meta.url, "../main.ts");
 
 export interface ReadyLine {
   ready: true;
@@ -55,7 +56,7 @@ export async function spawnOutrigger<R>(
 ): Promise<OutriggerProcess<R>> {
   // A pipe on stdin that nothing writes to: it ends when this process dies, however it dies, and the child
   // (told so by EXIT_WITH_PARENT_ENV) then stops as on SIGTERM instead of running on as an orphan.
-  const child = spawn(process.execPath, ["--import", "tsx", CLI, ...args], {
+  const child = spawn(process.execPath, [...CLI, ...args], {
     cwd: ROOT,
     stdio: ["pipe", "pipe", "pipe"],
     env: { ...process.env, [EXIT_WITH_PARENT_ENV]: "1", ...opts.env },
