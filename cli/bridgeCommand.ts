@@ -10,14 +10,13 @@ import {
 import type { BridgeProgress } from "../bridge/client/stages.ts";
 import { parseStatusRef, type StatusRef } from "../bridge/client/statusRef.ts";
 import { parseAddress, parseTokenRef, type TokenRef } from "../bridge/client/tokens.ts";
-import { parsePrivateKey, readKeyFile } from "../bridge/keyFile.ts";
-import { devAccountKey } from "../genesis/devKeys.ts";
-import type { Address, Hex } from "../node/crypto/index.ts";
+import type { Address } from "../node/crypto/index.ts";
 import { intArg, urlArg } from "./format/args.ts";
+import { DEFAULT_RPC } from "./format/nodeOptions.ts";
 import { type Output, stdoutOutput, toJson } from "./format/output.ts";
 import { nextStepHint, ProgressDisplay, renderProgress } from "./format/progress.ts";
+import { type KeyFlags, keyOptions, resolveKey } from "./keys/signingKey.ts";
 
-export const DEFAULT_RPC = "http://127.0.0.1:8645";
 export const DEFAULT_L1_RPC = "http://127.0.0.1:8545";
 const DEFAULT_TIMEOUT_S = 900;
 
@@ -26,11 +25,6 @@ interface ChainFlags {
   l1Rpc: string;
   json: boolean;
   timeout: number;
-}
-
-interface KeyFlags {
-  keyFile?: string;
-  devAccount?: number;
 }
 
 interface TransferFlags extends ChainFlags, KeyFlags {
@@ -85,32 +79,6 @@ function chainOptions(cmd: Command): Command {
     .option("--l1-rpc <url>", "L1 JSON-RPC URL", urlArg, DEFAULT_L1_RPC)
     .option("--timeout <seconds>", "how long --wait waits", intArg(1, 7 * 24 * 3600), DEFAULT_TIMEOUT_S)
     .option("--json", "print JSON instead of text", false);
-}
-
-function keyOptions(cmd: Command): Command {
-  return cmd
-    .option(
-      "--key-file <file>",
-      "hex key or keystore (password in OUTRIGGER_KEY_PASSWORD); else env OUTRIGGER_KEY",
-    )
-    .option("--dev-account <i>", "use devnet dev account i (never on a real network)", intArg(0, 19));
-}
-
-/** The signing key from exactly one source: --key-file, --dev-account, or OUTRIGGER_KEY, before any network call. */
-export async function resolveKey(
-  flags: KeyFlags,
-  env: Readonly<Record<string, string | undefined>>,
-): Promise<Hex> {
-  if (flags.keyFile !== undefined && flags.devAccount !== undefined) {
-    throw new InvalidInputError("use either --key-file or --dev-account, not both");
-  }
-  if (flags.keyFile !== undefined) return readKeyFile(flags.keyFile, env.OUTRIGGER_KEY_PASSWORD ?? null);
-  if (flags.devAccount !== undefined) return devAccountKey(flags.devAccount);
-  const fromEnv = env.OUTRIGGER_KEY;
-  if (fromEnv !== undefined && fromEnv !== "") return parsePrivateKey(fromEnv, "OUTRIGGER_KEY");
-  throw new InvalidInputError(
-    "no key: pass --key-file <file>, --dev-account <i> (devnet), or set OUTRIGGER_KEY",
-  );
 }
 
 /** A withdrawal past the point where waiting helps: it can be exited, is queued, or is paid. */

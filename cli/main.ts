@@ -1,5 +1,6 @@
 import "../node/util/polyfill.ts";
 import { Command, InvalidArgumentError, Option } from "commander";
+import { registerBalanceCommand } from "./balanceCommand.ts";
 import { registerBridgeCommand } from "./bridgeCommand.ts";
 import { registerCheckpointCommand } from "./checkpointCommand.ts";
 import { runDevnet } from "./devnet/devnetCommand.ts";
@@ -10,6 +11,8 @@ import { registerInitCommand } from "./initCommand.ts";
 import { registerKeysCommand } from "./keysCommand.ts";
 import { registerNodeCommand } from "./nodeCommand.ts";
 import { registerRelayerCommand } from "./relayerCommand.ts";
+import { registerStakeCommands } from "./stakeCommand.ts";
+import { registerValidatorsCommand } from "./validatorsCommand.ts";
 import { VERSION } from "./version.ts";
 
 function chainIdArg(value: string): bigint {
@@ -68,6 +71,9 @@ registerRelayerCommand(program);
 registerBridgeCommand(program);
 registerCheckpointCommand(program);
 registerKeysCommand(program);
+registerBalanceCommand(program);
+registerValidatorsCommand(program);
+registerStakeCommands(program);
 
 // After every command is registered: each one gets the one-line error handling.
 const errors = routeErrors(program);
