@@ -1,12 +1,12 @@
-import { type Command, InvalidArgumentError } from "commander";
+import type { Command } from "commander";
 import { formatAmount } from "../bridge/client/amounts.ts";
-import { BridgeClientError } from "../bridge/client/errors.ts";
 import { parseAddress } from "../bridge/client/tokens.ts";
 import type { Address } from "../node/crypto/index.ts";
+import { inputArg } from "./format/args.ts";
 import { COIN_DECIMALS } from "./format/coins.ts";
 import { nodeRpcOptions } from "./format/nodeOptions.ts";
-import { type Output, stdoutOutput, toJson } from "./format/output.ts";
-import { createNodeClient, type NodeClient } from "./rpc/nodeClient.ts";
+import { stdoutOutput, toJson } from "./format/output.ts";
+import { createNodeClient, type NodeCommandDeps } from "./rpc/nodeClient.ts";
 import {
   parseSidechainTokenRef,
   resolveSidechainToken,
@@ -19,24 +19,6 @@ interface BalanceFlags {
   token?: SidechainTokenRef;
   rpc: string;
   json: boolean;
-}
-
-/** Seams for tests: a fake node shows what is asked, and that bad input asks nothing. */
-export interface NodeCommandDeps {
-  out?: Output;
-  connect?: (url: string) => NodeClient;
-}
-
-/** A parser that turns the library's input errors into commander's, so bad input is a usage error (exit 2). */
-export function inputArg<T>(parse: (value: string) => T): (value: string) => T {
-  return (value) => {
-    try {
-      return parse(value);
-    } catch (err) {
-      if (err instanceof BridgeClientError) throw new InvalidArgumentError(err.message);
-      throw err;
-    }
-  };
 }
 
 function tokenText(token: SidechainToken): string {

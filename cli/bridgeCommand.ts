@@ -1,17 +1,12 @@
 import { type Command, InvalidArgumentError } from "commander";
 import { checkAmountSyntax, formatAmount, parseAmount } from "../bridge/client/amounts.ts";
 import { type BridgeClient, type BridgeClientOptions, createBridgeClient } from "../bridge/client/client.ts";
-import {
-  AlreadyExitedError,
-  BridgeClientError,
-  InvalidInputError,
-  WaitTimeoutError,
-} from "../bridge/client/errors.ts";
+import { AlreadyExitedError, InvalidInputError, WaitTimeoutError } from "../bridge/client/errors.ts";
 import type { BridgeProgress } from "../bridge/client/stages.ts";
 import { parseStatusRef, type StatusRef } from "../bridge/client/statusRef.ts";
 import { parseAddress, parseTokenRef, type TokenRef } from "../bridge/client/tokens.ts";
 import type { Address } from "../node/crypto/index.ts";
-import { intArg, urlArg } from "./format/args.ts";
+import { inputArg, intArg, urlArg } from "./format/args.ts";
 import { DEFAULT_RPC } from "./format/nodeOptions.ts";
 import { type Output, stdoutOutput, toJson } from "./format/output.ts";
 import { nextStepHint, ProgressDisplay, renderProgress } from "./format/progress.ts";
@@ -53,18 +48,6 @@ export interface BridgeCommandDeps {
   createClient?: (opts: BridgeClientOptions) => BridgeClient;
   out?: Output;
   env?: Readonly<Record<string, string | undefined>>;
-}
-
-/** A library validator as a commander parser, so bad flags fail in commander's usual way. */
-function arg<T>(parse: (value: string) => T): (value: string) => T {
-  return (value) => {
-    try {
-      return parse(value);
-    } catch (err) {
-      if (err instanceof BridgeClientError) throw new InvalidArgumentError(err.message);
-      throw err;
-    }
-  };
 }
 
 function idArg(value: string): bigint {
@@ -158,12 +141,12 @@ export function registerBridgeCommand(program: Command, deps: BridgeCommandDeps 
       bridge
         .command("deposit")
         .description("lock a token on L1 and have it minted on the sidechain")
-        .argument("<token>", "ETH, an L1 token address, or a bridged token's symbol", arg(parseTokenRef))
+        .argument("<token>", "ETH, an L1 token address, or a bridged token's symbol", inputArg(parseTokenRef))
         .argument("<amount>", "amount in token units (1.5), or base units with --raw")
         .option(
           "--to <address>",
           "sidechain recipient (default: the sender)",
-          arg((v) => parseAddress(v, "recipient")),
+          inputArg((v) => parseAddress(v, "recipient")),
         )
         .option("--raw", "the amount is in base units", false)
         .option("--wait", "wait until the deposit is minted on the sidechain", false),
@@ -205,13 +188,13 @@ export function registerBridgeCommand(program: Command, deps: BridgeCommandDeps 
         .argument(
           "<token>",
           "ETH, an L1 (or sidechain) token address, or a bridged token's symbol",
-          arg(parseTokenRef),
+          inputArg(parseTokenRef),
         )
         .argument("<amount>", "amount in token units (1.5), or base units with --raw")
         .option(
           "--to <address>",
           "L1 recipient (default: the sender)",
-          arg((v) => parseAddress(v, "L1 recipient")),
+          inputArg((v) => parseAddress(v, "L1 recipient")),
         )
         .option("--raw", "the amount is in base units", false)
         .option("--wait", "wait for the checkpoint to reach L1, then exit", false)

@@ -2,7 +2,6 @@ import type { Command } from "commander";
 import { STAKING_ADDRESS } from "../node/app/addresses.ts";
 import { epochOf } from "../node/app/params.ts";
 import { type Address, type Hex, privateKeyToAddress } from "../node/crypto/index.ts";
-import type { NodeCommandDeps } from "./balanceCommand.ts";
 import { intArg } from "./format/args.ts";
 import { coinsArg, formatCoins } from "./format/coins.ts";
 import { nodeRpcOptions } from "./format/nodeOptions.ts";
@@ -11,6 +10,7 @@ import { type KeyFlags, keyOptions, resolveKey } from "./keys/signingKey.ts";
 import {
   createNodeClient,
   type NodeClient,
+  type NodeCommandDeps,
   type SentTx,
   stakingInterface,
   TransactionRefusedError,

@@ -2,13 +2,17 @@ import type { Command } from "commander";
 import { STAKING_ADDRESS } from "../node/app/addresses.ts";
 import type { Address, Hex } from "../node/crypto/index.ts";
 import type { ValidatorsInfo } from "../node/types/rpc/index.ts";
-import type { NodeCommandDeps } from "./balanceCommand.ts";
 import { intArg } from "./format/args.ts";
 import { formatCoins } from "./format/coins.ts";
 import { nodeRpcOptions } from "./format/nodeOptions.ts";
 import { stdoutOutput, toJson } from "./format/output.ts";
 import { renderTable } from "./format/table.ts";
-import { createNodeClient, type NodeClient, stakingInterface } from "./rpc/nodeClient.ts";
+import {
+  createNodeClient,
+  type NodeClient,
+  type NodeCommandDeps,
+  stakingInterface,
+} from "./rpc/nodeClient.ts";
 
 interface ValidatorsFlags {
   height?: number;

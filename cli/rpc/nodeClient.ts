@@ -14,6 +14,7 @@ import { SIDECHAIN_TOKEN_ABI, STAKING_ABI } from "../../node/types/abis.ts";
 import type { BridgedToken, NodeStatusInfo, ValidatorsInfo } from "../../node/types/rpc/index.ts";
 import type { Commit } from "../../node/types/shapes.ts";
 import { errorMessage } from "../../node/util/errors.ts";
+import type { Output } from "../format/output.ts";
 
 export const tokenInterface = new Interface([...SIDECHAIN_TOKEN_ABI]);
 export const stakingInterface = new Interface([...STAKING_ABI]);
@@ -65,6 +66,12 @@ export interface SentTx {
 
 /** The node refused the transaction (a revert found by the gas estimate, a fee or nonce problem): nothing was sent. */
 export class TransactionRefusedError extends NodeClientError {}
+
+/** Seams for tests of the commands that use a node: a fake node shows what is asked, and that bad input asks nothing. */
+export interface NodeCommandDeps {
+  out?: Output;
+  connect?: (url: string) => NodeClient;
+}
 
 /** Calls the node's RPC lazily: creating a client touches no network, so bad input fails first. */
 export function createNodeClient(url: string, opts: { timeoutMs?: number } = {}): NodeClient {
