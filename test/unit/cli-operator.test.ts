@@ -16,6 +16,7 @@ import { powerShare, registerValidatorsCommand } from "../../cli/validatorsComma
 import { devAccountKey } from "../../genesis/devKeys.ts";
 import { nativeTokenAddress, STAKING_ADDRESS } from "../../node/app/addresses.ts";
 import { type Address, type Hex, privateKeyToAddress } from "../../node/crypto/index.ts";
+import type { BridgedToken } from "../../node/types/rpc/index.ts";
 
 const COIN = 10n ** 18n;
 const A = (n: number) => `0x${n.toString(16).padStart(40, "0")}` as Address;
@@ -73,6 +74,7 @@ class FakeNode implements NodeClient {
   sent: { to: Address; data: Hex }[] = [];
   refuse: string | null = null;
   unbonding: [bigint, bigint] = [0n, 0n];
+  bridged: BridgedToken[] = [];
 
   async status() {
     this.asked.push("status");
@@ -112,14 +114,14 @@ class FakeNode implements NodeClient {
   }
   async bridgedTokens() {
     this.asked.push("bridgedTokens");
-    return [];
+    return this.bridged;
   }
   async balance(address: Address) {
     this.asked.push(`balance ${address}`);
     return 10_000n * COIN;
   }
   async code(address: Address) {
-    return (address === DEV ? "0xfe" : "0x") as Hex;
+    return (address === DEV || this.bridged.some((t) => t.l2Token === address) ? "0xfe" : "0x") as Hex;
   }
   async call(to: Address, data: Hex): Promise<Hex> {
     if (to === STAKING_ADDRESS) {
@@ -197,6 +199,28 @@ describe("outrigger balance, validators and staking against a fake node", () => 
     assert.equal(json.token.address, DEV);
     assert.equal(json.balance, "1.5", "the token's own decimals (6) are used");
     assert.equal(json.raw, "1500000");
+  });
+
+  it("balance: a bridged token by its symbol or its L1 address, read at its sidechain address", async () => {
+    const usdc: BridgedToken = {
+      l1Token: A(0xb1),
+      l2Token: A(0xb2),
+      name: "USD Coin",
+      symbol: "USDC",
+      decimals: 6,
+      totalSupply: 0n,
+    };
+    for (const ref of ["usdc", A(0xb1), A(0xb2)]) {
+      const h = harness();
+      h.node.bridged = [usdc];
+      await h.run("balance", SENDER, "--token", ref, "--json");
+      const json = JSON.parse(h.out.text());
+      assert.equal(json.token.address, A(0xb2), ref);
+      assert.deepEqual(json.token.origin, { kind: "bridged", l1Token: A(0xb1) });
+    }
+    const twice = harness();
+    twice.node.bridged = [{ ...usdc, symbol: "DEV" }];
+    await assert.rejects(twice.run("balance", SENDER, "--token", "DEV"), /names 2 tokens/);
   });
 
   it("balance: an unknown token or a malformed address fails in one message", async () => {
