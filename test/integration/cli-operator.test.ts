@@ -38,7 +38,7 @@ function json<T>(run: CliRun): T {
   return JSON.parse(run.stdout) as T;
 }
 
-describe("operator commands against a 4-validator cluster", { timeout: 300_000 }, () => {
+describe("operator commands against a 4-validator cluster", { timeout: 480_000 }, () => {
   let cluster: Cluster;
   let url: string;
   let dir: string;
