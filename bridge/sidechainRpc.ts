@@ -12,7 +12,7 @@ import {
   type ValidatorsInfo,
   type WithdrawalProof,
 } from "../node/types/rpc/index.ts";
-import type { DepositClaim } from "../node/types/shapes.ts";
+import type { Commit, DepositClaim } from "../node/types/shapes.ts";
 import { errorMessage } from "../node/util/errors.ts";
 
 /**
@@ -97,6 +97,16 @@ export class SidechainRpc {
   /** The set that signs `height` (a checkpoint's signers are the set of its startHeight). */
   validators(height: number): Promise<ValidatorsInfo | null> {
     return this.call("outrigger_validators", [height]);
+  }
+
+  /** The set that signs the next block: the validators now in charge. */
+  currentValidators(): Promise<ValidatorsInfo | null> {
+    return this.call("outrigger_validators", []);
+  }
+
+  /** The precommits that committed `height`; null above the head. */
+  commit(height: number | "latest"): Promise<Commit | null> {
+    return this.call("outrigger_commit", [height]);
   }
 
   /** Throws SidechainRpcError (code -32000) while the withdrawal is not in a certified checkpoint yet. */

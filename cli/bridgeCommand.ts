@@ -1,23 +1,17 @@
 import { type Command, InvalidArgumentError } from "commander";
 import { checkAmountSyntax, formatAmount, parseAmount } from "../bridge/client/amounts.ts";
 import { type BridgeClient, type BridgeClientOptions, createBridgeClient } from "../bridge/client/client.ts";
-import {
-  AlreadyExitedError,
-  BridgeClientError,
-  InvalidInputError,
-  WaitTimeoutError,
-} from "../bridge/client/errors.ts";
+import { AlreadyExitedError, InvalidInputError, WaitTimeoutError } from "../bridge/client/errors.ts";
 import type { BridgeProgress } from "../bridge/client/stages.ts";
 import { parseStatusRef, type StatusRef } from "../bridge/client/statusRef.ts";
 import { parseAddress, parseTokenRef, type TokenRef } from "../bridge/client/tokens.ts";
-import { parsePrivateKey, readKeyFile } from "../bridge/keyFile.ts";
-import { devAccountKey } from "../genesis/devKeys.ts";
-import type { Address, Hex } from "../node/crypto/index.ts";
-import { intArg, urlArg } from "./format/args.ts";
+import type { Address } from "../node/crypto/index.ts";
+import { inputArg, intArg, urlArg } from "./format/args.ts";
+import { DEFAULT_RPC } from "./format/nodeOptions.ts";
 import { type Output, stdoutOutput, toJson } from "./format/output.ts";
 import { nextStepHint, ProgressDisplay, renderProgress } from "./format/progress.ts";
+import { type KeyFlags, keyOptions, resolveKey } from "./keys/signingKey.ts";
 
-export const DEFAULT_RPC = "http://127.0.0.1:8645";
 export const DEFAULT_L1_RPC = "http://127.0.0.1:8545";
 const DEFAULT_TIMEOUT_S = 900;
 
@@ -26,11 +20,6 @@ interface ChainFlags {
   l1Rpc: string;
   json: boolean;
   timeout: number;
-}
-
-interface KeyFlags {
-  keyFile?: string;
-  devAccount?: number;
 }
 
 interface TransferFlags extends ChainFlags, KeyFlags {
@@ -61,18 +50,6 @@ export interface BridgeCommandDeps {
   env?: Readonly<Record<string, string | undefined>>;
 }
 
-/** A library validator as a commander parser, so bad flags fail in commander's usual way. */
-function arg<T>(parse: (value: string) => T): (value: string) => T {
-  return (value) => {
-    try {
-      return parse(value);
-    } catch (err) {
-      if (err instanceof BridgeClientError) throw new InvalidArgumentError(err.message);
-      throw err;
-    }
-  };
-}
-
 function idArg(value: string): bigint {
   if (!/^(0|[1-9][0-9]{0,77})$/.test(value))
     throw new InvalidArgumentError("expected a withdrawal id (a whole number)");
@@ -85,32 +62,6 @@ function chainOptions(cmd: Command): Command {
     .option("--l1-rpc <url>", "L1 JSON-RPC URL", urlArg, DEFAULT_L1_RPC)
     .option("--timeout <seconds>", "how long --wait waits", intArg(1, 7 * 24 * 3600), DEFAULT_TIMEOUT_S)
     .option("--json", "print JSON instead of text", false);
-}
-
-function keyOptions(cmd: Command): Command {
-  return cmd
-    .option(
-      "--key-file <file>",
-      "hex key or keystore (password in OUTRIGGER_KEY_PASSWORD); else env OUTRIGGER_KEY",
-    )
-    .option("--dev-account <i>", "use devnet dev account i (never on a real network)", intArg(0, 19));
-}
-
-/** The signing key from exactly one source: --key-file, --dev-account, or OUTRIGGER_KEY, before any network call. */
-export async function resolveKey(
-  flags: KeyFlags,
-  env: Readonly<Record<string, string | undefined>>,
-): Promise<Hex> {
-  if (flags.keyFile !== undefined && flags.devAccount !== undefined) {
-    throw new InvalidInputError("use either --key-file or --dev-account, not both");
-  }
-  if (flags.keyFile !== undefined) return readKeyFile(flags.keyFile, env.OUTRIGGER_KEY_PASSWORD ?? null);
-  if (flags.devAccount !== undefined) return devAccountKey(flags.devAccount);
-  const fromEnv = env.OUTRIGGER_KEY;
-  if (fromEnv !== undefined && fromEnv !== "") return parsePrivateKey(fromEnv, "OUTRIGGER_KEY");
-  throw new InvalidInputError(
-    "no key: pass --key-file <file>, --dev-account <i> (devnet), or set OUTRIGGER_KEY",
-  );
 }
 
 /** A withdrawal past the point where waiting helps: it can be exited, is queued, or is paid. */
@@ -190,12 +141,12 @@ export function registerBridgeCommand(program: Command, deps: BridgeCommandDeps 
       bridge
         .command("deposit")
         .description("lock a token on L1 and have it minted on the sidechain")
-        .argument("<token>", "ETH, an L1 token address, or a bridged token's symbol", arg(parseTokenRef))
+        .argument("<token>", "ETH, an L1 token address, or a bridged token's symbol", inputArg(parseTokenRef))
         .argument("<amount>", "amount in token units (1.5), or base units with --raw")
         .option(
           "--to <address>",
           "sidechain recipient (default: the sender)",
-          arg((v) => parseAddress(v, "recipient")),
+          inputArg((v) => parseAddress(v, "recipient")),
         )
         .option("--raw", "the amount is in base units", false)
         .option("--wait", "wait until the deposit is minted on the sidechain", false),
@@ -237,13 +188,13 @@ export function registerBridgeCommand(program: Command, deps: BridgeCommandDeps 
         .argument(
           "<token>",
           "ETH, an L1 (or sidechain) token address, or a bridged token's symbol",
-          arg(parseTokenRef),
+          inputArg(parseTokenRef),
         )
         .argument("<amount>", "amount in token units (1.5), or base units with --raw")
         .option(
           "--to <address>",
           "L1 recipient (default: the sender)",
-          arg((v) => parseAddress(v, "L1 recipient")),
+          inputArg((v) => parseAddress(v, "L1 recipient")),
         )
         .option("--raw", "the amount is in base units", false)
         .option("--wait", "wait for the checkpoint to reach L1, then exit", false)

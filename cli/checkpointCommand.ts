@@ -3,10 +3,10 @@ import { z } from "zod";
 import { SidechainRpc } from "../bridge/sidechainRpc.ts";
 import { type CheckpointInfo, checkpointInfoSchema, type ValidatorsInfo } from "../node/types/rpc/index.ts";
 import { intArg, urlArg } from "./format/args.ts";
+import { DEFAULT_RPC } from "./format/nodeOptions.ts";
 import { type Output, shortHex, stdoutOutput, toJson } from "./format/output.ts";
 import { renderTable } from "./format/table.ts";
 
-const DEFAULT_RPC = "http://127.0.0.1:8645";
 /** outrigger_checkpoints serves at most this many per call. */
 const MAX_COUNT = 100;
 const ZERO_ROOT = `0x${"00".repeat(32)}`;

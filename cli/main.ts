@@ -1,5 +1,6 @@
 import "../node/util/polyfill.ts";
 import { Command, InvalidArgumentError, Option } from "commander";
+import { registerBalanceCommand } from "./balanceCommand.ts";
 import { registerBridgeCommand } from "./bridgeCommand.ts";
 import { registerCheckpointCommand } from "./checkpointCommand.ts";
 import { addressArg, registerDeployCommand } from "./deployCommand.ts";
@@ -11,7 +12,9 @@ import { registerInitCommand } from "./initCommand.ts";
 import { registerKeysCommand } from "./keysCommand.ts";
 import { registerNodeCommand } from "./nodeCommand.ts";
 import { registerRelayerCommand } from "./relayerCommand.ts";
+import { registerStakeCommands } from "./stakeCommand.ts";
 import { registerStatusCommand } from "./statusCommand.ts";
+import { registerValidatorsCommand } from "./validatorsCommand.ts";
 import { VERSION } from "./version.ts";
 
 function chainIdArg(value: string): bigint {
@@ -107,6 +110,9 @@ registerCheckpointCommand(program);
 registerKeysCommand(program);
 registerStatusCommand(program);
 registerDeployCommand(program);
+registerBalanceCommand(program);
+registerValidatorsCommand(program);
+registerStakeCommands(program);
 
 // After every command is registered: each one gets the one-line error handling.
 const errors = routeErrors(program);

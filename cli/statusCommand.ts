@@ -2,10 +2,8 @@ import type { Command } from "commander";
 import { z } from "zod";
 import { SidechainRpc } from "../bridge/sidechainRpc.ts";
 import { type NodeStatusInfo, nodeStatusSchema } from "../node/types/rpc/index.ts";
-import { urlArg } from "./format/args.ts";
+import { nodeRpcOptions } from "./format/nodeOptions.ts";
 import { type Output, stdoutOutput, toJson } from "./format/output.ts";
-
-const DEFAULT_RPC = "http://127.0.0.1:8645";
 
 export class NodeNotReadyError extends Error {
   override readonly name = "NodeNotReadyError";
@@ -23,18 +21,16 @@ export interface StatusCommandDeps {
 export function registerStatusCommand(program: Command, deps: StatusCommandDeps = {}): Command {
   const out = deps.out ?? stdoutOutput;
   const connect = deps.rpc ?? ((url: string) => new SidechainRpc(url));
-  return program
+  const command = program
     .command("status")
     .description("a node's head height, epoch, sync state and peers")
-    .option("--rpc <url>", "sidechain node JSON-RPC URL", urlArg, DEFAULT_RPC)
-    .option("--check", "exit 1 unless the node answers and is not syncing (a health probe)", false)
-    .option("--json", "print JSON", false)
-    .action(async (flags: { rpc: string; check: boolean; json: boolean }) => {
-      const status = await connect(flags.rpc).status();
-      out.write(flags.json ? `${toJson(z.encode(nodeStatusSchema, status))}\n` : describe(status));
-      if (flags.check && status.syncing)
-        throw new NodeNotReadyError(`the node is syncing (height ${status.height})`);
-    });
+    .option("--check", "exit 1 unless the node answers and is not syncing (a health probe)", false);
+  return nodeRpcOptions(command).action(async (flags: { rpc: string; check: boolean; json: boolean }) => {
+    const status = await connect(flags.rpc).status();
+    out.write(flags.json ? `${toJson(z.encode(nodeStatusSchema, status))}\n` : describe(status));
+    if (flags.check && status.syncing)
+      throw new NodeNotReadyError(`the node is syncing (height ${status.height})`);
+  });
 }
 
 function describe(s: NodeStatusInfo): string {

@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from "commander";
+import { BridgeClientError } from "../../bridge/client/errors.ts";
 
 /** Commander parsers shared by the bridge and checkpoint commands: a bad flag fails before any network call. */
 
@@ -22,4 +23,16 @@ export function urlArg(value: string): string {
     throw new InvalidArgumentError("expected an http:// or https:// URL, like http://127.0.0.1:8545");
   }
   return value;
+}
+
+/** A library validator (addresses, tokens) as a commander parser, so bad input fails as a usage error (exit 2). */
+export function inputArg<T>(parse: (value: string) => T): (value: string) => T {
+  return (value) => {
+    try {
+      return parse(value);
+    } catch (err) {
+      if (err instanceof BridgeClientError) throw new InvalidArgumentError(err.message);
+      throw err;
+    }
+  };
 }
