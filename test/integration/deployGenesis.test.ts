@@ -1,8 +1,7 @@
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
 import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { Contract, JsonRpcProvider } from "ethers";
 import { type LocalL1, startLocalL1 } from "../../cli/devnet/l1.ts";
@@ -12,34 +11,10 @@ import { DEVNET_DEFAULTS } from "../../genesis/defaults.ts";
 import { devAccountKey } from "../../genesis/devKeys.ts";
 import { parseGenesis } from "../../node/config/genesis.ts";
 import { hashValidatorSet, privateKeyToAddress } from "../../node/crypto/index.ts";
+import { outrigger } from "../helpers/cli.ts";
 
-const ROOT = resolve(import.meta.dirname, "../..");
 const SIDECHAIN_ID = "4242";
 const PASSWORD = "integration password";
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** `outrigger ARGS` as an operator runs it, with no key password in the environment unless given. */
-function outrigger(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  const base = { ...process.env };
-  delete base.OUTRIGGER_KEY_PASSWORD;
-  delete base.OUTRIGGER_DEPLOYER_PASSWORD;
-  return new Promise((done) => {
-    execFile(
-      process.execPath,
-      [join(ROOT, "bin/outrigger.mjs"), ...args],
-      { cwd: ROOT, env: { ...base, ...env }, timeout: 120_000 },
-      (err, stdout, stderr) => {
-        const code = err === null ? 0 : typeof err.code === "number" ? err.code : -1;
-        done({ code, stdout, stderr });
-      },
-    );
-  });
-}
 
 async function ok(args: string[], env: Record<string, string> = {}): Promise<string> {
   const run = await outrigger(args, env);
