@@ -1,11 +1,7 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { CONFIG_FILE, renderConfigFile } from "../node/config/configFile.ts";
-import {
-  type Genesis,
-  type GenesisJson,
-  parseGenesis,
-} from "../node/config/genesis.ts";
+import { type Genesis, type GenesisJson, parseGenesis } from "../node/config/genesis.ts";
 import type { NodeConfigInput } from "../node/config/nodeConfig.ts";
 import { type Hex, privateKeyToAddress } from "../node/crypto/index.ts";
 import { loadOrCreatePeerKey, peerIdOf } from "../node/p2p/peerKey.ts";

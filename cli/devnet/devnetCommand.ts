@@ -5,12 +5,13 @@ import { SidechainRpc } from "../../bridge/sidechainRpc.ts";
 import type { Deployment } from "../../contracts/deployment.ts";
 import { DEVNET_DEFAULTS } from "../../genesis/defaults.ts";
 import { DEV_RELAYER_ACCOUNT, devAccountKey } from "../../genesis/devKeys.ts";
-import { createNetwork } from "../../genesis/network.ts";
 import { nativeTokenAddress } from "../../node/app/index.ts";
 import { CONFIG_FILE, readConfigFile } from "../../node/config/configFile.ts";
 import { parseGenesis } from "../../node/config/genesis.ts";
 import { resolveNodeConfig } from "../../node/config/nodeConfig.ts";
 import { type Address, privateKeyToAddress } from "../../node/crypto/index.ts";
+import { devnetHome } from "./deployDevnet.ts";
+import { writeDevnetGenesis } from "./devnetGenesis.ts";
 import { checkDepositsOnL1, L1_STATE_FILE, openDevnetL1 } from "./devnetL1.ts";
 import { compileContracts } from "./l1.ts";
 import { type NodeProcess, type OutriggerProcess, spawnNode } from "./nodeProcess.ts";
@@ -44,7 +45,7 @@ interface Child {
  */
 export async function runDevnet(flags: DevnetFlags): Promise<void> {
   const dir = resolve(flags.dir);
-  const homes = Array.from({ length: flags.validators }, (_, i) => join(dir, `node${i}`));
+  const homes = Array.from({ length: flags.validators }, (_, i) => devnetHome(dir, i));
   const sidechainExists = !flags.reset && existsSync(join(dir, "genesis.json"));
   // Before anything is written, started or deployed: a busy port is one line and nothing to clean up.
   await checkPortsFree(await plannedPorts(flags, homes, sidechainExists));
@@ -88,10 +89,11 @@ export async function runDevnet(flags: DevnetFlags): Promise<void> {
       port: flags.l1Port,
       validators: flags.validators,
       sidechainExists,
+      p2pBasePort: flags.p2pBasePort,
     });
     l1Child = l1;
     if (stopping) return void (await l1.stop());
-    const { deployment, testToken, genesisL1 } = devnet;
+    const { deployment, testToken } = devnet;
     say(
       resumed
         ? `L1 (anvil) running at ${l1.url}, resumed from ${join(dir, L1_STATE_FILE)}`
@@ -113,11 +115,9 @@ export async function runDevnet(flags: DevnetFlags): Promise<void> {
       // Base port 0: each node binds free ports when it starts, and the summary prints them.
       const range = (base: number) =>
         base === 0 ? undefined : Array.from({ length: flags.validators }, (_, i) => base + i);
-      await createNetwork({
-        dir,
+      await writeDevnetGenesis(dir, {
         validators: flags.validators,
         ports: { p2p: range(flags.p2pBasePort), rpc: range(flags.rpcBasePort) },
-        l1: genesisL1,
         l1RpcUrl: l1.url,
       });
       say(`genesis written to ${dir}`);
