@@ -1,3 +1,4 @@
+import type { ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
@@ -14,7 +15,7 @@ import { devnetHome } from "./deployDevnet.ts";
 import { writeDevnetGenesis } from "./devnetGenesis.ts";
 import { checkDepositsOnL1, L1_STATE_FILE, openDevnetL1 } from "./devnetL1.ts";
 import { compileContracts } from "./l1.ts";
-import { type NodeProcess, type OutriggerProcess, spawnNode } from "./nodeProcess.ts";
+import { killChildNow, type NodeProcess, spawnNode, stopChild } from "./nodeProcess.ts";
 import { stopWithNpmScript } from "./npmScript.ts";
 import { checkPortsFree, type PlannedPort } from "./ports.ts";
 import { spawnRelayer } from "./relayerProcess.ts";
@@ -55,12 +56,16 @@ export async function runDevnet(flags: DevnetFlags): Promise<void> {
   const children: Child[] = [];
   let l1Child: Child | null = null;
   let stopping = false;
-  const stopAll = async () => {
-    if (stopping) return;
+  let stopped: Promise<void> | null = null;
+  // One stop for everyone who asks (a signal, an error it causes in a start under way): all wait for the same.
+  const stopAll = (): Promise<void> => {
     stopping = true;
-    // The L1 last: its final state then holds whatever the relayer sent it.
-    await Promise.all(children.map((c) => c.stop()));
-    await l1Child?.stop();
+    stopped ??= (async () => {
+      // The L1 last: its final state then holds whatever the relayer sent it.
+      await Promise.all(children.map((c) => c.stop()));
+      await l1Child?.stop();
+    })();
+    return stopped;
   };
   let signals = 0;
   const onSignal = () => {
@@ -77,10 +82,13 @@ export async function runDevnet(flags: DevnetFlags): Promise<void> {
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
   stopWithNpmScript(process.env, onSignal);
-  const child = (p: OutriggerProcess<unknown>): Child => ({
-    stop: () => p.stop(),
-    killNow: () => p.child.kill("SIGKILL"),
-  });
+  // Kept from the moment each is spawned, so a stop also reaches one still starting.
+  const onSpawn = (c: ChildProcess) => {
+    const started: Child = { stop: () => stopChild(c), killNow: () => killChildNow(c) };
+    // Spawned after a stop began (it was in its await): the stop already looked at the list.
+    if (stopping) void started.stop();
+    else children.push(started);
+  };
   try {
     say("compiling the L1 contracts (offline)...");
     await compileContracts();
@@ -130,9 +138,8 @@ export async function runDevnet(flags: DevnetFlags): Promise<void> {
       const bootstrap = nodes.flatMap((n) => n.ready.p2p.slice(0, 1)).join(",");
       // A resumed node follows the L1 at the URL it has now (port 0 binds another one each run).
       const env = { OUTRIGGER_P2P_PERSISTENT_PEERS: bootstrap, OUTRIGGER_L1_RPC_URL: l1.url };
-      const node = await spawnNode(home, { env });
+      const node = await spawnNode(home, { env, onSpawn });
       nodes.push(node);
-      children.push(child(node));
       if (stopping) return;
     }
     const rpcUrl = nodes[0]?.ready.rpc ?? "";
@@ -142,18 +149,19 @@ export async function runDevnet(flags: DevnetFlags): Promise<void> {
     }
     const relayerKey = join(dir, "relayer.key");
     await writeFile(relayerKey, `${devAccountKey(DEV_RELAYER_ACCOUNT)}\n`, { mode: 0o600 });
-    const relayer = await spawnRelayer(
+    await spawnRelayer(
       { rpcUrl, l1RpcUrl: l1.url, keyFile: relayerKey },
-      { logFile: join(dir, "relayer.log") },
+      { logFile: join(dir, "relayer.log"), onSpawn },
     );
-    children.push(child(relayer));
     if (stopping) return;
     printSummary({ l1Url: l1.url, nodes, dir, deployment, testToken });
     await followHeight(rpcUrl, () => stopping);
   } catch (err) {
-    if (!stopping && (children.length > 0 || l1Child !== null)) say("stopping the devnet after an error...");
+    // A start cut short by a signal's stop is no error of its own: the signal's handler finishes the exit.
+    const bySignal = stopping;
+    if (!bySignal && (children.length > 0 || l1Child !== null)) say("stopping the devnet after an error...");
     await stopAll();
-    throw err;
+    if (!bySignal) throw err;
   }
 }
 
