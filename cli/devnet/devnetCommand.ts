@@ -42,7 +42,9 @@ interface Child {
  * `outrigger devnet`: a local L1 (anvil) with the contracts deployed, a genesis, the validators and a relayer as
  * child processes. SIGINT or SIGTERM stops them all (a second one kills them at once); if the devnet itself dies,
  * even by SIGKILL, each child sees the pipe it was given close and stops too. The sidechain's data and the L1's
- * state (anvil's state file) survive a restart, which resumes both; --reset starts over.
+ * state (anvil's state file) survive a restart, which resumes both; --reset starts over. The contracts and the
+ * genesis come from the deploy and genesis commands' own code (deployDevnetL1, writeDevnetGenesis), so every
+ * devnet start runs the path an operator takes.
  */
 export async function runDevnet(flags: DevnetFlags): Promise<void> {
   const dir = resolve(flags.dir);
