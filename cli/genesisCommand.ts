@@ -12,7 +12,7 @@ import {
   parseAllocFile,
 } from "../genesis/networkGenesis.ts";
 import { readText, readValidatorsFile } from "../genesis/validatorsFile.ts";
-import { type GenesisJson, genesisHash } from "../node/config/genesis.ts";
+import { type Genesis, type GenesisJson, genesisHash } from "../node/config/genesis.ts";
 import type { Address } from "../node/crypto/index.ts";
 import { errorMessage } from "../node/util/errors.ts";
 import { UsageError } from "./format/errors.ts";
@@ -122,12 +122,13 @@ export async function runGenesisCommand(flags: AllGenesisFlags, source: FlagSour
 
 /**
  * Writes a real network's genesis.json: the validators file's set and stakes, the L1 section from the deployment
- * (checked to be for the same set and chain id), and no dev accounts unless --dev.
+ * (checked to be for the same set and chain id), and no dev accounts unless --dev. Returns what it wrote (the
+ * devnet lays its node homes out from it).
  */
 export async function runNetworkGenesis(
   flags: NetworkGenesisFlags,
   io: { out: Output; chainIdGiven: boolean; now?: () => number },
-): Promise<void> {
+): Promise<Genesis> {
   const l1FlagsGiven = L1_FLAGS.filter((f) => flags[f] !== undefined);
   if (flags.deployment !== undefined && l1FlagsGiven.length > 0)
     throw new UsageError(
@@ -186,7 +187,7 @@ export async function runNetworkGenesis(
     io.out.write(
       `${toJson({ file: flags.out, chainId: genesis.chainId, genesisHash: hash, dev: flags.dev, validators, l1: genesis.l1 })}\n`,
     );
-    return;
+    return genesis;
   }
   const lines = [
     `genesis written to ${flags.out} (chain id ${genesis.chainId}, genesis hash ${hash})`,
@@ -200,6 +201,7 @@ export async function runNetworkGenesis(
       : "",
   ];
   io.out.write(`${lines.filter((l) => l !== "").join("\n")}\n`);
+  return genesis;
 }
 
 async function writeGenesisFile(path: string, text: string, force: boolean): Promise<void> {

@@ -1,17 +1,13 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { CONFIG_FILE, renderConfigFile } from "../node/config/configFile.ts";
-import {
-  canonicalGenesisJson,
-  type Genesis,
-  type GenesisJson,
-  parseGenesis,
-} from "../node/config/genesis.ts";
+import { type Genesis, type GenesisJson, parseGenesis } from "../node/config/genesis.ts";
 import type { NodeConfigInput } from "../node/config/nodeConfig.ts";
 import { type Hex, privateKeyToAddress } from "../node/crypto/index.ts";
 import { loadOrCreatePeerKey, peerIdOf } from "../node/p2p/peerKey.ts";
 import { DEVNET_DEFAULTS } from "./defaults.ts";
-import { devAccountKey, devValidatorKey } from "./devKeys.ts";
+import { devValidatorKey } from "./devKeys.ts";
+import { DEVNET_PARAMS, genesisFileText, networkGenesisJson } from "./networkGenesis.ts";
 import { writeValidatorKey } from "./validatorKey.ts";
 
 export interface NetworkOptions {
@@ -34,6 +30,11 @@ export interface NetworkOptions {
   genesisTime?: number;
   /** Overrides of genesis fields (timeouts, epoch length...) */
   overrides?: Partial<GenesisJson>;
+  /**
+   * A genesis already written to dir/genesis.json (by the genesis command, as the devnet does): the homes get a
+   * copy of it instead of one built here, so chainId, l1, genesisTime and overrides must not be given with it.
+   */
+  genesis?: Genesis;
 }
 
 export interface NetworkLayout {
@@ -54,7 +55,8 @@ export async function createNetwork(opts: NetworkOptions): Promise<NetworkLayout
   if ((ports?.p2p ?? keys).length < opts.validators || (ports?.rpc ?? keys).length < opts.validators) {
     throw new Error("one p2p and one RPC port per validator are needed");
   }
-  const genesis = parseGenesis(devnetGenesisJson(keys, opts));
+  const genesis = opts.genesis ?? parseGenesis(devGenesisJson(keys, opts));
+  if (opts.genesis) checkGenesisKeys(opts, keys);
   const nodes = [];
   for (const [i, key] of keys.entries()) {
     const home = join(opts.dir, `node${i}`);
@@ -70,8 +72,8 @@ export async function createNetwork(opts: NetworkOptions): Promise<NetworkLayout
       rpcUrl: ports?.rpc ? `http://127.0.0.1:${ports.rpc[i]}` : null,
     });
   }
-  const genesisText = `${JSON.stringify(JSON.parse(canonicalGenesisJson(genesis)), null, 2)}\n`;
-  await writeFile(join(opts.dir, "genesis.json"), genesisText);
+  const genesisText = genesisFileText(genesis);
+  if (!opts.genesis) await writeFile(join(opts.dir, "genesis.json"), genesisText);
   for (const [i, node] of nodes.entries()) {
     const config: NodeConfigInput = {
       p2pListen: [`/ip4/127.0.0.1/tcp/${ports?.p2p?.[i] ?? 0}`],
@@ -87,39 +89,31 @@ export async function createNetwork(opts: NetworkOptions): Promise<NetworkLayout
   return { genesis, nodes };
 }
 
-function devnetGenesisJson(keys: Hex[], opts: NetworkOptions): GenesisJson {
-  const d = DEVNET_DEFAULTS;
-  const devAddresses = Array.from({ length: d.devAccounts }, (_, i) => privateKeyToAddress(devAccountKey(i)));
-  return {
-    chainId: (opts.chainId ?? d.chainId).toString(),
+/** A devnet-style genesis for these keys: the dev accounts funded, the devnet's parameters unless overridden. */
+function devGenesisJson(keys: Hex[], opts: NetworkOptions): GenesisJson {
+  const json = networkGenesisJson({
+    chainId: opts.chainId ?? DEVNET_DEFAULTS.chainId,
     genesisTime: opts.genesisTime ?? Date.now(),
-    epochLength: d.epochLength,
-    unbondingEpochs: d.unbondingEpochs,
-    minGasPrice: d.minGasPrice.toString(),
-    maxClockDriftMs: d.maxClockDriftMs,
-    timeouts: { ...d.timeouts },
     validators: keys.map((k, i) => ({
       address: privateKeyToAddress(k),
-      stake: d.validatorStake.toString(),
+      stake: DEVNET_DEFAULTS.validatorStake,
       name: `validator-${i}`,
     })),
-    alloc: [
-      ...devAddresses.map((address) => ({ address, balance: d.devAccountBalance.toString() })),
-      // Validators pay gas for nothing today, but a little balance lets an operator stake more from the same key.
-      ...keys.map((k) => ({ address: privateKeyToAddress(k), balance: (10n ** 18n * 10n).toString() })),
-    ],
-    nativeTokens: [
-      {
-        name: d.devToken.name,
-        symbol: d.devToken.symbol,
-        decimals: d.devToken.decimals,
-        alloc: devAddresses.map((address) => ({
-          address,
-          amount: (d.devToken.amount / BigInt(d.devAccounts)).toString(),
-        })),
-      },
-    ],
     l1: opts.l1 ?? null,
-    ...opts.overrides,
-  };
+    dev: true,
+    params: DEVNET_PARAMS,
+  });
+  return { ...json, ...opts.overrides };
+}
+
+/** A given genesis must be the one for these keys, in their order: a node with a key outside it never signs. */
+function checkGenesisKeys(opts: NetworkOptions, keys: Hex[]): void {
+  const given = ["chainId", "l1", "genesisTime", "overrides"].filter(
+    (k) => opts[k as keyof NetworkOptions] !== undefined,
+  );
+  if (given.length > 0) throw new Error(`a given genesis leaves no room for ${given.join(", ")}`);
+  const inGenesis = opts.genesis?.validators.map((v) => v.address.toLowerCase()) ?? [];
+  const ours = keys.map((k) => privateKeyToAddress(k).toLowerCase());
+  if (inGenesis.join() !== ours.join())
+    throw new Error(`the genesis lists validators ${inGenesis.join(", ")}, the keys are ${ours.join(", ")}`);
 }

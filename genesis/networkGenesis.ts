@@ -76,16 +76,38 @@ export interface NetworkGenesisOptions {
   params?: Partial<ChainParamsJson>;
 }
 
+/** A validator as the genesis lists it: the p2p fields of a validators file are not part of the chain. */
+export type GenesisValidator = Pick<NetworkValidator, "address" | "stake" | "name">;
+
+/** The inputs of a genesis; buildNetworkGenesis checks them, createNetwork (tests, benches) may override fields. */
+export interface GenesisInputs extends Omit<NetworkGenesisOptions, "validators"> {
+  validators: readonly GenesisValidator[];
+}
+
 /**
  * The genesis of a new network, parsed and checked as a node will check it (so a genesis the nodes would refuse
  * is never written). Without `dev` the only native supply is the validators' stakes and `alloc`.
  */
 export function buildNetworkGenesis(opts: NetworkGenesisOptions): Genesis {
+  try {
+    const genesis = parseGenesis(networkGenesisJson(opts));
+    validateAppGenesis(genesis);
+    return genesis;
+  } catch (err) {
+    throw new NetworkGenesisError(errorMessage(err));
+  }
+}
+
+/**
+ * The one place a genesis document is assembled from validators, chain parameters and the dev flag: the
+ * genesis command (and the devnet through it) and createNetwork's clusters all build theirs here.
+ */
+export function networkGenesisJson(opts: GenesisInputs): GenesisJson {
   const devAddresses = opts.dev
     ? Array.from({ length: DEVNET_DEFAULTS.devAccounts }, (_, i) => privateKeyToAddress(devAccountKey(i)))
     : [];
   const d = DEVNET_DEFAULTS;
-  const json: GenesisJson = {
+  return {
     chainId: opts.chainId.toString(),
     genesisTime: opts.genesisTime,
     ...NETWORK_DEFAULTS,
@@ -117,13 +139,6 @@ export function buildNetworkGenesis(opts: NetworkGenesisOptions): Genesis {
       : [],
     l1: opts.l1,
   };
-  try {
-    const genesis = parseGenesis(json);
-    validateAppGenesis(genesis);
-    return genesis;
-  } catch (err) {
-    throw new NetworkGenesisError(errorMessage(err));
-  }
 }
 
 /** The genesis `l1` section for a deployment; deposits count once `depositConfirmations` deep (0: finalized). */

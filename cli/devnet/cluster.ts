@@ -1,9 +1,17 @@
+import type { ChildProcess } from "node:child_process";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createNetwork, type NetworkLayout } from "../../genesis/network.ts";
 import type { GenesisJson } from "../../node/config/genesis.ts";
-import { type NodeProcess, type ReadyLine, spawnNode } from "./nodeProcess.ts";
+import {
+  killChild,
+  killChildNow,
+  type NodeProcess,
+  type ReadyLine,
+  spawnNode,
+  stopChild,
+} from "./nodeProcess.ts";
 
 /** Fast consensus for tests: ~3 blocks a second on a quiet machine, still correct when it is busy. */
 export const FAST_TIMEOUTS: GenesisJson["timeouts"] = {
@@ -21,7 +29,10 @@ export const FAST_TIMEOUTS: GenesisJson["timeouts"] = {
  * read back from its readiness line, so no port is picked ahead and then found taken by someone else.
  */
 export class ClusterNode {
+  /** The current run once it has reported ready. */
   process: NodeProcess | null = null;
+  /** The current run's process from the moment it is spawned, so stop() also reaches a node still starting. */
+  child: ChildProcess | null = null;
   private ready: ReadyLine | null = null;
 
   constructor(
@@ -51,6 +62,14 @@ export class ClusterNode {
   started(process: NodeProcess): void {
     this.process = process;
     this.ready = process.ready;
+  }
+
+  /** Stops the current run, started or still starting (SIGKILL with `kill`, as in a crash). */
+  async stop(how: { kill: boolean } = { kill: false }): Promise<void> {
+    const child = this.child;
+    if (child) await (how.kill ? killChild(child) : stopChild(child));
+    this.process = null;
+    this.child = null;
   }
 }
 
@@ -101,16 +120,28 @@ export class Cluster {
     const node = this.nodes[i];
     if (!node) throw new Error(`no node ${i}`);
     if (node.process) throw new Error(`node ${i} is already running`);
+    if (node.child) throw new Error(`node ${i} is already starting`);
     const env = {
       OUTRIGGER_LOG_LEVEL: "info",
       OUTRIGGER_P2P_PERSISTENT_PEERS: this.bootstrapAddrs().join(","),
     };
-    node.started(
-      await spawnNode(node.home, {
-        env,
-        ...(this.startTimeoutMs === undefined ? {} : { startTimeoutMs: this.startTimeoutMs }),
-      }),
-    );
+    let child: ChildProcess | null = null;
+    try {
+      node.started(
+        await spawnNode(node.home, {
+          env,
+          onSpawn: (c) => {
+            child = c;
+            node.child = c;
+          },
+          ...(this.startTimeoutMs === undefined ? {} : { startTimeoutMs: this.startTimeoutMs }),
+        }),
+      );
+    } catch (err) {
+      // A failed start leaves nothing running (spawnOutrigger killed it), unless a stop() already moved on.
+      if (child !== null && node.child === child) node.child = null;
+      throw err;
+    }
   }
 
   /** One after another: each node needs the addresses of those before it. */
@@ -120,18 +151,12 @@ export class Cluster {
 
   /** SIGKILL: no shutdown code runs, as in a crash of the process. */
   async kill(i: number): Promise<void> {
-    const node = this.nodes[i];
-    await node?.process?.kill();
-    if (node) node.process = null;
+    await this.nodes[i]?.stop({ kill: true });
   }
 
+  /** Every node started, also one still starting (its start() then rejects). */
   async stop(): Promise<void> {
-    await Promise.all(
-      this.nodes.map(async (n) => {
-        await n.process?.stop();
-        n.process = null;
-      }),
-    );
+    await Promise.all(this.nodes.map((n) => n.stop()));
   }
 
   /**
@@ -139,10 +164,7 @@ export class Cluster {
    * none outlives the process that started it.
    */
   killAllNow(): void {
-    for (const n of this.nodes) {
-      const child = n.process?.child;
-      if (child && child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
-    }
+    for (const n of this.nodes) if (n.child) killChildNow(n.child);
   }
 
   async destroy(): Promise<void> {

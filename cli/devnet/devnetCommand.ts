@@ -1,3 +1,4 @@
+import type { ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
@@ -5,15 +6,16 @@ import { SidechainRpc } from "../../bridge/sidechainRpc.ts";
 import type { Deployment } from "../../contracts/deployment.ts";
 import { DEVNET_DEFAULTS } from "../../genesis/defaults.ts";
 import { DEV_RELAYER_ACCOUNT, devAccountKey } from "../../genesis/devKeys.ts";
-import { createNetwork } from "../../genesis/network.ts";
 import { nativeTokenAddress } from "../../node/app/index.ts";
 import { CONFIG_FILE, readConfigFile } from "../../node/config/configFile.ts";
 import { parseGenesis } from "../../node/config/genesis.ts";
 import { resolveNodeConfig } from "../../node/config/nodeConfig.ts";
 import { type Address, privateKeyToAddress } from "../../node/crypto/index.ts";
+import { devnetHome } from "./deployDevnet.ts";
+import { writeDevnetGenesis } from "./devnetGenesis.ts";
 import { checkDepositsOnL1, L1_STATE_FILE, openDevnetL1 } from "./devnetL1.ts";
 import { compileContracts } from "./l1.ts";
-import { type NodeProcess, type OutriggerProcess, spawnNode } from "./nodeProcess.ts";
+import { killChildNow, type NodeProcess, spawnNode, stopChild } from "./nodeProcess.ts";
 import { stopWithNpmScript } from "./npmScript.ts";
 import { checkPortsFree, type PlannedPort } from "./ports.ts";
 import { spawnRelayer } from "./relayerProcess.ts";
@@ -40,11 +42,13 @@ interface Child {
  * `outrigger devnet`: a local L1 (anvil) with the contracts deployed, a genesis, the validators and a relayer as
  * child processes. SIGINT or SIGTERM stops them all (a second one kills them at once); if the devnet itself dies,
  * even by SIGKILL, each child sees the pipe it was given close and stops too. The sidechain's data and the L1's
- * state (anvil's state file) survive a restart, which resumes both; --reset starts over.
+ * state (anvil's state file) survive a restart, which resumes both; --reset starts over. The contracts and the
+ * genesis come from the deploy and genesis commands' own code (deployDevnetL1, writeDevnetGenesis), so every
+ * devnet start runs the path an operator takes.
  */
 export async function runDevnet(flags: DevnetFlags): Promise<void> {
   const dir = resolve(flags.dir);
-  const homes = Array.from({ length: flags.validators }, (_, i) => join(dir, `node${i}`));
+  const homes = Array.from({ length: flags.validators }, (_, i) => devnetHome(dir, i));
   const sidechainExists = !flags.reset && existsSync(join(dir, "genesis.json"));
   // Before anything is written, started or deployed: a busy port is one line and nothing to clean up.
   await checkPortsFree(await plannedPorts(flags, homes, sidechainExists));
@@ -54,12 +58,16 @@ export async function runDevnet(flags: DevnetFlags): Promise<void> {
   const children: Child[] = [];
   let l1Child: Child | null = null;
   let stopping = false;
-  const stopAll = async () => {
-    if (stopping) return;
+  let stopped: Promise<void> | null = null;
+  // One stop for everyone who asks (a signal, an error it causes in a start under way): all wait for the same.
+  const stopAll = (): Promise<void> => {
     stopping = true;
-    // The L1 last: its final state then holds whatever the relayer sent it.
-    await Promise.all(children.map((c) => c.stop()));
-    await l1Child?.stop();
+    stopped ??= (async () => {
+      // The L1 last: its final state then holds whatever the relayer sent it.
+      await Promise.all(children.map((c) => c.stop()));
+      await l1Child?.stop();
+    })();
+    return stopped;
   };
   let signals = 0;
   const onSignal = () => {
@@ -76,10 +84,13 @@ export async function runDevnet(flags: DevnetFlags): Promise<void> {
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
   stopWithNpmScript(process.env, onSignal);
-  const child = (p: OutriggerProcess<unknown>): Child => ({
-    stop: () => p.stop(),
-    killNow: () => p.child.kill("SIGKILL"),
-  });
+  // Kept from the moment each is spawned, so a stop also reaches one still starting.
+  const onSpawn = (c: ChildProcess) => {
+    const started: Child = { stop: () => stopChild(c), killNow: () => killChildNow(c) };
+    // Spawned after a stop began (it was in its await): the stop already looked at the list.
+    if (stopping) void started.stop();
+    else children.push(started);
+  };
   try {
     say("compiling the L1 contracts (offline)...");
     await compileContracts();
@@ -88,10 +99,11 @@ export async function runDevnet(flags: DevnetFlags): Promise<void> {
       port: flags.l1Port,
       validators: flags.validators,
       sidechainExists,
+      p2pBasePort: flags.p2pBasePort,
     });
     l1Child = l1;
     if (stopping) return void (await l1.stop());
-    const { deployment, testToken, genesisL1 } = devnet;
+    const { deployment, testToken } = devnet;
     say(
       resumed
         ? `L1 (anvil) running at ${l1.url}, resumed from ${join(dir, L1_STATE_FILE)}`
@@ -113,11 +125,9 @@ export async function runDevnet(flags: DevnetFlags): Promise<void> {
       // Base port 0: each node binds free ports when it starts, and the summary prints them.
       const range = (base: number) =>
         base === 0 ? undefined : Array.from({ length: flags.validators }, (_, i) => base + i);
-      await createNetwork({
-        dir,
+      await writeDevnetGenesis(dir, {
         validators: flags.validators,
         ports: { p2p: range(flags.p2pBasePort), rpc: range(flags.rpcBasePort) },
-        l1: genesisL1,
         l1RpcUrl: l1.url,
       });
       say(`genesis written to ${dir}`);
@@ -130,9 +140,8 @@ export async function runDevnet(flags: DevnetFlags): Promise<void> {
       const bootstrap = nodes.flatMap((n) => n.ready.p2p.slice(0, 1)).join(",");
       // A resumed node follows the L1 at the URL it has now (port 0 binds another one each run).
       const env = { OUTRIGGER_P2P_PERSISTENT_PEERS: bootstrap, OUTRIGGER_L1_RPC_URL: l1.url };
-      const node = await spawnNode(home, { env });
+      const node = await spawnNode(home, { env, onSpawn });
       nodes.push(node);
-      children.push(child(node));
       if (stopping) return;
     }
     const rpcUrl = nodes[0]?.ready.rpc ?? "";
@@ -142,18 +151,19 @@ export async function runDevnet(flags: DevnetFlags): Promise<void> {
     }
     const relayerKey = join(dir, "relayer.key");
     await writeFile(relayerKey, `${devAccountKey(DEV_RELAYER_ACCOUNT)}\n`, { mode: 0o600 });
-    const relayer = await spawnRelayer(
+    await spawnRelayer(
       { rpcUrl, l1RpcUrl: l1.url, keyFile: relayerKey },
-      { logFile: join(dir, "relayer.log") },
+      { logFile: join(dir, "relayer.log"), onSpawn },
     );
-    children.push(child(relayer));
     if (stopping) return;
     printSummary({ l1Url: l1.url, nodes, dir, deployment, testToken });
     await followHeight(rpcUrl, () => stopping);
   } catch (err) {
-    if (!stopping && (children.length > 0 || l1Child !== null)) say("stopping the devnet after an error...");
+    // A start cut short by a signal's stop is no error of its own: the signal's handler finishes the exit.
+    const bySignal = stopping;
+    if (!bySignal && (children.length > 0 || l1Child !== null)) say("stopping the devnet after an error...");
     await stopAll();
-    throw err;
+    if (!bySignal) throw err;
   }
 }
 

@@ -4,19 +4,24 @@ import { join } from "node:path";
 import { Contract, JsonRpcProvider } from "ethers";
 import { type Deployment, readDeployment } from "../../contracts/deployment.ts";
 import { devAccountKey } from "../../genesis/devKeys.ts";
+import { l1FromDeployment } from "../../genesis/networkGenesis.ts";
 import { type Address, isAddress, privateKeyToAddress } from "../../node/crypto/index.ts";
 import { L1_BRIDGE_ABI } from "../../node/types/index.ts";
 import { errorMessage } from "../../node/util/errors.ts";
-import { type DevnetL1, deployDevnetL1, genesisL1Of } from "./deployDevnet.ts";
+import {
+  DEPLOYER_KEY_FILE,
+  DEPLOYMENT_FILE,
+  DEVNET_L1_CHAIN_ID,
+  type DevnetL1,
+  deployDevnetL1,
+  VALIDATORS_FILE,
+} from "./deployDevnet.ts";
 import { type LocalL1, type LocalL1Options, startLocalL1 } from "./l1.ts";
 
 /** The devnet's L1 files, in the devnet folder. */
 export const L1_STATE_FILE = "l1-state.json";
-export const DEPLOYMENT_FILE = "deployment.json";
 export const TEST_TOKEN_FILE = "test-token.json";
-
-/** The devnet's L1 chain id: anvil's and hardhat's default, which wallets know as a local network. */
-export const DEVNET_L1_CHAIN_ID = 31337n;
+export { DEPLOYMENT_FILE, DEVNET_L1_CHAIN_ID };
 
 /** The devnet folder and its L1 do not belong together; the way out is --reset. */
 export class DevnetStateError extends Error {
@@ -40,7 +45,7 @@ export type StartL1 = (port: number, logFile: string, opts: LocalL1Options) => P
  */
 export async function openDevnetL1(
   dir: string,
-  opts: { port: number; validators: number; sidechainExists: boolean },
+  opts: { port: number; validators: number; sidechainExists: boolean; p2pBasePort?: number },
   start: StartL1 = startLocalL1,
 ): Promise<OpenedL1> {
   const stateFile = join(dir, L1_STATE_FILE);
@@ -55,7 +60,8 @@ export async function openDevnetL1(
     }
     saved = await readSaved(deploymentFile, tokenFile);
   } else {
-    for (const f of [stateFile, deploymentFile, tokenFile]) await rm(f, { force: true });
+    const setup = [VALIDATORS_FILE, DEPLOYER_KEY_FILE].map((f) => join(dir, f));
+    for (const f of [stateFile, deploymentFile, tokenFile, ...setup]) await rm(f, { force: true });
   }
   const l1 = await start(opts.port, join(dir, "l1.log"), { stateFile });
   try {
@@ -63,12 +69,16 @@ export async function openDevnetL1(
       await checkResumedL1(l1.url, saved.deployment, stateFile);
       return {
         l1,
-        devnet: { ...saved, genesisL1: genesisL1Of(saved.deployment) },
+        devnet: { ...saved, genesisL1: l1FromDeployment(saved.deployment, 0) },
         resumed: true,
       };
     }
     await checkFreshL1(l1.url);
-    const devnet = await deployDevnetL1(l1.url, { validators: opts.validators, outFile: deploymentFile });
+    const devnet = await deployDevnetL1(l1.url, {
+      dir,
+      validators: opts.validators,
+      ...(opts.p2pBasePort === undefined ? {} : { p2pBasePort: opts.p2pBasePort }),
+    });
     await writeFile(tokenFile, `${JSON.stringify({ testToken: devnet.testToken })}\n`);
     return { l1, devnet, resumed: false };
   } catch (err) {

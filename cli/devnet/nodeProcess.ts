@@ -32,6 +32,11 @@ export interface SpawnOptions {
   startTimeoutMs?: number;
   /** Where stdout goes once the child is ready; without one it is drained, so a full pipe never blocks the child. */
   logFile?: string;
+  /**
+   * Called as soon as the child exists, long before it is ready: whoever must be able to stop everything it
+   * started (a Ctrl-C, a test's cleanup) keeps it from here, so a node still starting is not out of reach.
+   */
+  onSpawn?: (child: ChildProcess) => void;
 }
 
 /** Starts `outrigger node --home DIR` and resolves once it prints its readiness line. */
@@ -61,6 +66,7 @@ export async function spawnOutrigger<R>(
     stdio: ["pipe", "pipe", "pipe"],
     env: { ...process.env, [EXIT_WITH_PARENT_ENV]: "1", ...opts.env },
   });
+  opts.onSpawn?.(child);
   let stderr = "";
   child.stderr?.on("data", (d: Buffer) => {
     stderr = (stderr + d.toString()).slice(-4000);
@@ -88,22 +94,39 @@ export async function spawnOutrigger<R>(
     child.stdout?.on("data", onData);
     child.once("exit", onExit);
   });
-  const exited = () => child.exitCode !== null || child.signalCode !== null;
-  const waitExit = () => new Promise<void>((res) => (exited() ? res() : child.once("exit", () => res())));
   return {
     child,
     ready,
-    async stop(graceMs = 5_000) {
-      if (exited()) return;
-      const force = setTimeout(() => child.kill("SIGKILL"), graceMs);
-      child.kill("SIGTERM");
-      await waitExit();
-      clearTimeout(force);
-    },
-    async kill() {
-      if (exited()) return;
-      child.kill("SIGKILL");
-      await waitExit();
-    },
+    stop: (graceMs) => stopChild(child, graceMs),
+    kill: () => killChild(child),
   };
+}
+
+function exited(child: ChildProcess): boolean {
+  return child.exitCode !== null || child.signalCode !== null;
+}
+
+function waitExit(child: ChildProcess): Promise<void> {
+  return new Promise<void>((res) => (exited(child) ? res() : child.once("exit", () => res())));
+}
+
+/** SIGTERM, then SIGKILL if the child has not exited within graceMs; resolves once it has exited. */
+export async function stopChild(child: ChildProcess, graceMs = 5_000): Promise<void> {
+  if (exited(child)) return;
+  const force = setTimeout(() => child.kill("SIGKILL"), graceMs);
+  child.kill("SIGTERM");
+  await waitExit(child);
+  clearTimeout(force);
+}
+
+/** SIGKILL at once; resolves once the child has exited. */
+export async function killChild(child: ChildProcess): Promise<void> {
+  if (exited(child)) return;
+  child.kill("SIGKILL");
+  await waitExit(child);
+}
+
+/** For a process 'exit' handler, where nothing asynchronous runs any more. */
+export function killChildNow(child: ChildProcess): void {
+  if (!exited(child)) child.kill("SIGKILL");
 }

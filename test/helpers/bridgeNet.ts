@@ -49,9 +49,10 @@ export class BridgeNet {
     const dir = await mkdtemp(join(tmpdir(), "outrigger-bridge-"));
     const l1 = await startLocalL1(0, join(dir, "l1.log"));
     try {
+      // The cluster's homes get their peer keys here, for the validators file the deploy command reads.
       const { deployment, testToken, genesisL1 } = await deployDevnetL1(l1.url, {
+        dir: join(dir, "cluster"),
         validators: opts.validators,
-        outFile: null,
       });
       const cluster = await Cluster.create({
         validators: opts.validators,
