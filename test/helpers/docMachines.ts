@@ -62,12 +62,14 @@ export class DocMachines {
       case "run": {
         if (step.skip) return [];
         await this.assertBackgroundAlive();
-        const results: StepResult[] = [];
-        for (const m of step.machines) {
-          if (step.background) this.spawnBackground(step, m);
-          else results.push({ step, machine: m, stdout: await this.runForeground(step, m) });
+        if (step.background) {
+          for (const m of step.machines) this.spawnBackground(step, m);
+          return [];
         }
-        return results;
+        // Side by side, as on separate machines: each operator runs the block on their own.
+        return Promise.all(
+          step.machines.map(async (m) => ({ step, machine: m, stdout: await this.runForeground(step, m) })),
+        );
       }
     }
   }
