@@ -10,6 +10,7 @@ import { startNode } from "../node/node.ts";
 import { createLogger } from "../node/observability/logger.ts";
 import { errorMessage } from "../node/util/errors.ts";
 import { addConfigOptions, configFlagValues } from "./format/configOptions.ts";
+import { readPassword } from "./keys/password.ts";
 import { exitWithParent } from "./lifeline.ts";
 import { CLIENT_VERSION } from "./version.ts";
 
@@ -18,9 +19,10 @@ export function registerNodeCommand(program: Command): void {
     .command("node")
     .description("run a validator (or full) node from its home folder")
     .requiredOption("--home <dir>", `the node's home folder (${CONFIG_FILE}, genesis.json, keys, data)`)
-    .option("--no-log-file", "log to stdout instead of <home>/node.log");
-  addConfigOptions(command).action((flags: { home: string; logFile: boolean }) =>
-    runNode({ home: flags.home, logFile: flags.logFile, command }),
+    .option("--no-log-file", "log to stdout instead of <home>/node.log")
+    .option("--password-file <file>", "the validator keystore's password (else OUTRIGGER_KEY_PASSWORD)");
+  addConfigOptions(command).action((flags: { home: string; logFile: boolean; passwordFile?: string }) =>
+    runNode({ home: flags.home, logFile: flags.logFile, passwordFile: flags.passwordFile, command }),
   );
 }
 
@@ -39,7 +41,12 @@ async function readJson(path: string, what: string): Promise<unknown> {
 }
 
 /** `outrigger node --home DIR`: config file, then environment, then flags; runs until SIGINT or SIGTERM. */
-async function runNode(flags: { home: string; logFile: boolean; command: Command }): Promise<void> {
+async function runNode(flags: {
+  home: string;
+  logFile: boolean;
+  passwordFile: string | undefined;
+  command: Command;
+}): Promise<void> {
   // Every setting is checked before anything starts: a bad value is one error naming its key.
   const config = resolveNodeConfig([
     await readConfigFile(join(flags.home, CONFIG_FILE)),
@@ -52,7 +59,7 @@ async function runNode(flags: { home: string; logFile: boolean; command: Command
       ? null
       : await readValidatorKey(
           join(flags.home, config.validatorKeyFile),
-          process.env.OUTRIGGER_KEY_PASSWORD ?? null,
+          await readPassword(flags.passwordFile, process.env),
         );
   const logger = createLogger({
     level: config.logLevel,

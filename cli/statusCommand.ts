@@ -37,7 +37,7 @@ function describe(s: NodeStatusInfo): string {
   const head = s.hash === null ? "no block yet" : `${s.hash}, ${new Date(Number(s.time)).toISOString()}`;
   return [
     `chain ${s.chainId} height ${s.height} (${head})`,
-    `epoch ${s.epoch} of ${s.epochLength} blocks; ${s.syncing ? "syncing" : "in sync"}; ${s.peers} peers`,
+    `epoch ${s.epoch} (epochs of ${s.epochLength} blocks); ${s.syncing ? "syncing" : "in sync"}; ${s.peers} peers`,
     `validator ${s.validator ?? "none (full node)"}`,
     "",
   ].join("\n");

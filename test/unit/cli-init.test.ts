@@ -73,6 +73,18 @@ describe("outrigger init and the node's configuration errors", () => {
     await writeFile(join(home, CONFIG_FILE), "[rpc]\nport = 8545\n");
     const fromEnv = await outrigger(["node", "--home", home], { OUTRIGGER_RPC_PORT: "http" });
     assert.match(fromEnv.stderr, /^error: .*OUTRIGGER_RPC_PORT: expected a port number.*\n$/);
+    const net = join(home, "net");
+    assert.equal((await outrigger(["genesis", "--out", net, "--validators", "1"])).code, 0);
+    const noPassword = await outrigger([
+      "node",
+      "--home",
+      join(net, "node0"),
+      "--password-file",
+      join(home, "nope"),
+    ]);
+    assert.equal(noPassword.code, 2);
+    assert.match(noPassword.stderr, /^error: cannot read password file .*nope.*\n$/);
+    await assert.rejects(readFile(join(net, "node0", "node.log")), { code: "ENOENT" });
     // Nothing was started: no database, no log file.
     await assert.rejects(readFile(join(home, "node.log")), { code: "ENOENT" });
   });

@@ -42,7 +42,7 @@ describe("outrigger status", () => {
     await h.run("--rpc", "http://10.0.0.1:8645");
     assert.deepEqual(h.asked, ["http://10.0.0.1:8645"]);
     assert.match(h.text(), /^chain 7447 height 42 \(0xabab.*, 2023-11-14T22:13:20\.000Z\)$/m);
-    assert.match(h.text(), /^epoch 3 of 20 blocks; in sync; 3 peers$/m);
+    assert.match(h.text(), /^epoch 3 \(epochs of 20 blocks\); in sync; 3 peers$/m);
   });
 
   it("--json prints the RPC's own JSON", async () => {
