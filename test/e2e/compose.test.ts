@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { promisify } from "node:util";
+import { ensureBuilt } from "../helpers/build.ts";
 import { eventually, heightOf } from "../helpers/cluster.ts";
 import { ComposeLocal, readCompose } from "../helpers/composeLocal.ts";
 
@@ -33,13 +34,7 @@ describe("docker-compose.yml, each service run as a local process", { timeout: 9
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), "outrigger-compose-"));
     // The image's dist/: what `npm run build` makes in the Dockerfile's build stage.
-    await run(
-      process.execPath,
-      [join(ROOT, "node_modules/typescript/bin/tsc"), "-p", "tsconfig.build.json"],
-      {
-        cwd: ROOT,
-      },
-    );
+    await ensureBuilt();
     compose = await ComposeLocal.create(dir);
   });
 

@@ -1,18 +1,16 @@
 import "../../node/util/polyfill.ts";
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { promisify } from "node:util";
 import { Interface } from "ethers";
 import { type LocalL1, startLocalL1 } from "../../cli/devnet/l1.ts";
+import { ensureBuilt } from "../helpers/build.ts";
 import { eventually, heightOf, rpc } from "../helpers/cluster.ts";
 import { DocMachines, type MachineSpec, type StepResult } from "../helpers/docMachines.ts";
 import { type DocStep, environmentNames, readOperatorsDoc } from "../helpers/operatorsDoc.ts";
 
-const run = promisify(execFile);
 const ROOT = resolve(import.meta.dirname, "../..");
 const DOC = join(ROOT, "docs/operators.md");
 const MACHINES = ["A", "B", "C", "D", "E"];
@@ -58,13 +56,7 @@ describe("docs/operators.md, every block run on five stand-in machines against a
     steps = await readOperatorsDoc(DOC);
     dir = await mkdtemp(join(tmpdir(), "outrigger-operators-"));
     // The page runs the compiled CLI (`npm run build`), as an operator's checkout does.
-    await run(
-      process.execPath,
-      [join(ROOT, "node_modules/typescript/bin/tsc"), "-p", "tsconfig.build.json"],
-      {
-        cwd: ROOT,
-      },
-    );
+    await ensureBuilt();
     l1 = await startLocalL1(0, join(dir, "l1.log"));
     // A block a second, as a public L1 makes them, so `deploy --confirmations 3` is met as on Sepolia.
     await rpc(l1.url, "evm_setIntervalMining", [1]);
