@@ -1,6 +1,9 @@
 import type { Block, Commit } from "../types/index.ts";
 import { errorMessage } from "../util/errors.ts";
+import type { PrecommitSigners } from "./precommitSigners.ts";
 import { decodeSyncItem } from "./wire.ts";
+
+type CertifiedItems = { block: Block; commit: Commit }[];
 
 export interface SyncPorts {
   /** Connected peers to ask, by id. */
@@ -10,8 +13,17 @@ export interface SyncPorts {
    * Verifies the commits of consecutive blocks against the validator sets of their heights, then validates and
    * commits them in order, skipping those at or below the head. Resolves with how many it committed and why it
    * stopped early, if it did (a bad block: nothing after it is committed); throws only for a local failure.
+   * `signers`: what recoverSigners found for these items, if it ran.
    */
-  applyRange(items: { block: Block; commit: Commit }[]): Promise<{ applied: number; error: Error | null }>;
+  applyRange(
+    items: CertifiedItems,
+    signers?: PrecommitSigners,
+  ): Promise<{ applied: number; error: Error | null }>;
+  /**
+   * Recovers the precommit signers of a range's commits off this thread as soon as the range arrives, so that
+   * verifying it overlaps applying the ranges before it; absent, the chain recovers them when it applies.
+   */
+  recoverSigners?(items: CertifiedItems): Promise<PrecommitSigners>;
   height(): number;
   /** A peer that served a bad block or frame: the node lowers its score or disconnects it. */
   penalise(peer: string, reason: string): void;
@@ -87,9 +99,14 @@ export async function syncFromPeers(
   return new RangeSync(ports, clock, opts).run();
 }
 
+/** An answer decoded on arrival, its signers recovering meanwhile; or why it does not decode. */
+type Prepared =
+  | { ok: true; items: CertifiedItems; signers: Promise<PrecommitSigners | undefined> }
+  | { ok: false; err: unknown };
+
 interface Arrived extends Range {
   peer: string;
-  items: Uint8Array[];
+  prepared: Prepared;
 }
 
 class RangeSync {
@@ -195,7 +212,8 @@ class RangeSync {
   private receive(flight: InFlight, answer: Answer): void {
     const { peer } = flight;
     if (answer.ok && answer.items.length > 0) {
-      this.arrived.push({ from: flight.from, count: flight.count, peer, items: answer.items });
+      const prepared = this.prepare(flight, answer.items);
+      this.arrived.push({ from: flight.from, count: flight.count, peer, prepared });
       return;
     }
     if (!answer.ok) {
@@ -206,6 +224,24 @@ class RangeSync {
       this.exhaustedAt.set(peer, Math.min(flight.from, known));
     }
     this.retry(flight);
+  }
+
+  /**
+   * Decodes an answer as it arrives and starts recovering its signers, which then runs while the ranges below it
+   * are applied. A recovery that fails only means the chain recovers the signers itself.
+   */
+  private prepare(range: Range, raw: readonly Uint8Array[]): Prepared {
+    let items: CertifiedItems;
+    try {
+      items = decodeRange(range, raw);
+    } catch (err) {
+      return { ok: false, err };
+    }
+    const signers =
+      this.ports.recoverSigners === undefined
+        ? Promise.resolve(undefined)
+        : this.ports.recoverSigners(items).catch(() => undefined);
+    return { ok: true, items, signers };
   }
 
   /** The arrived range that starts at or below the next height, if any (the lowest). */
@@ -224,16 +260,15 @@ class RangeSync {
     const { peer } = range;
     // A peer left out meanwhile (it lied or stalled on another range) is not trusted with this one either.
     if (this.excluded.has(peer)) return this.retry(range);
-    let items: { block: Block; commit: Commit }[];
-    try {
-      items = decodeRange(range, range.items);
-    } catch (err) {
-      this.punish(peer, err);
+    const { prepared } = range;
+    if (!prepared.ok) {
+      this.punish(peer, prepared.err);
       return this.retry(range);
     }
+    const { items } = prepared;
     let outcome: { applied: number; error: Error | null };
     try {
-      outcome = await this.ports.applyRange(items);
+      outcome = await this.ports.applyRange(items, await prepared.signers);
     } catch (err) {
       // Not the peer's doing: stop here, and let the next sync (the stall watchdog's) try again.
       this.localFailure = errorMessage(err);

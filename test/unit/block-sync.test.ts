@@ -4,6 +4,8 @@ import { STAKING_ADDRESS, stakingInterface } from "../../node/app/index.ts";
 import { secp256k1Verifier } from "../../node/consensus/verifier.ts";
 import { type Hex, VoteType } from "../../node/crypto/index.ts";
 import { type SyncOptions, type SyncPorts, syncFromPeers } from "../../node/sync/blockSync.ts";
+import { startKeyRecoveryWorker } from "../../node/sync/keyRecoveryWorker.ts";
+import { type PrecommitSigners, recoverPrecommitSigners } from "../../node/sync/precommitSigners.ts";
 import { decodeSyncItem, encodeSyncItem } from "../../node/sync/wire.ts";
 import { type Commit, encodeBlock, encodeCommit } from "../../node/types/index.ts";
 import { addr, alice, CHAIN_ID, ETHER, signTx, val1, val2 } from "../helpers/appFixture.ts";
@@ -115,6 +117,20 @@ function tampered(
   change(item);
   copy[height - 1] = encodeSyncItem(encodeBlock(item.block), encodeCommit(item.commit));
   return copy;
+}
+
+/** Counts the signatures the chains' own verifier (secp256k1Verifier) recovers until the test ends. */
+function countRecoveries(t: TestContext): () => number {
+  let recoveries = 0;
+  const voteSigner = secp256k1Verifier.voteSigner;
+  secp256k1Verifier.voteSigner = (chainId, vote) => {
+    recoveries++;
+    return voteSigner(chainId, vote);
+  };
+  t.after(() => {
+    secp256k1Verifier.voteSigner = voteSigner;
+  });
+  return () => recoveries;
 }
 
 async function sameHeads(target: Fixture, source: Fixture): Promise<void> {
@@ -289,6 +305,63 @@ describe("block sync", () => {
     assert.deepEqual(log.dropped, []);
   });
 
+  it("recovers each arriving range's signers on the recovery thread, and still refuses a lying peer's bad signature", async (t) => {
+    const { source, items } = await sourceChain(t, 8);
+    const target = await openTestChain(t);
+    // Every block's commit carries a val1 signature over another height: it recovers someone else.
+    let lies = items;
+    for (let height = 1; height <= 8; height++) {
+      lies = tampered(lies, height, (item) => {
+        const sig = item.commit.signatures.find((s) => s.validator === addr(val1));
+        assert.ok(sig);
+        sig.signature = signVote(CHAIN_ID, val1.privateKey as Hex, {
+          type: VoteType.Precommit,
+          height: height + 100,
+          round: 0,
+          blockHash: item.commit.blockHash,
+          validator: addr(val1),
+        }).signature;
+      });
+    }
+    const { ports, log } = portsFor(target, { liar: honest(lies), honest: delayed(honest(items), 20) });
+    const recovery = startKeyRecoveryWorker();
+    t.after(() => recovery.close());
+    let ranges = 0;
+    let withSigners = 0;
+    ports.recoverSigners = (range) => {
+      ranges++;
+      return recoverPrecommitSigners(CHAIN_ID, range, recovery);
+    };
+    ports.applyRange = (range, signers) => {
+      if (signers !== undefined) withSigners++;
+      return target.chain.applyCertifiedRange(range, signers);
+    };
+    const recoveries = countRecoveries(t);
+    assert.deepEqual(await sync(ports, { window: 2, perPeer: 1 }), { applied: 8, height: 8 });
+    await sameHeads(target, source);
+    assert.equal(log.penalised[0]?.peer, "liar");
+    assert.match(log.penalised[0]?.reason ?? "", /signature of .* does not verify/);
+    assert.ok(ranges >= 3, "the liar's range and the honest ones were recovered as they arrived");
+    assert.equal(withSigners, ranges, "every applied range came with its signers");
+    assert.equal(recoveries(), 0, "the chain recovered no signature itself");
+  });
+
+  it("verifies on the chain's own verifier when the recovery thread fails", async (t) => {
+    const { source, items } = await sourceChain(t, 8);
+    const target = await openTestChain(t);
+    const { ports, log } = portsFor(target, { a: honest(items) });
+    ports.recoverSigners = () => Promise.reject(new Error("thread gone"));
+    ports.applyRange = (range, signers) => {
+      assert.equal(signers, undefined);
+      return target.chain.applyCertifiedRange(range, signers);
+    };
+    const recoveries = countRecoveries(t);
+    assert.deepEqual(await sync(ports), { applied: 8, height: 8 });
+    await sameHeads(target, source);
+    assert.deepEqual(log.penalised, []);
+    assert.equal(recoveries(), 8 * 2, "two signatures per commit, recovered by the chain");
+  });
+
   it("with one peer and no answer, syncs nothing and returns", async (t) => {
     const target = await openTestChain(t);
     const { ports, log } = portsFor(target, { a: async () => [] });
@@ -338,6 +411,32 @@ describe("Chain.applyCertifiedRange", () => {
     // Blocks at or below the head (consensus committed them) are skipped, not refused.
     assert.deepEqual(await target.chain.applyCertifiedRange(decoded.slice(4)), { applied: 2, error: null });
     assert.equal(target.chain.height, 8);
+  });
+
+  it("takes the precommit signers sync recovered ahead, asks its verifier for the others, and refuses a null signer", async (t) => {
+    const { items } = await sourceChain(t, 4);
+    const target = await openTestChain(t);
+    const decoded = items.map((bytes) => decodeSyncItem(bytes));
+    const asked: number[] = [];
+    const recover = secp256k1Verifier.voteSigner;
+    // Holds the signers of blocks 1 and 2 only.
+    const signers: PrecommitSigners = {
+      voteSigner(chainId, vote) {
+        asked.push(vote.height);
+        return vote.height <= 2 ? recover(chainId, vote) : undefined;
+      },
+    };
+    const recoveries = countRecoveries(t);
+    assert.deepEqual(await target.chain.applyCertifiedRange(decoded, signers), { applied: 4, error: null });
+    assert.deepEqual(asked, [1, 1, 2, 2, 3, 3, 4, 4]);
+    assert.equal(recoveries(), 2 * 2, "the chain recovered only blocks 3 and 4's signatures");
+    // A signer the thread could not recover (null) fails the commit, whatever the chain's verifier would say.
+    const fresh = await openTestChain(t);
+    const none: PrecommitSigners = { voteSigner: (_, vote) => (vote.height === 2 ? null : undefined) };
+    const result = await fresh.chain.applyCertifiedRange(decoded, none);
+    assert.equal(result.applied, 1);
+    assert.match(String(result.error), /commit of height 2: signature of .* does not verify/);
+    assert.equal(fresh.chain.height, 1);
   });
 
   it("recovers each signature once: a lastCommit equal to the commit it verified for the parent is not rechecked", async (t) => {

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it, type TestContext } from "node:test";
+import { secp256k1Verifier } from "../../node/consensus/verifier.ts";
 import type { Hex } from "../../node/crypto/index.ts";
 import { type SyncConsensus, type SyncReqResp, SyncService } from "../../node/sync/syncService.ts";
 import { silentLogger } from "../../node/util/logger.ts";
@@ -42,7 +43,7 @@ class FakeConsensus implements SyncConsensus {
 }
 
 /** A node whose only peer is `source`, served through a second SyncService as over req/resp. */
-async function syncingPair(t: TestContext) {
+async function syncingPair(t: TestContext, nodeOpts: { recoveryThread?: boolean } = {}) {
   const source = await openTestChain(t);
   const node = await openTestChain(t);
   const sourceService = new SyncService(OPTS, {
@@ -78,20 +79,23 @@ async function syncingPair(t: TestContext) {
   const consensus = new FakeConsensus(node.chain);
   let synced = 0;
   const clock = { now: 0 };
-  const service = new SyncService(OPTS, {
-    reqresp,
-    peers: () => ["a", "b"],
-    chain: node.chain,
-    blocksRange: (from, to) => node.store.encodedBlocksRange(from, to),
-    consensus,
-    syncedBlocks: {
-      inc: (n) => {
-        synced += n;
+  const service = new SyncService(
+    { ...OPTS, ...nodeOpts },
+    {
+      reqresp,
+      peers: () => ["a", "b"],
+      chain: node.chain,
+      blocksRange: (from, to) => node.store.encodedBlocksRange(from, to),
+      consensus,
+      syncedBlocks: {
+        inc: (n) => {
+          synced += n;
+        },
       },
+      logger: silentLogger,
+      now: () => clock.now,
     },
-    logger: silentLogger,
-    now: () => clock.now,
-  });
+  );
   t.after(() => service.stop());
   return {
     source,
@@ -134,6 +138,28 @@ describe("SyncService", () => {
     assert.equal(typeof served.blocks, "function", "serves blocks");
     const catchUp = served.catchUp as (height: number) => Promise<Uint8Array[]>;
     assert.deepEqual(await catchUp(7), [new Uint8Array([7])], "serves the consensus catch-up");
+  });
+
+  it("verifies synced signatures on its recovery thread, or on the chain's verifier without one", async (t) => {
+    for (const recoveryThread of [true, false]) {
+      const { source, node, service } = await syncingPair(t, { recoveryThread });
+      for (let i = 0; i < 3; i++) await commitNext(source);
+      let recoveries = 0;
+      const voteSigner = secp256k1Verifier.voteSigner;
+      secp256k1Verifier.voteSigner = (chainId, vote) => {
+        recoveries++;
+        return voteSigner(chainId, vote);
+      };
+      try {
+        assert.deepEqual(await service.sync(), { applied: 3, height: 3 });
+      } finally {
+        secp256k1Verifier.voteSigner = voteSigner;
+      }
+      assert.equal(node.chain.height, 3);
+      if (recoveryThread) assert.equal(recoveries, 0, "every signature was recovered on the thread");
+      else assert.ok(recoveries >= 3, `the chain recovered the signatures itself (${recoveries})`);
+      service.stop();
+    }
   });
 
   it("recovers from a stall: syncs the missed blocks, moves consensus on, catches up", async (t) => {
