@@ -103,6 +103,11 @@ interface Execution {
 export interface CertifiedBlock {
   block: Block;
   commit: Commit;
+  /**
+   * The bytes block and commit were decoded from, written as they are; each is used only while it belongs to the
+   * very object being committed (a copy or a replaced commit is encoded again).
+   */
+  encoded?: { block: Block; blockBytes: Uint8Array; commit: Commit; commitBytes: Uint8Array };
 }
 
 /**
@@ -121,6 +126,8 @@ interface CommitMode {
   verified: boolean;
   /** Verifies the block's lastCommit (block sync may know its signers already). */
   verifier: MessageVerifier;
+  /** Block sync: the bytes the block and commit arrived as (CertifiedBlock.encoded). */
+  encoded?: CertifiedBlock["encoded"];
 }
 
 /** What one range did: the blocks it committed and, if it stopped at a bad block, why (nothing after it). */
@@ -320,6 +327,7 @@ export class Chain {
           commit,
           receipts: result.receipts,
           stateWrites: result.stateWrites,
+          ...encodedAs(mode.encoded, block, commit),
           ...(epochChange ? { nextValidatorSet: next.snapshot() } : {}),
           ...(block.checkpoints.length > 0 ? { checkpoints: block.checkpoints } : {}),
         },
@@ -428,12 +436,13 @@ export class Chain {
           }
         }
         for (let i = start; i < end; i++) {
-          const { block, commit } = fresh[i] as CertifiedBlock;
+          const { block, commit, encoded } = fresh[i] as CertifiedBlock;
           const durable = i === end - 1 && (bad !== null || end === fresh.length);
           await this.commitNext({ blockHash: hashes[i] as Hex, block }, commit, {
             durable,
             verified: true,
             verifier,
+            ...(encoded === undefined ? {} : { encoded }),
           });
           applied++;
         }
@@ -650,6 +659,19 @@ async function setAt(store: ChainStore, height: number): Promise<ValidatorSet> {
   const set = await storedValidatorSetAt(store, height);
   if (!set) throw new ChainHaltError(`no validator set stored for height ${height}`);
   return set;
+}
+
+/** The arrived bytes of block and commit, each only if it is the encoding of this very object. */
+function encodedAs(
+  encoded: CertifiedBlock["encoded"],
+  block: Block,
+  commit: Commit,
+): { encodedBlock?: Uint8Array; encodedCommit?: Uint8Array } {
+  if (encoded === undefined) return {};
+  return {
+    ...(encoded.block === block ? { encodedBlock: encoded.blockBytes } : {}),
+    ...(encoded.commit === commit ? { encodedCommit: encoded.commitBytes } : {}),
+  };
 }
 
 function sameCommit(a: Commit, b: Commit): boolean {

@@ -45,6 +45,12 @@ export interface CommittedBlock {
   nextValidatorSet?: ValidatorSetRecord;
   /** Certified checkpoints the block carries, stored by number so every node serves them. */
   checkpoints?: readonly CertifiedCheckpoint[];
+  /**
+   * The block's and the commit's canonical encodings when the caller holds them (block sync decoded them from
+   * these bytes): written as they are instead of encoding again. The caller vouches they encode block and commit.
+   */
+  encodedBlock?: Uint8Array;
+  encodedCommit?: Uint8Array;
 }
 
 export interface InitialChain extends GenesisMeta {
@@ -188,10 +194,14 @@ export class ChainStore {
       checkParts(c, height);
       const r = this.#repos;
       const ops: BatchOp[] = [
-        r.blocks.putOp(height, c.block),
+        c.encodedBlock === undefined
+          ? r.blocks.putOp(height, c.block)
+          : r.blocks.putBinaryOp(height, c.encodedBlock),
         r.hashes.putOp(height, c.blockHash),
         r.heights.putOp(c.blockHash, height),
-        r.commits.putOp(height, c.commit),
+        c.encodedCommit === undefined
+          ? r.commits.putOp(height, c.commit)
+          : r.commits.putBinaryOp(height, c.encodedCommit),
         r.receipts.putOp(height, [...c.receipts]),
       ];
       c.receipts.forEach((receipt, index) => {

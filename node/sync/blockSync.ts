@@ -1,9 +1,9 @@
 import type { Block, Commit } from "../types/index.ts";
 import { errorMessage } from "../util/errors.ts";
 import type { PrecommitSigners } from "./precommitSigners.ts";
-import { decodeSyncItem } from "./wire.ts";
+import { decodeSyncItem, type SyncItem } from "./wire.ts";
 
-type CertifiedItems = { block: Block; commit: Commit }[];
+type CertifiedItems = { block: Block; commit: Commit; encoded?: SyncItem["encoded"] }[];
 
 export interface SyncPorts {
   /** Connected peers to ask, by id. */
@@ -310,7 +310,7 @@ class RangeSync {
  * Decodes an answer and checks it is what was asked: item i is the block of height from + i. The check is
  * against the request, never against our head, which consensus may move while the request is in flight.
  */
-export function decodeRange(range: Range, raw: readonly Uint8Array[]): { block: Block; commit: Commit }[] {
+export function decodeRange(range: Range, raw: readonly Uint8Array[]): SyncItem[] {
   if (raw.length > range.count) throw new BadRangeError(`${raw.length} blocks for ${range.count} asked`);
   return raw.map((bytes, i) => {
     const item = decodeSyncItem(bytes);

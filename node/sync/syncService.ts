@@ -4,7 +4,7 @@ import type { ServiceLogger } from "../util/logger.ts";
 import { type SyncOptions, type SyncResult, syncFromPeers } from "./blockSync.ts";
 import { type KeyRecovery, startKeyRecoveryWorker } from "./keyRecoveryWorker.ts";
 import { type PrecommitSigners, recoverPrecommitSigners } from "./precommitSigners.ts";
-import { encodeSyncItem } from "./wire.ts";
+import { encodeSyncItem, type SyncItem } from "./wire.ts";
 
 export interface SyncServiceOptions {
   /** Whether to wait (up to peerWaitMs) for a first peer before the initial sync: false with no bootstrap peers. */
@@ -35,7 +35,7 @@ export interface SyncChain {
   readonly height: number;
   readonly chainId: bigint;
   applyCertifiedRange(
-    items: { block: Block; commit: Commit }[],
+    items: { block: Block; commit: Commit; encoded?: SyncItem["encoded"] }[],
     signers?: PrecommitSigners,
   ): Promise<{ applied: number; error: Error | null }>;
   onCommitted(listener: () => void): () => void;

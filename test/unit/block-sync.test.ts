@@ -346,6 +346,25 @@ describe("block sync", () => {
     assert.equal(recoveries(), 0, "the chain recovered no signature itself");
   });
 
+  it("stores the bytes blocks and commits arrived as, without encoding them again", async (t) => {
+    const { source, items } = await sourceChain(t, 6);
+    const target = await openTestChain(t);
+    let asArrived = 0;
+    const write = target.store.writeCommittedBlock.bind(target.store);
+    target.store.writeCommittedBlock = (c, opts) => {
+      if (c.encodedBlock !== undefined && c.encodedCommit !== undefined) asArrived++;
+      return write(c, opts);
+    };
+    const { ports } = portsFor(target, { a: honest(items) });
+    assert.deepEqual(await sync(ports), { applied: 6, height: 6 });
+    assert.equal(asArrived, 6);
+    assert.deepEqual(
+      await target.store.encodedBlocksRange(1, 6),
+      await source.store.encodedBlocksRange(1, 6),
+    );
+    assert.deepEqual(await target.store.blocksRange(1, 6), await source.store.blocksRange(1, 6));
+  });
+
   it("verifies on the chain's own verifier when the recovery thread fails", async (t) => {
     const { source, items } = await sourceChain(t, 8);
     const target = await openTestChain(t);
@@ -466,5 +485,8 @@ describe("Chain.applyCertifiedRange", () => {
       3 * 2,
       "block 2's lastCommit (round 0) was checked, not taken for the round-1 commit",
     );
+    // The item still carries round 0's commit bytes: the commit it commits (round 1) is stored, not those.
+    assert.deepEqual(await fresh.store.commitAt(1), roundOne.commit);
+    assert.equal((await fresh.store.commitAt(1))?.round, 1);
   });
 });
