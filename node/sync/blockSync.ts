@@ -13,17 +13,18 @@ export interface SyncPorts {
    * Verifies the commits of consecutive blocks against the validator sets of their heights, then validates and
    * commits them in order, skipping those at or below the head. Resolves with how many it committed and why it
    * stopped early, if it did (a bad block: nothing after it is committed); throws only for a local failure.
-   * `signers`: what recoverSigners found for these items, if it ran.
+   * `signers`: what recoverSigners returned for these items, if it ran.
    */
   applyRange(
     items: CertifiedItems,
     signers?: PrecommitSigners,
   ): Promise<{ applied: number; error: Error | null }>;
   /**
-   * Recovers the precommit signers of a range's commits off this thread as soon as the range arrives, so that
-   * verifying it overlaps applying the ranges before it; absent, the chain recovers them when it applies.
+   * Starts recovering the precommit signers of a range's commits off this thread as soon as the range arrives, so
+   * that verifying it overlaps applying the ranges before it. The answer is live: what the thread has not
+   * recovered by the time the range is applied, the chain recovers itself. Absent, the chain recovers them all.
    */
-  recoverSigners?(items: CertifiedItems): Promise<PrecommitSigners>;
+  recoverSigners?(items: CertifiedItems): PrecommitSigners | undefined;
   height(): number;
   /** A peer that served a bad block or frame: the node lowers its score or disconnects it. */
   penalise(peer: string, reason: string): void;
@@ -101,7 +102,7 @@ export async function syncFromPeers(
 
 /** An answer decoded on arrival, its signers recovering meanwhile; or why it does not decode. */
 type Prepared =
-  | { ok: true; items: CertifiedItems; signers: Promise<PrecommitSigners | undefined> }
+  | { ok: true; items: CertifiedItems; signers: PrecommitSigners | undefined }
   | { ok: false; err: unknown };
 
 interface Arrived extends Range {
@@ -228,7 +229,7 @@ class RangeSync {
 
   /**
    * Decodes an answer as it arrives and starts recovering its signers, which then runs while the ranges below it
-   * are applied. A recovery that fails only means the chain recovers the signers itself.
+   * are applied.
    */
   private prepare(range: Range, raw: readonly Uint8Array[]): Prepared {
     let items: CertifiedItems;
@@ -237,11 +238,7 @@ class RangeSync {
     } catch (err) {
       return { ok: false, err };
     }
-    const signers =
-      this.ports.recoverSigners === undefined
-        ? Promise.resolve(undefined)
-        : this.ports.recoverSigners(items).catch(() => undefined);
-    return { ok: true, items, signers };
+    return { ok: true, items, signers: this.ports.recoverSigners?.(items) };
   }
 
   /** The arrived range that starts at or below the next height, if any (the lowest). */
@@ -268,7 +265,7 @@ class RangeSync {
     const { items } = prepared;
     let outcome: { applied: number; error: Error | null };
     try {
-      outcome = await this.ports.applyRange(items, await prepared.signers);
+      outcome = await this.ports.applyRange(items, prepared.signers);
     } catch (err) {
       // Not the peer's doing: stop here, and let the next sync (the stall watchdog's) try again.
       this.localFailure = errorMessage(err);

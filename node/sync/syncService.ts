@@ -179,23 +179,21 @@ export class SyncService {
     return this.recovery;
   }
 
-  private async recoverSigners(items: { block: Block; commit: Commit }[]): Promise<PrecommitSigners> {
+  private recoverSigners(items: { block: Block; commit: Commit }[]): PrecommitSigners | undefined {
     const recovery = this.keyRecovery();
-    if (recovery === null) throw new Error("no signature recovery thread");
-    try {
-      return await recoverPrecommitSigners(this.modules.chain.chainId, items, recovery);
-    } catch (err) {
+    if (recovery === null) return undefined;
+    const { signers, recovered } = recoverPrecommitSigners(this.modules.chain.chainId, items, recovery);
+    recovered.catch((err: unknown) => {
       // The thread died: later ranges are verified on this one, as without it.
-      if (this.recovery === recovery) {
-        this.recovery = null;
-        void recovery.close();
-        this.modules.logger.warn(
-          { err: errorMessage(err) },
-          "signature recovery thread failed; sync recovers inline",
-        );
-      }
-      throw err;
-    }
+      if (this.recovery !== recovery) return;
+      this.recovery = null;
+      void recovery.close();
+      this.modules.logger.warn(
+        { err: errorMessage(err) },
+        "signature recovery thread failed; sync recovers inline",
+      );
+    });
+    return signers;
   }
 
   /** Asks every peer for the proposals and votes of the height above our head: gossipsub does not resend. */

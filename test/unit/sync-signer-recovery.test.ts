@@ -72,7 +72,18 @@ describe("sync: signature recovery on a thread of its own", () => {
     const commit = commitOf(5, BLOCK_HASH);
     const lastCommit = commitOf(4, PARENT_HASH);
     const recovery = inlineRecovery();
-    const signers = await recoverPrecommitSigners(CHAIN_ID, [item(commit, lastCommit)], recovery);
+    const { signers, recovered } = recoverPrecommitSigners(CHAIN_ID, [item(commit, lastCommit)], recovery);
+    const [first] = commit.signatures;
+    assert.ok(first);
+    const firstVote: Vote = {
+      type: VoteType.Precommit,
+      height: 5,
+      round: 0,
+      blockHash: BLOCK_HASH,
+      ...first,
+    };
+    assert.equal(signers.voteSigner(CHAIN_ID, firstVote), undefined, "unknown until the thread answers");
+    await recovered;
     assert.equal(recovery.jobs, 4);
     for (const c of [commit, lastCommit]) {
       for (const sig of c.signatures) {
@@ -111,7 +122,12 @@ describe("sync: signature recovery on a thread of its own", () => {
       ...commit,
       signatures: [other, highS, zero, badV].map((signature) => ({ validator: addr(val1), signature })),
     };
-    const signers = await recoverPrecommitSigners(CHAIN_ID, [item(tampered, null)], inlineRecovery());
+    const { signers, recovered } = recoverPrecommitSigners(
+      CHAIN_ID,
+      [item(tampered, null)],
+      inlineRecovery(),
+    );
+    await recovered;
     for (const sig of tampered.signatures) {
       const vote: Vote = { type: VoteType.Precommit, height: 5, round: 0, blockHash: BLOCK_HASH, ...sig };
       const expected = secp256k1Verifier.voteSigner(CHAIN_ID, vote);
@@ -123,14 +139,17 @@ describe("sync: signature recovery on a thread of its own", () => {
     }
   });
 
-  it("fails as the recovery does, so the chain recovers the signers itself", async () => {
+  it("leaves what a failed recovery held unknown, so the chain recovers it itself", async () => {
     const failing: KeyRecovery = {
       recover: () => Promise.reject(new Error("thread gone")),
       async close() {},
     };
-    await assert.rejects(
-      recoverPrecommitSigners(CHAIN_ID, [item(commitOf(1, BLOCK_HASH), null)], failing),
-      /thread gone/,
-    );
+    const commit = commitOf(1, BLOCK_HASH);
+    const { signers, recovered } = recoverPrecommitSigners(CHAIN_ID, [item(commit, null)], failing);
+    await assert.rejects(recovered, /thread gone/);
+    for (const sig of commit.signatures) {
+      const vote: Vote = { type: VoteType.Precommit, height: 1, round: 0, blockHash: BLOCK_HASH, ...sig };
+      assert.equal(signers.voteSigner(CHAIN_ID, vote), undefined);
+    }
   });
 });
