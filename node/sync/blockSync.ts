@@ -78,7 +78,8 @@ interface Range {
   count: number;
 }
 
-type Answer = { ok: true; items: Uint8Array[] } | { ok: false; reason: string };
+/** An answer with blocks is decoded, and its signers sent for recovery, the moment it lands. */
+type Answer = { ok: true; items: Uint8Array[]; prepared: Prepared | null } | { ok: false; reason: string };
 
 interface InFlight extends Range {
   peer: string;
@@ -199,7 +200,12 @@ class RangeSync {
       this.ports.requestBlocks(peer, range.from, range.count),
       this.opts.requestTimeoutMs,
     ).then(
-      (items): Answer => ({ ok: true, items }),
+      // Not when the apply loop gets to it: by then the range is due, and its recovery could overlap nothing.
+      (items): Answer => ({
+        ok: true,
+        items,
+        prepared: items.length > 0 ? this.prepare(range, items) : null,
+      }),
       (err: unknown): Answer => ({ ok: false, reason: errorMessage(err) }),
     );
     this.inFlight.add({ ...range, peer, answer });
@@ -213,7 +219,7 @@ class RangeSync {
   private receive(flight: InFlight, answer: Answer): void {
     const { peer } = flight;
     if (answer.ok && answer.items.length > 0) {
-      const prepared = this.prepare(flight, answer.items);
+      const prepared = answer.prepared ?? this.prepare(flight, answer.items);
       this.arrived.push({ from: flight.from, count: flight.count, peer, prepared });
       return;
     }

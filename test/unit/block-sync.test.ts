@@ -381,6 +381,27 @@ describe("block sync", () => {
     assert.deepEqual(await target.store.blocksRange(1, 6), await source.store.blocksRange(1, 6));
   });
 
+  it("sends a range for recovery the moment it lands, while the range below it is still being applied", async (t) => {
+    const { source, items } = await sourceChain(t, 8);
+    const target = await openTestChain(t);
+    const { ports } = portsFor(target, { a: honest(items), b: honest(items) });
+    const recovered: number[] = [];
+    ports.recoverSigners = (range) => {
+      recovered.push(range[0]?.block.header.height ?? 0);
+      return recoverPrecommitSigners(CHAIN_ID, range, inlineKeyRecovery()).signers;
+    };
+    const seenWhileApplying: number[][] = [];
+    ports.applyRange = async (range, signers) => {
+      // A slow apply (a long range): the next range's answer lands meanwhile.
+      await new Promise((r) => setTimeout(r, 30));
+      seenWhileApplying.push([...recovered]);
+      return target.chain.applyCertifiedRange(range, signers);
+    };
+    assert.deepEqual(await sync(ports, { window: 2, perPeer: 1 }), { applied: 8, height: 8 });
+    await sameHeads(target, source);
+    assert.deepEqual(seenWhileApplying[0], [1, 5], "range 5..8 went for recovery while 1..4 was applied");
+  });
+
   it("verifies what the thread has not recovered (yet, or ever) on the chain's own verifier, never waiting", async (t) => {
     const { source, items } = await sourceChain(t, 8);
     const target = await openTestChain(t);
