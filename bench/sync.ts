@@ -121,6 +121,7 @@ async function syncFrom(source: BenchChain, senders: number, preVerified = false
         verifyCommit(commit, target.chain.validators, CHAIN_ID, target.verifier);
     }
     const syncing = service(target, net);
+    services.push(syncing);
     const head = source.chain.height;
     const started = performance.now();
     // As the node's stall watchdog would, without its wait: sync again until the head is reached.

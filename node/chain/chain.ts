@@ -15,6 +15,7 @@ import {
   hashHeader,
   MAX_DEPOSIT_CLAIMS_PER_BLOCK,
   type Receipt,
+  type Vote,
   validateBlockBody,
 } from "../types/index.ts";
 import { errorMessage } from "../util/errors.ts";
@@ -102,6 +103,31 @@ interface Execution {
 export interface CertifiedBlock {
   block: Block;
   commit: Commit;
+  /**
+   * The bytes block and commit were decoded from, written as they are; each is used only while it belongs to the
+   * very object being committed (a copy or a replaced commit is encoded again).
+   */
+  encoded?: { block: Block; blockBytes: Uint8Array; commit: Commit; commitBytes: Uint8Array };
+}
+
+/**
+ * Signers of precommits block sync recovered ahead (on another thread): the signer, null for a signature that
+ * does not verify, undefined for one it does not hold (the chain's own verifier then recovers it).
+ */
+export interface PrecommitSigners {
+  voteSigner(chainId: bigint, vote: Vote): Address | null | undefined;
+}
+
+/** How a decided block reaches commitNext. */
+interface CommitMode {
+  /** false leaves the fsync to a later write (block sync: only a run's last block is made durable). */
+  durable: boolean;
+  /** Block sync: this chain hashed the header itself and verified the commit against that hash. */
+  verified: boolean;
+  /** Verifies the block's lastCommit (block sync may know its signers already). */
+  verifier: MessageVerifier;
+  /** Block sync: the bytes the block and commit arrived as (CertifiedBlock.encoded). */
+  encoded?: CertifiedBlock["encoded"];
 }
 
 /** What one range did: the blocks it committed and, if it stopped at a bad block, why (nothing after it). */
@@ -183,6 +209,10 @@ export class Chain {
     return this.head.height;
   }
 
+  get chainId(): bigint {
+    return this.opts.chainId;
+  }
+
   get headHash(): Hex {
     return this.head.hash;
   }
@@ -256,7 +286,11 @@ export class Chain {
       // Block sync may have stored this very block while consensus was deciding it: that is not an error.
       if (value.block.header.height === this.head.height && value.blockHash === this.head.hash)
         return this.current;
-      return this.commitNext(value, commit);
+      return this.commitNext(value, commit, {
+        durable: true,
+        verified: false,
+        verifier: this.modules.verifier,
+      });
     });
   }
 
@@ -271,17 +305,17 @@ export class Chain {
   }
 
   /**
-   * `durable` false leaves the fsync to a later write: block sync makes only a range's last block durable, and a
-   * crash then loses at most blocks the network still holds (each write stays atomic, so the head stays whole).
+   * A write that is not durable leaves the fsync to a later one: a crash then loses at most blocks the network
+   * still holds (each write stays atomic, so the head stays whole).
    */
   private async commitNext(
     value: ProposedBlock<Block>,
     commit: Commit,
-    durable = true,
-    verified = false,
+    mode: CommitMode,
   ): Promise<ValidatorSet> {
+    const { durable, verified } = mode;
     const { block, blockHash } = value;
-    const execution = await this.decidedExecution(value);
+    const execution = await this.decidedExecution(value, mode);
     const { result, next } = execution;
     const epochChange = result.validatorUpdates !== null && result.validatorUpdates.length > 0;
     const { store, app, mempool } = this.modules;
@@ -293,6 +327,7 @@ export class Chain {
           commit,
           receipts: result.receipts,
           stateWrites: result.stateWrites,
+          ...encodedAs(mode.encoded, block, commit),
           ...(epochChange ? { nextValidatorSet: next.snapshot() } : {}),
           ...(block.checkpoints.length > 0 ? { checkpoints: block.checkpoints } : {}),
         },
@@ -318,7 +353,7 @@ export class Chain {
    * committing (the body may come from another message than the one validated); otherwise the block is checked
    * and executed now (block sync, or a block this node never validated).
    */
-  private async decidedExecution(value: ProposedBlock<Block>): Promise<Execution> {
+  private async decidedExecution(value: ProposedBlock<Block>, mode: CommitMode): Promise<Execution> {
     const { block, blockHash } = value;
     const height = block.header.height;
     const known = this.executions.get(blockHash);
@@ -329,7 +364,7 @@ export class Chain {
       validateBlockBody(block);
       return known;
     }
-    await this.checkBlock(height, value, { decided: true });
+    await this.checkBlock(height, value, { decided: true, hashed: mode.verified, verifier: mode.verifier });
     const executed = this.executions.get(blockHash);
     if (!executed) throw new ChainHaltError(`decided block ${blockHash} has no execution`);
     return executed;
@@ -344,10 +379,11 @@ export class Chain {
     const blockHash = hashHeader(block.header);
     // Consensus committed it first: nothing to do, and nothing wrong with the peer that served it.
     if (block.header.height === this.head.height && blockHash === this.head.hash) return;
-    const problem = this.commitProblem(block, blockHash, commit, this.current);
+    const { verifier } = this.modules;
+    const problem = this.commitProblem(block, blockHash, commit, this.current, verifier);
     if (problem !== null) throw new InvalidBlockError(problem);
     // A commit certifies the block was valid when decided, so a clock-drift rule does not apply to old blocks.
-    await this.commitNext({ blockHash, block }, commit, true, true);
+    await this.commitNext({ blockHash, block }, commit, { durable: true, verified: true, verifier });
   }
 
   /**
@@ -356,13 +392,30 @@ export class Chain {
    * of a run of blocks that claim the same validator set are verified before any of them executes, so a bad
    * certificate costs no execution; a set change (a header naming another set) starts a new run once the block
    * before it has executed and produced that set. Stops at the first bad block: the ones before it are committed.
-   * Throws only for failures that say nothing about the blocks (storage), as commitBlock does.
+   * Throws only for failures that say nothing about the blocks (storage), as commitBlock does. `signers`, the
+   * precommit signers block sync recovered ahead, saves recovering them here; any it lacks are recovered here.
    */
-  applyCertifiedRange(items: readonly CertifiedBlock[]): Promise<RangeApplied> {
-    return this.serially(() => this.applyRangeNext(items));
+  applyCertifiedRange(items: readonly CertifiedBlock[], signers?: PrecommitSigners): Promise<RangeApplied> {
+    return this.serially(() => this.applyRangeNext(items, this.verifierWith(signers)));
   }
 
-  private async applyRangeNext(items: readonly CertifiedBlock[]): Promise<RangeApplied> {
+  /** The chain's verifier, asked only for the precommits `signers` does not hold. */
+  private verifierWith(signers: PrecommitSigners | undefined): MessageVerifier {
+    const inner = this.modules.verifier;
+    if (signers === undefined) return inner;
+    return {
+      voteSigner(chainId, vote) {
+        const known = signers.voteSigner(chainId, vote);
+        return known === undefined ? inner.voteSigner(chainId, vote) : known;
+      },
+      proposalSigner: (chainId, proposal) => inner.proposalSigner(chainId, proposal),
+    };
+  }
+
+  private async applyRangeNext(
+    items: readonly CertifiedBlock[],
+    verifier: MessageVerifier,
+  ): Promise<RangeApplied> {
     let applied = 0;
     const fresh = items.filter((item) => item.block.header.height > this.head.height);
     let start = 0;
@@ -376,16 +429,21 @@ export class Chain {
         for (; end < fresh.length; end++) {
           const { block, commit } = fresh[end] as CertifiedBlock;
           if (end > start && block.header.validatorsHash !== setHash) break;
-          const problem = this.commitProblem(block, hashes[end] as Hex, commit, set);
+          const problem = this.commitProblem(block, hashes[end] as Hex, commit, set, verifier);
           if (problem !== null) {
             bad = new InvalidBlockError(problem);
             break;
           }
         }
         for (let i = start; i < end; i++) {
-          const { block, commit } = fresh[i] as CertifiedBlock;
+          const { block, commit, encoded } = fresh[i] as CertifiedBlock;
           const durable = i === end - 1 && (bad !== null || end === fresh.length);
-          await this.commitNext({ blockHash: hashes[i] as Hex, block }, commit, durable, true);
+          await this.commitNext({ blockHash: hashes[i] as Hex, block }, commit, {
+            durable,
+            verified: true,
+            verifier,
+            ...(encoded === undefined ? {} : { encoded }),
+          });
           applied++;
         }
         if (bad !== null) return { applied, error: bad };
@@ -400,10 +458,16 @@ export class Chain {
   }
 
   /** Why `commit` does not certify this block against `set`, or null if it does. */
-  private commitProblem(block: Block, blockHash: Hex, commit: Commit, set: ValidatorSet): string | null {
+  private commitProblem(
+    block: Block,
+    blockHash: Hex,
+    commit: Commit,
+    set: ValidatorSet,
+    verifier: MessageVerifier,
+  ): string | null {
     if (commit.height !== block.header.height || commit.blockHash !== blockHash)
       return `commit for ${commit.height}/${commit.blockHash} does not decide block ${blockHash}`;
-    const check = verifyCommit(commit, set, this.opts.chainId, this.modules.verifier);
+    const check = verifyCommit(commit, set, this.opts.chainId, verifier);
     return check.ok ? null : `commit of height ${commit.height}: ${check.reason}`;
   }
 
@@ -416,8 +480,13 @@ export class Chain {
   private async checkBlock(
     height: number,
     value: ProposedBlock<Block>,
-    /** A decided block carries 2/3+ precommits: the clock and L1 checks were the voters' to make. */
-    opts: { decided?: boolean } = {},
+    opts: {
+      /** A decided block carries 2/3+ precommits: the clock and L1 checks were the voters' to make. */
+      decided?: boolean;
+      /** blockHash is this chain's own hash of the header (block sync), not a claim to check. */
+      hashed?: boolean;
+      verifier?: MessageVerifier;
+    } = {},
   ): Promise<void> {
     const { block, blockHash } = value;
     const { header } = block;
@@ -426,7 +495,7 @@ export class Chain {
     };
     this.expectNext(height);
     if (header.height !== height) fail(`header height is ${header.height}`);
-    if (hashHeader(header) !== blockHash) fail("does not hash to its claimed hash");
+    if (!opts.hashed && hashHeader(header) !== blockHash) fail("does not hash to its claimed hash");
     if (header.chainId !== this.opts.chainId) fail(`chain id ${header.chainId}`);
     if (header.parentHash !== this.head.hash)
       fail(`parent ${header.parentHash} is not the head ${this.head.hash}`);
@@ -441,7 +510,7 @@ export class Chain {
     if (block.evidence.length > 0) fail("evidence is not accepted by this version");
     if (!opts.decided) await this.checkClaims(block, fail);
     await this.checkCheckpoints(block, fail);
-    this.checkLastCommit(block, fail);
+    this.checkLastCommit(block, fail, opts.verifier ?? this.modules.verifier);
     const { app, mempool } = this.modules;
     const known = (hash: Hex) => mempool.get(hash);
     // Decoding yields to the event loop; the prefetch and the execution below then find the senders cached.
@@ -553,7 +622,7 @@ export class Chain {
     }
   }
 
-  private checkLastCommit(block: Block, fail: (why: string) => never): void {
+  private checkLastCommit(block: Block, fail: (why: string) => never, verifier: MessageVerifier): void {
     const { header, lastCommit } = block;
     if (header.height === 1) {
       if (lastCommit !== null) fail("the first block carries no lastCommit");
@@ -566,7 +635,7 @@ export class Chain {
     if (!this.previous) fail("the parent's validator set is unknown");
     // The certificate this chain verified when it synced the parent, against the same set: checked already.
     if (this.verifiedHeadCommit !== null && sameCommit(lastCommit, this.verifiedHeadCommit)) return;
-    const check = verifyCommit(lastCommit, this.previous, this.opts.chainId, this.modules.verifier);
+    const check = verifyCommit(lastCommit, this.previous, this.opts.chainId, verifier);
     if (!check.ok) fail(`lastCommit: ${check.reason}`);
   }
 }
@@ -590,6 +659,19 @@ async function setAt(store: ChainStore, height: number): Promise<ValidatorSet> {
   const set = await storedValidatorSetAt(store, height);
   if (!set) throw new ChainHaltError(`no validator set stored for height ${height}`);
   return set;
+}
+
+/** The arrived bytes of block and commit, each only if it is the encoding of this very object. */
+function encodedAs(
+  encoded: CertifiedBlock["encoded"],
+  block: Block,
+  commit: Commit,
+): { encodedBlock?: Uint8Array; encodedCommit?: Uint8Array } {
+  if (encoded === undefined) return {};
+  return {
+    ...(encoded.block === block ? { encodedBlock: encoded.blockBytes } : {}),
+    ...(encoded.commit === commit ? { encodedCommit: encoded.commitBytes } : {}),
+  };
 }
 
 function sameCommit(a: Commit, b: Commit): boolean {

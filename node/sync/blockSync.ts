@@ -1,6 +1,9 @@
 import type { Block, Commit } from "../types/index.ts";
 import { errorMessage } from "../util/errors.ts";
-import { decodeSyncItem } from "./wire.ts";
+import type { PrecommitSigners } from "./precommitSigners.ts";
+import { decodeSyncItem, type SyncItem } from "./wire.ts";
+
+type CertifiedItems = { block: Block; commit: Commit; encoded?: SyncItem["encoded"] }[];
 
 export interface SyncPorts {
   /** Connected peers to ask, by id. */
@@ -10,8 +13,18 @@ export interface SyncPorts {
    * Verifies the commits of consecutive blocks against the validator sets of their heights, then validates and
    * commits them in order, skipping those at or below the head. Resolves with how many it committed and why it
    * stopped early, if it did (a bad block: nothing after it is committed); throws only for a local failure.
+   * `signers`: what recoverSigners returned for these items, if it ran.
    */
-  applyRange(items: { block: Block; commit: Commit }[]): Promise<{ applied: number; error: Error | null }>;
+  applyRange(
+    items: CertifiedItems,
+    signers?: PrecommitSigners,
+  ): Promise<{ applied: number; error: Error | null }>;
+  /**
+   * Starts recovering the precommit signers of a range's commits off this thread as soon as the range arrives, so
+   * that verifying it overlaps applying the ranges before it. The answer is live: what the thread has not
+   * recovered by the time the range is applied, the chain recovers itself. Absent, the chain recovers them all.
+   */
+  recoverSigners?(items: CertifiedItems): PrecommitSigners | undefined;
   height(): number;
   /** A peer that served a bad block or frame: the node lowers its score or disconnects it. */
   penalise(peer: string, reason: string): void;
@@ -65,7 +78,8 @@ interface Range {
   count: number;
 }
 
-type Answer = { ok: true; items: Uint8Array[] } | { ok: false; reason: string };
+/** An answer with blocks is decoded, and its signers sent for recovery, the moment it lands. */
+type Answer = { ok: true; items: Uint8Array[]; prepared: Prepared | null } | { ok: false; reason: string };
 
 interface InFlight extends Range {
   peer: string;
@@ -87,9 +101,14 @@ export async function syncFromPeers(
   return new RangeSync(ports, clock, opts).run();
 }
 
+/** An answer decoded on arrival, its signers recovering meanwhile; or why it does not decode. */
+type Prepared =
+  | { ok: true; items: CertifiedItems; signers: PrecommitSigners | undefined }
+  | { ok: false; err: unknown };
+
 interface Arrived extends Range {
   peer: string;
-  items: Uint8Array[];
+  prepared: Prepared;
 }
 
 class RangeSync {
@@ -181,7 +200,12 @@ class RangeSync {
       this.ports.requestBlocks(peer, range.from, range.count),
       this.opts.requestTimeoutMs,
     ).then(
-      (items): Answer => ({ ok: true, items }),
+      // Not when the apply loop gets to it: by then the range is due, and its recovery could overlap nothing.
+      (items): Answer => ({
+        ok: true,
+        items,
+        prepared: items.length > 0 ? this.prepare(range, items) : null,
+      }),
       (err: unknown): Answer => ({ ok: false, reason: errorMessage(err) }),
     );
     this.inFlight.add({ ...range, peer, answer });
@@ -195,7 +219,8 @@ class RangeSync {
   private receive(flight: InFlight, answer: Answer): void {
     const { peer } = flight;
     if (answer.ok && answer.items.length > 0) {
-      this.arrived.push({ from: flight.from, count: flight.count, peer, items: answer.items });
+      const prepared = answer.prepared ?? this.prepare(flight, answer.items);
+      this.arrived.push({ from: flight.from, count: flight.count, peer, prepared });
       return;
     }
     if (!answer.ok) {
@@ -206,6 +231,20 @@ class RangeSync {
       this.exhaustedAt.set(peer, Math.min(flight.from, known));
     }
     this.retry(flight);
+  }
+
+  /**
+   * Decodes an answer as it arrives and starts recovering its signers, which then runs while the ranges below it
+   * are applied.
+   */
+  private prepare(range: Range, raw: readonly Uint8Array[]): Prepared {
+    let items: CertifiedItems;
+    try {
+      items = decodeRange(range, raw);
+    } catch (err) {
+      return { ok: false, err };
+    }
+    return { ok: true, items, signers: this.ports.recoverSigners?.(items) };
   }
 
   /** The arrived range that starts at or below the next height, if any (the lowest). */
@@ -224,16 +263,15 @@ class RangeSync {
     const { peer } = range;
     // A peer left out meanwhile (it lied or stalled on another range) is not trusted with this one either.
     if (this.excluded.has(peer)) return this.retry(range);
-    let items: { block: Block; commit: Commit }[];
-    try {
-      items = decodeRange(range, range.items);
-    } catch (err) {
-      this.punish(peer, err);
+    const { prepared } = range;
+    if (!prepared.ok) {
+      this.punish(peer, prepared.err);
       return this.retry(range);
     }
+    const { items } = prepared;
     let outcome: { applied: number; error: Error | null };
     try {
-      outcome = await this.ports.applyRange(items);
+      outcome = await this.ports.applyRange(items, prepared.signers);
     } catch (err) {
       // Not the peer's doing: stop here, and let the next sync (the stall watchdog's) try again.
       this.localFailure = errorMessage(err);
@@ -275,7 +313,7 @@ class RangeSync {
  * Decodes an answer and checks it is what was asked: item i is the block of height from + i. The check is
  * against the request, never against our head, which consensus may move while the request is in flight.
  */
-export function decodeRange(range: Range, raw: readonly Uint8Array[]): { block: Block; commit: Commit }[] {
+export function decodeRange(range: Range, raw: readonly Uint8Array[]): SyncItem[] {
   if (raw.length > range.count) throw new BadRangeError(`${raw.length} blocks for ${range.count} asked`);
   return raw.map((bytes, i) => {
     const item = decodeSyncItem(bytes);

@@ -2,7 +2,9 @@ import type { Block, Commit } from "../types/index.ts";
 import { errorMessage } from "../util/errors.ts";
 import type { ServiceLogger } from "../util/logger.ts";
 import { type SyncOptions, type SyncResult, syncFromPeers } from "./blockSync.ts";
-import { encodeSyncItem } from "./wire.ts";
+import { type KeyRecovery, startKeyRecoveryWorker } from "./keyRecoveryWorker.ts";
+import { type PrecommitSigners, recoverPrecommitSigners } from "./precommitSigners.ts";
+import { encodeSyncItem, type SyncItem } from "./wire.ts";
 
 export interface SyncServiceOptions {
   /** Whether to wait (up to peerWaitMs) for a first peer before the initial sync: false with no bootstrap peers. */
@@ -14,6 +16,11 @@ export interface SyncServiceOptions {
   stallAfterMs: number;
   /** Fetch-ahead window, range size and request timeout of block sync; the defaults suit the node. */
   blockSync?: SyncOptions;
+  /**
+   * Recover the signatures of fetched-ahead ranges on a thread of their own (default true): verification is the
+   * largest cost of syncing a block, and there it overlaps executing and writing the blocks before them.
+   */
+  recoveryThread?: boolean;
 }
 
 /** The req/resp protocols this service serves and uses (the node's p2p ReqResp). */
@@ -26,8 +33,10 @@ export interface SyncReqResp {
 
 export interface SyncChain {
   readonly height: number;
+  readonly chainId: bigint;
   applyCertifiedRange(
-    items: { block: Block; commit: Commit }[],
+    items: { block: Block; commit: Commit; encoded?: SyncItem["encoded"] }[],
+    signers?: PrecommitSigners,
   ): Promise<{ applied: number; error: Error | null }>;
   onCommitted(listener: () => void): () => void;
 }
@@ -64,6 +73,8 @@ export class SyncService {
   private stopped = false;
   private recovering = false;
   private joining: Promise<void> = Promise.resolve();
+  /** Started by the first sync, kept for the watchdog's; null when it cannot run (then the chain recovers). */
+  private recovery: KeyRecovery | null | undefined;
 
   constructor(
     private readonly opts: SyncServiceOptions,
@@ -117,6 +128,8 @@ export class SyncService {
     this.watchdog = null;
     this.unsubscribe?.();
     this.unsubscribe = null;
+    void this.recovery?.close();
+    this.recovery = null;
   }
 
   async *serveBlocks(from: number, count: number): AsyncIterable<Uint8Array> {
@@ -132,7 +145,8 @@ export class SyncService {
       {
         peers: () => this.modules.peers(),
         requestBlocks: (peer, from, count) => reqresp.requestBlocks(peer, from, count),
-        applyRange: (items) => chain.applyCertifiedRange(items),
+        applyRange: (items, signers) => chain.applyCertifiedRange(items, signers),
+        ...(this.keyRecovery() === null ? {} : { recoverSigners: (items) => this.recoverSigners(items) }),
         height: () => chain.height,
         penalise: (peer, reason) => logger.warn({ peer, reason }, "peer served a bad block"),
         dropped: (peer, reason) => logger.debug({ peer, reason }, "sync request failed; peer left out"),
@@ -148,6 +162,38 @@ export class SyncService {
       logger.info(result, "sync done");
     }
     return result;
+  }
+
+  private keyRecovery(): KeyRecovery | null {
+    if (this.recovery !== undefined) return this.recovery;
+    this.recovery = null;
+    if (this.opts.recoveryThread === false || this.stopped) return null;
+    try {
+      this.recovery = startKeyRecoveryWorker();
+    } catch (err) {
+      this.modules.logger.warn(
+        { err: errorMessage(err) },
+        "no signature recovery thread; sync recovers inline",
+      );
+    }
+    return this.recovery;
+  }
+
+  private recoverSigners(items: { block: Block; commit: Commit }[]): PrecommitSigners | undefined {
+    const recovery = this.keyRecovery();
+    if (recovery === null) return undefined;
+    const { signers, recovered } = recoverPrecommitSigners(this.modules.chain.chainId, items, recovery);
+    recovered.catch((err: unknown) => {
+      // The thread died: later ranges are verified on this one, as without it.
+      if (this.recovery !== recovery) return;
+      this.recovery = null;
+      void recovery.close();
+      this.modules.logger.warn(
+        { err: errorMessage(err) },
+        "signature recovery thread failed; sync recovers inline",
+      );
+    });
+    return signers;
   }
 
   /** Asks every peer for the proposals and votes of the height above our head: gossipsub does not resend. */

@@ -2,8 +2,10 @@ import assert from "node:assert/strict";
 import { describe, it, type TestContext } from "node:test";
 import { STAKING_ADDRESS, stakingInterface } from "../../node/app/index.ts";
 import { secp256k1Verifier } from "../../node/consensus/verifier.ts";
-import { type Hex, VoteType } from "../../node/crypto/index.ts";
+import { type Hex, secp256k1Backend, VoteType } from "../../node/crypto/index.ts";
 import { type SyncOptions, type SyncPorts, syncFromPeers } from "../../node/sync/blockSync.ts";
+import type { KeyRecovery } from "../../node/sync/keyRecoveryWorker.ts";
+import { type PrecommitSigners, recoverPrecommitSigners } from "../../node/sync/precommitSigners.ts";
 import { decodeSyncItem, encodeSyncItem } from "../../node/sync/wire.ts";
 import { type Commit, encodeBlock, encodeCommit } from "../../node/types/index.ts";
 import { addr, alice, CHAIN_ID, ETHER, signTx, val1, val2 } from "../helpers/appFixture.ts";
@@ -115,6 +117,36 @@ function tampered(
   change(item);
   copy[height - 1] = encodeSyncItem(encodeBlock(item.block), encodeCommit(item.commit));
   return copy;
+}
+
+/** Key recovery on this thread with the node's backend, answering on the next microtask. */
+function inlineKeyRecovery(): KeyRecovery {
+  return {
+    async recover(jobs) {
+      return jobs.map((job) => {
+        try {
+          return secp256k1Backend.recoverPublicKey(job.digest, job.compact, job.recoveryId);
+        } catch {
+          return null;
+        }
+      });
+    },
+    async close() {},
+  };
+}
+
+/** Counts the signatures the chains' own verifier (secp256k1Verifier) recovers until the test ends. */
+function countRecoveries(t: TestContext): () => number {
+  let recoveries = 0;
+  const voteSigner = secp256k1Verifier.voteSigner;
+  secp256k1Verifier.voteSigner = (chainId, vote) => {
+    recoveries++;
+    return voteSigner(chainId, vote);
+  };
+  t.after(() => {
+    secp256k1Verifier.voteSigner = voteSigner;
+  });
+  return () => recoveries;
 }
 
 async function sameHeads(target: Fixture, source: Fixture): Promise<void> {
@@ -289,6 +321,107 @@ describe("block sync", () => {
     assert.deepEqual(log.dropped, []);
   });
 
+  it("recovers each arriving range's signers on the recovery thread, and still refuses a lying peer's bad signature", async (t) => {
+    const { source, items } = await sourceChain(t, 8);
+    const target = await openTestChain(t);
+    // Every block's commit carries a val1 signature over another height: it recovers someone else.
+    let lies = items;
+    for (let height = 1; height <= 8; height++) {
+      lies = tampered(lies, height, (item) => {
+        const sig = item.commit.signatures.find((s) => s.validator === addr(val1));
+        assert.ok(sig);
+        sig.signature = signVote(CHAIN_ID, val1.privateKey as Hex, {
+          type: VoteType.Precommit,
+          height: height + 100,
+          round: 0,
+          blockHash: item.commit.blockHash,
+          validator: addr(val1),
+        }).signature;
+      });
+    }
+    const { ports, log } = portsFor(target, { liar: honest(lies), honest: delayed(honest(items), 20) });
+    // The thread's recovery, answering before the range is applied (a thread with a core to itself).
+    const recovery = inlineKeyRecovery();
+    let ranges = 0;
+    let withSigners = 0;
+    ports.recoverSigners = (range) => {
+      ranges++;
+      return recoverPrecommitSigners(CHAIN_ID, range, recovery).signers;
+    };
+    ports.applyRange = (range, signers) => {
+      if (signers !== undefined) withSigners++;
+      return target.chain.applyCertifiedRange(range, signers);
+    };
+    const recoveries = countRecoveries(t);
+    assert.deepEqual(await sync(ports, { window: 2, perPeer: 1 }), { applied: 8, height: 8 });
+    await sameHeads(target, source);
+    assert.equal(log.penalised[0]?.peer, "liar");
+    assert.match(log.penalised[0]?.reason ?? "", /signature of .* does not verify/);
+    assert.ok(ranges >= 3, "the liar's range and the honest ones were recovered as they arrived");
+    assert.equal(withSigners, ranges, "every applied range came with its signers");
+    assert.equal(recoveries(), 0, "the chain recovered no signature itself");
+  });
+
+  it("stores the bytes blocks and commits arrived as, without encoding them again", async (t) => {
+    const { source, items } = await sourceChain(t, 6);
+    const target = await openTestChain(t);
+    let asArrived = 0;
+    const write = target.store.writeCommittedBlock.bind(target.store);
+    target.store.writeCommittedBlock = (c, opts) => {
+      if (c.encodedBlock !== undefined && c.encodedCommit !== undefined) asArrived++;
+      return write(c, opts);
+    };
+    const { ports } = portsFor(target, { a: honest(items) });
+    assert.deepEqual(await sync(ports), { applied: 6, height: 6 });
+    assert.equal(asArrived, 6);
+    assert.deepEqual(
+      await target.store.encodedBlocksRange(1, 6),
+      await source.store.encodedBlocksRange(1, 6),
+    );
+    assert.deepEqual(await target.store.blocksRange(1, 6), await source.store.blocksRange(1, 6));
+  });
+
+  it("sends a range for recovery the moment it lands, while the range below it is still being applied", async (t) => {
+    const { source, items } = await sourceChain(t, 8);
+    const target = await openTestChain(t);
+    const { ports } = portsFor(target, { a: honest(items), b: honest(items) });
+    const recovered: number[] = [];
+    ports.recoverSigners = (range) => {
+      recovered.push(range[0]?.block.header.height ?? 0);
+      return recoverPrecommitSigners(CHAIN_ID, range, inlineKeyRecovery()).signers;
+    };
+    const seenWhileApplying: number[][] = [];
+    ports.applyRange = async (range, signers) => {
+      // A slow apply (a long range): the next range's answer lands meanwhile.
+      await new Promise((r) => setTimeout(r, 30));
+      seenWhileApplying.push([...recovered]);
+      return target.chain.applyCertifiedRange(range, signers);
+    };
+    assert.deepEqual(await sync(ports, { window: 2, perPeer: 1 }), { applied: 8, height: 8 });
+    await sameHeads(target, source);
+    assert.deepEqual(seenWhileApplying[0], [1, 5], "range 5..8 went for recovery while 1..4 was applied");
+  });
+
+  it("verifies what the thread has not recovered (yet, or ever) on the chain's own verifier, never waiting", async (t) => {
+    const { source, items } = await sourceChain(t, 8);
+    const target = await openTestChain(t);
+    const { ports, log } = portsFor(target, { a: honest(items) });
+    const dead: KeyRecovery = { recover: () => Promise.reject(new Error("thread gone")), async close() {} };
+    const silent: KeyRecovery = { recover: () => new Promise(() => {}), async close() {} };
+    let turn = 0;
+    ports.recoverSigners = (range) =>
+      recoverPrecommitSigners(CHAIN_ID, range, turn++ % 2 === 0 ? dead : silent).signers;
+    ports.applyRange = (range, signers) => {
+      assert.notEqual(signers, undefined);
+      return target.chain.applyCertifiedRange(range, signers);
+    };
+    const recoveries = countRecoveries(t);
+    assert.deepEqual(await sync(ports), { applied: 8, height: 8 });
+    await sameHeads(target, source);
+    assert.deepEqual(log.penalised, []);
+    assert.equal(recoveries(), 8 * 2, "two signatures per commit, recovered by the chain");
+  });
+
   it("with one peer and no answer, syncs nothing and returns", async (t) => {
     const target = await openTestChain(t);
     const { ports, log } = portsFor(target, { a: async () => [] });
@@ -340,6 +473,32 @@ describe("Chain.applyCertifiedRange", () => {
     assert.equal(target.chain.height, 8);
   });
 
+  it("takes the precommit signers sync recovered ahead, asks its verifier for the others, and refuses a null signer", async (t) => {
+    const { items } = await sourceChain(t, 4);
+    const target = await openTestChain(t);
+    const decoded = items.map((bytes) => decodeSyncItem(bytes));
+    const asked: number[] = [];
+    const recover = secp256k1Verifier.voteSigner;
+    // Holds the signers of blocks 1 and 2 only.
+    const signers: PrecommitSigners = {
+      voteSigner(chainId, vote) {
+        asked.push(vote.height);
+        return vote.height <= 2 ? recover(chainId, vote) : undefined;
+      },
+    };
+    const recoveries = countRecoveries(t);
+    assert.deepEqual(await target.chain.applyCertifiedRange(decoded, signers), { applied: 4, error: null });
+    assert.deepEqual(asked, [1, 1, 2, 2, 3, 3, 4, 4]);
+    assert.equal(recoveries(), 2 * 2, "the chain recovered only blocks 3 and 4's signatures");
+    // A signer the thread could not recover (null) fails the commit, whatever the chain's verifier would say.
+    const fresh = await openTestChain(t);
+    const none: PrecommitSigners = { voteSigner: (_, vote) => (vote.height === 2 ? null : undefined) };
+    const result = await fresh.chain.applyCertifiedRange(decoded, none);
+    assert.equal(result.applied, 1);
+    assert.match(String(result.error), /commit of height 2: signature of .* does not verify/);
+    assert.equal(fresh.chain.height, 1);
+  });
+
   it("recovers each signature once: a lastCommit equal to the commit it verified for the parent is not rechecked", async (t) => {
     const { items } = await sourceChain(t, 4);
     const target = await openTestChain(t);
@@ -367,5 +526,8 @@ describe("Chain.applyCertifiedRange", () => {
       3 * 2,
       "block 2's lastCommit (round 0) was checked, not taken for the round-1 commit",
     );
+    // The item still carries round 0's commit bytes: the commit it commits (round 1) is stored, not those.
+    assert.deepEqual(await fresh.store.commitAt(1), roundOne.commit);
+    assert.equal((await fresh.store.commitAt(1))?.round, 1);
   });
 });

@@ -226,6 +226,25 @@ describe("storage: chain store", () => {
     assert.deepEqual(await wal.replay(2), []);
   });
 
+  it("leaves the WAL of an unsynced write to the synced write after it, which clears every height below", async (t) => {
+    const { db } = await openTempDb(t);
+    const store = new ChainStore({}, { db });
+    const wal = await Wal.open({ db });
+    const [b1, b2, b3] = buildChain(3);
+    assert.ok(b1 && b2 && b3);
+    await wal.append(1, { kind: WalKind.Vote, data: Uint8Array.of(1) });
+    await wal.append(2, { kind: WalKind.Vote, data: Uint8Array.of(2) });
+    await wal.append(4, { kind: WalKind.Vote, data: Uint8Array.of(4) });
+    await store.writeCommittedBlock(b1, { sync: false });
+    await store.writeCommittedBlock(b2, { sync: false });
+    assert.deepEqual(await store.head(), { height: 2, hash: b2.blockHash });
+    assert.equal((await wal.replay(1)).length, 1, "an unsynced write scans no WAL");
+    await store.writeCommittedBlock(b3);
+    assert.deepEqual(await wal.replay(1), []);
+    assert.deepEqual(await wal.replay(2), []);
+    assert.equal((await wal.replay(4)).length, 1, "a height above the head is kept");
+  });
+
   it("keeps validator sets per epoch start and answers for any height", async (t) => {
     const { db } = await openTempDb(t);
     const store = new ChainStore({}, { db });

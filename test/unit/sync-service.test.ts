@@ -42,7 +42,7 @@ class FakeConsensus implements SyncConsensus {
 }
 
 /** A node whose only peer is `source`, served through a second SyncService as over req/resp. */
-async function syncingPair(t: TestContext) {
+async function syncingPair(t: TestContext, nodeOpts: { recoveryThread?: boolean } = {}) {
   const source = await openTestChain(t);
   const node = await openTestChain(t);
   const sourceService = new SyncService(OPTS, {
@@ -78,20 +78,23 @@ async function syncingPair(t: TestContext) {
   const consensus = new FakeConsensus(node.chain);
   let synced = 0;
   const clock = { now: 0 };
-  const service = new SyncService(OPTS, {
-    reqresp,
-    peers: () => ["a", "b"],
-    chain: node.chain,
-    blocksRange: (from, to) => node.store.encodedBlocksRange(from, to),
-    consensus,
-    syncedBlocks: {
-      inc: (n) => {
-        synced += n;
+  const service = new SyncService(
+    { ...OPTS, ...nodeOpts },
+    {
+      reqresp,
+      peers: () => ["a", "b"],
+      chain: node.chain,
+      blocksRange: (from, to) => node.store.encodedBlocksRange(from, to),
+      consensus,
+      syncedBlocks: {
+        inc: (n) => {
+          synced += n;
+        },
       },
+      logger: silentLogger,
+      now: () => clock.now,
     },
-    logger: silentLogger,
-    now: () => clock.now,
-  });
+  );
   t.after(() => service.stop());
   return {
     source,
@@ -134,6 +137,23 @@ describe("SyncService", () => {
     assert.equal(typeof served.blocks, "function", "serves blocks");
     const catchUp = served.catchUp as (height: number) => Promise<Uint8Array[]>;
     assert.deepEqual(await catchUp(7), [new Uint8Array([7])], "serves the consensus catch-up");
+  });
+
+  it("hands the chain the signers its recovery thread recovers, or none without the thread", async (t) => {
+    for (const recoveryThread of [true, false]) {
+      const { source, node, service } = await syncingPair(t, { recoveryThread });
+      for (let i = 0; i < 3; i++) await commitNext(source);
+      const given: boolean[] = [];
+      const apply = node.chain.applyCertifiedRange.bind(node.chain);
+      node.chain.applyCertifiedRange = (items, signers) => {
+        given.push(signers !== undefined);
+        return apply(items, signers);
+      };
+      assert.deepEqual(await service.sync(), { applied: 3, height: 3 });
+      assert.equal(node.chain.height, 3);
+      assert.deepEqual(given, [recoveryThread]);
+      service.stop();
+    }
   });
 
   it("recovers from a stall: syncs the missed blocks, moves consensus on, catches up", async (t) => {
