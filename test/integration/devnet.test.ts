@@ -10,17 +10,9 @@ import { Contract, JsonRpcProvider, parseEther, Wallet } from "ethers";
 import { devAccountKey } from "../../genesis/devKeys.ts";
 import { L1_BRIDGE_ABI } from "../../node/types/index.ts";
 import { eventually, heightOf } from "../helpers/cluster.ts";
+import { alive } from "../helpers/processes.ts";
 
 const ROOT = resolve(import.meta.dirname, "../..");
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 describe("outrigger devnet", { timeout: 600_000 }, () => {
   it("starts an L1, 4 validators and a relayer; ethers transactions and the README's bridge walkthrough work; SIGTERM stops them all; started again, it resumes L1 and sidechain", async (t) => {

@@ -9,17 +9,9 @@ import { join, resolve } from "node:path";
 import { describe, it } from "node:test";
 import { promisify } from "node:util";
 import { eventually, heightOf } from "../helpers/cluster.ts";
+import { alive } from "../helpers/processes.ts";
 
 const ROOT = resolve(import.meta.dirname, "../..");
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** Every descendant of a process, from /proc (Linux; CI runs there). */
 async function descendants(root: number): Promise<number[]> {
