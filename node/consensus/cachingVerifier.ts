@@ -1,4 +1,4 @@
-import { type Address, bytesToHex, type Hex, proposalDigest, voteDigest } from "../crypto/index.ts";
+import type { Address } from "../crypto/index.ts";
 import type { Proposal, Vote } from "../types/shapes.ts";
 import type { MessageVerifier } from "./messages.ts";
 
@@ -26,8 +26,7 @@ export function createCachingVerifier(
     throw new RangeError(`verifier cache capacity must be a positive integer, got ${opts.capacity}`);
   }
   const signers = new Map<string, Address | null>();
-  const remember = (digest: Uint8Array, signature: Hex, recover: () => Address | null): Address | null => {
-    const key = `${bytesToHex(digest)}${signature}`;
+  const remember = (key: string, recover: () => Address | null): Address | null => {
     const known = signers.get(key);
     if (known !== undefined) return known;
     const signer = recover();
@@ -39,13 +38,17 @@ export function createCachingVerifier(
     return signer;
   };
   return {
+    // Keyed by what the digest is computed from rather than by the digest: equal fields sign equal digests, and a
+    // hit then costs no hashing (block sync looks up every precommit of every commit twice).
     voteSigner(chainId: bigint, vote: Vote): Address | null {
-      return remember(voteDigest({ chainId, ...vote }), vote.signature, () =>
+      const { type, height, round, blockHash, signature } = vote;
+      return remember(`v/${chainId}/${type}/${height}/${round}/${blockHash}/${signature}`, () =>
         modules.inner.voteSigner(chainId, vote),
       );
     },
     proposalSigner(chainId: bigint, proposal: Proposal): Address | null {
-      return remember(proposalDigest({ chainId, ...proposal }), proposal.signature, () =>
+      const { height, round, polRound, blockHash, signature } = proposal;
+      return remember(`p/${chainId}/${height}/${round}/${polRound}/${blockHash}/${signature}`, () =>
         modules.inner.proposalSigner(chainId, proposal),
       );
     },

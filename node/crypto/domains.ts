@@ -19,6 +19,8 @@ export enum VoteType {
 export const NIL_HASH: Hex = ZERO_HASH;
 
 const tag = (s: string) => new TextEncoder().encode(s);
+const VOTE_TAG = tag(VOTE_DOMAIN);
+const PROPOSAL_TAG = tag(PROPOSAL_DOMAIN);
 
 export function voteDigest(v: {
   chainId: bigint | number;
@@ -29,7 +31,7 @@ export function voteDigest(v: {
 }): Uint8Array {
   return keccak256(
     encodeRlpItem([
-      tag(VOTE_DOMAIN),
+      VOTE_TAG,
       uintToBytes(v.chainId),
       uintToBytes(v.type),
       uintToBytes(v.height),
@@ -49,7 +51,7 @@ export function proposalDigest(p: {
 }): Uint8Array {
   return keccak256(
     encodeRlpItem([
-      tag(PROPOSAL_DOMAIN),
+      PROPOSAL_TAG,
       uintToBytes(p.chainId),
       uintToBytes(p.height),
       uintToBytes(p.round),

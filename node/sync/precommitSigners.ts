@@ -22,6 +22,8 @@ interface Recovered {
   digest: Uint8Array;
   /** undefined until the thread answers. */
   publicKey?: Uint8Array | null;
+  /** The address derived once from the key (the chain asks for a commit and again for the next lastCommit). */
+  signer?: Address | null;
 }
 
 /** Signatures per message to the thread: answers come back in pieces, each usable as soon as it lands. */
@@ -92,11 +94,13 @@ export function recoverPrecommitSigners(
       if (voteChainId !== chainId || vote.type !== VoteType.Precommit) return undefined;
       const entry = byVote.get(voteKey(vote.height, vote.round, vote.blockHash, vote.signature));
       if (entry?.publicKey === undefined) return undefined;
+      if (entry.signer !== undefined) return entry.signer;
       try {
-        return recoverSignerWith(knownKey(entry.publicKey), entry.digest, vote.signature);
+        entry.signer = recoverSignerWith(knownKey(entry.publicKey), entry.digest, vote.signature);
       } catch {
-        return null;
+        entry.signer = null;
       }
+      return entry.signer;
     },
   };
   const recovered = Promise.all(pieces).then(() => undefined);
