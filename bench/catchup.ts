@@ -14,20 +14,20 @@ import {
 } from "./lib/catchupReport.ts";
 import { blockHeight, heightsOf, pollUntil } from "./lib/heights.ts";
 import { RpcClient } from "./lib/rpcClient.ts";
-import { type InProcessSync, measureInProcessSync } from "./lib/syncBound.ts";
+import { type BenchSync, measureBenchSync } from "./lib/syncBound.ts";
 
 /**
  * `npm run bench:catchup`: a validator of a real 4-process cluster is SIGKILLed, the other three (75% of the
  * power) commit BLOCKS more heights, and it is started again on its home: how long until its RPC answers, until
  * it holds the height the others had at its restart, the blocks per second of that sync, and whether it then
  * follows the tip. Beside it, measured in the same run before the cluster starts and after it stops,
- * bench/sync.ts's in-process empty-block sync, and the ratio of the two rates. Progress goes to stderr; the JSON
+ * bench/sync.ts's empty-block sync, and the ratio of the two rates. Progress goes to stderr; the JSON
  * report, then its table, to stdout. Exits 1 if the restarted node does not follow the tip after catching up.
  */
 const USAGE = `usage: npm run bench:catchup -- [options]      (or BLOCKS=500 npm run bench:catchup)
   --blocks 5000       heights the others commit while the validator is down (default: $BLOCKS, else 5000)
-  --sync-blocks 1000  empty blocks of the in-process sync measurement (bench/sync.ts, before and after)
-  --no-sync-bound     skip the in-process sync measurement
+  --sync-blocks 1000  empty blocks of the block sync measurement (bench/sync.ts, before and after)
+  --no-sync-bound     skip the block sync measurement
   --follow 20         heights it must follow after catching up
   --keep              keep the nodes' folders (logs, databases) and print where`;
 
@@ -98,14 +98,14 @@ const maxOf = (heights: readonly (number | null)[]) =>
 
 async function main(): Promise<number> {
   const flags = parseFlags(process.argv.slice(2));
-  const inProcessSync: InProcessSync[] = [];
+  const benchSync: BenchSync[] = [];
   // Before the cluster starts and after it stops, so nothing of this bench competes with it; the faster of the
   // two is the machine's figure (the others' work on a shared machine only ever slows a run).
   const measureSync = async (when: string) => {
     if (!flags.syncBound) return;
-    log(`in-process sync of ${flags.syncBlocks} empty blocks (bench/sync.ts, ${when})...`);
-    const result = await measureInProcessSync(flags.syncBlocks);
-    inProcessSync.push(result);
+    log(`block sync of ${flags.syncBlocks} empty blocks (bench/sync.ts, ${when})...`);
+    const result = await measureBenchSync(flags.syncBlocks);
+    benchSync.push(result);
     log(`  ${JSON.stringify(result)}`);
   };
 
@@ -125,8 +125,8 @@ async function main(): Promise<number> {
     run,
     figures,
     follow,
-    inProcessSync,
-    goal: judgeCatchUp(figures, inProcessSync),
+    benchSync,
+    goal: judgeCatchUp(figures, benchSync),
   };
   process.stdout.write(`${JSON.stringify(report, null, 2)}\n\n${formatCatchUpReport(report)}\n`);
   return follow.followed ? 0 : 1;

@@ -19,8 +19,9 @@ import { DEFAULT_SATURATION_RULE, judgeGoals, saturationPoint, type TransferKind
  * stdout. Exits 1 if a step committed nothing or lost an accepted transaction (a bug, whatever the load).
  */
 const USAGE = `usage: npm run bench:load -- [options]
-  --rates 100,250,500,1000,1500,2000  offered rates, tx/s, one step each
+  --rates 100,250,500,1000,1250,1500,2000  offered rates, tx/s, one step each
   --seconds 15                   duration of each step
+  --warmup 10                    seconds at the first rate before the measured steps (0: none)
   --kind native|token|erc20      native coin, system token transfer(), or an EVM ERC20 (not available yet)
   --senders 2000                 fresh funded accounts per step (each sender's nonces go out in order)
   --max-in-flight 512            unanswered sends at most; a send due beyond it counts as not sent
@@ -35,6 +36,7 @@ quick CI sanity check: npm run bench:load:quick (= --rates 50 --seconds 5)`;
 interface Flags {
   rates: number[];
   seconds: number;
+  warmup: number;
   kind: TransferKind;
   senders: number;
   maxInFlight: number;
@@ -57,8 +59,9 @@ function parseFlags(argv: string[]): Flags {
   const { values } = parseArgs({
     args: argv,
     options: {
-      rates: { type: "string", default: "100,250,500,1000,1500,2000" },
+      rates: { type: "string", default: "100,250,500,1000,1250,1500,2000" },
       seconds: { type: "string", default: "15" },
+      warmup: { type: "string", default: "10" },
       kind: { type: "string", default: "native" },
       senders: { type: "string", default: "2000" },
       "max-in-flight": { type: "string", default: "512" },
@@ -83,6 +86,7 @@ function parseFlags(argv: string[]): Flags {
   return {
     rates: values.rates.split(",").map((r) => positive(r.trim(), "--rates")),
     seconds: positive(values.seconds, "--seconds"),
+    warmup: values.warmup === "0" ? 0 : positive(values.warmup, "--warmup"),
     kind,
     senders: Math.floor(positive(values.senders, "--senders")),
     maxInFlight: Math.floor(positive(values["max-in-flight"], "--max-in-flight")),
@@ -97,14 +101,27 @@ function parseFlags(argv: string[]): Flags {
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
-/** Each step gets its own fresh senders, as many as it sends transactions or --senders, whichever is fewer. */
-function sendersPerStep(flags: Flags): BenchAccount[][] {
+interface PlannedStep {
+  rate: number;
+  seconds: number;
+  /** False for the warm-up: the first load also warms the nodes (JIT, caches, pools), which is not a rate's cost. */
+  measured: boolean;
+  /** Fresh senders, as many as it sends transactions or --senders, whichever is fewer. */
+  senders: BenchAccount[];
+}
+
+function planSteps(flags: Flags): PlannedStep[] {
+  const first = flags.rates[0] as number;
+  const runs = [
+    ...(flags.warmup > 0 ? [{ rate: first, seconds: flags.warmup, measured: false }] : []),
+    ...flags.rates.map((rate) => ({ rate, seconds: flags.seconds, measured: true })),
+  ];
   let next = 0;
-  return flags.rates.map((rate) => {
-    const count = Math.min(flags.senders, openLoopOffsets(rate, flags.seconds).length);
-    const accounts = benchAccounts(next, count);
+  return runs.map((run) => {
+    const count = Math.min(flags.senders, openLoopOffsets(run.rate, run.seconds).length);
+    const senders = benchAccounts(next, count);
     next += count;
-    return accounts;
+    return { ...run, senders };
   });
 }
 
@@ -143,8 +160,8 @@ async function main(): Promise<number> {
   }
 
   log("deriving sender accounts...");
-  const senders = sendersPerStep(flags);
-  const allSenders = senders.flat();
+  const planned = planSteps(flags);
+  const allSenders = planned.flatMap((p) => p.senders);
   log(`starting ${flags.validators} validators with ${allSenders.length} funded senders...`);
   const { cluster, shutdown } = await startLoadCluster({
     validators: flags.validators,
@@ -175,16 +192,18 @@ async function main(): Promise<number> {
     log("waiting until every validator is in step...");
     await warmUp(clients, 3);
     await watcher.start();
-    for (const [i, rate] of flags.rates.entries()) {
+    const measured = planned.filter((p) => p.measured).length;
+    for (const plan of planned) {
+      const what = `${plan.rate} tx/s of ${flags.kind} transfers for ${plan.seconds} s`;
       log(
-        `step ${i + 1}/${flags.rates.length}: ${rate} tx/s of ${flags.kind} transfers for ${flags.seconds} s`,
+        plan.measured ? `step ${steps.length + 1}/${measured}: ${what}` : `warm-up (not reported): ${what}`,
       );
       const step = await runStep(
         {
           kind: flags.kind,
-          ratePerSecond: rate,
-          seconds: flags.seconds,
-          senders: senders[i] as BenchAccount[],
+          ratePerSecond: plan.rate,
+          seconds: plan.seconds,
+          senders: plan.senders,
           maxInFlight: flags.maxInFlight,
           drainSeconds: flags.drain,
           chainId: DEVNET_DEFAULTS.chainId,
@@ -203,7 +222,7 @@ async function main(): Promise<number> {
           log,
         },
       );
-      steps.push(step);
+      if (plan.measured) steps.push(step);
       log(
         `  accepted ${step.acceptedPerSecond}/s, committed ${step.committedPerSecond}/s, p99 ${step.latencyMs.p99 ?? "-"} ms, lost ${step.lost}`,
       );
@@ -232,6 +251,7 @@ async function main(): Promise<number> {
       kind: flags.kind,
       rates: flags.rates,
       seconds: flags.seconds,
+      warmupSeconds: flags.warmup,
       validators: flags.validators,
       sendersPerStep: flags.senders,
       maxInFlight: flags.maxInFlight,

@@ -5,74 +5,30 @@ import { join } from "node:path";
 import { type AppGenesis, createApplication } from "../node/app/index.ts";
 import { verifyCommit } from "../node/consensus/commitVerification.ts";
 import { secp256k1Verifier } from "../node/consensus/verifier.ts";
-import { Network } from "../node/p2p/network.ts";
-import { loadOrCreatePeerKey } from "../node/p2p/peerKey.ts";
-import { type SyncConsensus, SyncService } from "../node/sync/syncService.ts";
-import { silentLogger } from "../node/util/logger.ts";
+import type { Network } from "../node/p2p/network.ts";
+import type { SyncService } from "../node/sync/syncService.ts";
 import { CHAIN_ID } from "../test/helpers/appFixture.ts";
-import { GENESIS_HASH } from "../test/helpers/chainFixture.ts";
 import { type BenchChain, buildBlocks, openBenchChain } from "./lib/syncChain.ts";
+import { benchNetwork, benchSyncService } from "./lib/syncNodes.ts";
+import { type RunningSource, startSyncSource } from "./lib/syncServing.ts";
 import { formatTable } from "./lib/table.ts";
 
 /**
- * Block sync over real libp2p req/resp (tcp + noise + yamux) on 127.0.0.1, in one process: a source chain of
- * empty blocks, then one of full blocks (native transfers), is served by two hosts backed by its store, and a
- * fresh node syncs it the way a node that was down does (fsync per write as in production). Beside it, the
- * single-process verification bound measured in the same run: commit verifications per second (uncached
- * secp256k1, 4 signatures each) and, for full blocks, that plus one sender recovery per transaction. A last
- * row syncs the empty chain again into a node whose verifier already holds every commit signature (untimed):
+ * Block sync over real libp2p req/resp (tcp + noise + yamux) on 127.0.0.1: a chain of empty blocks, then one of
+ * full blocks (native transfers), is served by SERVING_PEERS hosts in a process of their own (a late validator of
+ * a 4-validator network has three peers, none of them in its process), and a fresh node syncs it the way a node
+ * that was down does (fsync as in production). On these 2 cores the serving process takes its share of the CPU.
+ * Beside it, the single-process verification bound measured in the same run: commit verifications per second
+ * (uncached secp256k1, 4 signatures each) and, for full blocks, that plus one sender recovery per transaction. A
+ * last row syncs the empty chain again into a node whose verifier already holds every commit signature (untimed):
  * the cost of fetching, executing and storing alone, i.e. what sync does once signature recovery is cheap.
  */
 
-const EMPTY_BLOCKS = Number(process.env.OUTRIGGER_BENCH_SYNC_EMPTY ?? 1_000);
+const EMPTY_BLOCKS = Number(process.env.OUTRIGGER_BENCH_SYNC_EMPTY ?? 2_000);
 const FULL_BLOCKS = Number(process.env.OUTRIGGER_BENCH_SYNC_FULL ?? 5);
 const TXS_PER_FULL_BLOCK = Number(process.env.OUTRIGGER_BENCH_SYNC_TXS ?? 500);
-const SERVING_PEERS = 2;
+const SERVING_PEERS = 3;
 const GOALS = { empty: 1_000, full: 200 };
-const SYNC_OPTS = { waitForPeers: false, peerWaitMs: 0, checkEveryMs: 3_600_000, stallAfterMs: 3_600_000 };
-
-const debugLogger = {
-  debug: (o: object, m: string) => console.error(m, JSON.stringify(o)),
-  info() {},
-  warn: (o: object, m: string) => console.error(m, JSON.stringify(o)),
-  error: (o: object, m: string) => console.error(m, JSON.stringify(o)),
-};
-const p2pLogger = { debug() {}, info() {}, warn() {}, error() {} };
-
-function idleConsensus(): SyncConsensus {
-  return { async start() {}, followChain() {}, submitCatchUpItem() {}, catchUpItems: () => [] };
-}
-
-async function network(home: string, name: string, bootstrap: string[]): Promise<Network> {
-  return Network.create(
-    {
-      chainId: CHAIN_ID,
-      genesisHash: GENESIS_HASH,
-      privateKey: await loadOrCreatePeerKey(join(home, name)),
-      listen: ["/ip4/127.0.0.1/tcp/0"],
-      bootstrap,
-    },
-    { logger: p2pLogger },
-  );
-}
-
-function service(node: BenchChain, net: Network | null): SyncService {
-  return new SyncService(SYNC_OPTS, {
-    reqresp: net?.reqresp ?? {
-      handleBlocks: async () => {},
-      handleCatchUp: async () => {},
-      requestBlocks: async () => [],
-      requestCatchUp: async () => [],
-    },
-    peers: () => net?.peers().map((p) => p.id) ?? [],
-    chain: node.chain,
-    blocksRange: (from, to) => node.store.encodedBlocksRange(from, to),
-    consensus: idleConsensus(),
-    syncedBlocks: { inc() {} },
-    logger: process.env.OUTRIGGER_BENCH_SYNC_DEBUG ? debugLogger : silentLogger,
-    now: Date.now,
-  });
-}
 
 async function until(check: () => boolean, what: string, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -94,53 +50,47 @@ interface SyncRun {
   blocksPerSecond: number;
 }
 
-/** Serves `source` from SERVING_PEERS hosts and syncs a fresh node from them until it holds the source's head. */
-async function syncFrom(source: BenchChain, senders: number, preVerified = false): Promise<SyncRun> {
+/**
+ * Syncs a fresh node from `source`'s hosts until it holds the source's head, and checks it is the same head.
+ * `preVerified`: the same chain built here, whose commit signatures the node's verifier recovers beforehand.
+ */
+async function syncFrom(source: RunningSource, senders: number, preVerified?: BenchChain): Promise<SyncRun> {
   const home = await mkdtemp(join(tmpdir(), "outrigger-bench-sync-p2p-"));
-  const nets: Network[] = [];
-  const services: SyncService[] = [];
   const target = await openBenchChain({ senders, syncBlocks: true });
+  let net: Network | null = null;
+  let syncing: SyncService | null = null;
   try {
-    for (let i = 0; i < SERVING_PEERS; i++) {
-      const net = await network(home, `serve${i}`, []);
-      nets.push(net);
-      const serving = service(source, net);
-      services.push(serving);
-      await serving.start();
-    }
-    const net = await network(
-      home,
-      "sync",
-      nets.flatMap((n) => n.host.multiaddrs()),
-    );
-    nets.push(net);
-    await until(() => net.peers().length === SERVING_PEERS, "the serving peers");
+    const joined = await benchNetwork(home, "sync", source.multiaddrs);
+    net = joined;
+    await until(() => joined.peers().length === SERVING_PEERS, "the serving peers");
     if (preVerified) {
       // The signatures recovered beforehand (untimed), as gossip would have: what is left is the structure's cost.
-      for (const { commit } of await source.store.blocksRange(1, source.chain.height))
+      for (const { commit } of await preVerified.store.blocksRange(1, preVerified.chain.height))
         verifyCommit(commit, target.chain.validators, CHAIN_ID, target.verifier);
     }
-    const syncing = service(target, net);
-    services.push(syncing);
-    const head = source.chain.height;
+    const service = benchSyncService(target, joined);
+    syncing = service;
+    const head = source.head;
     const started = performance.now();
     // As the node's stall watchdog would, without its wait: sync again until the head is reached.
     let idle = 0;
     while (target.chain.height < head) {
-      const { applied } = await syncing.sync();
+      const { applied } = await service.sync();
       idle = applied > 0 ? 0 : idle + 1;
       if (idle > 1_000) throw new Error(`sync stuck at ${target.chain.height} of ${head}`);
       if (applied === 0) await new Promise((r) => setTimeout(r, 10));
     }
     const seconds = (performance.now() - started) / 1000;
+    if (target.chain.headHash !== source.headHash)
+      throw new Error(`synced head ${target.chain.headHash} is not the source's ${source.headHash}`);
     return {
       blocks: head,
       seconds: Number(seconds.toFixed(2)),
       blocksPerSecond: rate(head, seconds),
     };
   } finally {
-    for (const s of services) s.stop();
-    await Promise.all(nets.map((n) => n.stop()));
+    syncing?.stop();
+    await net?.stop();
     await target.close();
     await rm(home, { recursive: true, force: true });
   }
@@ -171,28 +121,42 @@ async function senderRecoveriesPerSecond(source: BenchChain, genesis: AppGenesis
 }
 
 async function main(): Promise<void> {
-  const emptySource = await openBenchChain({ senders: 0, syncBlocks: false });
+  // Built here too (blocks are deterministic): the bounds and the pre-verified row read its commits.
+  // The source builds its chain while this one does (both cores).
+  const emptySource = startSyncSource({ blocks: EMPTY_BLOCKS, txs: 0, peers: SERVING_PEERS });
+  const emptyLocal = await openBenchChain({ senders: 0, syncBlocks: false });
   let empty: SyncRun;
   let emptyPreVerified: SyncRun;
   let commitsPerSecond: number;
   try {
-    await buildBlocks(emptySource, EMPTY_BLOCKS, 0);
-    commitsPerSecond = await commitVerificationsPerSecond(emptySource, 300);
-    empty = await syncFrom(emptySource, 0);
-    emptyPreVerified = await syncFrom(emptySource, 0, true);
+    await buildBlocks(emptyLocal, EMPTY_BLOCKS, 0);
+    commitsPerSecond = await commitVerificationsPerSecond(emptyLocal, 300);
+    const source = await emptySource;
+    empty = await syncFrom(source, 0);
+    emptyPreVerified = await syncFrom(source, 0, emptyLocal);
   } finally {
-    await emptySource.close();
+    await emptySource.then((s) => s.stop()).catch(() => undefined);
+    await emptyLocal.close();
   }
 
-  const fullSource = await openBenchChain({ senders: TXS_PER_FULL_BLOCK, syncBlocks: false });
+  const fullLocal = await openBenchChain({ senders: TXS_PER_FULL_BLOCK, syncBlocks: false });
   let full: SyncRun;
   let recoveriesPerSecond: number;
   try {
-    await buildBlocks(fullSource, FULL_BLOCKS, TXS_PER_FULL_BLOCK);
-    recoveriesPerSecond = await senderRecoveriesPerSecond(fullSource, fullSource.genesis);
+    await buildBlocks(fullLocal, 1, TXS_PER_FULL_BLOCK);
+    recoveriesPerSecond = await senderRecoveriesPerSecond(fullLocal, fullLocal.genesis);
+  } finally {
+    await fullLocal.close();
+  }
+  const fullSource = await startSyncSource({
+    blocks: FULL_BLOCKS,
+    txs: TXS_PER_FULL_BLOCK,
+    peers: SERVING_PEERS,
+  });
+  try {
     full = await syncFrom(fullSource, TXS_PER_FULL_BLOCK);
   } finally {
-    await fullSource.close();
+    await fullSource.stop();
   }
 
   // A block costs one commit verification, plus one sender recovery per transaction when it is full.

@@ -1,4 +1,4 @@
-import type { InProcessSync } from "./syncBound.ts";
+import type { BenchSync } from "./syncBound.ts";
 import { formatTable } from "./table.ts";
 
 /** Issue 11's check; it names no tolerance, so "met" means at least the rate bench/sync.ts printed. */
@@ -62,22 +62,22 @@ export function catchUpFigures(run: CatchUpRun): CatchUpFigures {
 
 export interface CatchUpGoal {
   statement: string;
-  /** Catch-up sync rate over the fastest in-process sync rate of the run. */
+  /** Catch-up sync rate over the fastest bench/sync.ts rate of the run. */
   ratio: number | null;
-  /** null when the run missed fewer blocks than the issue's check, or the in-process rate was not measured. */
+  /** null when the run missed fewer blocks than the issue's check, or the bench/sync.ts rate was not measured. */
   met: boolean | null;
 }
 
-/** The fastest of the in-process runs: a shared machine's other work only ever slows one. */
-export function fastestSync(runs: readonly InProcessSync[]): InProcessSync | null {
-  return runs.reduce<InProcessSync | null>(
+/** The fastest of the bench/sync.ts runs: a shared machine's other work only ever slows one. */
+export function fastestSync(runs: readonly BenchSync[]): BenchSync | null {
+  return runs.reduce<BenchSync | null>(
     (best, r) => (best === null || r.blocksPerSecond > best.blocksPerSecond ? r : best),
     null,
   );
 }
 
-export function judgeCatchUp(figures: CatchUpFigures, inProcess: readonly InProcessSync[]): CatchUpGoal {
-  const fastest = fastestSync(inProcess);
+export function judgeCatchUp(figures: CatchUpFigures, measured: readonly BenchSync[]): CatchUpGoal {
+  const fastest = fastestSync(measured);
   const ratio =
     fastest === null || fastest.blocksPerSecond <= 0
       ? null
@@ -111,12 +111,12 @@ export interface CatchUpReport {
   figures: CatchUpFigures;
   follow: FollowFigures;
   /** bench/sync.ts's empty-block sync, before the cluster started and after it stopped (empty if skipped). */
-  inProcessSync: InProcessSync[];
+  benchSync: BenchSync[];
   goal: CatchUpGoal;
 }
 
 export function formatCatchUpReport(report: CatchUpReport): string {
-  const { figures, inProcessSync, goal, follow, run } = report;
+  const { figures, benchSync, goal, follow, run } = report;
   const verdict = goal.met === null ? "not judged" : goal.met ? "met" : "not met";
   const main = formatTable(
     [
@@ -126,7 +126,7 @@ export function formatCatchUpReport(report: CatchUpReport): string {
       "after RPC s",
       "sync blocks/s",
       "overall blocks/s",
-      "in-process sync blocks/s",
+      "bench sync blocks/s",
       "ratio",
     ],
     [
@@ -137,7 +137,7 @@ export function formatCatchUpReport(report: CatchUpReport): string {
         figures.afterRpcSeconds,
         figures.syncBlocksPerSecond,
         figures.overallBlocksPerSecond,
-        fastestSync(inProcessSync)?.blocksPerSecond ?? "-",
+        fastestSync(benchSync)?.blocksPerSecond ?? "-",
         goal.ratio ?? "-",
       ],
     ],
@@ -150,9 +150,9 @@ export function formatCatchUpReport(report: CatchUpReport): string {
     main,
     "",
     `chain while it was down: ${report.chainBlocksPerSecond} blocks/s`,
-    inProcessSync.length === 0
-      ? "in-process sync: not measured"
-      : `in-process sync (bench/sync.ts, empty blocks, before / after the cluster): ${inProcessSync
+    benchSync.length === 0
+      ? "block sync (bench/sync.ts): not measured"
+      : `block sync (bench/sync.ts, empty blocks, before / after the cluster): ${benchSync
           .map((r) => r.blocksPerSecond.toLocaleString("en-US"))
           .join(" / ")} blocks/s; the ratio is to the faster`,
     followLine,

@@ -8,6 +8,8 @@ export interface LoadReport {
     kind: string;
     rates: number[];
     seconds: number;
+    /** Seconds at the first rate before the measured steps, not reported. */
+    warmupSeconds: number;
     validators: number;
     sendersPerStep: number;
     maxInFlight: number;
@@ -53,6 +55,7 @@ export function formatLoadReport(report: LoadReport): string {
         "accepted/s",
         "committed/s",
         "not sent",
+        "abandoned",
         "rejected",
         "stranded",
         "lost",
@@ -69,6 +72,7 @@ export function formatLoadReport(report: LoadReport): string {
         s.acceptedPerSecond,
         s.committedPerSecond,
         s.notSent,
+        s.abandoned,
         Object.values(s.rejections).reduce((a, b) => a + b, 0),
         s.strandedByGap,
         s.lost,

@@ -48,6 +48,8 @@ export interface StepReport {
   offered: number;
   /** Due while the in-flight bound was reached: the generator, not the cluster, was the limit. */
   notSent: number;
+  /** Not sent because an earlier transaction of the same sender was not accepted (it would wait on the gap). */
+  abandoned: number;
   accepted: number;
   acceptedPerSecond: number;
   committed: number;
@@ -131,6 +133,20 @@ export function classifyAccepted<R extends { sender: number; outcome: SendOutcom
   return { committable, stranded };
 }
 
+/** Which senders have a transaction that was not accepted: none of their later nonces is sent. */
+export function senderGapGuard(): {
+  blocked(sender: number): boolean;
+  note(sender: number, outcome: SendOutcome): void;
+} {
+  const failed = new Set<number>();
+  return {
+    blocked: (sender) => failed.has(sender),
+    note(sender, outcome) {
+      if (outcome.kind !== "accepted") failed.add(sender);
+    },
+  };
+}
+
 const GENERATOR_TICK_MS = 2;
 
 export async function runStep(opts: StepOptions, modules: StepModules): Promise<StepReport> {
@@ -140,6 +156,7 @@ export async function runStep(opts: StepOptions, modules: StepModules): Promise<
   const signSeconds = (performance.now() - signStart) / 1000;
   log(`  signed ${records.length} ${opts.kind} transfers in ${signSeconds.toFixed(1)} s`);
   const byHash = new Map(records.map((r, i) => [r.tx.hash, i]));
+  const gaps = senderGapGuard();
   const untrack = modules.track(byHash, (index, seenAt) => {
     const r = records[index];
     if (r && r.committedAt === null) r.committedAt = seenAt;
@@ -154,6 +171,7 @@ export async function runStep(opts: StepOptions, modules: StepModules): Promise<
       sleep: (ms) => new Promise((r) => setTimeout(r, Math.max(ms, GENERATOR_TICK_MS))),
       send: async (index) => {
         const r = records[index] as TxRecord;
+        if (gaps.blocked(r.sender)) return { kind: "abandoned" };
         try {
           await (clients[r.node] as RpcClient).call<string>("eth_sendRawTransaction", [r.tx.raw]);
           return { kind: "accepted" };
@@ -169,6 +187,7 @@ export async function runStep(opts: StepOptions, modules: StepModules): Promise<
       },
       record: (index, outcome, sentAt) => {
         const r = records[index] as TxRecord;
+        gaps.note(r.sender, outcome);
         r.outcome = outcome;
         r.sentAt = sentAt;
       },
@@ -229,10 +248,12 @@ function summarize(
 ): StepReport {
   const rejections: Record<string, number> = {};
   let notSent = 0;
+  let abandoned = 0;
   let accepted = 0;
   for (const r of records) {
     if (r.outcome?.kind === "accepted") accepted++;
     else if (r.outcome?.kind === "not-sent") notSent++;
+    else if (r.outcome?.kind === "abandoned") abandoned++;
     else if (r.outcome?.kind === "rejected")
       rejections[r.outcome.reason] = (rejections[r.outcome.reason] ?? 0) + 1;
   }
@@ -250,6 +271,7 @@ function summarize(
     seconds: opts.seconds,
     offered: records.length,
     notSent,
+    abandoned,
     accepted,
     acceptedPerSecond: round2(accepted / opts.seconds),
     committed: committedRecords.length,

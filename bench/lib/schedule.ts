@@ -35,7 +35,12 @@ export type SendOutcome =
   | { kind: "accepted" }
   | { kind: "rejected"; reason: string }
   /** Due while the in-flight bound was reached: never sent, so the generator, not the node, was the limit. */
-  | { kind: "not-sent" };
+  | { kind: "not-sent" }
+  /**
+   * Not sent because an earlier transaction of its sender was not accepted: a client does not send past a nonce
+   * gap it knows of, and a node's pool filling with transactions no block can include would measure the bench.
+   */
+  | { kind: "abandoned" };
 
 export interface OpenLoopModules {
   /** Milliseconds on a monotonic clock. */

@@ -8,8 +8,8 @@ import { guardExit } from "./exitGuard.ts";
 
 const ROOT = packageRoot(import.meta.dirname);
 
-/** The in-process empty-block sync of bench/sync.ts: one node syncing over real libp2p from two serving hosts. */
-export interface InProcessSync {
+/** The empty-block sync of bench/sync.ts: one node syncing over real libp2p from three hosts in another process. */
+export interface BenchSync {
   blocks: number;
   seconds: number;
   blocksPerSecond: number;
@@ -24,7 +24,7 @@ export class SyncBenchOutputError extends Error {
 }
 
 /** The `empty` row of bench/sync.ts's JSON report, which its stdout begins with (a table follows a blank line). */
-export function parseSyncBenchOutput(stdout: string): InProcessSync {
+export function parseSyncBenchOutput(stdout: string): BenchSync {
   const json = stdout.split("\n\n")[0] ?? "";
   let report: unknown;
   try {
@@ -32,7 +32,7 @@ export function parseSyncBenchOutput(stdout: string): InProcessSync {
   } catch {
     throw new SyncBenchOutputError(`no JSON report at the start: ${json.slice(0, 200)}`);
   }
-  const empty = (report as { empty?: Partial<Record<keyof InProcessSync, unknown>> } | null)?.empty;
+  const empty = (report as { empty?: Partial<Record<keyof BenchSync, unknown>> } | null)?.empty;
   const { blocks, seconds, blocksPerSecond } = empty ?? {};
   if (typeof blocks !== "number" || typeof seconds !== "number" || typeof blocksPerSecond !== "number")
     throw new SyncBenchOutputError("no empty.{blocks,seconds,blocksPerSecond} numbers in the report");
@@ -44,7 +44,7 @@ export function parseSyncBenchOutput(stdout: string): InProcessSync {
  * figures are not used) and returns its empty-block sync. A child rather than an import: that bench is a script
  * with its own main, and its environment variables and JSON report are the interface it offers.
  */
-export async function measureInProcessSync(emptyBlocks: number): Promise<InProcessSync> {
+export async function measureBenchSync(emptyBlocks: number): Promise<BenchSync> {
   // Its temp chains go in a folder of ours, removed whatever the way out: a killed child cannot remove them.
   const tmp = mkdtempSync(join(tmpdir(), "outrigger-catchup-sync-"));
   const child = spawn(process.execPath, ownModuleArgs(import.meta.url, "../sync.ts"), {

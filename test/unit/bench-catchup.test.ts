@@ -39,25 +39,25 @@ describe("catch-up bench: figures", () => {
 });
 
 describe("catch-up bench: issue 11's check", () => {
-  const inProcess = (blocksPerSecond: number) => ({ blocks: 1_000, seconds: 1, blocksPerSecond });
+  const benchSync = (blocksPerSecond: number) => ({ blocks: 1_000, seconds: 1, blocksPerSecond });
 
-  it("is met at or above the fastest in-process sync rate, and not below it", () => {
+  it("is met at or above the fastest bench/sync.ts rate, and not below it", () => {
     const figures = catchUpFigures(run);
     assert.deepEqual(
       {
-        ratio: judgeCatchUp(figures, [inProcess(500)]).ratio,
-        met: judgeCatchUp(figures, [inProcess(500)]).met,
+        ratio: judgeCatchUp(figures, [benchSync(500)]).ratio,
+        met: judgeCatchUp(figures, [benchSync(500)]).met,
       },
       { ratio: 1, met: true },
     );
-    const slower = judgeCatchUp(figures, [inProcess(800), inProcess(300)]);
+    const slower = judgeCatchUp(figures, [benchSync(800), benchSync(300)]);
     assert.equal(slower.ratio, 0.625);
     assert.equal(slower.met, false);
   });
 
-  it("is not judged below 5,000 missed blocks or without the in-process rate", () => {
+  it("is not judged below 5,000 missed blocks or without the bench/sync.ts rate", () => {
     const short = catchUpFigures({ ...run, target: 1_100, heightAtSyncStart: 100 });
-    const judged = judgeCatchUp(short, [inProcess(50)]);
+    const judged = judgeCatchUp(short, [benchSync(50)]);
     assert.equal(judged.met, null);
     assert.ok(judged.ratio !== null && judged.ratio > 1);
     assert.deepEqual(judgeCatchUp(catchUpFigures(run), []), {
@@ -75,8 +75,8 @@ describe("catch-up bench: issue 11's check", () => {
       run,
       figures,
       follow: { blocks: 20, followed: true, seconds: 2, maxLag: 3, commitsSigned: 7 },
-      inProcessSync: [inProcess(300), inProcess(800)],
-      goal: judgeCatchUp(figures, [inProcess(800), inProcess(300)]),
+      benchSync: [benchSync(300), benchSync(800)],
+      goal: judgeCatchUp(figures, [benchSync(800), benchSync(300)]),
     };
     const text = formatCatchUpReport(report);
     assert.match(text, /5,000 +2 +12 +10 +500 +417 +800 +0\.625/);

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { Transaction } from "ethers";
 import { benchAccounts, benchKey } from "../../bench/lib/accounts.ts";
-import { classifyAccepted } from "../../bench/lib/loadStep.ts";
+import { classifyAccepted, senderGapGuard } from "../../bench/lib/loadStep.ts";
 import { openLoopOffsets, runOpenLoop, type SendOutcome, slotOf } from "../../bench/lib/schedule.ts";
 import { committedRate, percentile, rejectionKey, summarizeLatencies } from "../../bench/lib/stats.ts";
 import { signTransfer, transferCall, UnsupportedKindError } from "../../bench/lib/transfers.ts";
@@ -183,6 +183,21 @@ describe("load bench: losses", () => {
     const { committable, stranded } = classifyAccepted(records);
     assert.deepEqual(committable, [records[0], records[5]]);
     assert.equal(stranded, 2);
+  });
+});
+
+describe("load bench: senders past a gap", () => {
+  it("stops a sender after its first transaction that was not accepted, and only that sender", () => {
+    const gaps = senderGapGuard();
+    gaps.note(0, { kind: "accepted" });
+    gaps.note(1, { kind: "rejected", reason: "-32000 txpool is full" });
+    gaps.note(2, { kind: "not-sent" });
+    assert.deepEqual(
+      [0, 1, 2, 3].map((sender) => gaps.blocked(sender)),
+      [false, true, true, false],
+    );
+    gaps.note(1, { kind: "accepted" });
+    assert.equal(gaps.blocked(1), true, "a later acceptance does not close the gap");
   });
 });
 
