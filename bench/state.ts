@@ -22,8 +22,8 @@ import {
 import { createMempool, type Mempool } from "../node/mempool/index.ts";
 import { type BatchOp, Bucket, ChainStore, openDatabase } from "../node/storage/index.ts";
 import { uintToRlp } from "../node/types/index.ts";
-import { BASE_FEE, CHAIN_ID, ETHER, PROPOSER, testGenesis } from "../test/helpers/appFixture.ts";
 import { commitFor, GENESIS_HASH, GENESIS_TIME } from "../test/helpers/chainFixture.ts";
+import { BASE_FEE, CHAIN_ID, ETHER, PROPOSER, testGenesis } from "../test/helpers/genesisFixture.ts";
 import { formatTable } from "./lib/table.ts";
 
 /**

@@ -75,7 +75,10 @@ export async function startNode(opts: NodeOptions, modules: NodeModules): Promis
     const mempool = createNodeMempool(app);
     const admission = new TxAdmission(DEFAULT_TX_ADMISSION, { mempool });
     const claims = new ClaimPool(() => app.nextDepositNonce());
-    const l1Link = connectL1({ url: config.l1RpcUrl, l1, validator: opts.validatorKey !== null }, { logger });
+    const l1Link = await connectL1(
+      { url: config.l1RpcUrl, l1, validator: opts.validatorKey !== null },
+      { logger },
+    );
     if (l1Link !== null) stops.push(() => l1Link.reader.close());
     const confirmer = l1Link === null ? null : createDepositConfirmer(l1Link.reader);
 

@@ -1,4 +1,4 @@
-import { AbiCoder, Interface } from "ethers";
+import { AbiCoder, Interface } from "ethers/abi";
 import type { Hex } from "../crypto/index.ts";
 import { SIDECHAIN_BRIDGE_ABI, SIDECHAIN_TOKEN_ABI, STAKING_ABI } from "../types/index.ts";
 

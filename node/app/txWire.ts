@@ -1,5 +1,5 @@
 import { RLP } from "@ethereumjs/rlp";
-import { decodeRlp, type RlpStructuredData } from "ethers";
+import { decodeRlp, type RlpStructuredData } from "ethers/utils";
 import { concatBytes, hexToBytes, uintToBytes } from "../crypto/index.ts";
 import { errorMessage } from "../util/errors.ts";
 import { AppError } from "./errors.ts";

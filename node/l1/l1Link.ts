@@ -18,8 +18,8 @@ export interface L1Link {
   tracker: CheckpointTracker;
 }
 
-export function openL1Link(url: string, l1: L1LinkOptions): L1Link {
-  const reader = createL1Reader({
+export async function openL1Link(url: string, l1: L1LinkOptions): Promise<L1Link> {
+  const reader = await createL1Reader({
     url,
     chainId: l1.chainId,
     bridge: l1.bridge,
@@ -30,10 +30,10 @@ export function openL1Link(url: string, l1: L1LinkOptions): L1Link {
 }
 
 /** The link a node's config asks for: none for a chain without L1 or a node without an L1 URL. */
-export function connectL1(
+export async function connectL1(
   opts: { url: string | null; l1: L1LinkOptions | null; validator: boolean },
   modules: { logger: ServiceLogger },
-): L1Link | null {
+): Promise<L1Link | null> {
   if (opts.l1 === null) return null;
   if (opts.url === null) {
     if (opts.validator)

@@ -1,4 +1,3 @@
-import { Contract, JsonRpcProvider, Network } from "ethers";
 import type { Address, Hex } from "../crypto/index.ts";
 import { CHECKPOINT_MANAGER_ABI, L1_BRIDGE_ABI } from "../types/index.ts";
 import { errorMessage } from "../util/errors.ts";
@@ -40,7 +39,12 @@ export interface L1Reader {
  * The node's read-only view of the L1 contracts, over ethers. Every failure becomes L1UnavailableError, so a
  * caller can tell "L1 said no" (a value) from "L1 said nothing" (an exception).
  */
-export function createL1Reader(opts: L1ReaderOptions): L1Reader {
+export async function createL1Reader(opts: L1ReaderOptions): Promise<L1Reader> {
+  // Loaded here, not at the top: ethers' providers and contracts add ~6 MB RSS that a node without L1 never uses.
+  const [{ Contract }, { JsonRpcProvider, Network }] = await Promise.all([
+    import("ethers/contract"),
+    import("ethers/providers"),
+  ]);
   // A static network skips ethers' chain detection, which retries forever in the background while L1 is down;
   // no response cache, or a check right after a deposit would read the block before it for 250 ms.
   const provider = new JsonRpcProvider(opts.url, Network.from(opts.chainId), {

@@ -1,4 +1,4 @@
-import { Transaction } from "ethers";
+import { Transaction } from "ethers/transaction";
 import { type Address, bytesToHex, type Hex, ZERO_HASH } from "../crypto/index.ts";
 import { encodeBlock } from "../types/index.ts";
 import type { BlockRecord, ChainInfo, Log, Receipt } from "./backend.ts";

@@ -1,4 +1,4 @@
-import { type TypedDataDomain, TypedDataEncoder } from "ethers";
+import { type TypedDataDomain, TypedDataEncoder } from "ethers/hash";
 import { bytesToHex, concatBytes, type Hex, hexToBytes } from "../crypto/bytes.ts";
 import { CryptoError } from "../crypto/errors.ts";
 import type { Address } from "../crypto/keys.ts";

@@ -1,4 +1,4 @@
-import { AbiCoder } from "ethers";
+import { AbiCoder } from "ethers/abi";
 import { type Hex, hexToBytes } from "../crypto/bytes.ts";
 import { CryptoError } from "../crypto/errors.ts";
 import { keccak256Hex } from "../crypto/hash.ts";

@@ -4,56 +4,26 @@ import {
   type Application,
   createApplication,
   type ExecutionResult,
-  nativeTokenAddress,
   type SignerRecovery,
 } from "../../node/app/index.ts";
 import { type Address, type Hex, hexToBytes, recoverSigner } from "../../node/crypto/index.ts";
+import { BASE_FEE, CHAIN_ID, PROPOSER, TEST_KEYS, testGenesis, testKey } from "./genesisFixture.ts";
 
-export const CHAIN_ID = 7447n;
-export const GWEI = 10n ** 9n;
-export const ETHER = 10n ** 18n;
-export const BASE_FEE = GWEI;
+export { addr, BASE_FEE, CHAIN_ID, ETHER, GWEI, ODOL, PROPOSER, testGenesis } from "./genesisFixture.ts";
+
+const walletOf = (key: { privateKey: Hex }): Wallet => new Wallet(key.privateKey);
 
 /** Deterministic keys so failures reproduce. */
 export function testWallet(i: number): Wallet {
-  return new Wallet(`0x${(0x1000 + i).toString(16).padStart(64, "0")}`);
+  return walletOf(testKey(i));
 }
 
-export const addr = (w: Wallet): Address => w.address.toLowerCase() as Address;
-
-export const alice = testWallet(1);
-export const bob = testWallet(2);
-export const carol = testWallet(3);
+export const alice = walletOf(TEST_KEYS.alice);
+export const bob = walletOf(TEST_KEYS.bob);
+export const carol = walletOf(TEST_KEYS.carol);
 /** Validators (also funded accounts, so they can stake more). */
-export const val1 = testWallet(10);
-export const val2 = testWallet(11);
-/** Receives fees in tests; holds nothing at genesis. */
-export const PROPOSER: Address = "0x00000000000000000000000000000000000000fe";
-
-export const ODOL = nativeTokenAddress("ODOL");
-
-export function testGenesis(overrides: Partial<AppGenesis> = {}): AppGenesis {
-  return {
-    chainId: CHAIN_ID,
-    minGasPrice: BASE_FEE,
-    epochLength: 4,
-    unbondingEpochs: 1,
-    alloc: [alice, bob, carol, val1, val2].map((w) => ({ address: addr(w), balance: 1000n * ETHER })),
-    validators: [
-      { address: addr(val1), stake: 10n * ETHER },
-      { address: addr(val2), stake: 10n * ETHER },
-    ],
-    nativeTokens: [
-      {
-        name: "Outrigger Dollar",
-        symbol: "ODOL",
-        decimals: 6,
-        alloc: [{ address: addr(alice), amount: 1_000_000n }],
-      },
-    ],
-    ...overrides,
-  };
-}
+export const val1 = walletOf(TEST_KEYS.val1);
+export const val2 = walletOf(TEST_KEYS.val2);
 
 export function testApp(overrides: Partial<AppGenesis> = {}): Application {
   return createApplication(testGenesis(overrides), null);

@@ -14,7 +14,7 @@ import { type Hex, VoteType } from "../../node/crypto/index.ts";
 import { createMempool, type MempoolModules } from "../../node/mempool/index.ts";
 import { ChainStore, openDatabase } from "../../node/storage/index.ts";
 import type { Commit } from "../../node/types/index.ts";
-import { addr, CHAIN_ID, testGenesis, val1, val2 } from "./appFixture.ts";
+import { addr, CHAIN_ID, TEST_KEYS, type TestSigner, testGenesis } from "./genesisFixture.ts";
 import { signVote } from "./validators.ts";
 
 export const GENESIS_TIME = 1_000_000;
@@ -109,7 +109,11 @@ export async function openTestChain<X extends ChainExtraModules = ChainExtraModu
 }
 
 /** A round-0 commit of `blockHash` at `height`, precommitted by `signers` (both test validators by default). */
-export function commitFor(height: number, blockHash: Hex, signers = [val1, val2]): Commit {
+export function commitFor(
+  height: number,
+  blockHash: Hex,
+  signers: readonly TestSigner[] = [TEST_KEYS.val1, TEST_KEYS.val2],
+): Commit {
   const signatures = signers
     .map((w) => ({
       validator: addr(w),

@@ -187,8 +187,8 @@ async function startL1(): Promise<{ l1: FakeL1; url: string }> {
   return { l1, url: await l1.start() };
 }
 
-function reader(url: string, opts: Partial<L1ReaderOptions> = {}): L1Reader {
-  const r = createL1Reader({
+async function reader(url: string, opts: Partial<L1ReaderOptions> = {}): Promise<L1Reader> {
+  const r = await createL1Reader({
     url,
     chainId: L1_CHAIN_ID,
     bridge: BRIDGE,
@@ -210,7 +210,7 @@ describe("createL1Reader", () => {
     const claim = testClaim(3n);
     l1.hashes.set(3n, depositHash(claim));
     l1.latest = 100;
-    const r = reader(url, { confirmations: 5 });
+    const r = await reader(url, { confirmations: 5 });
     assert.equal(await r.confirmedDepositHash(3n), depositHash(claim));
     const [call] = l1.callsOf("eth_call");
     assert.ok(call);
@@ -225,7 +225,7 @@ describe("createL1Reader", () => {
   it("does not go below block 0 while L1 is younger than the confirmation depth", async () => {
     const { l1, url } = await startL1();
     l1.latest = 3;
-    assert.equal(await reader(url, { confirmations: 12 }).confirmedBlock(), 0);
+    assert.equal(await (await reader(url, { confirmations: 12 })).confirmedBlock(), 0);
   });
 
   it("with confirmations 0 reads at the finalized block, and fails while L1 has none", async () => {
@@ -233,7 +233,7 @@ describe("createL1Reader", () => {
     l1.latest = 100;
     l1.finalized = 64;
     l1.hashes.set(0n, depositHash(testClaim(0n)));
-    const r = reader(url, { confirmations: 0 });
+    const r = await reader(url, { confirmations: 0 });
     assert.equal(await r.confirmedDepositHash(0n), depositHash(testClaim(0n)));
     const [call] = l1.callsOf("eth_call");
     assert.equal(call?.params[1], toQuantity(64), "eth_call at the finalized block");
@@ -242,7 +242,10 @@ describe("createL1Reader", () => {
 
     const { l1: young, url: youngUrl } = await startL1();
     young.finalized = null;
-    await rejectsUnavailable(reader(youngUrl, { confirmations: 0 }).confirmedBlock(), /no finalized block/);
+    await rejectsUnavailable(
+      (await reader(youngUrl, { confirmations: 0 })).confirmedBlock(),
+      /no finalized block/,
+    );
     assert.equal(young.callsOf("eth_call").length, 0);
   });
 
@@ -250,7 +253,7 @@ describe("createL1Reader", () => {
     const { l1, url } = await startL1();
     l1.chainId = 1n;
     l1.hashes.set(0n, depositHash(testClaim(0n)));
-    const r = reader(url);
+    const r = await reader(url);
     await rejectsUnavailable(r.confirmedDepositHash(0n), /chain id 1, genesis says 31337/);
     await rejectsUnavailable(r.latestBlock(), /chain id 1/);
     await rejectsUnavailable(r.checkpointSubmissions(0, 10), /chain id 1/);
@@ -262,7 +265,7 @@ describe("createL1Reader", () => {
     const { l1, url } = await startL1();
     l1.errors.add("eth_blockNumber");
     l1.errors.add("eth_getLogs");
-    const r = reader(url);
+    const r = await reader(url);
     await rejectsUnavailable(r.latestBlock(), /^L1 block number: .*header not found/);
     await rejectsUnavailable(r.confirmedDepositHash(0n), /^L1 depositHash\(0\): .*header not found/);
     await rejectsUnavailable(
@@ -275,7 +278,7 @@ describe("createL1Reader", () => {
   it("fails with L1UnavailableError when nothing listens at the URL", async () => {
     const { l1, url } = await startL1();
     await l1.close();
-    const r = reader(url, { timeoutMs: 5_000 });
+    const r = await reader(url, { timeoutMs: 5_000 });
     const started = Date.now();
     await rejectsUnavailable(r.confirmedDepositHash(0n), /^L1 depositHash\(0\): /);
     await rejectsUnavailable(r.latestBlock(), /^L1 block number: /);
@@ -286,13 +289,13 @@ describe("createL1Reader", () => {
   it("gives up after timeoutMs when L1 hangs, before or after the chain id check", async () => {
     const { l1, url } = await startL1();
     l1.hang.add("eth_chainId");
-    const r = reader(url, { timeoutMs: 300 });
+    const r = await reader(url, { timeoutMs: 300 });
     let started = Date.now();
     await rejectsUnavailable(r.latestBlock(), /timed out after 300 ms/);
     assert.ok(Date.now() - started < 1_500);
 
     const { l1: slow, url: slowUrl } = await startL1();
-    const s = reader(slowUrl, { timeoutMs: 300 });
+    const s = await reader(slowUrl, { timeoutMs: 300 });
     assert.equal(await s.latestBlock(), 100);
     slow.hang.add("eth_call");
     started = Date.now();
@@ -311,7 +314,7 @@ describe("createL1Reader", () => {
       { number: 2, txHash: tx(2), blockNumber: 30 },
       { number: 3, txHash: tx(3), blockNumber: 51 },
     );
-    const r = reader(url);
+    const r = await reader(url);
     assert.deepEqual(await r.checkpointSubmissions(10, 50), [
       { number: 1, txHash: tx(1), blockNumber: 10 },
       { number: 2, txHash: tx(2), blockNumber: 30 },

@@ -1,4 +1,5 @@
-import { AbiCoder, concat } from "ethers";
+import { AbiCoder } from "ethers/abi";
+import { concat } from "ethers/utils";
 import { type Hex, hexToBytes, keccak256Hex } from "../../crypto/index.ts";
 import { MAX_TX_BYTES } from "../../types/index.ts";
 import type { BlockRecord, CallOutcome, TxLocation, TxRejection } from "../backend.ts";
