@@ -26,7 +26,7 @@ import { type BenchSync, measureBenchSync } from "./lib/syncBound.ts";
  */
 const USAGE = `usage: npm run bench:catchup -- [options]      (or BLOCKS=500 npm run bench:catchup)
   --blocks 5000       heights the others commit while the validator is down (default: $BLOCKS, else 5000)
-  --sync-blocks 1000  empty blocks of the block sync measurement (bench/sync.ts, before and after)
+  --sync-blocks 5000  empty blocks of the block sync measurement (bench/sync.ts, before and after)
   --no-sync-bound     skip the block sync measurement
   --follow 20         heights it must follow after catching up
   --keep              keep the nodes' folders (logs, databases) and print where`;
@@ -72,7 +72,7 @@ function parseFlags(argv: string[]): Flags {
     args: argv,
     options: {
       blocks: { type: "string", default: process.env.BLOCKS ?? "5000" },
-      "sync-blocks": { type: "string", default: "1000" },
+      "sync-blocks": { type: "string", default: "5000" },
       "no-sync-bound": { type: "boolean", default: false },
       follow: { type: "string", default: "20" },
       keep: { type: "boolean", default: false },

@@ -21,8 +21,8 @@ export interface SyncPorts {
   ): Promise<{ applied: number; error: Error | null }>;
   /**
    * Starts recovering the precommit signers of a range's commits off this thread as soon as the range arrives, so
-   * that verifying it overlaps applying the ranges before it. The answer is live: what the thread has not
-   * recovered by the time the range is applied, the chain recovers itself. Absent, the chain recovers them all.
+   * that verifying it overlaps applying the ranges before it. Before the range is applied its ready() is awaited:
+   * what the thread has not started is recovered on this one. Absent, the chain recovers them all.
    */
   recoverSigners?(items: CertifiedItems): PrecommitSigners | undefined;
   height(): number;
@@ -268,10 +268,11 @@ class RangeSync {
       this.punish(peer, prepared.err);
       return this.retry(range);
     }
-    const { items } = prepared;
+    const { items, signers } = prepared;
     let outcome: { applied: number; error: Error | null };
     try {
-      outcome = await this.ports.applyRange(items, prepared.signers);
+      await signers?.ready();
+      outcome = await this.ports.applyRange(items, signers);
     } catch (err) {
       // Not the peer's doing: stop here, and let the next sync (the stall watchdog's) try again.
       this.localFailure = errorMessage(err);

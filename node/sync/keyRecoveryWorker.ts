@@ -9,12 +9,30 @@ export interface RecoveryJob {
   recoveryId: number;
 }
 
+/** One job's public key recovered on the caller's thread, or null where none recovers. */
+export type RecoverHere = (job: RecoveryJob) => Uint8Array | null;
+
+/** Jobs handed to the recovery thread together. */
+export interface RecoveryBatch {
+  /** Per job, the signer's 65-byte uncompressed public key, or null where none recovers. Rejects if the thread died. */
+  readonly keys: Promise<(Uint8Array | null)[]>;
+  /**
+   * If the thread has not started the batch yet, recovers it here with `recoverHere` (keys then resolves with
+   * those) and returns true; a batch the thread holds is left to it. Block sync takes back what the thread has not
+   * reached when it needs a range: on two cores that thread may be starved, and waiting would idle this one.
+   */
+  takeBack(recoverHere: RecoverHere): boolean;
+}
+
 /** Public-key recovery on another thread; the caller applies the signature rules and derives the address. */
 export interface KeyRecovery {
-  /** Per job, the signer's 65-byte uncompressed public key, or null where none recovers. Rejects if the thread died. */
-  recover(jobs: readonly RecoveryJob[]): Promise<(Uint8Array | null)[]>;
+  /** Queues the jobs; batches reach the thread in order, a few at a time. */
+  recover(jobs: readonly RecoveryJob[]): RecoveryBatch;
   close(): Promise<void>;
 }
+
+/** Batches the thread holds at once: one it works on and one waiting, so it never idles between messages. */
+const POSTED_BATCHES = 2;
 
 /**
  * Plain CommonJS so the thread starts in milliseconds (no TypeScript loader): it only runs libsecp256k1's
@@ -45,8 +63,9 @@ interface Answer {
   ok: Uint8Array;
 }
 
-interface Waiting {
-  count: number;
+interface Queued {
+  id: number;
+  jobs: readonly RecoveryJob[];
   resolve(keys: (Uint8Array | null)[]): void;
   reject(err: Error): void;
 }
@@ -61,45 +80,71 @@ export function startKeyRecoveryWorker(): KeyRecovery {
   const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { addon } });
   // An idle recovery thread must not keep the process alive.
   worker.unref();
-  const waiting = new Map<number, Waiting>();
+  /** Batches not yet posted, in order; then those the thread holds, by id. */
+  const queue: Queued[] = [];
+  const posted = new Map<number, Queued>();
   let nextId = 0;
   let failure: Error | null = null;
   const fail = (err: Error) => {
     failure ??= err;
-    for (const w of waiting.values()) w.reject(failure);
-    waiting.clear();
+    for (const batch of [...queue, ...posted.values()]) batch.reject(failure);
+    queue.length = 0;
+    posted.clear();
+  };
+  const post = (batch: Queued) => {
+    const { jobs } = batch;
+    const digests = new Uint8Array(jobs.length * 32);
+    const compacts = new Uint8Array(jobs.length * 64);
+    const recoveryIds = new Uint8Array(jobs.length);
+    jobs.forEach((job, i) => {
+      digests.set(job.digest, i * 32);
+      compacts.set(job.compact, i * 64);
+      recoveryIds[i] = job.recoveryId;
+    });
+    posted.set(batch.id, batch);
+    worker.postMessage({ id: batch.id, digests, compacts, recoveryIds }, [
+      digests.buffer,
+      compacts.buffer,
+      recoveryIds.buffer,
+    ]);
+  };
+  const pump = () => {
+    while (posted.size < POSTED_BATCHES && queue.length > 0) post(queue.shift() as Queued);
   };
   worker.on("message", ({ id, keys, ok }: Answer) => {
-    const w = waiting.get(id);
-    if (w === undefined) return;
-    waiting.delete(id);
-    w.resolve(
-      Array.from({ length: w.count }, (_, i) => (ok[i] === 1 ? keys.subarray(i * 65, i * 65 + 65) : null)),
+    const batch = posted.get(id);
+    if (batch === undefined) return;
+    posted.delete(id);
+    batch.resolve(
+      Array.from({ length: batch.jobs.length }, (_, i) =>
+        ok[i] === 1 ? keys.subarray(i * 65, i * 65 + 65) : null,
+      ),
     );
+    pump();
   });
   worker.on("error", (err) => fail(new Error(`key recovery thread failed: ${errorMessage(err)}`)));
   worker.on("exit", (code) => fail(new Error(`key recovery thread exited (${code})`)));
   return {
     recover(jobs) {
-      if (failure !== null) return Promise.reject(failure);
-      if (jobs.length === 0) return Promise.resolve([]);
-      const digests = new Uint8Array(jobs.length * 32);
-      const compacts = new Uint8Array(jobs.length * 64);
-      const recoveryIds = new Uint8Array(jobs.length);
-      jobs.forEach((job, i) => {
-        digests.set(job.digest, i * 32);
-        compacts.set(job.compact, i * 64);
-        recoveryIds[i] = job.recoveryId;
+      if (failure !== null) return { keys: Promise.reject(failure), takeBack: () => false };
+      if (jobs.length === 0) return { keys: Promise.resolve([]), takeBack: () => false };
+      let batch: Queued | undefined;
+      const keys = new Promise<(Uint8Array | null)[]>((resolve, reject) => {
+        batch = { id: nextId++, jobs, resolve, reject };
       });
-      const id = nextId++;
-      return new Promise((resolve, reject) => {
-        waiting.set(id, { count: jobs.length, resolve, reject });
-        worker.postMessage({ id, digests, compacts, recoveryIds }, [
-          digests.buffer,
-          compacts.buffer,
-          recoveryIds.buffer,
-        ]);
-      });
+      const queued = batch as Queued;
+      queue.push(queued);
+      pump();
+      return {
+        keys,
+        takeBack(recoverHere) {
+          const at = queue.indexOf(queued);
+          if (at < 0) return false;
+          queue.splice(at, 1);
+          queued.resolve(queued.jobs.map(recoverHere));
+          return true;
+        },
+      };
     },
     async close() {
       fail(new Error("key recovery thread closed"));

@@ -4,11 +4,12 @@ import {
   hexToBytes,
   recoverSignerWith,
   type Secp256k1Backend,
+  secp256k1Backend,
   VoteType,
   voteDigest,
 } from "../crypto/index.ts";
 import type { Block, Commit, Vote } from "../types/index.ts";
-import type { KeyRecovery, RecoveryJob } from "./keyRecoveryWorker.ts";
+import type { KeyRecovery, RecoveryBatch, RecoveryJob } from "./keyRecoveryWorker.ts";
 
 /**
  * Signers of precommits recovered ahead of time: the signer (null: the signature does not verify) of a precommit
@@ -16,6 +17,11 @@ import type { KeyRecovery, RecoveryJob } from "./keyRecoveryWorker.ts";
  */
 export interface PrecommitSigners {
   voteSigner(chainId: bigint, vote: Vote): Address | null | undefined;
+  /**
+   * Resolves once every signature is known: what the thread has not started is recovered here (so no signature is
+   * ever recovered twice, by both threads), what it holds is waited for. A failed thread leaves its part unknown.
+   */
+  ready(): Promise<void>;
 }
 
 interface Recovered {
@@ -29,14 +35,18 @@ interface Recovered {
 /** Signatures per message to the thread: answers come back in pieces, each usable as soon as it lands. */
 const CHUNK = 64;
 
+/** How long ready() waits for batches the thread holds (two of CHUNK take it a few milliseconds). */
+const READY_WAIT_MS = 1_000;
+
 const voteKey = (height: number, round: number, blockHash: Hex | null, signature: Hex) =>
   `${height}/${round}/${blockHash}/${signature}`;
 
 /**
  * Starts recovering, on `recovery`'s thread, the public keys behind every precommit signature of the items'
- * commits and lastCommits, and answers at once: a signature is known from the moment its piece comes back, so a
- * range applied before the thread got to it (the first one, or on a machine without a spare core) is verified on
- * this thread as without one, and nothing ever waits for the thread. Only the curve arithmetic runs there: the
+ * commits and lastCommits, and answers at once: a signature is known from the moment its piece comes back. When
+ * the range is due, ready() recovers on this thread the pieces the thread has not started (the first range, or
+ * all of them on a machine without a spare core) and waits briefly for those it holds, so that no signature is
+ * recovered by both threads. Only the curve arithmetic runs there: the
  * answer goes through recoverSignerWith, the same rules (v, r and s ranges, low s) and address derivation as every
  * other signature check of the node, so a signer from here is exactly what the node's verifier would recover.
  * A signature that does not even parse is left out; a failed piece leaves its signatures unknown.
@@ -45,6 +55,7 @@ export function recoverPrecommitSigners(
   chainId: bigint,
   items: readonly { block: Block; commit: Commit }[],
   recovery: KeyRecovery,
+  opts: { readyWaitMs?: number } = {},
 ): { signers: PrecommitSigners; recovered: Promise<void> } {
   const byVote = new Map<string, Recovered>();
   const jobs: RecoveryJob[] = [];
@@ -80,9 +91,12 @@ export function recoverPrecommitSigners(
     if (block.lastCommit !== null) add(block.lastCommit);
   }
   const pieces: Promise<void>[] = [];
+  const batches: RecoveryBatch[] = [];
   for (let start = 0; start < jobs.length; start += CHUNK) {
+    const batch = recovery.recover(jobs.slice(start, start + CHUNK));
+    batches.push(batch);
     pieces.push(
-      recovery.recover(jobs.slice(start, start + CHUNK)).then((keys) => {
+      batch.keys.then((keys) => {
         keys.forEach((key, i) => {
           (pending[start + i] as Recovered).publicKey = key;
         });
@@ -102,11 +116,29 @@ export function recoverPrecommitSigners(
       }
       return entry.signer;
     },
+    async ready() {
+      for (const batch of batches) batch.takeBack(recoverHere);
+      // A thread that never answers must not stall sync: after the wait the chain recovers what is left.
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const waited = new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, opts.readyWaitMs ?? READY_WAIT_MS);
+      });
+      await Promise.race([Promise.allSettled(pieces), waited]);
+      clearTimeout(timer);
+    },
   };
   const recovered = Promise.all(pieces).then(() => undefined);
   // A caller that only wants the signers need not watch the thread: a failure leaves them unknown.
   recovered.catch(() => undefined);
   return { signers, recovered };
+}
+
+function recoverHere(job: RecoveryJob): Uint8Array | null {
+  try {
+    return secp256k1Backend.recoverPublicKey(job.digest, job.compact, job.recoveryId);
+  } catch {
+    return null;
+  }
 }
 
 /** A backend that answers with the key recovered beforehand (or fails as the native one did). */

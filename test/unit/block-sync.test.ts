@@ -122,14 +122,17 @@ function tampered(
 /** Key recovery on this thread with the node's backend, answering on the next microtask. */
 function inlineKeyRecovery(): KeyRecovery {
   return {
-    async recover(jobs) {
-      return jobs.map((job) => {
-        try {
-          return secp256k1Backend.recoverPublicKey(job.digest, job.compact, job.recoveryId);
-        } catch {
-          return null;
-        }
-      });
+    recover(jobs) {
+      const keys = Promise.resolve().then(() =>
+        jobs.map((job) => {
+          try {
+            return secp256k1Backend.recoverPublicKey(job.digest, job.compact, job.recoveryId);
+          } catch {
+            return null;
+          }
+        }),
+      );
+      return { keys, takeBack: () => false };
     },
     async close() {},
   };
@@ -402,15 +405,22 @@ describe("block sync", () => {
     assert.deepEqual(seenWhileApplying[0], [1, 5], "range 5..8 went for recovery while 1..4 was applied");
   });
 
-  it("verifies what the thread has not recovered (yet, or ever) on the chain's own verifier, never waiting", async (t) => {
+  it("verifies what a dead or stuck thread holds on the chain's own verifier, after a bounded wait", async (t) => {
     const { source, items } = await sourceChain(t, 8);
     const target = await openTestChain(t);
     const { ports, log } = portsFor(target, { a: honest(items) });
-    const dead: KeyRecovery = { recover: () => Promise.reject(new Error("thread gone")), async close() {} };
-    const silent: KeyRecovery = { recover: () => new Promise(() => {}), async close() {} };
+    const dead: KeyRecovery = {
+      recover: () => ({ keys: Promise.reject(new Error("thread gone")), takeBack: () => false }),
+      async close() {},
+    };
+    // Holds every batch and never answers.
+    const stuck: KeyRecovery = {
+      recover: () => ({ keys: new Promise(() => {}), takeBack: () => false }),
+      async close() {},
+    };
     let turn = 0;
     ports.recoverSigners = (range) =>
-      recoverPrecommitSigners(CHAIN_ID, range, turn++ % 2 === 0 ? dead : silent).signers;
+      recoverPrecommitSigners(CHAIN_ID, range, turn++ % 2 === 0 ? dead : stuck, { readyWaitMs: 20 }).signers;
     ports.applyRange = (range, signers) => {
       assert.notEqual(signers, undefined);
       return target.chain.applyCertifiedRange(range, signers);
@@ -485,6 +495,7 @@ describe("Chain.applyCertifiedRange", () => {
         asked.push(vote.height);
         return vote.height <= 2 ? recover(chainId, vote) : undefined;
       },
+      ready: async () => {},
     };
     const recoveries = countRecoveries(t);
     assert.deepEqual(await target.chain.applyCertifiedRange(decoded, signers), { applied: 4, error: null });
@@ -492,7 +503,10 @@ describe("Chain.applyCertifiedRange", () => {
     assert.equal(recoveries(), 2 * 2, "the chain recovered only blocks 3 and 4's signatures");
     // A signer the thread could not recover (null) fails the commit, whatever the chain's verifier would say.
     const fresh = await openTestChain(t);
-    const none: PrecommitSigners = { voteSigner: (_, vote) => (vote.height === 2 ? null : undefined) };
+    const none: PrecommitSigners = {
+      voteSigner: (_, vote) => (vote.height === 2 ? null : undefined),
+      ready: async () => {},
+    };
     const result = await fresh.chain.applyCertifiedRange(decoded, none);
     assert.equal(result.applied, 1);
     assert.match(String(result.error), /commit of height 2: signature of .* does not verify/);

@@ -9,7 +9,11 @@ import {
   signDigest,
   VoteType,
 } from "../../node/crypto/index.ts";
-import { type KeyRecovery, startKeyRecoveryWorker } from "../../node/sync/keyRecoveryWorker.ts";
+import {
+  type KeyRecovery,
+  type RecoveryJob,
+  startKeyRecoveryWorker,
+} from "../../node/sync/keyRecoveryWorker.ts";
 import { recoverPrecommitSigners } from "../../node/sync/precommitSigners.ts";
 import type { Block, Commit, Vote } from "../../node/types/index.ts";
 import { addr, CHAIN_ID, val1, val2 } from "../helpers/appFixture.ts";
@@ -35,19 +39,48 @@ function item(commit: Commit, lastCommit: Commit | null): { block: Block; commit
   return { block: { lastCommit } as Block, commit };
 }
 
+function backendKey(job: RecoveryJob): Uint8Array | null {
+  try {
+    return secp256k1Backend.recoverPublicKey(job.digest, job.compact, job.recoveryId);
+  } catch {
+    return null;
+  }
+}
+
 /** Recovery on this thread with the node's backend, counting the signatures it was given. */
 function inlineRecovery(): KeyRecovery & { jobs: number } {
   const recovery = {
     jobs: 0,
-    async recover(jobs: Parameters<KeyRecovery["recover"]>[0]) {
+    recover(jobs: readonly RecoveryJob[]) {
       recovery.jobs += jobs.length;
-      return jobs.map((job) => {
-        try {
-          return secp256k1Backend.recoverPublicKey(job.digest, job.compact, job.recoveryId);
-        } catch {
-          return null;
-        }
+      return { keys: Promise.resolve().then(() => jobs.map(backendKey)), takeBack: () => false };
+    },
+    async close() {},
+  };
+  return recovery;
+}
+
+/** A thread that has started nothing yet: every batch can be taken back; counts what it was left. */
+function idleThread(): KeyRecovery & { kept: number } {
+  const recovery = {
+    kept: 0,
+    recover(jobs: readonly RecoveryJob[]) {
+      let settle: (keys: (Uint8Array | null)[]) => void = () => {};
+      const keys = new Promise<(Uint8Array | null)[]>((resolve) => {
+        settle = resolve;
       });
+      let taken = false;
+      recovery.kept += jobs.length;
+      return {
+        keys,
+        takeBack(recoverHere: (job: RecoveryJob) => Uint8Array | null) {
+          if (taken) return false;
+          taken = true;
+          recovery.kept -= jobs.length;
+          settle(jobs.map(recoverHere));
+          return true;
+        },
+      };
     },
     async close() {},
   };
@@ -60,12 +93,50 @@ describe("sync: signature recovery on a thread of its own", () => {
     const digest = keccak256(Uint8Array.of(1, 2, 3));
     const sig = hexToBytes(signDigest(digest, val1.privateKey as Hex), 65);
     const job = { digest, compact: sig.subarray(0, 64), recoveryId: (sig[64] as number) - 27 };
-    const [key, none] = await recovery.recover([job, { digest, compact: new Uint8Array(64), recoveryId: 0 }]);
+    const [key, none] = await recovery.recover([job, { digest, compact: new Uint8Array(64), recoveryId: 0 }])
+      .keys;
     assert.deepEqual(key, secp256k1Backend.recoverPublicKey(job.digest, job.compact, job.recoveryId));
     assert.equal(none, null, "r = s = 0 recovers no key");
-    assert.deepEqual(await recovery.recover([]), []);
+    assert.deepEqual(await recovery.recover([]).keys, []);
     await recovery.close();
-    await assert.rejects(recovery.recover([job]), /closed/);
+    await assert.rejects(recovery.recover([job]).keys, /closed/);
+  });
+
+  it("hands the thread two batches at a time; one it has not been handed is taken back and recovered here", async () => {
+    const recovery = startKeyRecoveryWorker();
+    try {
+      const digest = keccak256(Uint8Array.of(4, 5, 6));
+      const sig = hexToBytes(signDigest(digest, val2.privateKey as Hex), 65);
+      const job = { digest, compact: sig.subarray(0, 64), recoveryId: (sig[64] as number) - 27 };
+      const batches = [1, 2, 3, 4].map(() => recovery.recover([job]));
+      let here = 0;
+      const recoverHere = (j: RecoveryJob) => {
+        here++;
+        return backendKey(j);
+      };
+      assert.equal(batches[0]?.takeBack(recoverHere), false, "the first two are with the thread");
+      assert.equal(batches[1]?.takeBack(recoverHere), false);
+      assert.equal(batches[3]?.takeBack(recoverHere), true, "the fourth waits in the queue");
+      assert.equal(batches[3]?.takeBack(recoverHere), false, "and is taken back once");
+      assert.equal(here, 1);
+      const expected = backendKey(job);
+      for (const batch of batches) assert.deepEqual(await batch.keys, [expected]);
+    } finally {
+      await recovery.close();
+    }
+  });
+
+  it("ready() recovers here what the thread has not started, so nothing is recovered twice", async () => {
+    const commit = commitOf(5, BLOCK_HASH);
+    const recovery = idleThread();
+    const { signers } = recoverPrecommitSigners(CHAIN_ID, [item(commit, null)], recovery);
+    assert.equal(recovery.kept, 2);
+    await signers.ready();
+    assert.equal(recovery.kept, 0, "every batch was taken back");
+    for (const sig of commit.signatures) {
+      const vote: Vote = { type: VoteType.Precommit, height: 5, round: 0, blockHash: BLOCK_HASH, ...sig };
+      assert.equal(signers.voteSigner(CHAIN_ID, vote), sig.validator);
+    }
   });
 
   it("answers every precommit of the commits and lastCommits as the node's verifier does", async () => {
@@ -141,7 +212,7 @@ describe("sync: signature recovery on a thread of its own", () => {
 
   it("leaves what a failed recovery held unknown, so the chain recovers it itself", async () => {
     const failing: KeyRecovery = {
-      recover: () => Promise.reject(new Error("thread gone")),
+      recover: () => ({ keys: Promise.reject(new Error("thread gone")), takeBack: () => false }),
       async close() {},
     };
     const commit = commitOf(1, BLOCK_HASH);
