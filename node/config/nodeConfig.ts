@@ -1,17 +1,44 @@
+import { multiaddr } from "@multiformats/multiaddr";
 import { z } from "zod";
+import { parseBootstrap } from "../p2p/bootstrap.ts";
+import { errorMessage } from "../util/errors.ts";
 import { CONFIG_KEYS, type ConfigKey, type ConfigValueKind, tomlName } from "./configKeys.ts";
 import { ConfigError } from "./errors.ts";
 
 const port = z.number().int().min(0).max(65535);
+
+/** A multiaddr, checked with the parser the network uses, so a typo is refused here rather than at start. */
+const listenAddr = z
+  .string()
+  .min(1)
+  .superRefine((text, ctx) => {
+    try {
+      multiaddr(text);
+    } catch {
+      ctx.addIssue({ code: "custom", message: `${JSON.stringify(text)} is not a multiaddr` });
+    }
+  });
+
+/** A peer's multiaddr with its /p2p/<peer id>, checked as the network will parse it. */
+const peerAddr = z
+  .string()
+  .min(1)
+  .superRefine((text, ctx) => {
+    try {
+      parseBootstrap([text]);
+    } catch (err) {
+      ctx.addIssue({ code: "custom", message: errorMessage(err) });
+    }
+  });
 
 /** A node's own settings (home/config.toml, configKeys.ts), separate from the network-wide genesis. */
 export const nodeConfigSchema = z.strictObject({
   /** The database folder; relative to the home folder unless absolute. */
   dataDir: z.string().min(1).default("data"),
   /** Libp2p listen multiaddrs; loopback by default so nothing is exposed unless asked for. */
-  p2pListen: z.array(z.string().min(1)).default(["/ip4/127.0.0.1/tcp/0"]),
+  p2pListen: z.array(listenAddr).default(["/ip4/127.0.0.1/tcp/0"]),
   /** Multiaddrs with /p2p/<peer id> of peers to dial and keep dialling. */
-  persistentPeers: z.array(z.string().min(1)).default([]),
+  persistentPeers: z.array(peerAddr).default([]),
   rpcHost: z.string().min(1).default("127.0.0.1"),
   rpcPort: port.default(8545),
   // Any origin by default: wallets and dapps call from pages anywhere, and no RPC call relies on cookies.

@@ -7,6 +7,9 @@ import { CONFIG_FILE, readConfigFile } from "../../node/config/configFile.ts";
 import { resolveNodeConfig } from "../../node/config/nodeConfig.ts";
 import { outrigger } from "../helpers/cli.ts";
 
+const PEER_A = "12D3KooWAvrhZ9aFcdeyAZwBz4qLngsxLaerdzo5TF5H33da1BR6";
+const PEER_B = "12D3KooWN5eSyUp2RrkDoEcf5KrwMo8WHebfG4TMFouYr22CUpSW";
+
 describe("outrigger init and the node's configuration errors", () => {
   it("writes a commented config.toml with the values given as flags, and never overwrites one unasked", async (t) => {
     const home = await mkdtemp(join(tmpdir(), "outrigger-init-"));
@@ -18,7 +21,7 @@ describe("outrigger init and the node's configuration errors", () => {
       "--rpc-host",
       "0.0.0.0",
       "--persistent-peers",
-      "/ip4/10.0.0.2/tcp/26656/p2p/12D3KooWA,/ip4/10.0.0.3/tcp/26656/p2p/12D3KooWB",
+      `/ip4/10.0.0.2/tcp/26656/p2p/${PEER_A},/ip4/10.0.0.3/tcp/26656/p2p/${PEER_B}`,
       "--l1-rpc-url",
       "http://l1:8545",
     ]);
@@ -27,8 +30,8 @@ describe("outrigger init and the node's configuration errors", () => {
     const config = resolveNodeConfig([await readConfigFile(join(home, CONFIG_FILE))]);
     assert.equal(config.rpcHost, "0.0.0.0");
     assert.deepEqual(config.persistentPeers, [
-      "/ip4/10.0.0.2/tcp/26656/p2p/12D3KooWA",
-      "/ip4/10.0.0.3/tcp/26656/p2p/12D3KooWB",
+      `/ip4/10.0.0.2/tcp/26656/p2p/${PEER_A}`,
+      `/ip4/10.0.0.3/tcp/26656/p2p/${PEER_B}`,
     ]);
     assert.equal(config.l1RpcUrl, "http://l1:8545");
 

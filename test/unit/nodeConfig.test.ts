@@ -13,6 +13,8 @@ import {
 } from "../../node/config/nodeConfig.ts";
 
 const FILE = "home/config.toml";
+const PEER_A = "12D3KooWAvrhZ9aFcdeyAZwBz4qLngsxLaerdzo5TF5H33da1BR6";
+const PEER_B = "12D3KooWN5eSyUp2RrkDoEcf5KrwMo8WHebfG4TMFouYr22CUpSW";
 const fromFile = (text: string) => parseConfigText(text, FILE);
 
 describe("node configuration (config.toml, OUTRIGGER_* environment, flags)", () => {
@@ -23,7 +25,7 @@ describe("node configuration (config.toml, OUTRIGGER_* environment, flags)", () 
     for (const key of CONFIG_KEYS) assert.match(written, new RegExp(`# env ${key.env}, flag ${key.flag}\\n`));
 
     const chosen: NodeConfigInput = {
-      persistentPeers: ["/ip4/10.0.0.2/tcp/26656/p2p/12D3KooWExample"],
+      persistentPeers: [`/ip4/10.0.0.2/tcp/26656/p2p/${PEER_A}`],
       rpcHost: "0.0.0.0",
       rpcPort: 0,
       rpcCorsOrigins: [],
@@ -56,11 +58,14 @@ describe("node configuration (config.toml, OUTRIGGER_* environment, flags)", () 
 
   it("reads lists comma-separated and an empty text as unset, from the environment and flags alike", () => {
     const env = configFromEnv({
-      OUTRIGGER_P2P_PERSISTENT_PEERS: "/ip4/1.2.3.4/tcp/1/p2p/a, /ip4/1.2.3.5/tcp/1/p2p/b,",
+      OUTRIGGER_P2P_PERSISTENT_PEERS: `/ip4/1.2.3.4/tcp/1/p2p/${PEER_A}, /dns4/b.example/tcp/1/p2p/${PEER_B},`,
       OUTRIGGER_VALIDATOR_KEY_FILE: "",
     });
     const config = resolveNodeConfig([env, configFromFlags({ rpcCorsOrigins: "" })]);
-    assert.deepEqual(config.persistentPeers, ["/ip4/1.2.3.4/tcp/1/p2p/a", "/ip4/1.2.3.5/tcp/1/p2p/b"]);
+    assert.deepEqual(config.persistentPeers, [
+      `/ip4/1.2.3.4/tcp/1/p2p/${PEER_A}`,
+      `/dns4/b.example/tcp/1/p2p/${PEER_B}`,
+    ]);
     assert.equal(config.validatorKeyFile, null);
     assert.deepEqual(config.rpcCorsOrigins, []);
   });
@@ -79,6 +84,22 @@ describe("node configuration (config.toml, OUTRIGGER_* environment, flags)", () 
     );
     fails(() => resolveNodeConfig([configFromFlags({ logLevel: "loud" })]), /flags: --log-level:/);
     fails(() => configFromFlags({ metricsPort: "-1" }), /--metrics-port: expected a port number/);
+    // Peers and listen addresses are parsed as the network will, so a typo stops the node before it opens anything.
+    fails(
+      () => resolveNodeConfig([fromFile('[p2p]\npersistent_peers = ["/ip4/10.0.0.2/tcp/26656"]\n')]),
+      /home\/config\.toml: p2p\.persistent_peers: .*lacks a \/p2p\/<peer id> part/,
+    );
+    fails(
+      () =>
+        resolveNodeConfig([
+          configFromEnv({ OUTRIGGER_P2P_PERSISTENT_PEERS: "/ip4/10.0.0.2/tcp/26656/p2p/12D3KooWExample" }),
+        ]),
+      /environment: OUTRIGGER_P2P_PERSISTENT_PEERS: bootstrap address \/ip4\/10\.0\.0\.2\/tcp\/26656\/p2p\/12D3KooWExample/,
+    );
+    fails(
+      () => resolveNodeConfig([configFromFlags({ p2pListen: "10.0.0.2:26656" })]),
+      /flags: --p2p-listen: "10\.0\.0\.2:26656" is not a multiaddr/,
+    );
   });
 
   it("refuses what it does not know instead of ignoring it", () => {
