@@ -1,6 +1,6 @@
 import { Cluster } from "../../cli/devnet/cluster.ts";
 import type { GenesisJson } from "../../node/config/genesis.ts";
-import { guardExit, killChildrenNow } from "./exitGuard.ts";
+import { guardExit } from "./exitGuard.ts";
 
 /**
  * Starts the validators as child processes (ports bound by each node at start) and makes sure none of them
@@ -25,17 +25,13 @@ export async function startBenchCluster(opts: {
     stopping ??= (async () => {
       release();
       await (opts.keep ? cluster.stop() : cluster.destroy());
-      // A node that was still starting when this began is not among cluster.nodes' processes yet.
-      killChildrenNow();
     })();
     return stopping;
   };
   const release = guardExit({
     stop: shutdown,
-    killNow: () => {
-      cluster.killAllNow();
-      killChildrenNow();
-    },
+    // The cluster holds each node from its spawn, one still starting included.
+    killNow: () => cluster.killAllNow(),
   });
   try {
     await cluster.startAll();

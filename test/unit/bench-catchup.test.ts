@@ -1,5 +1,4 @@
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { describe, it } from "node:test";
 import {
   type CatchUpReport,
@@ -8,7 +7,6 @@ import {
   judgeCatchUp,
   perSecond,
 } from "../../bench/lib/catchupReport.ts";
-import { childPids } from "../../bench/lib/exitGuard.ts";
 import { parseSyncBenchOutput, SyncBenchOutputError } from "../../bench/lib/syncBound.ts";
 
 const run = {
@@ -106,18 +104,5 @@ describe("catch-up bench: bench/sync.ts output", () => {
       () => parseSyncBenchOutput(JSON.stringify({ empty: { blocks: 1, seconds: 1 } })),
       /empty\.\{blocks,seconds,blocksPerSecond\}/,
     );
-  });
-});
-
-describe("catch-up bench: child processes", () => {
-  it("finds a child of this process by pid, and not once it has exited", async () => {
-    const child = spawn(process.execPath, ["-e", "setTimeout(() => {}, 30000)"], { stdio: "ignore" });
-    try {
-      assert.ok(child.pid !== undefined && childPids().includes(child.pid));
-    } finally {
-      child.kill("SIGKILL");
-      await new Promise((r) => child.once("exit", r));
-    }
-    assert.ok(!childPids().includes(child.pid as number));
   });
 });
