@@ -6,14 +6,9 @@ import { inputArg } from "./format/args.ts";
 import { COIN_DECIMALS } from "./format/coins.ts";
 import { nodeRpcOptions } from "./format/nodeOptions.ts";
 import { stdoutOutput, toJson } from "./format/output.ts";
-import { createNodeClient, type NodeCommandDeps } from "./rpc/nodeClient.ts";
-import {
-  parseSidechainTokenRef,
-  resolveSidechainToken,
-  type SidechainToken,
-  type SidechainTokenRef,
-  tokenBalance,
-} from "./rpc/tokens.ts";
+import { parseSidechainTokenRef, type SidechainTokenRef } from "./format/tokenRef.ts";
+import type { NodeCommandDeps } from "./rpc/nodeClient.ts";
+import type { SidechainToken } from "./rpc/tokens.ts";
 
 interface BalanceFlags {
   token?: SidechainTokenRef;
@@ -29,7 +24,8 @@ function tokenText(token: SidechainToken): string {
 
 export function registerBalanceCommand(program: Command, deps: NodeCommandDeps = {}): Command {
   const out = deps.out ?? stdoutOutput;
-  const connect = deps.connect ?? ((url: string) => createNodeClient(url));
+  const connect =
+    deps.connect ?? (async (url: string) => (await import("./rpc/nodeClient.ts")).createNodeClient(url));
   return nodeRpcOptions(
     program
       .command("balance")
@@ -41,8 +37,9 @@ export function registerBalanceCommand(program: Command, deps: NodeCommandDeps =
         inputArg(parseSidechainTokenRef),
       ),
   ).action(async (address: Address, flags: BalanceFlags) => {
-    const node = connect(flags.rpc);
+    const node = await connect(flags.rpc);
     try {
+      const { resolveSidechainToken, tokenBalance } = await import("./rpc/tokens.ts");
       const token = flags.token === undefined ? null : await resolveSidechainToken(node, flags.token);
       const raw =
         token === null ? await node.balance(address) : await tokenBalance(node, token.address, address);

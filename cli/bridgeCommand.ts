@@ -1,16 +1,16 @@
 import { type Command, InvalidArgumentError } from "commander";
 import { checkAmountSyntax, formatAmount, parseAmount } from "../bridge/client/amounts.ts";
-import { type BridgeClient, type BridgeClientOptions, createBridgeClient } from "../bridge/client/client.ts";
+import type { BridgeClient, BridgeClientOptions } from "../bridge/client/client.ts";
 import { AlreadyExitedError, InvalidInputError, WaitTimeoutError } from "../bridge/client/errors.ts";
 import type { BridgeProgress } from "../bridge/client/stages.ts";
 import { parseStatusRef, type StatusRef } from "../bridge/client/statusRef.ts";
 import { parseAddress, parseTokenRef, type TokenRef } from "../bridge/client/tokens.ts";
 import type { Address } from "../node/crypto/index.ts";
 import { inputArg, intArg, urlArg } from "./format/args.ts";
+import { type KeyFlags, keyOptions } from "./format/keyOptions.ts";
 import { DEFAULT_RPC } from "./format/nodeOptions.ts";
 import { type Output, stdoutOutput, toJson } from "./format/output.ts";
 import { nextStepHint, ProgressDisplay, renderProgress } from "./format/progress.ts";
-import { type KeyFlags, keyOptions, resolveKey } from "./keys/signingKey.ts";
 
 export const DEFAULT_L1_RPC = "http://127.0.0.1:8545";
 const DEFAULT_TIMEOUT_S = 900;
@@ -81,7 +81,10 @@ function refText(ref: StatusRef): string {
 export function registerBridgeCommand(program: Command, deps: BridgeCommandDeps = {}): Command {
   const out = deps.out ?? stdoutOutput;
   const env = deps.env ?? process.env;
-  const newClient = deps.createClient ?? createBridgeClient;
+  const newClient =
+    deps.createClient ??
+    (async (opts: BridgeClientOptions) =>
+      (await import("../bridge/client/client.ts")).createBridgeClient(opts));
   const say = (line: string) => out.write(`${line}\n`);
 
   async function withClient<T>(
@@ -89,8 +92,10 @@ export function registerBridgeCommand(program: Command, deps: BridgeCommandDeps 
     needsKey: boolean,
     run: (client: BridgeClient) => Promise<T>,
   ): Promise<T> {
-    const privateKey = needsKey ? await resolveKey(flags, env) : undefined;
-    const client = newClient({
+    const privateKey = needsKey
+      ? await (await import("./keys/signingKey.ts")).resolveKey(flags, env)
+      : undefined;
+    const client = await newClient({
       rpcUrl: flags.rpc,
       l1RpcUrl: flags.l1Rpc,
       ...(privateKey ? { privateKey } : {}),

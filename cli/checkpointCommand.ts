@@ -1,6 +1,6 @@
 import { type Command, InvalidArgumentError } from "commander";
 import { z } from "zod";
-import { SidechainRpc } from "../bridge/sidechainRpc.ts";
+import type { SidechainRpc } from "../bridge/sidechainRpc.ts";
 import { type CheckpointInfo, checkpointInfoSchema, type ValidatorsInfo } from "../node/types/rpc/index.ts";
 import { intArg, urlArg } from "./format/args.ts";
 import { DEFAULT_RPC } from "./format/nodeOptions.ts";
@@ -59,7 +59,8 @@ function signedPower(
 
 export function registerCheckpointCommand(program: Command, deps: CheckpointCommandDeps = {}): Command {
   const out = deps.out ?? stdoutOutput;
-  const connect = deps.rpc ?? ((url: string) => new SidechainRpc(url));
+  const connect =
+    deps.rpc ?? (async (url: string) => new (await import("../bridge/sidechainRpc.ts")).SidechainRpc(url));
   const checkpoint = program
     .command("checkpoint")
     .description("inspect the certified checkpoints that anchor the sidechain on L1");
@@ -72,7 +73,7 @@ export function registerCheckpointCommand(program: Command, deps: CheckpointComm
     .option("--rpc <url>", "sidechain node JSON-RPC URL", urlArg, DEFAULT_RPC)
     .option("--json", "print JSON instead of a table", false)
     .action(async (flags: ListFlags) => {
-      const rpc = connect(flags.rpc);
+      const rpc = await connect(flags.rpc);
       let from = flags.from;
       if (from === undefined) {
         const latest = await rpc.checkpoint("latest");
@@ -111,7 +112,7 @@ export function registerCheckpointCommand(program: Command, deps: CheckpointComm
     .option("--rpc <url>", "sidechain node JSON-RPC URL", urlArg, DEFAULT_RPC)
     .option("--json", "print JSON", false)
     .action(async (number: number | "latest", flags: CheckpointFlags) => {
-      const rpc = connect(flags.rpc);
+      const rpc = await connect(flags.rpc);
       const c = await rpc.checkpoint(number);
       if (c === null) {
         throw new CheckpointCommandError(

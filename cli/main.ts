@@ -4,10 +4,8 @@ import { registerBalanceCommand } from "./balanceCommand.ts";
 import { registerBridgeCommand } from "./bridgeCommand.ts";
 import { registerCheckpointCommand } from "./checkpointCommand.ts";
 import { addressArg, registerDeployCommand } from "./deployCommand.ts";
-import { runDevnet } from "./devnet/devnetCommand.ts";
 import { intArg } from "./format/args.ts";
 import { reportError, routeErrors } from "./format/errors.ts";
-import { runGenesisCommand } from "./genesisCommand.ts";
 import { registerInitCommand } from "./initCommand.ts";
 import { registerKeysCommand } from "./keysCommand.ts";
 import { registerNodeCommand } from "./nodeCommand.ts";
@@ -22,6 +20,8 @@ function chainIdArg(value: string): bigint {
   return BigInt(value);
 }
 
+// Each command is defined here cheaply and loads its implementation in its action: a validator (`node`) or a
+// health probe (`status --check`) then never pays the memory and start-up of the others (ethers, devnet, deploy).
 const program = new Command()
   .name("outrigger")
   .description("Outrigger: a proof-of-stake sidechain for Ethereum with a two-way peg bridge")
@@ -81,7 +81,10 @@ program
   )
   .option("--force", "overwrite an existing genesis file")
   .option("--json", "print the result as JSON")
-  .action((flags, cmd: Command) => runGenesisCommand(flags, (name) => cmd.getOptionValueSource(name)));
+  .action(async (flags, cmd: Command) => {
+    const { runGenesisCommand } = await import("./genesisCommand.ts");
+    await runGenesisCommand(flags, (name) => cmd.getOptionValueSource(name));
+  });
 
 program
   .command("devnet")
@@ -102,7 +105,7 @@ program
     intArg(0, 65000),
     26656,
   )
-  .action((flags) => runDevnet(flags));
+  .action(async (flags) => (await import("./devnet/devnetCommand.ts")).runDevnet(flags));
 
 registerRelayerCommand(program);
 registerBridgeCommand(program);

@@ -4,17 +4,10 @@ import { epochOf } from "../node/app/params.ts";
 import { type Address, type Hex, privateKeyToAddress } from "../node/crypto/index.ts";
 import { intArg } from "./format/args.ts";
 import { coinsArg, formatCoins } from "./format/coins.ts";
+import { type KeyFlags, keyOptions } from "./format/keyOptions.ts";
 import { nodeRpcOptions } from "./format/nodeOptions.ts";
 import { stdoutOutput, toJson } from "./format/output.ts";
-import { type KeyFlags, keyOptions, resolveKey } from "./keys/signingKey.ts";
-import {
-  createNodeClient,
-  type NodeClient,
-  type NodeCommandDeps,
-  type SentTx,
-  stakingInterface,
-  TransactionRefusedError,
-} from "./rpc/nodeClient.ts";
+import type { NodeClient, NodeCommandDeps, SentTx } from "./rpc/nodeClient.ts";
 
 const DEFAULT_TIMEOUT_S = 120;
 
@@ -48,7 +41,8 @@ export function epochStart(epoch: number, epochLength: number): number {
 }
 
 /** The staking event of `name` in a receipt's logs, decoded; null when the call emitted none. */
-function stakingEvent(tx: SentTx, name: string): readonly unknown[] | null {
+async function stakingEvent(tx: SentTx, name: string): Promise<readonly unknown[] | null> {
+  const { stakingInterface } = await import("./rpc/nodeClient.ts");
   for (const log of tx.receipt?.logs ?? []) {
     if (log.address !== STAKING_ADDRESS) continue;
     const parsed = stakingInterface.parseLog(log);
@@ -59,6 +53,7 @@ function stakingEvent(tx: SentTx, name: string): readonly unknown[] | null {
 
 /** Says why there is nothing to withdraw, in the operator's terms, before a transaction that would revert. */
 async function checkWithdrawable(node: NodeClient, account: Address): Promise<void> {
+  const { stakingInterface } = await import("./rpc/nodeClient.ts");
   const data = stakingInterface.encodeFunctionData("unbondingOf", [account]) as Hex;
   const [pending, withdrawable] = stakingInterface.decodeFunctionResult(
     "unbondingOf",
@@ -77,7 +72,8 @@ async function checkWithdrawable(node: NodeClient, account: Address): Promise<vo
 export function registerStakeCommands(program: Command, deps: StakeCommandDeps = {}): void {
   const out = deps.out ?? stdoutOutput;
   const env = deps.env ?? process.env;
-  const connect = deps.connect ?? ((url: string) => createNodeClient(url));
+  const connect =
+    deps.connect ?? (async (url: string) => (await import("./rpc/nodeClient.ts")).createNodeClient(url));
   const say = (line: string) => out.write(`${line}\n`);
 
   const txOptions = (cmd: Command) =>
@@ -93,6 +89,7 @@ export function registerStakeCommands(program: Command, deps: StakeCommandDeps =
     args: unknown[],
     flags: StakeFlags,
   ): Promise<SentTx & { epochLength: number }> {
+    const { stakingInterface, TransactionRefusedError } = await import("./rpc/nodeClient.ts");
     const { epochLength } = await node.status();
     const data = stakingInterface.encodeFunctionData(call, args) as Hex;
     let tx: SentTx;
@@ -125,8 +122,8 @@ export function registerStakeCommands(program: Command, deps: StakeCommandDeps =
 
   const withNode = async (flags: StakeFlags, run: (node: NodeClient, key: Hex) => Promise<void>) => {
     // The key first: a wrong password or missing key file fails before the network is touched.
-    const key = await resolveKey(flags, env);
-    const node = connect(flags.rpc);
+    const key = await (await import("./keys/signingKey.ts")).resolveKey(flags, env);
+    const node = await connect(flags.rpc);
     try {
       await run(node, key);
     } finally {
@@ -144,7 +141,7 @@ export function registerStakeCommands(program: Command, deps: StakeCommandDeps =
       const tx = await sendStaking(node, key, "stake", [amount], flags);
       if (sentOnly(tx, flags, `stake of ${formatCoins(amount)}`)) return;
       const at = included(tx, tx.epochLength);
-      const event = stakingEvent(tx, "Staked");
+      const event = await stakingEvent(tx, "Staked");
       const stake = event === null ? null : (event[2] as bigint);
       if (flags.json) {
         say(toJson({ txHash: tx.hash, from: tx.from, status: "success", amount, stake, ...at }));
@@ -167,7 +164,7 @@ export function registerStakeCommands(program: Command, deps: StakeCommandDeps =
       const tx = await sendStaking(node, key, "unstake", [amount], flags);
       if (sentOnly(tx, flags, `unstake of ${formatCoins(amount)}`)) return;
       const at = included(tx, tx.epochLength);
-      const event = stakingEvent(tx, "Unstaked");
+      const event = await stakingEvent(tx, "Unstaked");
       const releaseEpoch = event === null ? null : Number(event[2] as bigint);
       const releaseHeight = releaseEpoch === null ? null : epochStart(releaseEpoch, tx.epochLength);
       if (flags.json) {
@@ -203,7 +200,7 @@ export function registerStakeCommands(program: Command, deps: StakeCommandDeps =
       const tx = await sendStaking(node, key, "withdrawUnbonded", [], flags);
       if (sentOnly(tx, flags, "withdraw-stake")) return;
       const at = included(tx, tx.epochLength);
-      const event = stakingEvent(tx, "UnbondedWithdrawn");
+      const event = await stakingEvent(tx, "UnbondedWithdrawn");
       const paid = event === null ? null : (event[1] as bigint);
       if (flags.json) {
         say(

@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { z } from "zod";
-import { SidechainRpc } from "../bridge/sidechainRpc.ts";
+import type { SidechainRpc } from "../bridge/sidechainRpc.ts";
 import { type NodeStatusInfo, nodeStatusSchema } from "../node/types/rpc/index.ts";
 import { nodeRpcOptions } from "./format/nodeOptions.ts";
 import { type Output, stdoutOutput, toJson } from "./format/output.ts";
@@ -20,13 +20,14 @@ export interface StatusCommandDeps {
  */
 export function registerStatusCommand(program: Command, deps: StatusCommandDeps = {}): Command {
   const out = deps.out ?? stdoutOutput;
-  const connect = deps.rpc ?? ((url: string) => new SidechainRpc(url));
+  const connect =
+    deps.rpc ?? (async (url: string) => new (await import("../bridge/sidechainRpc.ts")).SidechainRpc(url));
   const command = program
     .command("status")
     .description("a node's head height, epoch, sync state and peers")
     .option("--check", "exit 1 unless the node answers and is not syncing (a health probe)", false);
   return nodeRpcOptions(command).action(async (flags: { rpc: string; check: boolean; json: boolean }) => {
-    const status = await connect(flags.rpc).status();
+    const status = await (await connect(flags.rpc)).status();
     out.write(flags.json ? `${toJson(z.encode(nodeStatusSchema, status))}\n` : describe(status));
     if (flags.check && status.syncing)
       throw new NodeNotReadyError(`the node is syncing (height ${status.height})`);

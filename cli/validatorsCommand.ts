@@ -7,12 +7,7 @@ import { formatCoins } from "./format/coins.ts";
 import { nodeRpcOptions } from "./format/nodeOptions.ts";
 import { stdoutOutput, toJson } from "./format/output.ts";
 import { renderTable } from "./format/table.ts";
-import {
-  createNodeClient,
-  type NodeClient,
-  type NodeCommandDeps,
-  stakingInterface,
-} from "./rpc/nodeClient.ts";
+import type { NodeClient, NodeCommandDeps } from "./rpc/nodeClient.ts";
 
 interface ValidatorsFlags {
   height?: number;
@@ -32,6 +27,7 @@ export function powerShare(power: bigint, total: bigint): string {
 }
 
 export async function stakeOf(node: NodeClient, validator: Address): Promise<bigint> {
+  const { stakingInterface } = await import("./rpc/nodeClient.ts");
   const data = stakingInterface.encodeFunctionData("stakeOf", [validator]) as Hex;
   return stakingInterface.decodeFunctionResult(
     "stakeOf",
@@ -56,7 +52,8 @@ async function lastCommit(
 
 export function registerValidatorsCommand(program: Command, deps: NodeCommandDeps = {}): Command {
   const out = deps.out ?? stdoutOutput;
-  const connect = deps.connect ?? ((url: string) => createNodeClient(url));
+  const connect =
+    deps.connect ?? (async (url: string) => (await import("./rpc/nodeClient.ts")).createNodeClient(url));
   return nodeRpcOptions(
     program
       .command("validators")
@@ -67,7 +64,7 @@ export function registerValidatorsCommand(program: Command, deps: NodeCommandDep
         intArg(1, Number.MAX_SAFE_INTEGER),
       ),
   ).action(async (flags: ValidatorsFlags) => {
-    const node = connect(flags.rpc);
+    const node = await connect(flags.rpc);
     try {
       const set = await node.validators(flags.height);
       if (set === null)

@@ -1,5 +1,4 @@
 import { chmod, readFile, writeFile } from "node:fs/promises";
-import { decryptKeystoreJson, encryptKeystoreJson, isKeystoreJson } from "ethers";
 import { ConfigError } from "../node/config/errors.ts";
 import { type Hex, isHex, privateKeyToAddress } from "../node/crypto/index.ts";
 import { errorMessage } from "../node/util/errors.ts";
@@ -13,7 +12,10 @@ export async function writeValidatorKey(path: string, key: Hex, password: string
   const content =
     password === null
       ? `${key}\n`
-      : await encryptKeystoreJson({ address: privateKeyToAddress(key), privateKey: key }, password);
+      : await (await keystores()).encryptKeystoreJson(
+          { address: privateKeyToAddress(key), privateKey: key },
+          password,
+        );
   await writeFile(path, content, { mode: 0o600 });
   await chmod(path, 0o600);
 }
@@ -29,11 +31,13 @@ export async function readValidatorKey(path: string, password: string | null): P
     throw new ConfigError(`cannot read validator key ${path}: ${errorMessage(err)}`);
   }
   if (exposed !== null) throw new ConfigError(exposed);
-  if (isKeystoreJson(content)) {
+  // Only a JSON object can be a keystore: a node with a plain hex key never loads ethers' wallet code.
+  const wallet = content.startsWith("{") ? await keystores() : null;
+  if (wallet?.isKeystoreJson(content)) {
     if (password === null)
       throw new ConfigError(`${path} is an encrypted keystore: set OUTRIGGER_KEY_PASSWORD`);
     try {
-      return (await decryptKeystoreJson(content, password)).privateKey.toLowerCase() as Hex;
+      return (await wallet.decryptKeystoreJson(content, password)).privateKey.toLowerCase() as Hex;
     } catch (err) {
       throw new ConfigError(`cannot decrypt ${path}: ${errorMessage(err)}`);
     }
@@ -46,4 +50,9 @@ export async function readValidatorKey(path: string, password: string | null): P
     throw new ConfigError(`${path}: ${errorMessage(err)}`);
   }
   return content.toLowerCase() as Hex;
+}
+
+/** ethers' wallet (with its wordlists) costs a node ~10 MB of memory: loaded only for an encrypted keystore. */
+function keystores(): Promise<typeof import("ethers/wallet")> {
+  return import("ethers/wallet");
 }

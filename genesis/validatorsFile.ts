@@ -1,17 +1,14 @@
 import { readFile } from "node:fs/promises";
 import { peerIdFromString } from "@libp2p/peer-id";
 import { type Multiaddr, multiaddr } from "@multiformats/multiaddr";
-import { getAddress } from "ethers";
 import { z } from "zod";
 import { MIN_STAKE, POWER_UNIT } from "../node/app/gas.ts";
 import type { Address } from "../node/crypto/index.ts";
 import { MAX_VALIDATORS, type Validator } from "../node/types/index.ts";
 import { errorMessage } from "../node/util/errors.ts";
+import { parseAddress, ValidatorsFileError } from "./checkedAddress.ts";
 
-/** A validators or alloc file that cannot be read or is wrong; the message names the file, entry and field. */
-export class ValidatorsFileError extends Error {
-  override readonly name = "ValidatorsFileError";
-}
+export { parseAddress, ValidatorsFileError };
 
 /** One member of a new network's first validator set, as its operator announced it. */
 export interface NetworkValidator {
@@ -84,23 +81,6 @@ export function checkpointValidatorSet(validators: readonly NetworkValidator[]):
   return validators
     .map((v) => ({ address: v.address, power: v.power }))
     .sort((a, b) => (BigInt(a.address) < BigInt(b.address) ? -1 : 1));
-}
-
-/**
- * A 20-byte address as an operator writes it: lowercase, or mixed case only with a correct EIP-55 checksum
- * (a mistyped character in a checksummed address is caught rather than becoming someone else's address).
- */
-export function parseAddress(value: string, where: string): Address {
-  if (!/^0x[0-9a-fA-F]{40}$/.test(value))
-    throw new ValidatorsFileError(
-      `${where}: ${JSON.stringify(value.slice(0, 50))} is not a 0x 20-byte address`,
-    );
-  const lower = value.toLowerCase() as Address;
-  if (value !== lower && getAddress(lower) !== value)
-    throw new ValidatorsFileError(
-      `${where}: ${value} has a wrong EIP-55 checksum (write it checksummed or lowercase)`,
-    );
-  return lower;
 }
 
 export async function readText(path: string, what: string): Promise<string> {

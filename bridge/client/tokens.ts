@@ -1,4 +1,4 @@
-import { getAddress } from "ethers";
+import { getAddress } from "ethers/address";
 import type { Address } from "../../node/crypto/index.ts";
 import type { BridgedToken } from "../../node/types/rpc/index.ts";
 import { InvalidInputError, UnknownTokenError } from "./errors.ts";

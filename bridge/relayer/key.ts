@@ -2,8 +2,7 @@ import { stat } from "node:fs/promises";
 import { type Address, type Hex, privateKeyToAddress } from "../../node/crypto/index.ts";
 import { KeyFileError, parsePrivateKey, readKeyFile } from "../keyFile.ts";
 import { RelayerConfigError } from "./errors.ts";
-
-export const RELAYER_KEY_ENV = "OUTRIGGER_RELAYER_KEY";
+import { RELAYER_KEY_ENV } from "./keyEnv.ts";
 
 export interface RelayerKey {
   privateKey: Hex;

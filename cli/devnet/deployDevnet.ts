@@ -8,8 +8,8 @@ import { l1FromDeployment } from "../../genesis/networkGenesis.ts";
 import type { GenesisJson } from "../../node/config/genesis.ts";
 import { type Address, privateKeyToAddress } from "../../node/crypto/index.ts";
 import { loadOrCreatePeerKey, peerIdOf } from "../../node/p2p/peerKey.ts";
-import { runDeploy } from "../deployCommand.ts";
 import type { Output } from "../format/output.ts";
+import { runDeploy } from "../run/deploy.ts";
 import { deployTestToken } from "./testToken.ts";
 
 /** The devnet's setup files, in the devnet folder: what an operator would hand to `deploy` and `genesis`. */

@@ -1,32 +1,14 @@
 import { readFile } from "node:fs/promises";
-import type { Command } from "commander";
 import { isKeystoreJson } from "ethers";
 import { InvalidInputError } from "../../bridge/client/errors.ts";
 import { parsePrivateKey } from "../../bridge/keyFile.ts";
 import { devAccountKey } from "../../genesis/devKeys.ts";
 import type { Hex } from "../../node/crypto/index.ts";
 import { errorMessage } from "../../node/util/errors.ts";
-import { intArg } from "../format/args.ts";
 import { UsageError } from "../format/errors.ts";
+import type { KeyFlags } from "../format/keyOptions.ts";
 import { inspectKeyFile, KeyFileError, revealPrivateKey } from "./keyFiles.ts";
 import { PASSWORD_ENV, readPassword } from "./password.ts";
-
-/** The flags of every command that signs a transaction (bridge, staking). */
-export interface KeyFlags {
-  keyFile?: string;
-  passwordFile?: string;
-  devAccount?: number;
-}
-
-export function keyOptions(cmd: Command): Command {
-  return cmd
-    .option(
-      "--key-file <file>",
-      `hex key or keystore (password from --password-file or ${PASSWORD_ENV}); else env OUTRIGGER_KEY`,
-    )
-    .option("--password-file <file>", `the keystore's password (else env ${PASSWORD_ENV})`)
-    .option("--dev-account <i>", "use devnet dev account i (never on a real network)", intArg(0, 19));
-}
 
 /**
  * The signing key from exactly one source: --key-file, --dev-account, or OUTRIGGER_KEY, before any network call.

@@ -1,7 +1,7 @@
 import { UnknownTokenError } from "../../bridge/client/errors.ts";
-import { parseAddress } from "../../bridge/client/tokens.ts";
 import { nativeTokenAddress } from "../../node/app/addresses.ts";
 import type { Address, Hex } from "../../node/crypto/index.ts";
+import type { SidechainTokenRef } from "../format/tokenRef.ts";
 import { type NodeClient, NodeClientError, tokenInterface } from "./nodeClient.ts";
 
 /** A sidechain token as its contract describes itself. */
@@ -12,17 +12,6 @@ export interface SidechainToken {
   decimals: number;
   /** Where it comes from: bridged from an L1 token, or created at genesis. */
   origin: { kind: "bridged"; l1Token: Address } | { kind: "genesis" };
-}
-
-/** What the user typed after --token: an address, or a symbol (bridged token or genesis token). */
-export type SidechainTokenRef = { kind: "address"; address: Address } | { kind: "symbol"; symbol: string };
-
-export function parseSidechainTokenRef(text: string): SidechainTokenRef {
-  const trimmed = text.trim();
-  if (/^0x/i.test(trimmed)) return { kind: "address", address: parseAddress(trimmed, "token address") };
-  if (!/^\S{1,64}$/u.test(trimmed))
-    throw new UnknownTokenError(`invalid token "${text}": expected a token symbol or a token address`);
-  return { kind: "symbol", symbol: trimmed };
 }
 
 /**

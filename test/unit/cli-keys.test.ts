@@ -5,13 +5,7 @@ import { join } from "node:path";
 import { describe, it } from "node:test";
 import { UsageError } from "../../cli/format/errors.ts";
 import { KeyFileError } from "../../cli/keys/keyFiles.ts";
-import {
-  type KeysIo,
-  runKeysAddress,
-  runKeysImport,
-  runKeysNew,
-  runKeysShow,
-} from "../../cli/keysCommand.ts";
+import { type KeysIo, runKeysAddress, runKeysImport, runKeysNew, runKeysShow } from "../../cli/run/keys.ts";
 import { devValidatorKey } from "../../genesis/devKeys.ts";
 import { readValidatorKey, writeValidatorKey } from "../../genesis/validatorKey.ts";
 import { privateKeyToAddress } from "../../node/crypto/index.ts";
