@@ -18,8 +18,9 @@ import type { KeyRecovery, RecoveryBatch, RecoveryJob } from "./keyRecoveryWorke
 export interface PrecommitSigners {
   voteSigner(chainId: bigint, vote: Vote): Address | null | undefined;
   /**
-   * Resolves once every signature is known: what the thread has not started is recovered here (so no signature is
-   * ever recovered twice, by both threads), what it holds is waited for. A failed thread leaves its part unknown.
+   * Recovers here what the thread has not started, so that it is not recovered twice, and resolves without waiting
+   * for what the thread holds: what it has not answered by then the chain recovers itself. Waiting would hand the
+   * node's share of a busy machine to one thread instead of two.
    */
   ready(): Promise<void>;
 }
@@ -35,9 +36,6 @@ interface Recovered {
 /** Signatures per message to the thread: answers come back in pieces, each usable as soon as it lands. */
 const CHUNK = 64;
 
-/** How long ready() waits for batches the thread holds (two of CHUNK take it a few milliseconds). */
-const READY_WAIT_MS = 1_000;
-
 const voteKey = (height: number, round: number, blockHash: Hex | null, signature: Hex) =>
   `${height}/${round}/${blockHash}/${signature}`;
 
@@ -45,9 +43,8 @@ const voteKey = (height: number, round: number, blockHash: Hex | null, signature
  * Starts recovering, on `recovery`'s thread, the public keys behind every precommit signature of the items'
  * commits and lastCommits, and answers at once: a signature is known from the moment its piece comes back. When
  * the range is due, ready() recovers on this thread the pieces the thread has not started (the first range, or
- * all of them on a machine without a spare core) and waits briefly for those it holds, so that no signature is
- * recovered by both threads. Only the curve arithmetic runs there: the
- * answer goes through recoverSignerWith, the same rules (v, r and s ranges, low s) and address derivation as every
+ * all of them on a machine without a spare core); nothing ever waits for the thread. Only the curve arithmetic
+ * runs there: the answer goes through recoverSignerWith, the same rules (v, r and s ranges, low s) and address derivation as every
  * other signature check of the node, so a signer from here is exactly what the node's verifier would recover.
  * A signature that does not even parse is left out; a failed piece leaves its signatures unknown.
  */
@@ -55,7 +52,6 @@ export function recoverPrecommitSigners(
   chainId: bigint,
   items: readonly { block: Block; commit: Commit }[],
   recovery: KeyRecovery,
-  opts: { readyWaitMs?: number } = {},
 ): { signers: PrecommitSigners; recovered: Promise<void> } {
   const byVote = new Map<string, Recovered>();
   const jobs: RecoveryJob[] = [];
@@ -117,14 +113,9 @@ export function recoverPrecommitSigners(
       return entry.signer;
     },
     async ready() {
-      for (const batch of batches) batch.takeBack(recoverHere);
-      // A thread that never answers must not stall sync: after the wait the chain recovers what is left.
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const waited = new Promise<void>((resolve) => {
-        timer = setTimeout(resolve, opts.readyWaitMs ?? READY_WAIT_MS);
-      });
-      await Promise.race([Promise.allSettled(pieces), waited]);
-      clearTimeout(timer);
+      const taken = pieces.filter((_, i) => batches[i]?.takeBack(recoverHere));
+      // Settled already: this lets their keys land in the entries before the chain asks.
+      await Promise.allSettled(taken);
     },
   };
   const recovered = Promise.all(pieces).then(() => undefined);
