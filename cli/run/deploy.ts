@@ -6,6 +6,7 @@ import { checkpointValidatorSet, readValidatorsFile } from "../../genesis/valida
 import type { Address, Hex } from "../../node/crypto/index.ts";
 import { exposedKeyFileReason } from "../../node/util/keyFileMode.ts";
 import { DEPLOYER_PASSWORD_ENV } from "../deployCommand.ts";
+import { refuseArgvSecrets } from "../format/argvSecrets.ts";
 import { UsageError } from "../format/errors.ts";
 import { type Output, stdoutOutput } from "../format/output.ts";
 import { inspectKeyFile, KeyFileError, revealPrivateKey } from "../keys/keyFiles.ts";
@@ -51,14 +52,7 @@ export async function runDeploy(
   io: DeployIo,
   tuning: DeployTuning = {},
 ): Promise<Deployment> {
-  if (flags.password !== undefined)
-    throw new UsageError(
-      `a password is never read from the command line (shell history, ps); use --password-file FILE or ${DEPLOYER_PASSWORD_ENV}`,
-    );
-  if (flags.privateKey !== undefined)
-    throw new UsageError(
-      "a private key is never read from the command line (shell history, ps); use --deployer-key-file FILE",
-    );
+  refuseArgvSecrets(flags, { passwordEnv: DEPLOYER_PASSWORD_ENV, keyHint: "--deployer-key-file FILE" });
   const validators = checkpointValidatorSet(await readValidatorsFile(flags.validators));
   if (!flags.force && (await exists(flags.out)))
     throw new DeployError(

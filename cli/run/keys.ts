@@ -3,6 +3,7 @@ import { generatePrivateKey, type Hex } from "../../node/crypto/index.ts";
 import { peerIdOf } from "../../node/p2p/peerKey.ts";
 import { errorMessage } from "../../node/util/errors.ts";
 import { exposedKeyFileReason } from "../../node/util/keyFileMode.ts";
+import { type ArgvSecretFlags, refuseArgvSecrets } from "../format/argvSecrets.ts";
 import { UsageError } from "../format/errors.ts";
 import { type Output, stdoutOutput, toJson } from "../format/output.ts";
 import {
@@ -28,11 +29,7 @@ export interface KeysIo {
   readStdin: () => Promise<string>;
 }
 
-interface SecretFlags {
-  /** Hidden flags, declared only so that a secret typed on the command line is refused, never used. */
-  password?: string;
-  privateKey?: string;
-}
+type SecretFlags = ArgvSecretFlags;
 
 export interface KeysNewFlags extends SecretFlags {
   type: KeyType;
@@ -61,20 +58,12 @@ export interface KeysAddressFlags {
   json: boolean;
 }
 
-function refuseArgvSecrets(flags: SecretFlags): void {
-  if (flags.password !== undefined)
-    throw new UsageError(
-      `a password is never read from the command line (shell history, ps); use --password-file FILE or ${PASSWORD_ENV}`,
-    );
-  if (flags.privateKey !== undefined)
-    throw new UsageError(
-      "a private key is never read from the command line (shell history, ps); use stdin or --key-file FILE",
-    );
-}
+const refuseSecrets = (flags: SecretFlags) =>
+  refuseArgvSecrets(flags, { passwordEnv: PASSWORD_ENV, keyHint: "stdin or --key-file FILE" });
 
 /** `keys new`: a fresh validator keystore (encrypted) or p2p identity (the node's own plain 0600 format). */
 export async function runKeysNew(flags: KeysNewFlags, io: KeysIo): Promise<void> {
-  refuseArgvSecrets(flags);
+  refuseSecrets(flags);
   if (flags.type === "p2p") {
     if (flags.passwordFile !== undefined)
       throw new UsageError(
@@ -93,7 +82,7 @@ export async function runKeysNew(flags: KeysNewFlags, io: KeysIo): Promise<void>
 
 /** `keys import`: an existing hex validator key (stdin or --key-file) into an encrypted keystore. */
 export async function runKeysImport(flags: KeysImportFlags, io: KeysIo): Promise<void> {
-  refuseArgvSecrets(flags);
+  refuseSecrets(flags);
   const password = await requirePassword(flags.passwordFile, io.env, "a validator keystore");
   const privateKey =
     flags.keyFile === undefined
@@ -104,7 +93,7 @@ export async function runKeysImport(flags: KeysImportFlags, io: KeysIo): Promise
 
 /** `keys show FILE`: what the file is and whose key; the private key only when asked for by name. */
 export async function runKeysShow(file: string, flags: KeysShowFlags, io: KeysIo): Promise<void> {
-  refuseArgvSecrets(flags);
+  refuseSecrets(flags);
   const info = await inspectKeyFile(file);
   const exposed = await exposedKeyFileReason(file, "key file");
   if (exposed !== null) io.warn(`warning: ${exposed}`);
