@@ -78,8 +78,11 @@ interface Range {
   count: number;
 }
 
-/** An answer with blocks is decoded, and its signers sent for recovery, the moment it lands. */
-type Answer = { ok: true; items: Uint8Array[]; prepared: Prepared | null } | { ok: false; reason: string };
+/**
+ * An answer with blocks is decoded, and its signers sent for recovery, the moment it lands; `prepared` is null for
+ * an empty answer (the peer has nothing from there).
+ */
+type Answer = { ok: true; prepared: Prepared | null } | { ok: false; reason: string };
 
 interface InFlight extends Range {
   peer: string;
@@ -201,11 +204,7 @@ class RangeSync {
       this.opts.requestTimeoutMs,
     ).then(
       // Not when the apply loop gets to it: by then the range is due, and its recovery could overlap nothing.
-      (items): Answer => ({
-        ok: true,
-        items,
-        prepared: items.length > 0 ? this.prepare(range, items) : null,
-      }),
+      (items): Answer => ({ ok: true, prepared: items.length > 0 ? this.prepare(range, items) : null }),
       (err: unknown): Answer => ({ ok: false, reason: errorMessage(err) }),
     );
     this.inFlight.add({ ...range, peer, answer });
@@ -218,9 +217,8 @@ class RangeSync {
   /** A failure or an empty answer is dealt with at once; blocks wait until the ranges below them are applied. */
   private receive(flight: InFlight, answer: Answer): void {
     const { peer } = flight;
-    if (answer.ok && answer.items.length > 0) {
-      const prepared = answer.prepared ?? this.prepare(flight, answer.items);
-      this.arrived.push({ from: flight.from, count: flight.count, peer, prepared });
+    if (answer.ok && answer.prepared !== null) {
+      this.arrived.push({ from: flight.from, count: flight.count, peer, prepared: answer.prepared });
       return;
     }
     if (!answer.ok) {

@@ -517,26 +517,18 @@ describe("Chain.applyCertifiedRange", () => {
     const { items } = await sourceChain(t, 4);
     const target = await openTestChain(t);
     const decoded = items.map((bytes) => decodeSyncItem(bytes));
-    let recoveries = 0;
-    const voteSigner = secp256k1Verifier.voteSigner;
-    secp256k1Verifier.voteSigner = (chainId, vote) => {
-      recoveries++;
-      return voteSigner(chainId, vote);
-    };
-    t.after(() => {
-      secp256k1Verifier.voteSigner = voteSigner;
-    });
+    const recoveries = countRecoveries(t);
     assert.deepEqual(await target.chain.applyCertifiedRange(decoded), { applied: 4, error: null });
-    assert.equal(recoveries, 4 * 2, "two signatures per commit, none again for the lastCommits");
+    assert.equal(recoveries(), 4 * 2, "two signatures per commit, none again for the lastCommits");
     // A lastCommit that differs from the commit verified for its parent (another round's) is verified in full.
     const fresh = await openTestChain(t);
     const [one, two] = decoded;
     assert.ok(one && two);
-    recoveries = 0;
+    const before = recoveries();
     const roundOne = { ...one, commit: roundOneCommit(1, one.commit.blockHash) };
     assert.deepEqual(await fresh.chain.applyCertifiedRange([roundOne, two]), { applied: 2, error: null });
     assert.equal(
-      recoveries,
+      recoveries() - before,
       3 * 2,
       "block 2's lastCommit (round 0) was checked, not taken for the round-1 commit",
     );
