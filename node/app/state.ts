@@ -5,6 +5,8 @@ import { Table, type TableLayer } from "./table.ts";
 export interface Account {
   nonce: bigint;
   balance: bigint;
+  /** keccak256 of the account's code (its entry in the code table); absent for an account without code. */
+  codeHash?: Hex;
 }
 
 export interface TokenInfo {
@@ -47,6 +49,7 @@ export const META_NEXT_WITHDRAWAL_ID = "nextWithdrawalId";
 export const META_NEXT_DEPOSIT_NONCE = "nextDepositNonce";
 
 const ZERO_ACCOUNT: Account = Object.freeze({ nonce: 0n, balance: 0n });
+const EMPTY_CODE = new Uint8Array(0);
 
 /** The tables a ledger overlay reads through: another LedgerState, or the store-backed root (storedState.ts). */
 export interface LedgerLayers {
@@ -58,6 +61,10 @@ export interface LedgerLayers {
   readonly validators: TableLayer<bigint>;
   readonly withdrawals: TableLayer<WithdrawalRecord>;
   readonly deposits: TableLayer<DepositRecord>;
+  readonly code: TableLayer<Uint8Array>;
+  readonly storage: TableLayer<bigint>;
+  readonly allowances: TableLayer<bigint>;
+  readonly permitNonces: TableLayer<bigint>;
   readonly meta: TableLayer<bigint>;
 }
 
@@ -81,6 +88,14 @@ export class LedgerState implements LedgerLayers {
   readonly withdrawals: Table<WithdrawalRecord>;
   /** Key: the nonce as 64 hex digits, so key order is nonce order. */
   readonly deposits: Table<DepositRecord>;
+  /** Contract code by its keccak256, as Ethereum keys code: accounts point at it with their codeHash. */
+  readonly code: Table<Uint8Array>;
+  /** Contract storage. Key: address ‖ 32-byte slot without their 0x; a zero word is never stored. */
+  readonly storage: Table<bigint>;
+  /** ERC20 allowances of the system tokens. Key: token ‖ owner ‖ spender without their 0x. */
+  readonly allowances: Table<bigint>;
+  /** EIP-2612 permit nonces of the system tokens. Key: token ‖ owner without its 0x. */
+  readonly permitNonces: Table<bigint>;
   readonly meta: Table<bigint>;
 
   constructor(parent: LedgerLayers | null = null) {
@@ -92,6 +107,10 @@ export class LedgerState implements LedgerLayers {
     this.validators = new Table(parent?.validators ?? null);
     this.withdrawals = new Table(parent?.withdrawals ?? null);
     this.deposits = new Table(parent?.deposits ?? null);
+    this.code = new Table(parent?.code ?? null);
+    this.storage = new Table(parent?.storage ?? null);
+    this.allowances = new Table(parent?.allowances ?? null);
+    this.permitNonces = new Table(parent?.permitNonces ?? null);
     this.meta = new Table(parent?.meta ?? null);
   }
 
@@ -113,6 +132,10 @@ export class LedgerState implements LedgerLayers {
       this.validators,
       this.withdrawals,
       this.deposits,
+      this.code,
+      this.storage,
+      this.allowances,
+      this.permitNonces,
       this.meta,
     ] as Table<unknown>[];
   }
@@ -122,15 +145,53 @@ export class LedgerState implements LedgerLayers {
   }
 
   setAccount(address: Address, account: Account): void {
-    if (account.nonce === 0n && account.balance === 0n) this.accounts.delete(address);
-    else this.accounts.set(address, { nonce: account.nonce, balance: account.balance });
+    const { nonce, balance, codeHash } = account;
+    if (nonce === 0n && balance === 0n && codeHash === undefined) this.accounts.delete(address);
+    else
+      this.accounts.set(address, codeHash === undefined ? { nonce, balance } : { nonce, balance, codeHash });
   }
 
   addBalance(address: Address, delta: bigint): void {
     const a = this.account(address);
     const balance = a.balance + delta;
     if (balance < 0n) throw new Error(`balance of ${address} would go negative`);
-    this.setAccount(address, { nonce: a.nonce, balance });
+    this.setAccount(address, { ...a, balance });
+  }
+
+  /** The account's code, empty for an account without code. */
+  codeOf(address: Address): Uint8Array {
+    const hash = this.account(address).codeHash;
+    return hash === undefined ? EMPTY_CODE : (this.code.get(hash) ?? EMPTY_CODE);
+  }
+
+  storageAt(address: Address, slot: Hex): bigint {
+    return this.storage.get(storageKey(address, slot)) ?? 0n;
+  }
+
+  setStorageAt(address: Address, slot: Hex, value: bigint): void {
+    const key = storageKey(address, slot);
+    if (value === 0n) this.storage.delete(key);
+    else this.storage.set(key, value);
+  }
+
+  allowance(token: Address, owner: Address, spender: Address): bigint {
+    return this.allowances.get(allowanceKey(token, owner, spender)) ?? 0n;
+  }
+
+  setAllowance(token: Address, owner: Address, spender: Address, amount: bigint): void {
+    const key = allowanceKey(token, owner, spender);
+    if (amount === 0n) this.allowances.delete(key);
+    else this.allowances.set(key, amount);
+  }
+
+  permitNonce(token: Address, owner: Address): bigint {
+    return this.permitNonces.get(tokenBalanceKey(token, owner)) ?? 0n;
+  }
+
+  setPermitNonce(token: Address, owner: Address, nonce: bigint): void {
+    const key = tokenBalanceKey(token, owner);
+    if (nonce === 0n) this.permitNonces.delete(key);
+    else this.permitNonces.set(key, nonce);
   }
 
   tokenBalance(token: Address, holder: Address): bigint {
@@ -209,6 +270,15 @@ export class LedgerState implements LedgerLayers {
 
 export function tokenBalanceKey(token: Address, holder: Address): string {
   return `${token}${holder.slice(2)}`;
+}
+
+/** `slot`: 32 bytes as 0x + 64 lowercase hex digits. */
+export function storageKey(address: Address, slot: Hex): string {
+  return `${address}${slot.slice(2)}`;
+}
+
+export function allowanceKey(token: Address, owner: Address, spender: Address): string {
+  return `${token}${owner.slice(2)}${spender.slice(2)}`;
 }
 
 export function withdrawalKey(id: bigint): string {

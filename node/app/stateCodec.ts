@@ -56,6 +56,11 @@ export type StateWrite = [key: Uint8Array, value: Uint8Array | null];
  *   0x06 ‖ address          active validator power -> uint
  *   0x07 ‖ id (32 bytes)    withdrawal -> [id, l1Token, l1Recipient, amount, height]
  *   0x08 ‖ nonce (32 bytes) deposit -> [nonce, l1Token, l2Token, from, to, amount, l1TxHash, height]
+ *   0x09 ‖ codeHash         contract code -> bytes
+ *   0x0a ‖ address ‖ slot   contract storage word -> uint (never zero)
+ *   0x0b ‖ token ‖ owner ‖ spender   allowance -> uint
+ *   0x0c ‖ token ‖ owner    EIP-2612 permit nonce -> uint
+ * An account with code is [nonce, balance, codeHash]; one without stays [nonce, balance].
  */
 export const KEY_PREFIX = {
   meta: 0x00,
@@ -67,6 +72,10 @@ export const KEY_PREFIX = {
   validator: 0x06,
   withdrawal: 0x07,
   deposit: 0x08,
+  code: 0x09,
+  storage: 0x0a,
+  allowance: 0x0b,
+  permitNonce: 0x0c,
 } as const;
 
 const utf8 = new TextEncoder();
@@ -99,14 +108,27 @@ const uintCodec = {
 const accountCodec: TableCodec<Account> = {
   prefix: KEY_PREFIX.account,
   ...hexKey(20),
-  encode: (a) => [uintToRlp(a.nonce, "nonce", 8), uintToRlp(a.balance, "balance")],
+  encode: (a) => {
+    const fields = [uintToRlp(a.nonce, "nonce", 8), uintToRlp(a.balance, "balance")];
+    return a.codeHash === undefined ? fields : [...fields, hashToRlp(a.codeHash, "codeHash")];
+  },
   decode: (item, what) => {
-    const [nonce, balance] = rlpList(item, 2, what);
-    return {
+    const fields = Array.isArray(item) && item.length === 3 ? rlpList(item, 3, what) : rlpList(item, 2, what);
+    const [nonce, balance, codeHash] = fields;
+    const account: Account = {
       nonce: uintFromRlp(nonce, `${what}.nonce`, 8),
       balance: uintFromRlp(balance, `${what}.balance`),
     };
+    if (codeHash !== undefined) account.codeHash = hashFromRlp(codeHash, `${what}.codeHash`);
+    return account;
   },
+};
+
+const codeCodec: TableCodec<Uint8Array> = {
+  prefix: KEY_PREFIX.code,
+  ...hexKey(32),
+  encode: (code) => code,
+  decode: (item, what) => rlpBytes(item, what),
 };
 
 const tokenCodec: TableCodec<TokenInfo> = {
@@ -138,6 +160,9 @@ const tokenBalanceCodec: TableCodec<bigint> = {
   ...hexKey(40),
   ...uintCodec,
 };
+const storageCodec: TableCodec<bigint> = { prefix: KEY_PREFIX.storage, ...hexKey(52), ...uintCodec };
+const allowanceCodec: TableCodec<bigint> = { prefix: KEY_PREFIX.allowance, ...hexKey(60), ...uintCodec };
+const permitNonceCodec: TableCodec<bigint> = { prefix: KEY_PREFIX.permitNonce, ...hexKey(40), ...uintCodec };
 const stakeCodec: TableCodec<bigint> = { prefix: KEY_PREFIX.stake, ...hexKey(20), ...uintCodec };
 const validatorCodec: TableCodec<bigint> = { prefix: KEY_PREFIX.validator, ...hexKey(20), ...uintCodec };
 
@@ -228,6 +253,10 @@ export const TABLE_CODECS = {
   validators: validatorCodec,
   withdrawals: withdrawalCodec,
   deposits: depositCodec,
+  code: codeCodec,
+  storage: storageCodec,
+  allowances: allowanceCodec,
+  permitNonces: permitNonceCodec,
 } as const satisfies { [K in keyof LedgerLayers]: TableCodec<LayerValue<LedgerLayers[K]>> };
 
 type LayerValue<L> = L extends TableLayer<infer V> ? V : never;

@@ -45,6 +45,10 @@ export class StoredLedger implements LedgerLayers {
   readonly tokenBalances: StoredTable<bigint>;
   readonly withdrawals: StoredTable<WithdrawalRecord>;
   readonly deposits: StoredTable<DepositRecord>;
+  readonly code: StoredTable<Uint8Array>;
+  readonly storage: StoredTable<bigint>;
+  readonly allowances: StoredTable<bigint>;
+  readonly permitNonces: StoredTable<bigint>;
   readonly tokens = new Table<TokenInfo>();
   readonly stakes = new Table<bigint>();
   readonly unbonding = new Table<readonly UnbondingEntry[]>();
@@ -61,6 +65,10 @@ export class StoredLedger implements LedgerLayers {
     this.tokenBalances = new StoredTable(TABLE_CODECS.tokenBalances, modules);
     this.withdrawals = new StoredTable(TABLE_CODECS.withdrawals, modules);
     this.deposits = new StoredTable(TABLE_CODECS.deposits, modules);
+    this.code = new StoredTable(TABLE_CODECS.code, modules);
+    this.storage = new StoredTable(TABLE_CODECS.storage, modules);
+    this.allowances = new StoredTable(TABLE_CODECS.allowances, modules);
+    this.permitNonces = new StoredTable(TABLE_CODECS.permitNonces, modules);
   }
 
   /** Reads the small tables; the large ones are read as they are used. */
