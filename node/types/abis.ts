@@ -96,7 +96,11 @@ export const L1_BRIDGE_ERRORS = [
   "error SafeERC20FailedOperation(address token)",
 ] as const;
 
-/** Every sidechain token (bridged or native) answers to this subset of ERC20. */
+/**
+ * Every sidechain token (bridged or native) answers to the whole of ERC20 and EIP-2612 permit (with EIP-5267's
+ * eip712Domain), and reverts with OpenZeppelin 5's custom errors, so it reads to wallets and contracts as an
+ * OpenZeppelin ERC20Permit token does.
+ */
 export const SIDECHAIN_TOKEN_ABI = [
   "function name() view returns (string)",
   "function symbol() view returns (string)",
@@ -104,7 +108,26 @@ export const SIDECHAIN_TOKEN_ABI = [
   "function totalSupply() view returns (uint256)",
   "function balanceOf(address owner) view returns (uint256)",
   "function transfer(address to, uint256 amount) returns (bool)",
+  "function allowance(address owner, address spender) view returns (uint256)",
+  "function approve(address spender, uint256 value) returns (bool)",
+  "function transferFrom(address from, address to, uint256 value) returns (bool)",
+  "function permit(address owner, address spender, uint256 value, uint256 deadline, uint8 v, bytes32 r, bytes32 s)",
+  "function nonces(address owner) view returns (uint256)",
+  "function DOMAIN_SEPARATOR() view returns (bytes32)",
+  "function eip712Domain() view returns (bytes1 fields, string name, string version, uint256 chainId, address verifyingContract, bytes32 salt, uint256[] extensions)",
   "event Transfer(address indexed from, address indexed to, uint256 value)",
+  "event Approval(address indexed owner, address indexed spender, uint256 value)",
+  "error ERC20InsufficientBalance(address sender, uint256 balance, uint256 needed)",
+  "error ERC20InvalidSender(address sender)",
+  "error ERC20InvalidReceiver(address receiver)",
+  "error ERC20InsufficientAllowance(address spender, uint256 allowance, uint256 needed)",
+  "error ERC20InvalidApprover(address approver)",
+  "error ERC20InvalidSpender(address spender)",
+  "error ERC2612ExpiredSignature(uint256 deadline)",
+  "error ERC2612InvalidSigner(address signer, address owner)",
+  // OpenZeppelin's ECDSA.recover, which ERC20Permit.permit calls, reverts with these before the signer check.
+  "error ECDSAInvalidSignature()",
+  "error ECDSAInvalidSignatureS(bytes32 s)",
 ] as const;
 
 export const SIDECHAIN_BRIDGE_ABI = [
