@@ -88,7 +88,15 @@ function dispatch(
   if (call.value > 0n) throw new Revert("system contract does not accept native value");
   switch (target.kind) {
     case "token":
-      return { ...tokenCall(state, target.token, call.from, call.data), withdrawals: [] };
+      return {
+        ...tokenCall(state, target.token, call.from, call.data, {
+          chainId: params.chainId,
+          // No block time reaches runCall yet, so a permit's deadline is checked against time 0.
+          time: 0n,
+          readOnly: false,
+        }),
+        withdrawals: [],
+      };
     case "bridge": {
       const { returnData, logs, withdrawal } = bridgeCall(
         state,

@@ -245,7 +245,12 @@ describe("app: system tokens", () => {
     assert.equal(app.balance(addr(bob)), before - GAS.tokenTransfer * BASE_FEE);
     assert.equal(app.balance(PROPOSER), GAS.tokenTransfer * BASE_FEE);
     assert.equal(app.tokenBalance(ODOL, addr(alice)), 1_000_000n);
-    assert.match(result.txResults[0]?.error ?? "", /exceeds balance/);
+    assert.equal(result.txResults[0]?.error, `ERC20InsufficientBalance(${addr(bob)}, 0, 1)`);
+    const refusal = erc20.parseError(result.txResults[0]?.returnData ?? "0x");
+    assert.deepEqual(
+      [refusal?.name, refusal?.args[0].toLowerCase(), refusal?.args[1], refusal?.args[2]],
+      ["ERC20InsufficientBalance", addr(bob), 0n, 1n],
+    );
   });
 
   it("fails unknown selectors and transfers to the zero address", async () => {
@@ -259,6 +264,7 @@ describe("app: system tokens", () => {
       result.receipts.map((r) => r.status),
       [0, 0, 0],
     );
+    assert.equal(result.txResults[1]?.error, `ERC20InvalidReceiver(0x${"00".repeat(20)})`);
     assert.equal(app.tokenBalance(ODOL, addr(alice)), 1_000_000n);
   });
 
@@ -289,9 +295,13 @@ describe("app: system tokens", () => {
     const err = expectAppError(
       () => app.call({ to: ODOL, from: addr(bob), data: transferData(alice, 10n) as `0x${string}` }),
       "reverted",
-      /execution reverted: ERC20: transfer amount exceeds balance/,
+      /execution reverted: ERC20InsufficientBalance\(0x[0-9a-f]{40}, 0, 10\)/,
     );
-    assert.equal(erc20.parseError(err.data ?? "0x")?.args[0], "ERC20: transfer amount exceeds balance");
+    const refusal = erc20.parseError(err.data ?? "0x");
+    assert.deepEqual(
+      [refusal?.name, refusal?.args[0].toLowerCase(), refusal?.args[1], refusal?.args[2]],
+      ["ERC20InsufficientBalance", addr(bob), 0n, 10n],
+    );
     assert.equal(app.appHash(), testApp().appHash());
   });
 });
