@@ -95,7 +95,7 @@ export function measureRecoveries(minMs = 1_000): number {
 }
 
 /** Blocks of 1,000 transfers executed and committed by the application alone. */
-export function measureExecution(kind: TransferKind, blocks = 3, perBlock = 1_000): number {
+export async function measureExecution(kind: TransferKind, blocks = 3, perBlock = 1_000): Promise<number> {
   const senders = 200;
   const accounts = benchAccounts(FIRST_ACCOUNT, senders);
   const app = createApplication(
@@ -117,8 +117,11 @@ export function measureExecution(kind: TransferKind, blocks = 3, perBlock = 1_00
   for (let b = 0; b < blocks; b++) {
     const txs = rounds.slice(b * perBlock, (b + 1) * perBlock).map((tx) => hexToBytes(tx.raw));
     const start = performance.now();
-    const result = app.executeBlock({ height: b + 1, time: 1_700_000_000_000 + b, proposer }, txs, [], (h) =>
-      known.get(h),
+    const result = await app.executeBlock(
+      { height: b + 1, time: 1_700_000_000_000 + b, proposer },
+      txs,
+      [],
+      (h) => known.get(h),
     );
     app.commit(result);
     elapsed += performance.now() - start;
@@ -170,7 +173,7 @@ export async function measureBounds(kind: TransferKind): Promise<SingleProcessBo
   const boundKind = kind === "erc20" ? "token" : kind;
   return {
     recoveriesPerSecond: Math.round(measureRecoveries()),
-    executedTransfersPerSecond: Math.round(measureExecution(boundKind)),
+    executedTransfersPerSecond: Math.round(await measureExecution(boundKind)),
     blockCommits: await measureBlockCommits(boundKind),
   };
 }

@@ -57,19 +57,19 @@ export function createRpcBackend(info: ChainInfo, m: RpcBackendModules): RpcBack
     ]);
     return block && hash ? { block, hash, receipts: receipts ?? [] } : null;
   };
-  const callOf = (req: CallRequest): Parameters<ApplicationQuery["call"]>[0] | null =>
-    req.to === null
-      ? null
-      : { to: req.to, data: req.data, value: req.value, ...(req.from ? { from: req.from } : {}) };
-  const evaluate = (
+  const callOf = (req: CallRequest): Parameters<ApplicationQuery["call"]>[0] => ({
+    to: req.to,
+    data: req.data,
+    value: req.value,
+    ...(req.from ? { from: req.from } : {}),
+    ...(req.gas !== null ? { gas: req.gas } : {}),
+  });
+  const evaluate = async (
     req: CallRequest,
-    run: (c: Parameters<ApplicationQuery["call"]>[0]) => CallOutcome,
-  ): CallOutcome => {
-    const call = callOf(req);
-    if (call === null)
-      return { ok: false, kind: "invalid", reason: "contract creation is not supported", revertData: null };
+    run: (c: Parameters<ApplicationQuery["call"]>[0]) => Promise<CallOutcome>,
+  ): Promise<CallOutcome> => {
     try {
-      return run(call);
+      return await run(callOf(req));
     } catch (err) {
       if (err instanceof AppError) {
         const revert = err.code === "reverted";
@@ -116,9 +116,10 @@ export function createRpcBackend(info: ChainInfo, m: RpcBackendModules): RpcBack
     }),
     pendingNonce: async (address) => m.mempool.pendingNonce(address),
     getCode: async (address) => m.app.code(address),
-    call: async (req) => evaluate(req, (c) => ({ ok: true, returnData: m.app.call(c), gasUsed: 0n })),
-    estimateGas: async (req) =>
-      evaluate(req, (c) => ({ ok: true, returnData: "0x", gasUsed: m.app.estimateGas(c) })),
+    call: (req) => evaluate(req, async (c) => ({ ok: true, returnData: await m.app.call(c), gasUsed: 0n })),
+    estimateGas: (req) =>
+      evaluate(req, async (c) => ({ ok: true, returnData: "0x", gasUsed: await m.app.estimateGas(c) })),
+    getStorageAt: async (address, slot) => m.app.storageAt(address, slot),
     async sendRawTransaction(raw): Promise<SendTxResult> {
       try {
         return { ok: true, hash: (await m.admission.admit(raw, "local")).hash };

@@ -13,6 +13,16 @@ export function revertData(reason: string): Hex {
   return `0x08c379a0${coder.encode(["string"], [reason]).slice(2)}`;
 }
 
+/** Error(string)'s reason, or null for other revert data (a custom error, empty data). */
+export function decodeRevertReason(data: Hex): string | null {
+  if (!data.startsWith("0x08c379a0")) return null;
+  try {
+    return String(coder.decode(["string"], `0x${data.slice(10)}`)[0]);
+  } catch {
+    return null;
+  }
+}
+
 /** A log of one of our interfaces, with lowercase hex as our types require. */
 export function encodeLog(
   iface: Interface,

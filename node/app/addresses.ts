@@ -3,6 +3,8 @@ import { type Address, bytesToHex, concatBytes, hexToBytes, keccak256 } from "..
 /** System contracts live at fixed low addresses, as precompiles do, so no key can ever control them. */
 export const BRIDGE_ADDRESS: Address = "0x0000000000000000000000000000000000001000";
 export const STAKING_ADDRESS: Address = "0x0000000000000000000000000000000000001001";
+/** Collects every transaction's base fee (DESIGN §4); an account, not a contract. */
+export const GAS_POOL_ADDRESS: Address = "0x0000000000000000000000000000000000001002";
 
 export const ZERO_ADDRESS: Address = `0x${"00".repeat(20)}`;
 

@@ -1,15 +1,25 @@
-import { type Address, type Hex, keccak256Hex } from "../crypto/index.ts";
+import { type Address, bytesToHex, type Hex, hexToBytes, keccak256Hex } from "../crypto/index.ts";
 import { MAX_TXS_PER_BLOCK } from "../types/index.ts";
-import { STAKING_ADDRESS, SYSTEM_CODE, ZERO_ADDRESS } from "./addresses.ts";
-import { type CallInput, runCall, targetGas, targetOf } from "./calls.ts";
+import { decodeRevertReason } from "./abi.ts";
+import { GAS_POOL_ADDRESS, STAKING_ADDRESS, SYSTEM_CODE, ZERO_ADDRESS } from "./addresses.ts";
+import { systemTargetOf } from "./calls.ts";
 import { executeDepositClaims } from "./deposits.ts";
 import { AppError } from "./errors.ts";
-import { type BlockContext, checkExecutable, executeTransaction } from "./execute.ts";
+import { createChainCommon } from "./evm/chainCommon.ts";
+import { createEvmRunner, type EvmOutcome, type EvmRunner } from "./evm/evmRunner.ts";
+import { minimumGasLimit } from "./evm/intrinsicGas.ts";
+import {
+  type BlockContext,
+  type BlockEnv,
+  checkExecutable,
+  executeTransaction,
+  type TxExecution,
+} from "./execute.ts";
 import { type AppGenesis, initialState, validateAppGenesis } from "./genesisState.ts";
 import type { Application, CallRequest, ExecutionResult } from "./interface.ts";
 import { type ChainParams, epochOf, isEpochEnd } from "./params.ts";
 import { applyEpochEnd, unbondingSummary } from "./staking.ts";
-import { type DepositRecord, LedgerState } from "./state.ts";
+import { type DepositRecord, LedgerState, type WithdrawalRecord } from "./state.ts";
 import { chainAppHash, collectWrites, loadState, withAppHash } from "./stateCodec.ts";
 import type { StateReader } from "./stateReader.ts";
 import { StoredLedger, type StoredLedgerOptions, touchedKeys } from "./storedState.ts";
@@ -19,6 +29,10 @@ import { TxCache } from "./txCache.ts";
 export interface ApplicationModules {
   /** Sender recovery; secp256k1 unless a test counts recoveries. */
   recoverSigner?: SignerRecovery;
+  /** A committed block's hash, for the EVM's BLOCKHASH; without it BLOCKHASH answers zero. */
+  blockHash?: (height: number) => Promise<Hex | null>;
+  /** The clock eth_call and eth_estimateGas take as the next block's time (unix ms). */
+  now?: () => number;
 }
 
 const TX_CACHE_SIZE = 50_000;
@@ -98,8 +112,25 @@ function ledgerApplication(
   let committedHash = opened.committedHash;
   const pending = new WeakMap<ExecutionResult, LedgerState>();
   const cache = new TxCache(TX_CACHE_SIZE);
+  const common = createChainCommon(params.chainId);
+  const now = modules.now ?? Date.now;
   const decode = (raw: Uint8Array, hash?: Hex) =>
     cache.getOrDecode(raw, (r, h) => decodeTransaction(r, params, modules.recoverSigner, h), hash);
+
+  /** A block's environment; its EVM is created once, when a transaction first needs it. */
+  function blockEnv(ctx: BlockContext): BlockEnv {
+    let evm: Promise<EvmRunner> | null = null;
+    const env: BlockEnv = {
+      ...ctx,
+      baseFee: params.baseFee,
+      gasLimit: params.blockGasLimit,
+      evm: () => {
+        evm ??= createEvmRunner({ common, params, block: env }, { blockHash: modules.blockHash });
+        return evm;
+      },
+    };
+    return env;
+  }
 
   function startBlock(ctx: BlockContext): LedgerState {
     const expected = root.height() + 1;
@@ -118,7 +149,7 @@ function ledgerApplication(
     block: LedgerState,
     ctx: BlockContext,
     deposits: DepositRecord[],
-    executions: ReturnType<typeof executeTransaction>[],
+    executions: TxExecution[],
     gasUsed: bigint,
   ): ExecutionResult {
     const validatorUpdates = isEpochEnd(ctx.height, params.epochLength) ? applyEpochEnd(block) : null;
@@ -132,7 +163,7 @@ function ledgerApplication(
       txResults: executions.map((e) => e.result),
       stateWrites: withAppHash(writes, appHash),
       validatorUpdates,
-      withdrawals: executions.flatMap((e) => e.withdrawals),
+      withdrawals: withdrawalsRecorded(block),
       deposits,
       gasUsed,
     };
@@ -140,27 +171,80 @@ function ledgerApplication(
     return result;
   }
 
-  function dryRun(request: CallRequest): { gas: bigint; returnData: Hex } {
-    const scratch = root.child();
+  /** The block's withdrawals, read from its state: a withdrawal in a reverted call never reached it. */
+  function withdrawalsRecorded(block: LedgerState): WithdrawalRecord[] {
+    const records: WithdrawalRecord[] = [];
+    for (let id = root.nextWithdrawalId(); id < block.nextWithdrawalId(); id++) {
+      const record = block.withdrawal(id);
+      if (record !== undefined) records.push(record);
+    }
+    return records;
+  }
+
+  /**
+   * Runs a call as a transaction of the next block would, on a scratch overlay of committed state: eth_call and
+   * eth_estimateGas. Nothing is charged for gas.
+   */
+  async function simulate(request: CallRequest, gasLimit: bigint): Promise<EvmOutcome> {
     // Lowercase as our types are; JSON-RPC clients may send checksummed addresses or uppercase hex.
-    const call: CallInput = {
-      from: (request.from ?? ZERO_ADDRESS).toLowerCase() as Address,
-      to: request.to.toLowerCase() as Address,
-      value: request.value ?? 0n,
-      data: (request.data ?? "0x").toLowerCase() as Hex,
-    };
+    const from = (request.from ?? ZERO_ADDRESS).toLowerCase() as Address;
+    const to = request.to === null ? null : (request.to.toLowerCase() as Address);
+    const data = hexToBytes((request.data ?? "0x").toLowerCase());
+    const value = request.value ?? 0n;
     // geth's wording: the call could not start, which is not a revert (ethers tells the two apart).
-    if (call.value > 0n && root.account(call.from).balance < call.value) {
+    if (value > 0n && root.account(from).balance < value) {
       throw new AppError("insufficient-funds", "insufficient funds for transfer");
     }
-    const gas = targetGas(targetOf(scratch, call.to));
-    const outcome = runCall(scratch, call, root.height() + 1, params);
-    if (outcome.status === 0) {
-      const message =
-        outcome.revertData === "0x" ? "execution reverted" : `execution reverted: ${outcome.reason}`;
-      throw new AppError("reverted", message, { data: outcome.revertData });
+    const minimum = minimumGasLimit({ to, data });
+    if (gasLimit < minimum) {
+      throw new AppError("tx-intrinsic-gas", `intrinsic gas too low: gas ${gasLimit}, need ${minimum}`);
     }
-    return { gas, returnData: outcome.returnData };
+    const scratch = root.child();
+    const env = blockEnv({ height: root.height() + 1, time: now(), proposer: ZERO_ADDRESS });
+    const evm = await env.evm();
+    return evm.run(scratch, {
+      from,
+      to,
+      nonce: scratch.account(from).nonce,
+      value,
+      data,
+      gasLimit,
+      gasPrice: 0n,
+    });
+  }
+
+  function revertError(outcome: EvmOutcome): AppError {
+    if (outcome.error !== "execution reverted") {
+      return new AppError("reverted", outcome.error ?? "execution failed", { data: outcome.returnData });
+    }
+    const reason = decodeRevertReason(outcome.returnData);
+    const message = reason === null ? "execution reverted" : `execution reverted: ${reason}`;
+    return new AppError("reverted", message, { data: outcome.returnData });
+  }
+
+  async function estimate(request: CallRequest): Promise<bigint> {
+    const cap = request.gas ?? params.blockGasLimit;
+    const first = await simulate(request, cap);
+    if (first.status === 0) throw revertError(first);
+    // The 63/64 rule and refunds can make a call need more than it used: search as geth does, from what it used.
+    let low = first.gasUsed - 1n;
+    let high = cap;
+    const succeeds = async (gas: bigint) => {
+      try {
+        return (await simulate(request, gas)).status === 1;
+      } catch (err) {
+        if (err instanceof AppError && err.code === "tx-intrinsic-gas") return false;
+        throw err;
+      }
+    };
+    if (await succeeds(first.gasUsed)) return first.gasUsed;
+    low = first.gasUsed;
+    while (low + 1n < high) {
+      const mid = (low + high) / 2n;
+      if (await succeeds(mid)) high = mid;
+      else low = mid;
+    }
+    return high;
   }
 
   return {
@@ -180,18 +264,17 @@ function ledgerApplication(
             `nonce too low: address ${tx.from}, tx ${tx.nonce}, state ${account.nonce}`,
           );
         }
+        if (tx.gasLimit > params.blockGasLimit) {
+          throw new AppError(
+            "tx-gas-limit",
+            `exceeds block gas limit: gas limit ${tx.gasLimit}, block gas limit ${params.blockGasLimit}`,
+          );
+        }
         const cost = upfrontCost(tx);
         if (account.balance < cost) {
           throw new AppError(
             "insufficient-funds",
             `insufficient funds for gas * price + value: address ${tx.from} have ${account.balance} want ${cost}`,
-          );
-        }
-        const gas = targetGas(targetOf(root, tx.to));
-        if (tx.gasLimit < gas) {
-          throw new AppError(
-            "tx-intrinsic-gas",
-            `intrinsic gas too low: gas limit ${tx.gasLimit}, need ${gas}`,
           );
         }
         return { ok: true, tx };
@@ -201,7 +284,7 @@ function ledgerApplication(
       }
     },
 
-    executeBlock(ctx, txs, depositClaims = [], known) {
+    async executeBlock(ctx, txs, depositClaims = [], known) {
       if (txs.length > MAX_TXS_PER_BLOCK) {
         throw new AppError(
           "invalid-block",
@@ -209,14 +292,16 @@ function ledgerApplication(
         );
       }
       const block = startBlock(ctx);
+      const env = blockEnv(ctx);
       const deposits = executeDepositClaims(block, depositClaims, ctx.height);
-      const executions: ReturnType<typeof executeTransaction>[] = [];
+      const executions: TxExecution[] = [];
       let gasUsed = 0n;
       for (const [index, raw] of txs.entries()) {
         try {
           const hash = keccak256Hex(raw);
           const tx = known?.(hash) ?? decode(raw, hash);
-          const execution = executeTransaction(block, tx, ctx, params, gasUsed);
+          checkExecutable(block, tx, env, gasUsed);
+          const execution = await executeTransaction(block, tx, env, GAS_POOL_ADDRESS, gasUsed);
           gasUsed = execution.receipt.cumulativeGasUsed;
           executions.push(execution);
         } catch (err) {
@@ -230,10 +315,11 @@ function ledgerApplication(
       return finishBlock(block, ctx, deposits, executions, gasUsed);
     },
 
-    buildBlock(ctx, candidates, depositClaims = [], full) {
+    async buildBlock(ctx, candidates, depositClaims = [], full) {
       const block = startBlock(ctx);
+      const env = blockEnv(ctx);
       const deposits = executeDepositClaims(block, depositClaims, ctx.height);
-      const executions: ReturnType<typeof executeTransaction>[] = [];
+      const executions: TxExecution[] = [];
       const included: Uint8Array[] = [];
       const rejected: { index: number; error: AppError }[] = [];
       let gasUsed = 0n;
@@ -241,8 +327,8 @@ function ledgerApplication(
         if (included.length >= MAX_TXS_PER_BLOCK || full?.()) break;
         try {
           // Checked first so that a rejected candidate leaves the block untouched.
-          checkExecutable(block, tx);
-          const execution = executeTransaction(block, tx, ctx, params, gasUsed);
+          checkExecutable(block, tx, env, gasUsed);
+          const execution = await executeTransaction(block, tx, env, GAS_POOL_ADDRESS, gasUsed);
           gasUsed = execution.receipt.cumulativeGasUsed;
           executions.push(execution);
           included.push(tx.raw);
@@ -311,9 +397,17 @@ function ledgerApplication(
       return own + lockedInStaking(root);
     },
     nonce: (address) => root.account(address).nonce,
-    code: (address) => (targetOf(root, address).kind === "account" ? "0x" : SYSTEM_CODE),
-    call: (request) => dryRun(request).returnData,
-    estimateGas: (request) => dryRun(request).gas,
+    code(address) {
+      if (systemTargetOf(root, address) !== null) return SYSTEM_CODE;
+      return bytesToHex(root.codeOf(address));
+    },
+    storageAt: (address, slot) => root.storageAt(address, slot),
+    async call(request) {
+      const outcome = await simulate(request, request.gas ?? params.blockGasLimit);
+      if (outcome.status === 0) throw revertError(outcome);
+      return outcome.returnData;
+    },
+    estimateGas: (request) => estimate(request),
     tokens: () => root.tokens.entries().map(([, t]) => t),
     token: (address) => root.tokens.get(address) ?? null,
     tokenBalance: (token, holder) => root.tokenBalance(token, holder),

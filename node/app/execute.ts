@@ -1,40 +1,48 @@
-import type { Address, Hex } from "../crypto/index.ts";
+import { type Address, type Hex, hexToBytes } from "../crypto/index.ts";
 import type { Receipt } from "../types/index.ts";
-import { runCall, targetGas, targetOf } from "./calls.ts";
 import { AppError } from "./errors.ts";
-import type { ChainParams } from "./params.ts";
-import type { LedgerState, WithdrawalRecord } from "./state.ts";
+import type { EvmOutcome, EvmRunner } from "./evm/evmRunner.ts";
+import { minimumGasLimit } from "./evm/intrinsicGas.ts";
+import type { LedgerState } from "./state.ts";
 import { type AppTx, effectiveGasPrice, upfrontCost } from "./transaction.ts";
 
 export interface BlockContext {
   height: number;
-  /** The header's time (unix ms); carried for future rules, unused by the current ledger. */
+  /** The header's time (unix ms): the EVM's TIMESTAMP is its seconds. */
   time: number;
-  /** Receives every fee of the block. */
+  /** Receives every tip of the block. */
   proposer: Address;
+}
+
+/** What a block's transactions execute with: its context, base fee and gas limit, and its EVM. */
+export interface BlockEnv extends BlockContext {
+  baseFee: bigint;
+  gasLimit: bigint;
+  /** The block's EVM, created when its first transaction needs it (a block of plain transfers never does). */
+  evm(): Promise<EvmRunner>;
 }
 
 /** What happened to one transaction, beyond its receipt. */
 export interface TxResult {
   hash: Hex;
   status: 0 | 1;
-  /** The call's ABI return data, or its revert data when it failed. */
+  /** The call's return data, or its revert data when it failed. */
   returnData: Hex;
-  /** Why the call failed ("out of gas", a revert reason), or null. */
+  /** Why the call failed ("execution reverted", "out of gas", ...), or null. */
   error: string | null;
 }
 
 export interface TxExecution {
   receipt: Receipt;
   result: TxResult;
-  withdrawals: WithdrawalRecord[];
 }
 
 /**
  * Checks that a transaction may enter the block at this point (exact nonce, funds for value + gasLimit * fee cap,
- * as Ethereum requires) and throws the AppError that makes the block invalid if not. Touches nothing.
+ * a fee cap that covers the base fee, gas left in the block, as Ethereum requires) and throws the AppError that
+ * makes the block invalid if not. Touches nothing.
  */
-export function checkExecutable(state: LedgerState, tx: AppTx): void {
+export function checkExecutable(state: LedgerState, tx: AppTx, block: BlockEnv, gasUsedBefore: bigint): void {
   const account = state.account(tx.from);
   if (tx.nonce < account.nonce) {
     throw new AppError(
@@ -48,6 +56,18 @@ export function checkExecutable(state: LedgerState, tx: AppTx): void {
       `nonce too high: address ${tx.from}, tx nonce ${tx.nonce}, state ${account.nonce}`,
     );
   }
+  if (tx.maxFeePerGas < block.baseFee) {
+    throw new AppError(
+      "tx-underpriced",
+      `max fee per gas less than block base fee: address ${tx.from}, maxFeePerGas: ${tx.maxFeePerGas}, baseFee: ${block.baseFee}`,
+    );
+  }
+  if (tx.gasLimit > block.gasLimit - gasUsedBefore) {
+    throw new AppError(
+      "block-gas-exceeded",
+      `gas limit reached: tx gas limit ${tx.gasLimit}, ${block.gasLimit - gasUsedBefore} left in the block`,
+    );
+  }
   const cost = upfrontCost(tx);
   if (account.balance < cost) {
     throw new AppError(
@@ -58,44 +78,74 @@ export function checkExecutable(state: LedgerState, tx: AppTx): void {
 }
 
 /**
- * Executes one transaction on `state` (the block's overlay): the nonce is used and the fee paid to the proposer
- * whatever the call does; the call's own effects are kept only if it succeeds. A gas limit below the target's
- * fixed gas is out of gas: the whole limit is charged, as the EVM does.
+ * Executes one transaction on `state` (the block's overlay), after checkExecutable. The nonce is used and the gas
+ * paid whatever the call does; the call's own effects stay only if it succeeds. Of the fee, the base fee part goes
+ * to the gas pool and the tip to the proposer (DESIGN §4).
  */
-export function executeTransaction(
+export async function executeTransaction(
   state: LedgerState,
   tx: AppTx,
-  ctx: BlockContext,
-  params: ChainParams,
+  block: BlockEnv,
+  gasPool: Address,
   cumulativeGasBefore: bigint,
-): TxExecution {
-  checkExecutable(state, tx);
-  const price = effectiveGasPrice(tx, params.baseFee);
-  const opGas = targetGas(targetOf(state, tx.to));
-  const outOfGas = tx.gasLimit < opGas;
-  const gasUsed = outOfGas ? tx.gasLimit : opGas;
-  const fee = gasUsed * price;
-  const account = state.account(tx.from);
-  state.setAccount(tx.from, { nonce: account.nonce + 1n, balance: account.balance - fee });
-  state.addBalance(ctx.proposer, fee);
-
-  const outcome = outOfGas
-    ? ({ status: 0, revertData: "0x", reason: "out of gas" } as const)
-    : runCall(state, { from: tx.from, to: tx.to, value: tx.value, data: tx.data }, ctx.height, params);
-
+): Promise<TxExecution> {
+  const price = effectiveGasPrice(tx, block.baseFee);
+  const outcome = isPlainTransfer(state, tx.to)
+    ? plainTransfer(state, tx, price)
+    : await (await block.evm()).run(state, {
+        from: tx.from,
+        to: tx.to,
+        nonce: tx.nonce,
+        value: tx.value,
+        data: hexToBytes(tx.data),
+        gasLimit: tx.gasLimit,
+        gasPrice: price,
+      });
+  const tip = outcome.gasUsed * (price - block.baseFee);
+  const burned = outcome.gasUsed * block.baseFee;
+  if (tip > 0n) state.addBalance(block.proposer, tip);
+  if (burned > 0n) state.addBalance(gasPool, burned);
   const receipt: Receipt = {
     txHash: tx.hash,
     status: outcome.status,
-    gasUsed,
-    cumulativeGasUsed: cumulativeGasBefore + gasUsed,
+    gasUsed: outcome.gasUsed,
+    cumulativeGasUsed: cumulativeGasBefore + outcome.gasUsed,
     effectiveGasPrice: price,
     from: tx.from,
     to: tx.to,
-    logs: outcome.status === 1 ? outcome.logs : [],
+    contractAddress: outcome.contractAddress,
+    logs: outcome.logs,
   };
-  const result: TxResult =
-    outcome.status === 1
-      ? { hash: tx.hash, status: 1, returnData: outcome.returnData, error: null }
-      : { hash: tx.hash, status: 0, returnData: outcome.revertData, error: outcome.reason };
-  return { receipt, result, withdrawals: outcome.status === 1 ? outcome.withdrawals : [] };
+  const result: TxResult = {
+    hash: tx.hash,
+    status: outcome.status,
+    returnData: outcome.returnData,
+    error: outcome.error,
+  };
+  return { receipt, result };
+}
+
+/**
+ * A transfer to an account without code runs nothing, so it skips the EVM: the fast path that keeps native
+ * transfers as cheap as before contracts existed. Its gas is what the EVM would charge: the intrinsic gas.
+ */
+function isPlainTransfer(state: LedgerState, to: Address | null): boolean {
+  if (to === null || state.account(to).codeHash !== undefined) return false;
+  // Ethereum's precompiles (0x01..) and the bridge and staking run code without having any: all are low addresses.
+  return !to.startsWith(LOW_ADDRESS_PREFIX) && state.tokens.get(to) === undefined;
+}
+
+/** Addresses below 2^16. */
+const LOW_ADDRESS_PREFIX = `0x${"00".repeat(18)}`;
+
+function plainTransfer(state: LedgerState, tx: AppTx, price: bigint): EvmOutcome {
+  const gasUsed = minimumGasLimit({ to: tx.to, data: hexToBytes(tx.data) });
+  const sender = state.account(tx.from);
+  state.setAccount(tx.from, {
+    ...sender,
+    nonce: sender.nonce + 1n,
+    balance: sender.balance - gasUsed * price - tx.value,
+  });
+  if (tx.value > 0n && tx.to !== null) state.addBalance(tx.to, tx.value);
+  return { status: 1, gasUsed, logs: [], returnData: "0x", error: null, contractAddress: null };
 }

@@ -5,7 +5,13 @@ import {
   MAX_VALIDATORS,
   type Validator,
 } from "../types/index.ts";
-import { BRIDGE_ADDRESS, bridgedTokenAddress, nativeTokenAddress, STAKING_ADDRESS } from "./addresses.ts";
+import {
+  BRIDGE_ADDRESS,
+  bridgedTokenAddress,
+  GAS_POOL_ADDRESS,
+  nativeTokenAddress,
+  STAKING_ADDRESS,
+} from "./addresses.ts";
 import { AppError } from "./errors.ts";
 import { MAX_TOTAL_POWER, MIN_STAKE } from "./gas.ts";
 import type { ChainParams } from "./params.ts";
@@ -32,7 +38,14 @@ export interface AppGenesis {
   }[];
   /** The L1 contracts; null or absent for a chain without a bridge. */
   l1?: { bridge: Address } | null;
+  /** The most gas a block's transactions may use; DEFAULT_BLOCK_GAS_LIMIT when absent. */
+  blockGasLimit?: bigint;
 }
+
+/** Ethereum mainnet's limit for most of its recent history. */
+export const DEFAULT_BLOCK_GAS_LIMIT = 30_000_000n;
+/** Receipts' decoding caps (receiptCodec.ts) hold what a block of this much gas can log. */
+export const MAX_BLOCK_GAS_LIMIT = 100_000_000n;
 
 export interface InitialState {
   state: LedgerState;
@@ -44,7 +57,7 @@ export interface InitialState {
 }
 
 const UINT256_MAX = (1n << 256n) - 1n;
-const UINT64_MAX = (1n << 64n) - 1n;
+const MAX_SAFE_CHAIN_ID = BigInt(Number.MAX_SAFE_INTEGER);
 
 function fail(message: string): never {
   throw new AppError("invalid-genesis", `invalid genesis: ${message}`);
@@ -74,8 +87,12 @@ function checkAccount(value: unknown, reserved: Set<Address>, what: string): Add
 
 /** Checks what a parser cannot: uniqueness, minimum stakes, reserved addresses and the power cap. */
 export function validateAppGenesis(g: AppGenesis): ChainParams {
-  if (typeof g.chainId !== "bigint" || g.chainId <= 0n || g.chainId > UINT64_MAX)
-    fail("chainId must be a uint64 > 0");
+  // Wallets and the EVM's Common hold chain ids as JavaScript numbers.
+  if (typeof g.chainId !== "bigint" || g.chainId <= 0n || g.chainId > MAX_SAFE_CHAIN_ID)
+    fail(`chainId must be an integer in 1..${MAX_SAFE_CHAIN_ID}`);
+  const blockGasLimit = g.blockGasLimit ?? DEFAULT_BLOCK_GAS_LIMIT;
+  if (typeof blockGasLimit !== "bigint" || blockGasLimit < 21_000n || blockGasLimit > MAX_BLOCK_GAS_LIMIT)
+    fail(`blockGasLimit must be an integer in 21000..${MAX_BLOCK_GAS_LIMIT}`);
   checkAmount(g.minGasPrice, "minGasPrice");
   if (!Number.isSafeInteger(g.epochLength) || g.epochLength < 1) fail("epochLength must be an integer >= 1");
   if (!Number.isSafeInteger(g.unbondingEpochs) || g.unbondingEpochs < 0) {
@@ -97,6 +114,7 @@ export function validateAppGenesis(g: AppGenesis): ChainParams {
   const reserved = new Set<Address>([
     BRIDGE_ADDRESS,
     STAKING_ADDRESS,
+    GAS_POOL_ADDRESS,
     bridgedTokenAddress(`0x${"00".repeat(20)}`),
   ]);
   for (const a of tokenAddresses) reserved.add(a);
@@ -141,6 +159,7 @@ export function validateAppGenesis(g: AppGenesis): ChainParams {
   return {
     chainId: g.chainId,
     baseFee: g.minGasPrice,
+    blockGasLimit,
     epochLength: g.epochLength,
     unbondingEpochs: g.unbondingEpochs,
     l1Bridge: g.l1 ? (g.l1.bridge.toLowerCase() as Address) : null,

@@ -2,8 +2,10 @@ export * from "./abi.ts";
 export * from "./addresses.ts";
 export * from "./application.ts";
 export { creditDeposit, type DepositCredit } from "./bridge.ts";
+export { systemCallGas, systemTargetOf } from "./calls.ts";
 export { WETH_METADATA } from "./deposits.ts";
 export * from "./errors.ts";
+export { intrinsicGas, MAX_INITCODE_SIZE, minimumGasLimit } from "./evm/intrinsicGas.ts";
 export type { BlockContext, TxResult } from "./execute.ts";
 export * from "./gas.ts";
 export * from "./genesisState.ts";
@@ -13,4 +15,5 @@ export type { Account, DepositRecord, TokenInfo, UnbondingEntry, WithdrawalRecor
 export { APP_HASH_KEY, chainAppHash, KEY_PREFIX, loadState, type StateWrite } from "./stateCodec.ts";
 export type { StateReader } from "./stateReader.ts";
 export { DEFAULT_STATE_CACHE_ENTRIES, type StoredLedgerOptions } from "./storedState.ts";
+export { tokenCallGas } from "./tokens.ts";
 export * from "./transaction.ts";

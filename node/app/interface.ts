@@ -43,11 +43,14 @@ export type CheckTxResult = { ok: true; tx: AppTx } | { ok: false; error: AppErr
 export type KnownTxs = (hash: Hex) => AppTx | undefined;
 
 export interface CallRequest {
-  to: Address;
+  /** Null runs `data` as a contract creation's initcode. */
+  to: Address | null;
   data?: Hex;
   /** Defaults to the zero address, as eth_call does. */
   from?: Address;
   value?: bigint;
+  /** Defaults to the block gas limit. */
+  gas?: bigint;
 }
 
 /**
@@ -78,7 +81,7 @@ export interface ConsensusApplication {
     txs: readonly Uint8Array[],
     depositClaims?: readonly DepositClaim[],
     known?: KnownTxs,
-  ): ExecutionResult;
+  ): Promise<ExecutionResult>;
   /**
    * For the proposer: executes the claims as executeBlock does (all of them: a wrong sequence throws
    * "invalid-block"), then candidates in order, leaving out those that cannot be included. The candidates are
@@ -90,7 +93,7 @@ export interface ConsensusApplication {
     candidates: readonly AppTx[],
     depositClaims?: readonly DepositClaim[],
     full?: () => boolean,
-  ): BuiltBlock;
+  ): Promise<BuiltBlock>;
   /**
    * Makes an execution's state the committed one, after the node has persisted its stateWrites (an app over the
    * store checks that it has: AppError "stale-result" otherwise).
@@ -121,14 +124,17 @@ export interface ApplicationQuery {
   height(): number;
   balance(address: Address): bigint;
   nonce(address: Address): bigint;
+  /** A contract's code; a system contract's is a marker (SYSTEM_CODE) so libraries see a contract. */
   code(address: Address): Hex;
+  /** A contract's storage word; `slot` is 32 bytes of lowercase hex. */
+  storageAt(address: Address, slot: Hex): bigint;
   /**
-   * eth_call on committed state, as if in the next block. Throws AppError "reverted" (with revert data in
-   * `data`) when the call fails, "insufficient-funds" when `from` cannot pay `value`.
+   * eth_call on committed state, run in the EVM as if in the next block. Throws AppError "reverted" (with the
+   * revert data in `data`) when the call fails, "insufficient-funds" when `from` cannot pay `value`.
    */
-  call(request: CallRequest): Hex;
-  /** The target's fixed gas if the call would succeed; throws like call. */
-  estimateGas(request: CallRequest): bigint;
+  call(request: CallRequest): Promise<Hex>;
+  /** The least gas limit with which the call succeeds, found by running it; throws like call. */
+  estimateGas(request: CallRequest): Promise<bigint>;
   tokens(): TokenInfo[];
   token(address: Address): TokenInfo | null;
   tokenBalance(token: Address, holder: Address): bigint;

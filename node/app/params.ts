@@ -5,6 +5,8 @@ export interface ChainParams {
   chainId: bigint;
   /** Constant base fee: the genesis minGasPrice. */
   baseFee: bigint;
+  /** The most gas a block's transactions may use (their gas limits summed, as Ethereum's gas pool). */
+  blockGasLimit: bigint;
   epochLength: number;
   unbondingEpochs: number;
   /** The L1 bridge contract (lowercase), which cannot pay itself: a withdrawal to it is refused. Null: no L1. */

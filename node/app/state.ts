@@ -1,5 +1,6 @@
 import type { Address, Hex } from "../crypto/index.ts";
 import type { Withdrawal } from "../types/index.ts";
+import { BRIDGE_ADDRESS, STAKING_ADDRESS } from "./addresses.ts";
 import { Table, type TableLayer } from "./table.ts";
 
 export interface Account {
@@ -156,6 +157,11 @@ export class LedgerState implements LedgerLayers {
     const balance = a.balance + delta;
     if (balance < 0n) throw new Error(`balance of ${address} would go negative`);
     this.setAccount(address, { ...a, balance });
+  }
+
+  /** The addresses of the system contracts: the bridge, staking and every token. */
+  systemContractAddresses(): Address[] {
+    return [BRIDGE_ADDRESS, STAKING_ADDRESS, ...this.tokens.entries().map(([address]) => address as Address)];
   }
 
   /** The account's code, empty for an account without code. */

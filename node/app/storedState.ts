@@ -157,6 +157,7 @@ export function touchedKeys(
   const tokenBalances: string[] = [];
   for (const tx of txs) {
     accounts.push(tx.from);
+    if (tx.to === null) continue;
     if (isToken(tx.to)) {
       tokenBalances.push(tokenBalanceKey(tx.to, tx.from));
       // transfer(address,uint256): the recipient is the first argument's low 20 bytes.

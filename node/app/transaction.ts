@@ -7,9 +7,8 @@ import {
   recoverSigner,
 } from "../crypto/index.ts";
 import { MAX_TX_BYTES } from "../types/index.ts";
-import { BRIDGE_ADDRESS, STAKING_ADDRESS } from "./addresses.ts";
 import { AppError } from "./errors.ts";
-import { GAS } from "./gas.ts";
+import { MAX_INITCODE_SIZE, minimumGasLimit } from "./evm/intrinsicGas.ts";
 import { readWireTx, signingPayload, type WireSignature, type WireTx } from "./txWire.ts";
 
 /** A signed transaction that passed every check that needs no state. */
@@ -20,7 +19,8 @@ export interface AppTx {
   type: 0 | 2;
   chainId: bigint;
   from: Address;
-  to: Address;
+  /** Null for a contract creation (its data is the initcode). */
+  to: Address | null;
   nonce: bigint;
   value: bigint;
   data: Hex;
@@ -49,7 +49,7 @@ const LEGACY_MIN_PREFIX = 0xc0;
 
 /**
  * Decodes and checks a raw signed transaction: size, encoding, type (legacy with EIP-155, or 1559), chain id,
- * signature (low s only), no contract creation, the gas limit's static minimum and the fee fields. `hash` is
+ * signature (low s only), initcode size, the gas limit's intrinsic minimum and the fee fields. `hash` is
  * keccak256(raw) when the caller computed it already.
  *
  * The checks run in the order of the ethers-based decoder this replaced (parse, signature present, low s, tip
@@ -93,10 +93,15 @@ export function decodeTransaction(
     throw new AppError("tx-wrong-chain", `invalid chain id: ${tx.chainId}, this chain is ${rules.chainId}`);
   }
   const from = recoverSender(tx, signature, recover);
-  if (tx.to === null) throw new AppError("tx-contract-creation", "contract creation is not supported");
-  const to = bytesToHex(tx.to) as Address;
-
-  const minGas = staticMinimumGas(to);
+  const to = tx.to === null ? null : (bytesToHex(tx.to) as Address);
+  // geth's wording: EIP-3860 bounds initcode, so a creation's analysis cost is bounded.
+  if (to === null && tx.data.length > MAX_INITCODE_SIZE) {
+    throw new AppError(
+      "tx-initcode-too-large",
+      `max initcode size exceeded: code size ${tx.data.length}, limit ${MAX_INITCODE_SIZE}`,
+    );
+  }
+  const minGas = minimumGasLimit({ to, data: tx.data });
   if (tx.gasLimit < minGas) {
     throw new AppError("tx-intrinsic-gas", `intrinsic gas too low: gas limit ${tx.gasLimit}, need ${minGas}`);
   }
@@ -137,13 +142,6 @@ function recoverSender(tx: WireTx, signature: WireSignature, recover: SignerReco
   } catch (err) {
     throw new AppError("tx-bad-signature", "invalid sender: signature does not recover", { cause: err });
   }
-}
-
-/** The gas a transaction needs whatever the state: system contracts' fixed costs, else the intrinsic 21,000. */
-export function staticMinimumGas(to: Address): bigint {
-  if (to === BRIDGE_ADDRESS) return GAS.bridgeWithdraw;
-  if (to === STAKING_ADDRESS) return GAS.staking;
-  return GAS.nativeTransfer;
 }
 
 /** Legacy: gasPrice. 1559: min(maxFeePerGas, baseFee + maxPriorityFeePerGas). */

@@ -242,7 +242,7 @@ export class Chain {
     const depositClaims = await this.claimsToInclude();
     await app.prefetch(candidates, depositClaims, proposer);
     const full = this.buildLimit(elapsed, started);
-    const built = app.buildBlock({ height, time, proposer }, candidates, depositClaims, full);
+    const built = await app.buildBlock({ height, time, proposer }, candidates, depositClaims, full);
     const next = nextValidatorSet(this.current, built.result.validatorUpdates);
     const checkpoints = await this.checkpointsToInclude();
     const body = { txs: built.txs, lastCommit, evidence: [], depositClaims, checkpoints };
@@ -517,7 +517,7 @@ export class Chain {
     await this.decodeUnknown(block.txs);
     await app.prefetch(block.txs, block.depositClaims, header.proposer, known);
     // The app enforces strict nonce order; here each claim is matched against L1.
-    const result = app.executeBlock(
+    const result = await app.executeBlock(
       { height, time: header.time, proposer: header.proposer },
       block.txs,
       block.depositClaims,

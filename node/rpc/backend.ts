@@ -140,6 +140,8 @@ export interface RpcBackend {
   pendingNonce(address: Address): Promise<bigint>;
   /** "0x" for an account without code; a non-empty marker for system contracts and tokens. */
   getCode(address: Address): Promise<Hex>;
+  /** A contract's storage word at a 32-byte slot (lowercase hex); zero where nothing is stored. */
+  getStorageAt(address: Address, slot: Hex): Promise<bigint>;
   call(request: CallRequest): Promise<CallOutcome>;
   /** gasUsed of a successful outcome is the estimate. */
   estimateGas(request: CallRequest): Promise<CallOutcome>;

@@ -23,7 +23,9 @@ export interface Receipt {
   cumulativeGasUsed: bigint;
   effectiveGasPrice: bigint;
   from: Address;
-  /** null only for contract creation, which this chain does not have; kept for Ethereum's shape. */
+  /** null for a contract creation. */
   to: Address | null;
   logs: Log[];
+  /** The created contract's address for a creation (also when it failed, as Ethereum's receipts), else null. */
+  contractAddress: Address | null;
 }

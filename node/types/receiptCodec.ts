@@ -1,4 +1,5 @@
 import {
+  type Address,
   bytesToHex,
   type Hex,
   hexToBytes,
@@ -26,16 +27,19 @@ import type { Log, Receipt } from "./receipt.ts";
 
 /** Ethereum's LOG0..LOG4. */
 export const MAX_LOG_TOPICS = 4;
-/** Our system contracts emit a handful of small events; these caps only bound what a decoder accepts. */
-export const MAX_LOGS_PER_RECEIPT = 64;
-export const MAX_LOG_DATA_BYTES = 16 * 1024;
+/**
+ * Receipts are computed by each node and never taken from peers, so these caps only keep a decoder bounded; they
+ * sit above what gas allows in a block of the largest gas limit genesis accepts (a log costs at least 375 gas,
+ * a byte of its data 8).
+ */
+export const MAX_LOGS_PER_RECEIPT = 1_000_000;
+export const MAX_LOG_DATA_BYTES = 16 * 1024 * 1024;
 
-const LOG_MAX_BYTES = 5 + 21 + 5 + MAX_LOG_TOPICS * 33 + 5 + MAX_LOG_DATA_BYTES;
 const LOG_ITEMS = 3 + 1 + MAX_LOG_TOPICS;
-const RECEIPT_ITEMS = 1 + 8 + 1 + MAX_LOGS_PER_RECEIPT * LOG_ITEMS;
+const RECEIPT_ITEMS = 1 + 9 + 1 + MAX_LOGS_PER_RECEIPT * LOG_ITEMS;
 
 export const RECEIPT_LIMITS: SizeLimits = {
-  maxBytes: 5 + 33 + 2 + 9 * 2 + 33 + 21 * 2 + 5 + MAX_LOGS_PER_RECEIPT * LOG_MAX_BYTES,
+  maxBytes: Number.MAX_SAFE_INTEGER,
   maxItems: RECEIPT_ITEMS,
 };
 
@@ -92,8 +96,9 @@ function statusFromRlp(item: RlpItem | undefined, what: string): 0 | 1 {
 }
 
 /**
- * RLP: [txHash, status, gasUsed, cumulativeGasUsed, effectiveGasPrice, from, to | "", [log...]]. Gas amounts
- * are uint64 as in Ethereum; the price is a uint256.
+ * RLP: [txHash, status, gasUsed, cumulativeGasUsed, effectiveGasPrice, from, to | "", [log...], contractAddress |
+ * ""]. Gas amounts are uint64 as in Ethereum; the price is a uint256. Receipts stored before contracts existed
+ * have no contractAddress item and decode with null.
  */
 export function receiptToRlp(r: Receipt, what = "receipt"): RlpItem {
   return [
@@ -105,16 +110,23 @@ export function receiptToRlp(r: Receipt, what = "receipt"): RlpItem {
     addressToRlp(r.from, `${what}.from`),
     r.to === null ? new Uint8Array(0) : addressToRlp(r.to, `${what}.to`),
     listToRlp(r.logs, MAX_LOGS_PER_RECEIPT, `${what}.logs`, logToRlp),
+    optionalAddressToRlp(r.contractAddress, `${what}.contractAddress`),
   ];
 }
 
+function optionalAddressToRlp(address: Address | null, what: string): Uint8Array {
+  return address === null ? new Uint8Array(0) : addressToRlp(address, what);
+}
+
+function optionalAddressFromRlp(item: RlpItem | undefined, what: string): Address | null {
+  const bytes = rlpBytes(item, what);
+  return bytes.length === 0 ? null : addressFromRlp(bytes, what);
+}
+
 export function receiptFromRlp(item: RlpItem | undefined, what = "receipt"): Receipt {
-  const [txHash, status, gasUsed, cumulativeGasUsed, effectiveGasPrice, from, to, logs] = rlpList(
-    item,
-    8,
-    what,
-  );
-  const toBytes = rlpBytes(to, `${what}.to`);
+  const fields = Array.isArray(item) && item.length === 8 ? rlpList(item, 8, what) : rlpList(item, 9, what);
+  const [txHash, status, gasUsed, cumulativeGasUsed, effectiveGasPrice, from, to, logs, contractAddress] =
+    fields;
   return {
     txHash: hashFromRlp(txHash, `${what}.txHash`),
     status: statusFromRlp(status, `${what}.status`),
@@ -122,8 +134,12 @@ export function receiptFromRlp(item: RlpItem | undefined, what = "receipt"): Rec
     cumulativeGasUsed: uintFromRlp(cumulativeGasUsed, `${what}.cumulativeGasUsed`, 8),
     effectiveGasPrice: uintFromRlp(effectiveGasPrice, `${what}.effectiveGasPrice`),
     from: addressFromRlp(from, `${what}.from`),
-    to: toBytes.length === 0 ? null : addressFromRlp(toBytes, `${what}.to`),
+    to: optionalAddressFromRlp(to, `${what}.to`),
     logs: listFromRlp(logs, MAX_LOGS_PER_RECEIPT, `${what}.logs`, logFromRlp),
+    contractAddress:
+      contractAddress === undefined
+        ? null
+        : optionalAddressFromRlp(contractAddress, `${what}.contractAddress`),
   };
 }
 

@@ -60,8 +60,12 @@ export async function signTx(wallet: Wallet, tx: TransactionRequest): Promise<Ui
 }
 
 /** Executes the next block and commits it (as a node does after persisting the writes). */
-export function runBlock(app: Application, txs: Uint8Array[], proposer: Address = PROPOSER): ExecutionResult {
-  const result = app.executeBlock(
+export async function runBlock(
+  app: Application,
+  txs: Uint8Array[],
+  proposer: Address = PROPOSER,
+): Promise<ExecutionResult> {
+  const result = await app.executeBlock(
     { height: app.height() + 1, time: 1_700_000_000_000 + app.height(), proposer },
     txs,
   );
@@ -70,9 +74,9 @@ export function runBlock(app: Application, txs: Uint8Array[], proposer: Address 
 }
 
 /** Commits empty blocks until the app's height is `height`. */
-export function runUntil(app: Application, height: number): ExecutionResult[] {
+export async function runUntil(app: Application, height: number): Promise<ExecutionResult[]> {
   const results: ExecutionResult[] = [];
-  while (app.height() < height) results.push(runBlock(app, []));
+  while (app.height() < height) results.push(await runBlock(app, []));
   return results;
 }
 

@@ -1,9 +1,10 @@
-import { type Signature, Transaction } from "ethers";
+import { getBytes, type Signature, Transaction } from "ethers";
 import {
   AppError,
   type AppTx,
+  MAX_INITCODE_SIZE,
+  minimumGasLimit,
   type SignerRecovery,
-  staticMinimumGas,
   type TxRules,
 } from "../../node/app/index.ts";
 import {
@@ -91,10 +92,14 @@ export function decodeTransactionWithEthers(
     throw new AppError("tx-wrong-chain", `invalid chain id: ${tx.chainId}, this chain is ${rules.chainId}`);
   }
   const from = recoverSender(tx, signature, recover);
-  if (tx.to === null) throw new AppError("tx-contract-creation", "contract creation is not supported");
-  const to = tx.to.toLowerCase() as Address;
-
-  const minGas = staticMinimumGas(to);
+  const to = tx.to === null ? null : (tx.to.toLowerCase() as Address);
+  if (to === null && getBytes(tx.data).length > MAX_INITCODE_SIZE) {
+    throw new AppError(
+      "tx-initcode-too-large",
+      `max initcode size exceeded: code size ${getBytes(tx.data).length}, limit ${MAX_INITCODE_SIZE}`,
+    );
+  }
+  const minGas = minimumGasLimit({ to, data: getBytes(tx.data) });
   if (tx.gasLimit < minGas) {
     throw new AppError("tx-intrinsic-gas", `intrinsic gas too low: gas limit ${tx.gasLimit}, need ${minGas}`);
   }

@@ -166,6 +166,11 @@ export class FakeRpcBackend implements RpcBackend {
     return address === TOKEN_ADDRESS ? TOKEN_CODE : "0x";
   }
 
+  async getStorageAt(address: Address, slot: Hex): Promise<bigint> {
+    this.calls.push("getStorageAt");
+    return address === TOKEN_ADDRESS && BigInt(slot) === 0n ? 7n : 0n;
+  }
+
   tokenBalance(address: Address): bigint {
     return this.#tokens.get(address) ?? 0n;
   }
@@ -378,6 +383,7 @@ export class FakeRpcBackend implements RpcBackend {
       gasUsed,
       cumulativeGasUsed: cumulative + gasUsed,
       effectiveGasPrice: price,
+      contractAddress: null,
       from,
       to,
       logs,

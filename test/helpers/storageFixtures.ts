@@ -110,6 +110,7 @@ export function buildCommittedBlock(
     txHash: keccak256Hex(tx),
     status: i % 2 === 0 ? 1 : 0,
     gasUsed: 21_000n,
+    contractAddress: null,
     cumulativeGasUsed: 21_000n * BigInt(i + 1),
     effectiveGasPrice: 1_000_000_000n,
     from: VALIDATOR,

@@ -244,7 +244,7 @@ export class Replica {
         const parent = this.parentOf(height);
         if (parent === undefined)
           throw this.anomaly(`buildBlock at height ${height} before committing its parent`);
-        const block = this.policy.buildBlock(height, round, parent);
+        const block = await this.policy.buildBlock(height, round, parent);
         return { blockHash: blockHash(block), block };
       },
       validateBlock: async (height, { block, blockHash: claimed }) => {

@@ -94,7 +94,7 @@ describe("app: bridge withdraw", () => {
   it("burns the token, records withdrawals with sequential ids and emits WithdrawalInitiated", async () => {
     const funded = fundedApp();
     const usdc = bridgedTokenAddress(L1_USDC);
-    const result = runBlock(funded, [
+    const result = await runBlock(funded, [
       await signTx(alice, { to: BRIDGE_ADDRESS, data: withdrawData(usdc, 100n), nonce: 0 }),
       await signTx(alice, { to: BRIDGE_ADDRESS, data: withdrawData(WETH, 3n, addr(bob)), nonce: 1 }),
     ]);
@@ -136,7 +136,7 @@ describe("app: bridge withdraw", () => {
     assert.equal(bridge.decodeFunctionResult("withdraw", result.txResults[1]?.returnData ?? "0x")[0], 1n);
 
     // Ids continue across blocks.
-    const next = runBlock(funded, [
+    const next = await runBlock(funded, [
       await signTx(alice, { to: BRIDGE_ADDRESS, data: withdrawData(usdc, 1n), nonce: 2 }),
     ]);
     assert.equal(next.withdrawals[0]?.id, 2n);
@@ -146,7 +146,7 @@ describe("app: bridge withdraw", () => {
   it("refuses an L1 recipient of zero, which L1 could only burn, with a clear error and nothing burned", async () => {
     const app = fundedApp();
     const usdc = bridgedTokenAddress(L1_USDC);
-    const result = runBlock(app, [
+    const result = await runBlock(app, [
       await signTx(alice, {
         to: BRIDGE_ADDRESS,
         data: withdrawData(WETH, 1n, `0x${"00".repeat(20)}`),
@@ -181,14 +181,14 @@ describe("app: bridge withdraw", () => {
         nonce: 0,
       });
     const bridged = appWithCredits(credits, { l1: { bridge: L1_BRIDGE } });
-    const refused = runBlock(bridged, [await toBridge()]);
+    const refused = await runBlock(bridged, [await toBridge()]);
     assert.equal(refused.receipts[0]?.status, 0);
     assert.equal(refused.txResults[0]?.error, "bridge: L1 recipient is the L1 bridge itself");
     assert.equal(refused.withdrawals.length, 0);
     assert.equal(bridged.tokenBalance(usdc, addr(alice)), 500n, "nothing burned");
     // A chain without an L1 section cannot know the address, and the L1 check stays the one that holds.
     const unbridged = appWithCredits(credits);
-    assert.equal(runBlock(unbridged, [await toBridge()]).withdrawals.length, 1);
+    assert.equal((await runBlock(unbridged, [await toBridge()])).withdrawals.length, 1);
   });
 
   it("refuses sidechain-native tokens, unknown tokens, zero amounts, zero recipients and overdrafts (status 0, fee paid)", async () => {
@@ -206,7 +206,7 @@ describe("app: bridge withdraw", () => {
       cases.map((data, nonce) => signTx(alice, { to: BRIDGE_ADDRESS, data, nonce })),
     );
     const balance = app.balance(addr(alice));
-    const result = runBlock(app, txs);
+    const result = await runBlock(app, txs);
     assert.deepEqual(
       result.receipts.map((r) => r.status),
       cases.map(() => 0),

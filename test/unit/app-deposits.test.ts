@@ -50,12 +50,16 @@ const ctx = (app: Application) => ({
   proposer: PROPOSER,
 });
 
-function execute(app: Application, claims: DepositClaim[], txs: Uint8Array[] = []): ExecutionResult {
+function execute(app: Application, claims: DepositClaim[], txs: Uint8Array[] = []): Promise<ExecutionResult> {
   return app.executeBlock(ctx(app), txs, claims);
 }
 
-function commitBlock(app: Application, claims: DepositClaim[], txs: Uint8Array[] = []): ExecutionResult {
-  const result = execute(app, claims, txs);
+async function commitBlock(
+  app: Application,
+  claims: DepositClaim[],
+  txs: Uint8Array[] = [],
+): Promise<ExecutionResult> {
+  const result = await execute(app, claims, txs);
   app.commit(result);
   return result;
 }
@@ -64,9 +68,9 @@ const isInvalidBlock = (message: RegExp) => (e: unknown) =>
   e instanceof AppError && e.code === "invalid-block" && message.test(e.message);
 
 describe("app: deposit claims", () => {
-  it("the first ETH deposit creates WETH (not L1's Ether/ETH) and mints, without receipts", () => {
+  it("the first ETH deposit creates WETH (not L1's Ether/ETH) and mints, without receipts", async () => {
     const app = testApp();
-    const result = commitBlock(app, [ethClaim(0n, 5n * 10n ** 18n)]);
+    const result = await commitBlock(app, [ethClaim(0n, 5n * 10n ** 18n)]);
     assert.deepEqual(app.token(WETH), {
       address: WETH,
       l1Token: ETH_TOKEN,
@@ -93,11 +97,16 @@ describe("app: deposit claims", () => {
     assert.equal(app.nextDepositNonce(), 1n);
   });
 
-  it("the first ERC20 deposit names the token with L1's metadata; later deposits keep it", () => {
+  it("the first ERC20 deposit names the token with L1's metadata; later deposits keep it", async () => {
     const app = testApp();
     assert.equal(app.nextDepositNonce(), 0n);
-    commitBlock(app, [claim(0n), claim(1n, { to: addr(bob), amount: 7n, name: "Renamed", symbol: "RN" })]);
-    const third = commitBlock(app, [claim(2n, { amount: 3n, name: "Other", symbol: "O", decimals: 18 })]);
+    await commitBlock(app, [
+      claim(0n),
+      claim(1n, { to: addr(bob), amount: 7n, name: "Renamed", symbol: "RN" }),
+    ]);
+    const third = await commitBlock(app, [
+      claim(2n, { amount: 3n, name: "Other", symbol: "O", decimals: 18 }),
+    ]);
     assert.deepEqual(app.token(USDC), {
       address: USDC,
       l1Token: L1_USDC,
@@ -119,9 +128,9 @@ describe("app: deposit claims", () => {
     assert.equal(app.nextDepositNonce(), 3n);
   });
 
-  it("refuses claims out of order, with a gap or replayed, leaving the state as it was", () => {
+  it("refuses claims out of order, with a gap or replayed, leaving the state as it was", async () => {
     const app = testApp();
-    commitBlock(app, [claim(0n)]);
+    await commitBlock(app, [claim(0n)]);
     const before = { hash: app.appHash(), height: app.height(), snapshot: app.snapshotWrites() };
     const cases: [DepositClaim[], RegExp][] = [
       [[claim(0n)], /deposit claim 0: nonce 0, expected 1 \(a replay/],
@@ -131,8 +140,8 @@ describe("app: deposit claims", () => {
       [[claim(1n), claim(1n)], /deposit claim 1: nonce 1, expected 2 \(a replay/],
     ];
     for (const [claims, message] of cases) {
-      assert.throws(() => execute(app, claims), isInvalidBlock(message));
-      assert.throws(() => app.buildBlock(ctx(app), [], claims), isInvalidBlock(message));
+      await assert.rejects(() => execute(app, claims), isInvalidBlock(message));
+      await assert.rejects(() => app.buildBlock(ctx(app), [], claims), isInvalidBlock(message));
     }
     assert.equal(app.appHash(), before.hash);
     assert.equal(app.height(), before.height);
@@ -140,22 +149,25 @@ describe("app: deposit claims", () => {
     assert.equal(app.nextDepositNonce(), 1n);
     assert.equal(app.tokenBalance(USDC, addr(alice)), 1_000n);
     // The refused attempts left nothing behind: the next claim still applies.
-    assert.equal(commitBlock(app, [claim(1n)]).deposits.length, 1);
+    assert.equal((await commitBlock(app, [claim(1n)])).deposits.length, 1);
   });
 
-  it("refuses more than MAX_DEPOSIT_CLAIMS_PER_BLOCK claims and malformed claims", () => {
+  it("refuses more than MAX_DEPOSIT_CLAIMS_PER_BLOCK claims and malformed claims", async () => {
     const app = testApp();
     const tooMany = Array.from({ length: MAX_DEPOSIT_CLAIMS_PER_BLOCK + 1 }, (_, i) => claim(BigInt(i)));
-    assert.throws(() => execute(app, tooMany), isInvalidBlock(/1025 deposit claims, over 1024/));
-    assert.throws(() => app.buildBlock(ctx(app), [], tooMany), isInvalidBlock(/over 1024/));
-    assert.equal(execute(app, tooMany.slice(0, -1)).deposits.length, MAX_DEPOSIT_CLAIMS_PER_BLOCK);
+    await assert.rejects(() => execute(app, tooMany), isInvalidBlock(/1025 deposit claims, over 1024/));
+    await assert.rejects(() => app.buildBlock(ctx(app), [], tooMany), isInvalidBlock(/over 1024/));
+    assert.equal((await execute(app, tooMany.slice(0, -1))).deposits.length, MAX_DEPOSIT_CLAIMS_PER_BLOCK);
 
     const shouting = addr(bob).toUpperCase().replace("0X", "0x") as Address;
-    assert.throws(
+    await assert.rejects(
       () => execute(app, [claim(0n, { to: shouting })]),
       isInvalidBlock(/claim 0: malformed: to/),
     );
-    assert.throws(() => execute(app, [claim(0n, { amount: -1n })]), isInvalidBlock(/malformed: amount/));
+    await assert.rejects(
+      () => execute(app, [claim(0n, { amount: -1n })]),
+      isInvalidBlock(/malformed: amount/),
+    );
     assert.equal(app.nextDepositNonce(), 0n);
   });
 
@@ -165,7 +177,7 @@ describe("app: deposit claims", () => {
       to: USDC,
       data: erc20Interface.encodeFunctionData("transfer", [addr(bob), 400n]),
     });
-    const result = commitBlock(app, [claim(0n)], [transfer]);
+    const result = await commitBlock(app, [claim(0n)], [transfer]);
     assert.deepEqual(
       result.receipts.map((r) => r.status),
       [1],
@@ -175,9 +187,9 @@ describe("app: deposit claims", () => {
     assert.equal(app.tokenBalance(USDC, addr(bob)), 400n);
   });
 
-  it("credits whatever L1 confirmed: the zero address, a zero amount", () => {
+  it("credits whatever L1 confirmed: the zero address, a zero amount", async () => {
     const app = testApp();
-    const result = commitBlock(app, [
+    const result = await commitBlock(app, [
       claim(0n, { to: ZERO_ADDRESS, amount: 9n }),
       claim(1n, { to: addr(carol), amount: 0n }),
     ]);
@@ -188,7 +200,7 @@ describe("app: deposit claims", () => {
     assert.equal(app.nextDepositNonce(), 2n);
   });
 
-  it("a first deposit with unusable metadata creates the token with the fallback metadata", () => {
+  it("a first deposit with unusable metadata creates the token with the fallback metadata", async () => {
     const cases: Partial<DepositClaim>[] = [
       { name: "x".repeat(65) },
       { symbol: "y".repeat(33) },
@@ -198,7 +210,7 @@ describe("app: deposit claims", () => {
     ];
     for (const overrides of cases) {
       const app = testApp();
-      commitBlock(app, [claim(0n, { l1Token: L1_ODD, amount: 5n, ...overrides })]);
+      await commitBlock(app, [claim(0n, { l1Token: L1_ODD, amount: 5n, ...overrides })]);
       const token = app.token(bridgedTokenAddress(L1_ODD));
       assert.deepEqual(
         token && { name: token.name, symbol: token.symbol, decimals: token.decimals },
@@ -208,24 +220,27 @@ describe("app: deposit claims", () => {
     }
     // ETH is always WETH, whatever a claim says.
     const app = testApp();
-    commitBlock(app, [{ ...ethClaim(0n, 1n), name: "x".repeat(65) }]);
+    await commitBlock(app, [{ ...ethClaim(0n, 1n), name: "x".repeat(65) }]);
     assert.equal(app.token(WETH)?.symbol, "WETH");
   });
 
-  it("a deposit that would take a token's supply past uint256 uses its nonce but credits nothing", () => {
+  it("a deposit that would take a token's supply past uint256 uses its nonce but credits nothing", async () => {
     const app = testApp();
-    commitBlock(app, [claim(0n, { amount: UINT256_MAX })]);
-    const result = commitBlock(app, [claim(1n, { to: addr(bob), amount: 1n }), claim(2n, { amount: 0n })]);
+    await commitBlock(app, [claim(0n, { amount: UINT256_MAX })]);
+    const result = await commitBlock(app, [
+      claim(1n, { to: addr(bob), amount: 1n }),
+      claim(2n, { amount: 0n }),
+    ]);
     assert.equal(result.deposits.length, 2);
     assert.equal(app.token(USDC)?.totalSupply, UINT256_MAX);
     assert.equal(app.tokenBalance(USDC, addr(bob)), 0n);
     assert.equal(app.nextDepositNonce(), 3n);
   });
 
-  it("deposits survive snapshotWrites -> load and change the appHash", () => {
+  it("deposits survive snapshotWrites -> load and change the appHash", async () => {
     const genesis = testGenesis();
     const a = createApplication(genesis, null);
-    const withDeposits = commitBlock(a, [ethClaim(0n, 10n), claim(1n)]);
+    const withDeposits = await commitBlock(a, [ethClaim(0n, 10n), claim(1n)]);
     const b = createApplication(
       genesis,
       a.snapshotWrites().map(([k, v]) => [k, v as Uint8Array] as const),
@@ -235,10 +250,10 @@ describe("app: deposit claims", () => {
     assert.deepEqual(b.deposit(0n), withDeposits.deposits[0]);
     assert.deepEqual(b.deposit(1n), withDeposits.deposits[1]);
     assert.deepEqual(b.tokens(), a.tokens());
-    assert.notEqual(withDeposits.appHash, execute(testApp(), []).appHash);
+    assert.notEqual(withDeposits.appHash, (await execute(testApp(), [])).appHash);
 
-    const ra = execute(a, [claim(2n)]);
-    const rb = execute(b, [claim(2n)]);
+    const ra = await execute(a, [claim(2n)]);
+    const rb = await execute(b, [claim(2n)]);
     assert.equal(rb.appHash, ra.appHash);
     assert.deepEqual(rb.stateWrites, ra.stateWrites);
   });
@@ -253,14 +268,14 @@ describe("app: deposit claims", () => {
       await signTx(alice, { to: addr(bob), value: 1n, nonce: 5 }), // a nonce gap: left out
     ];
     const proposer = testApp();
-    const built = proposer.buildBlock(ctx(proposer), txs.map(proposer.decodeTx), claims);
+    const built = await proposer.buildBlock(ctx(proposer), txs.map(proposer.decodeTx), claims);
     assert.equal(built.txs.length, 1);
     assert.deepEqual(
       built.rejected.map((r) => r.index),
       [1],
     );
     const validator = testApp();
-    const executed = execute(validator, claims, built.txs);
+    const executed = await execute(validator, claims, built.txs);
     assert.equal(executed.appHash, built.result.appHash);
     assert.deepEqual(executed.deposits, built.result.deposits);
     assert.deepEqual(executed.stateWrites, built.result.stateWrites);

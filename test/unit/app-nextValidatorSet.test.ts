@@ -55,7 +55,7 @@ describe("app: the next validator set is always one L1 can certify", () => {
         const data = stakingInterface.encodeFunctionData(fn, [amount]) as Hex;
         txs.push(await signTx(w, { to: STAKING_ADDRESS, data, nonce }));
       }
-      runBlock(app, txs);
+      await runBlock(app, txs);
       assertSignable(app.validatorSet(), `after block ${block}`);
     }
   });

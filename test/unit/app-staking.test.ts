@@ -52,7 +52,7 @@ describe("app: staking and epoch-boundary validator updates (epochLength 4, unbo
   it("a new stake becomes power exactly at the epoch's last block, not before", async () => {
     const app = freshApp();
     const supply = await app.nativeSupply();
-    const r1 = runBlock(app, [await stakingTx(alice, "stake", [5n * ETHER + ETHER / 2n])]);
+    const r1 = await runBlock(app, [await stakingTx(alice, "stake", [5n * ETHER + ETHER / 2n])]);
     assert.equal(r1.receipts[0]?.status, 1);
     assert.equal(r1.receipts[0]?.gasUsed, GAS.staking);
     const log = staking.parseLog(r1.receipts[0]?.logs[0] as { topics: string[]; data: string });
@@ -65,18 +65,18 @@ describe("app: staking and epoch-boundary validator updates (epochLength 4, unbo
     assert.equal(await app.nativeSupply(), supply);
     assert.equal(app.balance(STAKING_ADDRESS), 20n * ETHER + 5n * ETHER + ETHER / 2n);
 
-    const [r2, r3] = runUntil(app, 3);
+    const [r2, r3] = await runUntil(app, 3);
     assert.equal(r2?.validatorUpdates, null);
     assert.equal(r3?.validatorUpdates, null);
     assert.equal(app.validatorSet().length, 2, "no change inside the epoch");
-    const r4 = runBlock(app, []);
+    const r4 = await runBlock(app, []);
     assert.equal(app.validatorSet().length, 3);
     // Power floors to whole tokens: 5.5 -> 5.
     assert.deepEqual(r4?.validatorUpdates, [{ address: addr(alice), power: 5n }]);
     assert.equal(app.validatorSet().find((v) => v.address === addr(alice))?.power, 5n);
 
     // The next epoch ends with no change: an empty, non-null update list.
-    const later = runUntil(app, 8);
+    const later = await runUntil(app, 8);
     assert.deepEqual(later.at(-1)?.validatorUpdates, []);
     assert.equal(
       later.slice(0, -1).every((r) => r.validatorUpdates === null),
@@ -86,14 +86,14 @@ describe("app: staking and epoch-boundary validator updates (epochLength 4, unbo
 
   it("a stake made in the epoch's last block still applies at that boundary", async () => {
     const app = freshApp();
-    runUntil(app, 3);
-    const r4 = runBlock(app, [await stakingTx(val1, "stake", [2n * ETHER])]);
+    await runUntil(app, 3);
+    const r4 = await runBlock(app, [await stakingTx(val1, "stake", [2n * ETHER])]);
     assert.deepEqual(r4.validatorUpdates, [{ address: addr(val1), power: 12n }]);
   });
 
   it("unstaking removes the validator at the boundary and releases after one full epoch", async () => {
     const app = freshApp();
-    const r1 = runBlock(app, [await stakingTx(val2, "unstake", [10n * ETHER])]);
+    const r1 = await runBlock(app, [await stakingTx(val2, "unstake", [10n * ETHER])]);
     const log = staking.parseLog(r1.receipts[0]?.logs[0] as { topics: string[]; data: string });
     // Unstaked in epoch 1: power drops from epoch 2, epoch 2 is the full unbonding epoch, released in epoch 3.
     assert.deepEqual([log?.name, log?.args.amount, log?.args.releaseEpoch], ["Unstaked", 10n * ETHER, 3n]);
@@ -101,17 +101,17 @@ describe("app: staking and epoch-boundary validator updates (epochLength 4, unbo
     assert.deepEqual(app.unbondingOf(addr(val2)), { pending: 10n * ETHER, withdrawable: 0n });
     const unbonding = staking.decodeFunctionResult(
       "unbondingOf",
-      app.call({ to: STAKING_ADDRESS, data: data("unbondingOf", [addr(val2)]) }),
+      await app.call({ to: STAKING_ADDRESS, data: data("unbondingOf", [addr(val2)]) }),
     );
     assert.deepEqual([unbonding[0], unbonding[1]], [10n * ETHER, 0n]);
 
-    const r4 = runUntil(app, 4).at(-1);
+    const r4 = (await runUntil(app, 4)).at(-1);
     assert.deepEqual(r4?.validatorUpdates, [{ address: addr(val2), power: 0n }]);
     assert.deepEqual(app.validatorSet(), [{ address: addr(val1), power: 10n }]);
 
     // Epoch 2 (heights 5-8): still locked.
-    runUntil(app, 7);
-    const early = runBlock(app, [await stakingTx(val2, "withdrawUnbonded")]);
+    await runUntil(app, 7);
+    const early = await runBlock(app, [await stakingTx(val2, "withdrawUnbonded")]);
     assert.equal(app.height(), 8);
     assert.equal(early.receipts[0]?.status, 0);
     assert.match(early.txResults[0]?.error ?? "", /nothing to withdraw/);
@@ -119,7 +119,7 @@ describe("app: staking and epoch-boundary validator updates (epochLength 4, unbo
     // Height 9 starts epoch 3.
     assert.deepEqual(app.unbondingOf(addr(val2)), { pending: 0n, withdrawable: 10n * ETHER });
     const before = app.balance(addr(val2));
-    const released = runBlock(app, [await stakingTx(val2, "withdrawUnbonded")]);
+    const released = await runBlock(app, [await stakingTx(val2, "withdrawUnbonded")]);
     assert.equal(released.receipts[0]?.status, 1);
     assert.equal(
       staking.decodeFunctionResult("withdrawUnbonded", released.txResults[0]?.returnData ?? "0x")[0],
@@ -132,11 +132,11 @@ describe("app: staking and epoch-boundary validator updates (epochLength 4, unbo
 
   it("keeps unbonding entries per release epoch and releases only the matured ones", async () => {
     const app = freshApp({ unbondingEpochs: 0 });
-    runBlock(app, [await stakingTx(val1, "unstake", [2n * ETHER])]); // epoch 1 -> release epoch 2
-    runUntil(app, 5);
-    runBlock(app, [await stakingTx(val1, "unstake", [3n * ETHER])]); // height 6, epoch 2 -> release epoch 3
+    await runBlock(app, [await stakingTx(val1, "unstake", [2n * ETHER])]); // epoch 1 -> release epoch 2
+    await runUntil(app, 5);
+    await runBlock(app, [await stakingTx(val1, "unstake", [3n * ETHER])]); // height 6, epoch 2 -> release epoch 3
     assert.deepEqual(app.unbondingOf(addr(val1)), { pending: 3n * ETHER, withdrawable: 2n * ETHER });
-    const r = runBlock(app, [await stakingTx(val1, "withdrawUnbonded")]);
+    const r = await runBlock(app, [await stakingTx(val1, "withdrawUnbonded")]);
     assert.equal(
       staking.decodeFunctionResult("withdrawUnbonded", r.txResults[0]?.returnData ?? "0x")[0],
       2n * ETHER,
@@ -146,7 +146,7 @@ describe("app: staking and epoch-boundary validator updates (epochLength 4, unbo
 
   it("never lets the validator set become empty", async () => {
     const app = freshApp();
-    const r = runBlock(app, [
+    const r = await runBlock(app, [
       await stakingTx(val1, "unstake", [10n * ETHER]),
       await stakingTx(val2, "unstake", [10n * ETHER]),
     ]);
@@ -155,19 +155,19 @@ describe("app: staking and epoch-boundary validator updates (epochLength 4, unbo
       [1, 0],
     );
     assert.match(r.txResults[1]?.error ?? "", /last validator/);
-    const end = runUntil(app, 4).at(-1);
+    const end = (await runUntil(app, 4)).at(-1);
     assert.deepEqual(end?.validatorUpdates, [{ address: addr(val1), power: 0n }]);
     assert.deepEqual(app.validatorSet(), [{ address: addr(val2), power: 10n }]);
 
     const single = freshApp({ validators: [{ address: addr(val1), stake: 3n * ETHER }] });
-    const s = runBlock(single, [await stakingTx(val1, "unstake", [3n * ETHER])]);
+    const s = await runBlock(single, [await stakingTx(val1, "unstake", [3n * ETHER])]);
     assert.equal(s.receipts[0]?.status, 0);
     assert.equal(single.stakeOf(addr(val1)), 3n * ETHER);
   });
 
   it("requires a stake of at least one token, and a remainder of zero or at least one token", async () => {
     const app = freshApp();
-    const r = runBlock(app, [
+    const r = await runBlock(app, [
       await stakingTx(alice, "stake", [ETHER / 2n]),
       await stakingTx(val1, "unstake", [9n * ETHER + 1n]),
       await stakingTx(alice, "stake", [0n]),
@@ -181,16 +181,16 @@ describe("app: staking and epoch-boundary validator updates (epochLength 4, unbo
     );
     assert.equal(app.stakeOf(addr(alice)), 0n);
     assert.equal(app.stakeOf(addr(val1)), ETHER);
-    const end = runUntil(app, 4).at(-1);
+    const end = (await runUntil(app, 4)).at(-1);
     assert.deepEqual(end?.validatorUpdates, [{ address: addr(val1), power: 1n }]);
   });
 
   it("stakeOf answers through eth_call, and value sent with a staking call is refused", async () => {
     const app = freshApp();
-    const out = app.call({ to: STAKING_ADDRESS, data: data("stakeOf", [addr(val1)]) });
+    const out = await app.call({ to: STAKING_ADDRESS, data: data("stakeOf", [addr(val1)]) });
     assert.equal(staking.decodeFunctionResult("stakeOf", out)[0], 10n * ETHER);
     const raw = await signTx(alice, { to: STAKING_ADDRESS, data: data("stake", [ETHER]), value: ETHER });
-    const r = runBlock(app, [raw]);
+    const r = await runBlock(app, [raw]);
     assert.equal(r.receipts[0]?.status, 0);
     assert.equal(app.stakeOf(addr(alice)), 0n);
   });

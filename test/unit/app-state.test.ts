@@ -78,7 +78,11 @@ async function scriptedBlocks(): Promise<Uint8Array[][]> {
   ];
 }
 
-function execute(app: Application, txs: Uint8Array[], proposer: Address = PROPOSER): ExecutionResult {
+function execute(
+  app: Application,
+  txs: Uint8Array[],
+  proposer: Address = PROPOSER,
+): Promise<ExecutionResult> {
   return app.executeBlock({ height: app.height() + 1, time: 1_000 + app.height(), proposer }, txs);
 }
 
@@ -90,8 +94,8 @@ describe("app: appHash, writes and determinism", () => {
     assert.equal(a.appHash(), b.appHash());
     blocks.push([], []); // height 4 ends epoch 1 and changes the set
     for (const txs of blocks) {
-      const ra = execute(a, txs);
-      const rb = execute(b, txs);
+      const ra = await execute(a, txs);
+      const rb = await execute(b, txs);
       assert.equal(ra.appHash, rb.appHash);
       assert.deepEqual(ra.stateWrites, rb.stateWrites);
       assert.deepEqual(ra.receipts, rb.receipts);
@@ -106,17 +110,17 @@ describe("app: appHash, writes and determinism", () => {
 
   it("the appHash depends on the state reached: another proposer or another amount gives another hash", async () => {
     const tx = (value: bigint) => signTx(alice, { to: addr(bob), value });
-    const base = execute(testApp(), [await tx(1n)]).appHash;
-    assert.equal(execute(testApp(), [await tx(1n)]).appHash, base);
-    assert.notEqual(execute(testApp(), [await tx(1n)], addr(carol)).appHash, base);
-    assert.notEqual(execute(testApp(), [await tx(2n)]).appHash, base);
-    assert.notEqual(execute(testApp(), []).appHash, base);
+    const base = (await execute(testApp(), [await tx(1n)])).appHash;
+    assert.equal((await execute(testApp(), [await tx(1n)])).appHash, base);
+    assert.notEqual((await execute(testApp(), [await tx(1n)], addr(carol))).appHash, base);
+    assert.notEqual((await execute(testApp(), [await tx(2n)])).appHash, base);
+    assert.notEqual((await execute(testApp(), [])).appHash, base);
   });
 
-  it("follows the spec: keccak256(RLP([parent, keccak256(RLP(sorted writes))])), appHash entry excluded", () => {
+  it("follows the spec: keccak256(RLP([parent, keccak256(RLP(sorted writes))])), appHash entry excluded", async () => {
     const app = testApp();
     const parent = app.appHash();
-    const result = execute(app, []);
+    const result = await execute(app, []);
     const hashed = result.stateWrites.filter(([key]) => bytesToHex(key) !== bytesToHex(APP_HASH_KEY));
     assert.equal(hashed.length, result.stateWrites.length - 1);
     // An empty block changes only the height.
@@ -132,7 +136,7 @@ describe("app: appHash, writes and determinism", () => {
 
   it("writes are sorted by key and use the documented layout", async () => {
     const app = testApp();
-    const result = execute(app, [await signTx(alice, { to: addr(bob), value: 1n })]);
+    const result = await execute(app, [await signTx(alice, { to: addr(bob), value: 1n })]);
     const keys = result.stateWrites.map(([k]) => bytesToHex(k));
     assert.deepEqual(keys, [...keys].sort());
     const account = (a: Address) => bytesToHex(concatBytes(Uint8Array.of(KEY_PREFIX.account), hexToBytes(a)));
@@ -149,8 +153,8 @@ describe("app: appHash, writes and determinism", () => {
     const app = testApp();
     const genesisHash = app.appHash();
     const tx = await signTx(alice, { to: addr(bob), value: ETHER });
-    const round0 = execute(app, [tx]);
-    const round1 = execute(app, []);
+    const round0 = await execute(app, [tx]);
+    const round1 = await execute(app, []);
     assert.equal(app.balance(addr(bob)), 1000n * ETHER);
     assert.equal(app.nonce(addr(alice)), 0n);
     assert.equal(app.appHash(), genesisHash);
@@ -178,7 +182,7 @@ describe("app: appHash, writes and determinism", () => {
     store.apply(a.snapshotWrites());
     const blocks = await scriptedBlocks();
     for (const txs of blocks) {
-      const result = execute(a, txs);
+      const result = await execute(a, txs);
       store.apply(result.stateWrites);
       a.commit(result);
     }
@@ -195,13 +199,13 @@ describe("app: appHash, writes and determinism", () => {
       await signTx(bob, { to: addr(alice), value: 5n, nonce: 2 }),
       await signTx(carol, { to: addr(bob), nonce: 1 }),
     ];
-    const ra = execute(a, next);
-    const rb = execute(b, next);
+    const ra = await execute(a, next);
+    const rb = await execute(b, next);
     assert.equal(rb.appHash, ra.appHash);
     assert.deepEqual(rb.stateWrites, ra.stateWrites);
   });
 
-  it("a fresh node's genesis writes load into the genesis state", () => {
+  it("a fresh node's genesis writes load into the genesis state", async () => {
     const genesis = testGenesis();
     const init = initialState(genesis);
     const loaded = createApplication(
@@ -213,7 +217,7 @@ describe("app: appHash, writes and determinism", () => {
     assert.deepEqual(loaded.validatorSet(), init.validators);
   });
 
-  it("refuses a corrupt or incomplete state", () => {
+  it("refuses a corrupt or incomplete state", async () => {
     const genesis = testGenesis();
     const entries = initialState(genesis).writes.map(
       ([k, v]) => [k, v as Uint8Array] as [Uint8Array, Uint8Array],
@@ -250,7 +254,7 @@ describe("app: appHash, writes and determinism", () => {
 });
 
 describe("app: copy-on-write tables", () => {
-  it("an overlay hides, adds and deletes without touching its parent until merged", () => {
+  it("an overlay hides, adds and deletes without touching its parent until merged", async () => {
     const root = new Table<number>();
     root.set("a", 1);
     root.set("b", 2);
@@ -304,7 +308,7 @@ describe("app: genesis validation", () => {
   };
   const g = testGenesis();
 
-  it("checks parameters, validators, allocations and tokens with clear messages", () => {
+  it("checks parameters, validators, allocations and tokens with clear messages", async () => {
     invalid({ chainId: 0n }, /chainId/);
     invalid({ epochLength: 0 }, /epochLength/);
     invalid({ unbondingEpochs: -1 }, /unbondingEpochs/);
@@ -389,7 +393,7 @@ describe("app: native supply is conserved (property)", () => {
                     data: staking.encodeFunctionData(o.kind, o.kind === "withdrawUnbonded" ? [] : [o.amount]),
                   });
             const proposer = p === WALLETS.length ? PROPOSER : addr(WALLETS[p] as typeof w);
-            const built = app.buildBlock({ height: app.height() + 1, time: 0, proposer }, [
+            const built = await app.buildBlock({ height: app.height() + 1, time: 0, proposer }, [
               app.decodeTx(raw),
             ]);
             app.commit(built.result);

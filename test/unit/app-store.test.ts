@@ -47,7 +47,7 @@ async function storedNode(cacheEntries = 2): Promise<StoredNode> {
   return { store, app };
 }
 
-function execute(app: Application, txs: Uint8Array[]): ExecutionResult {
+function execute(app: Application, txs: Uint8Array[]): Promise<ExecutionResult> {
   return app.executeBlock(
     { height: app.height() + 1, time: BLOCK_TIME + app.height(), proposer: PROPOSER },
     txs,
@@ -73,7 +73,7 @@ function isAppError(code: string, pattern?: RegExp) {
 }
 
 describe("LruCache", () => {
-  it("evicts the least recently used entry, a read counting as a use", () => {
+  it("evicts the least recently used entry, a read counting as a use", async () => {
     const lru = new LruCache<string, number>(2);
     lru.set("a", 1);
     lru.set("b", 2);
@@ -118,9 +118,9 @@ describe("app over a store: state read through a bounded cache", () => {
       [await transfer(bob, addr(alice), ETHER, 1), await transfer(dave, addr(carol), 1000n, 1)],
     ];
     for (const txs of blocks) {
-      const expected = execute(memory, txs);
+      const expected = await execute(memory, txs);
       memory.commit(expected);
-      const result = execute(node.app, txs);
+      const result = await execute(node.app, txs);
       assert.equal(result.appHash, expected.appHash, `appHash at height ${result.height}`);
       assert.deepEqual(result.stateWrites, expected.stateWrites);
       assert.deepEqual(result.validatorUpdates, expected.validatorUpdates);
@@ -137,7 +137,7 @@ describe("app over a store: state read through a bounded cache", () => {
 
   it("opens a stored state without reading the large tables, and continues it", async () => {
     const node = await storedNode();
-    commit(node, execute(node.app, [await transfer(alice, addr(dave), 3n * ETHER, 0)]));
+    commit(node, await execute(node.app, [await transfer(alice, addr(dave), 3n * ETHER, 0)]));
     const store = node.store;
     store.scannedPrefixes.length = 0;
     store.syncReads = 0;
@@ -149,8 +149,11 @@ describe("app over a store: state read through a bounded cache", () => {
     assert.equal(reopened.balance(addr(dave)), 3n * ETHER);
     assert.deepEqual(reopened.validatorSet(), node.app.validatorSet());
     assert.deepEqual(reopened.snapshotWrites().length, 1, "only the appHash entry: the store holds the rest");
-    const next = execute(reopened, [await transfer(dave, addr(bob), ETHER, 0)]);
-    assert.equal(next.appHash, execute(node.app, [await transfer(dave, addr(bob), ETHER, 0)]).appHash);
+    const next = await execute(reopened, [await transfer(dave, addr(bob), ETHER, 0)]);
+    assert.equal(
+      next.appHash,
+      (await execute(node.app, [await transfer(dave, addr(bob), ETHER, 0)])).appHash,
+    );
   });
 
   it("refuses a store that holds no height or no validators", async () => {
@@ -172,7 +175,7 @@ describe("app over a store: state read through a bounded cache", () => {
     const node = await storedNode(100);
     const before = node.app.balance(addr(alice));
     assert.equal(node.app.balance(addr(bob)), 1000n * ETHER);
-    const result = execute(node.app, [await transfer(alice, addr(bob), 7n * ETHER, 0)]);
+    const result = await execute(node.app, [await transfer(alice, addr(bob), 7n * ETHER, 0)]);
     assert.equal(node.app.balance(addr(bob)), 1000n * ETHER, "an executed block is not committed state");
     commit(node, result);
     assert.equal(node.app.balance(addr(bob)), 1007n * ETHER);
@@ -190,12 +193,12 @@ describe("app over a store: state read through a bounded cache", () => {
     const good = await transfer(alice, addr(bob), 5n * ETHER, 0);
     const bad = await transfer(carol, addr(bob), ETHER, 3);
     const aliceBefore = node.app.balance(addr(alice));
-    assert.throws(() => execute(node.app, [good, bad]), isAppError("invalid-block", /nonce too high/));
+    await assert.rejects(() => execute(node.app, [good, bad]), isAppError("invalid-block", /nonce too high/));
     assert.equal(node.app.balance(addr(alice)), aliceBefore);
     assert.equal(node.app.balance(addr(bob)), 1000n * ETHER);
     assert.equal(node.app.nonce(addr(alice)), 0n);
-    const result = execute(node.app, [good]);
-    const expected = execute(memory, [good]);
+    const result = await execute(node.app, [good]);
+    const expected = await execute(memory, [good]);
     assert.equal(result.appHash, expected.appHash);
     commit(node, result);
     assert.equal(node.app.balance(addr(bob)), 1005n * ETHER);
@@ -203,11 +206,11 @@ describe("app over a store: state read through a bounded cache", () => {
 
   it("a proposal that is not decided leaves no trace; the decided block is what commits", async () => {
     const node = await storedNode(100);
-    const proposal = node.app.buildBlock({ height: 1, time: BLOCK_TIME, proposer: PROPOSER }, [
+    const proposal = await node.app.buildBlock({ height: 1, time: BLOCK_TIME, proposer: PROPOSER }, [
       node.app.decodeTx(await transfer(alice, addr(bob), 9n * ETHER, 0)),
     ]);
     assert.equal(proposal.txs.length, 1);
-    const decided = execute(node.app, [await transfer(carol, addr(bob), 2n * ETHER, 0)]);
+    const decided = await execute(node.app, [await transfer(carol, addr(bob), 2n * ETHER, 0)]);
     commit(node, decided);
     assert.throws(() => node.app.commit(proposal.result), isAppError("stale-result"));
     assert.equal(node.app.balance(addr(bob)), 1002n * ETHER);
@@ -217,7 +220,7 @@ describe("app over a store: state read through a bounded cache", () => {
 
   it("refuses to commit a block whose writes the store does not hold", async () => {
     const node = await storedNode(100);
-    const result = execute(node.app, [await transfer(alice, addr(bob), ETHER, 0)]);
+    const result = await execute(node.app, [await transfer(alice, addr(bob), ETHER, 0)]);
     assert.throws(() => node.app.commit(result), isAppError("stale-result", /before its writes are stored/));
     assert.equal(node.app.height(), 0);
     assert.equal(node.app.balance(addr(bob)), 1000n * ETHER);
@@ -228,9 +231,9 @@ describe("app over a store: state read through a bounded cache", () => {
 
   it("after a crash between the store's write and commit, a restart reads the written block", async () => {
     const node = await storedNode(100);
-    const first = execute(node.app, [await transfer(alice, addr(bob), ETHER, 0)]);
+    const first = await execute(node.app, [await transfer(alice, addr(bob), ETHER, 0)]);
     commit(node, first);
-    const second = execute(node.app, [await transfer(bob, addr(carol), 4n * ETHER, 0)]);
+    const second = await execute(node.app, [await transfer(bob, addr(carol), 4n * ETHER, 0)]);
     // A crash before the write: the restart is at height 1.
     const beforeWrite = await openApplication(testGenesis(), node.store);
     assert.deepEqual([beforeWrite.height(), beforeWrite.appHash()], [1, first.appHash]);
@@ -256,7 +259,7 @@ describe("app over a store: state read through a bounded cache", () => {
     await node.app.prefetch(txs, [], PROPOSER);
     assert.ok(node.store.batchedReads >= 5, "sender, recipient, proposer and both token balances");
     node.store.syncReads = 0;
-    commit(node, execute(node.app, txs));
+    commit(node, await execute(node.app, txs));
     assert.equal(node.store.syncReads, 1, "only commit's check of the stored appHash");
   });
 });

@@ -9,8 +9,9 @@ import {
   BRIDGE_ADDRESS,
   decodeTransaction,
   GAS,
+  MAX_INITCODE_SIZE,
+  minimumGasLimit,
   STAKING_ADDRESS,
-  staticMinimumGas,
 } from "../../node/app/index.ts";
 import { TxCache } from "../../node/app/txCache.ts";
 import { type Address, type Hex, keccak256Hex, recoverSigner } from "../../node/crypto/index.ts";
@@ -339,8 +340,9 @@ function valueRefusal(tx: Transaction): AppErrorCode | null {
   } catch {
     return "tx-bad-signature";
   }
-  if (tx.to === null) return "tx-contract-creation";
-  if (tx.gasLimit < staticMinimumGas(tx.to.toLowerCase() as Address)) return "tx-intrinsic-gas";
+  if (tx.to === null && getBytes(tx.data).length > MAX_INITCODE_SIZE) return "tx-initcode-too-large";
+  const to = tx.to === null ? null : (tx.to.toLowerCase() as Address);
+  if (tx.gasLimit < minimumGasLimit({ to, data: getBytes(tx.data) })) return "tx-intrinsic-gas";
   const feeCap = tx.type === 0 ? tx.gasPrice : tx.maxFeePerGas;
   if ((feeCap ?? 0n) < BASE_FEE) return "tx-underpriced";
   return null;
@@ -434,7 +436,8 @@ describe("app: transaction decoder, targeted cases (each also checked against et
   it("`to` of 19 or 21 bytes is malformed, an empty one is a contract creation", () => {
     rejects(withItem(typed, 5, new Uint8Array(19)), "tx-malformed", /malformed transaction/);
     rejects(withItem(legacy, 3, new Uint8Array(21)), "tx-malformed");
-    rejects(base(2, { to: null, data: Uint8Array.of(0x60) }), "tx-contract-creation", /contract creation/);
+    const creation = decodeTransaction(base(2, { to: null, data: Uint8Array.of(0x60) }), RULES);
+    assert.equal(creation.to, null);
   });
 
   it("access list entries of the wrong shape are malformed", () => {

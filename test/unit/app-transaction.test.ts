@@ -17,7 +17,7 @@ import {
   BRIDGE_ADDRESS,
   decodeTransaction,
   effectiveGasPrice,
-  GAS,
+  MAX_INITCODE_SIZE,
   STAKING_ADDRESS,
   upfrontCost,
 } from "../../node/app/index.ts";
@@ -154,23 +154,30 @@ describe("app: transaction decoding", () => {
     rejects(raw, "tx-too-large", /oversized/);
   });
 
-  it("rejects contract creation", async () => {
-    rejects(await signTx(alice, { to: null, data: "0x6000" }), "tx-contract-creation");
+  it("accepts contract creation up to EIP-3860's initcode limit", async () => {
+    const tx = decodeTransaction(await signTx(alice, { to: null, data: "0x6000" }), RULES);
+    assert.equal(tx.to, null);
+    const tooLarge = `0x${"00".repeat(MAX_INITCODE_SIZE + 1)}`;
+    rejects(
+      await signTx(alice, { to: null, data: tooLarge, gasLimit: 10_000_000n }),
+      "tx-initcode-too-large",
+    );
   });
 
-  it("requires the intrinsic 21,000 gas, and the fixed gas of the bridge and staking", async () => {
+  it("requires the intrinsic gas: 21,000, calldata (EIP-2028), and at least EIP-7623's floor", async () => {
     rejects(
       await signTx(alice, { to: addr(bob), gasLimit: 20_999n }),
       "tx-intrinsic-gas",
       /intrinsic gas too low/,
     );
-    decodeTransaction(await signTx(alice, { to: addr(bob), gasLimit: GAS.nativeTransfer }), RULES);
-    rejects(
-      await signTx(alice, { to: BRIDGE_ADDRESS, gasLimit: GAS.bridgeWithdraw - 1n }),
-      "tx-intrinsic-gas",
-    );
-    rejects(await signTx(alice, { to: STAKING_ADDRESS, gasLimit: GAS.staking - 1n }), "tx-intrinsic-gas");
-    decodeTransaction(await signTx(alice, { to: STAKING_ADDRESS, gasLimit: GAS.staking }), RULES);
+    decodeTransaction(await signTx(alice, { to: addr(bob), gasLimit: 21_000n }), RULES);
+    // 100 non-zero bytes: 21,000 + 1,600 intrinsic, but the floor is 21,000 + 10 * 400 tokens.
+    const data = `0x${"ab".repeat(100)}`;
+    rejects(await signTx(alice, { to: addr(bob), data, gasLimit: 24_999n }), "tx-intrinsic-gas");
+    decodeTransaction(await signTx(alice, { to: addr(bob), data, gasLimit: 25_000n }), RULES);
+    // A creation adds 32,000 and 2 per initcode word (EIP-3860).
+    rejects(await signTx(alice, { to: null, data: "0x00", gasLimit: 53_005n }), "tx-intrinsic-gas");
+    decodeTransaction(await signTx(alice, { to: null, data: "0x00", gasLimit: 53_006n }), RULES);
   });
 
   it("rejects prices below the base fee and a tip above the fee cap", async () => {

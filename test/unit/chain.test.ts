@@ -69,7 +69,7 @@ describe("chain: build, validate, commit", () => {
     a.mempool.add(await signTx(alice, { to: bob.address, value: ETHER, nonce: 0, maxFeePerGas: BASE_FEE }));
     const one = await a.chain.buildBlock(1, addr(val1));
     const { header } = one.block;
-    const result = b.app.executeBlock(
+    const result = await b.app.executeBlock(
       { height: 1, time: header.time, proposer: header.proposer },
       one.block.txs,
       one.block.depositClaims,

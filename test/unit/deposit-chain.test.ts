@@ -43,7 +43,7 @@ function withClaims(block: Block, depositClaims: DepositClaim[]): ProposedBlock<
 
 async function build(proposer: Node, others: Node[] = []): Promise<ProposedBlock<Block>> {
   for (const n of [proposer, ...others]) n.clock.now += 1000;
-  return proposer.chain.buildBlock(proposer.chain.height + 1, addr(val1));
+  return await proposer.chain.buildBlock(proposer.chain.height + 1, addr(val1));
 }
 
 async function commitAll(value: ProposedBlock<Block>, nodes: Node[]): Promise<void> {

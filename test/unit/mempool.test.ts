@@ -98,7 +98,7 @@ describe("mempool: admission", () => {
 
   it("maps the app's refusals to codes and geth's messages", async () => {
     const app = testApp();
-    runBlock(app, [await transfer(alice, 0, 0n)]);
+    await runBlock(app, [await transfer(alice, 0, 0n)]);
     const mempool = pool(app, { maxTxBytes: 2_000 });
     refuses(mempool, await transfer(alice, 0, 1n), "nonce-too-low", /nonce too low/);
     refuses(
@@ -230,7 +230,7 @@ describe("mempool: reaping for a block", () => {
     assert.deepEqual(reaped, [b0, b1, a0, a1, a2].map(hashOf));
     assert.ok(!reaped.includes(hashOf(c1)));
     // What the mempool reaps is a valid block.
-    const result = app.executeBlock(
+    const result = await app.executeBlock(
       { height: 1, time: 1, proposer: PROPOSER },
       mempool.reap(1_000_000, 100).map((t) => t.raw),
     );
@@ -287,7 +287,7 @@ describe("mempool: update after a commit", () => {
 
     // Another proposer's block: alice 0-1 from the pool, and a different bob nonce-0 tx spending 600 ETH.
     const bobElsewhere = await transfer(bob, 0, 1n, { to: addr(alice), value: 600n * ETHER });
-    const result = runBlock(app, [a0, a1, bobElsewhere]);
+    const result = await runBlock(app, [a0, a1, bobElsewhere]);
     assert.equal(result.receipts.length, 3);
 
     const update = mempool.update(result.receipts.map((r) => r.txHash));

@@ -27,6 +27,7 @@ const receiptArb: fc.Arbitrary<Receipt> = fc.record(
     effectiveGasPrice: fc.bigInt({ min: 0n, max: 2n ** 256n - 1n }),
     from: hexOf(20),
     to: fc.option(hexOf(20), { nil: null }),
+    contractAddress: fc.option(hexOf(20), { nil: null }),
     logs: fc.array(
       fc.record(
         {
@@ -46,6 +47,7 @@ const sample: Receipt = {
   txHash: `0x${"ab".repeat(32)}`,
   status: 1,
   gasUsed: 52_000n,
+  contractAddress: null,
   cumulativeGasUsed: 73_000n,
   effectiveGasPrice: 10n ** 9n,
   from: `0x${"11".repeat(20)}`,

@@ -7,7 +7,14 @@ import { requireLatestState } from "../blockRef.ts";
 import { RpcError, RpcErrorCode } from "../errors.ts";
 import { committedTxJson, decodeTx, type Json, receiptJson, txJson } from "../ethJson.ts";
 import { quantity } from "../format.ts";
-import { addressSchema, blockRefSchema, callObjectSchema, dataSchema, hashSchema } from "../schemas.ts";
+import {
+  addressSchema,
+  blockRefSchema,
+  callObjectSchema,
+  dataSchema,
+  hashSchema,
+  quantitySchema,
+} from "../schemas.ts";
 import { defineMethod, type MethodContext, type RpcMethod } from "./define.ts";
 
 /**
@@ -121,6 +128,15 @@ export const ethMethods: RpcMethod[] = [
     await requireLatestState(ref, ctx.backend);
     return (await ctx.backend.getCode(address)).toLowerCase();
   }),
+  defineMethod(
+    "eth_getStorageAt",
+    [addressSchema, quantitySchema, blockRefSchema.optional()],
+    async ([address, slot, ref], ctx) => {
+      await requireLatestState(ref, ctx.backend);
+      const key = `0x${slot.toString(16).padStart(64, "0")}` as const;
+      return `0x${(await ctx.backend.getStorageAt(address, key)).toString(16).padStart(64, "0")}`;
+    },
+  ),
   defineMethod("eth_call", [callObjectSchema, blockRefSchema.optional()], async ([request, ref], ctx) => {
     await requireLatestState(ref, ctx.backend);
     const outcome = await ctx.backend.call(request);
