@@ -1,5 +1,5 @@
+import { DEFAULT_BLOCK_GAS_LIMIT } from "../app/index.ts";
 import type { Genesis } from "../config/genesis.ts";
-import { NODE_TUNABLES } from "../config/nodeTunables.ts";
 import { createRpcServer, type RouteHandler, type RpcLogger, type RpcServer } from "../rpc/index.ts";
 import { createRpcBackend, type RpcBackendModules } from "./rpcBackend.ts";
 
@@ -7,7 +7,7 @@ export interface NodeRpcOptions {
   host: string;
   port: number;
   corsOrigins: readonly string[];
-  genesis: Pick<Genesis, "chainId" | "minGasPrice" | "epochLength">;
+  genesis: Pick<Genesis, "chainId" | "minGasPrice" | "epochLength" | "blockGasLimit">;
   clientVersion: string;
   /** Plain HTTP routes served next to JSON-RPC (the metrics scrape). */
   extraRoutes: Record<string, RouteHandler>;
@@ -24,8 +24,7 @@ export function startNodeRpc(
       chainId: opts.genesis.chainId,
       clientVersion: opts.clientVersion,
       minGasPrice: opts.genesis.minGasPrice,
-      // What eth_estimateGas and the block objects report: the gas the builder lets a block's txs reserve.
-      blockGasLimit: NODE_TUNABLES.maxBlockGas,
+      blockGasLimit: opts.genesis.blockGasLimit ?? DEFAULT_BLOCK_GAS_LIMIT,
       epochLength: opts.genesis.epochLength,
     },
     parts,

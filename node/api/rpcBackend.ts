@@ -50,12 +50,16 @@ export interface RpcBackendModules {
 /** The RPC server's view of the node, assembled from the parts that own each answer. */
 export function createRpcBackend(info: ChainInfo, m: RpcBackendModules): RpcBackend {
   const record = async (height: number): Promise<BlockRecord | null> => {
-    const [block, hash, receipts] = await Promise.all([
+    const [block, hash, receipts, baseFee] = await Promise.all([
       m.store.blockByHeight(height),
       m.store.hashAt(height),
       m.store.receiptsAt(height),
+      m.store.baseFeeAt(height),
     ]);
-    return block && hash ? { block, hash, receipts: receipts ?? [] } : null;
+    // Blocks stored before the base fee moved paid the genesis minimum.
+    return block && hash
+      ? { block, hash, receipts: receipts ?? [], baseFee: baseFee ?? info.minGasPrice }
+      : null;
   };
   const callOf = (req: CallRequest): Parameters<ApplicationQuery["call"]>[0] => ({
     to: req.to,
@@ -90,6 +94,7 @@ export function createRpcBackend(info: ChainInfo, m: RpcBackendModules): RpcBack
   return {
     chain: info,
     headHeight: () => m.chain.height,
+    nextBaseFee: () => m.app.baseFee(),
     getBlockByHeight: (height) => (height <= m.chain.height ? record(height) : Promise.resolve(null)),
     async getBlockByHash(hash) {
       const height = await m.store.heightOfHash(hash);
@@ -205,8 +210,8 @@ export function createRpcBackend(info: ChainInfo, m: RpcBackendModules): RpcBack
     },
     submitDepositClaim: (claim) => m.intake.submit(claim),
     onNewBlock(listener) {
-      return m.chain.onCommitted(({ block, blockHash, receipts }) =>
-        listener({ block, hash: blockHash, receipts }),
+      return m.chain.onCommitted(({ block, blockHash, receipts, baseFee }) =>
+        listener({ block, hash: blockHash, receipts, baseFee }),
       );
     },
   };

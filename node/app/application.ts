@@ -1,7 +1,7 @@
 import { type Address, bytesToHex, type Hex, hexToBytes, keccak256Hex } from "../crypto/index.ts";
 import { MAX_TXS_PER_BLOCK } from "../types/index.ts";
-import { decodeRevertReason } from "./abi.ts";
 import { GAS_POOL_ADDRESS, STAKING_ADDRESS, SYSTEM_CODE, ZERO_ADDRESS } from "./addresses.ts";
+import { nextBaseFee } from "./baseFee.ts";
 import { systemTargetOf } from "./calls.ts";
 import { executeDepositClaims } from "./deposits.ts";
 import { AppError } from "./errors.ts";
@@ -19,7 +19,7 @@ import { type AppGenesis, initialState, validateAppGenesis } from "./genesisStat
 import type { Application, CallRequest, ExecutionResult } from "./interface.ts";
 import { type ChainParams, epochOf, isEpochEnd } from "./params.ts";
 import { applyEpochEnd, unbondingSummary } from "./staking.ts";
-import { type DepositRecord, LedgerState, type WithdrawalRecord } from "./state.ts";
+import { type DepositRecord, LedgerState, META_BASE_FEE, type WithdrawalRecord } from "./state.ts";
 import { chainAppHash, collectWrites, loadState, withAppHash } from "./stateCodec.ts";
 import type { StateReader } from "./stateReader.ts";
 import { StoredLedger, type StoredLedgerOptions, touchedKeys } from "./storedState.ts";
@@ -117,12 +117,14 @@ function ledgerApplication(
   const decode = (raw: Uint8Array, hash?: Hex) =>
     cache.getOrDecode(raw, (r, h) => decodeTransaction(r, params, modules.recoverSigner, h), hash);
 
+  const baseFee = () => root.meta.get(META_BASE_FEE) ?? params.baseFee;
+
   /** A block's environment; its EVM is created once, when a transaction first needs it. */
   function blockEnv(ctx: BlockContext): BlockEnv {
     let evm: Promise<EvmRunner> | null = null;
     const env: BlockEnv = {
       ...ctx,
-      baseFee: params.baseFee,
+      baseFee: baseFee(),
       gasLimit: params.blockGasLimit,
       evm: () => {
         evm ??= createEvmRunner({ common, params, block: env }, { blockHash: modules.blockHash });
@@ -147,16 +149,19 @@ function ledgerApplication(
 
   function finishBlock(
     block: LedgerState,
-    ctx: BlockContext,
+    env: BlockEnv,
     deposits: DepositRecord[],
     executions: TxExecution[],
     gasUsed: bigint,
   ): ExecutionResult {
-    const validatorUpdates = isEpochEnd(ctx.height, params.epochLength) ? applyEpochEnd(block) : null;
+    const next = nextBaseFee(env.baseFee, gasUsed, env.gasLimit, params.baseFee);
+    // Written only when it moves, so a chain of idle blocks at the floor writes nothing.
+    if (next !== env.baseFee) block.meta.set(META_BASE_FEE, next);
+    const validatorUpdates = isEpochEnd(env.height, params.epochLength) ? applyEpochEnd(block) : null;
     const writes = collectWrites(block);
     const appHash = chainAppHash(committedHash, writes);
     const result: ExecutionResult = {
-      height: ctx.height,
+      height: env.height,
       parentAppHash: committedHash,
       appHash,
       receipts: executions.map((e) => e.receipt),
@@ -166,6 +171,7 @@ function ledgerApplication(
       withdrawals: withdrawalsRecorded(block),
       deposits,
       gasUsed,
+      baseFee: env.baseFee,
     };
     pending.set(result, block);
     return result;
@@ -214,12 +220,7 @@ function ledgerApplication(
   }
 
   function revertError(outcome: EvmOutcome): AppError {
-    if (outcome.error !== "execution reverted") {
-      return new AppError("reverted", outcome.error ?? "execution failed", { data: outcome.returnData });
-    }
-    const reason = decodeRevertReason(outcome.returnData);
-    const message = reason === null ? "execution reverted" : `execution reverted: ${reason}`;
-    return new AppError("reverted", message, { data: outcome.returnData });
+    return new AppError("reverted", outcome.error ?? "execution failed", { data: outcome.returnData });
   }
 
   async function estimate(request: CallRequest): Promise<bigint> {
@@ -251,6 +252,7 @@ function ledgerApplication(
     params,
     height: () => root.height(),
     appHash: () => committedHash,
+    baseFee,
 
     decodeTx: (raw) => decode(raw),
 
@@ -262,6 +264,13 @@ function ledgerApplication(
           throw new AppError(
             "nonce-too-low",
             `nonce too low: address ${tx.from}, tx ${tx.nonce}, state ${account.nonce}`,
+          );
+        }
+        const current = baseFee();
+        if (tx.maxFeePerGas < current) {
+          throw new AppError(
+            "tx-underpriced",
+            `transaction underpriced: fee cap ${tx.maxFeePerGas} below the base fee ${current}`,
           );
         }
         if (tx.gasLimit > params.blockGasLimit) {
@@ -312,7 +321,7 @@ function ledgerApplication(
           });
         }
       }
-      return finishBlock(block, ctx, deposits, executions, gasUsed);
+      return finishBlock(block, env, deposits, executions, gasUsed);
     },
 
     async buildBlock(ctx, candidates, depositClaims = [], full) {
@@ -337,7 +346,7 @@ function ledgerApplication(
           rejected.push({ index, error: err });
         }
       }
-      return { txs: included, result: finishBlock(block, ctx, deposits, executions, gasUsed), rejected };
+      return { txs: included, result: finishBlock(block, env, deposits, executions, gasUsed), rejected };
     },
 
     commit(result) {

@@ -130,9 +130,10 @@ export async function executeTransaction(
  * transfers as cheap as before contracts existed. Its gas is what the EVM would charge: the intrinsic gas.
  */
 function isPlainTransfer(state: LedgerState, to: Address | null): boolean {
-  if (to === null || state.account(to).codeHash !== undefined) return false;
+  if (to === null) return false;
   // Ethereum's precompiles (0x01..) and the bridge and staking run code without having any: all are low addresses.
-  return !to.startsWith(LOW_ADDRESS_PREFIX) && state.tokens.get(to) === undefined;
+  if (to.startsWith(LOW_ADDRESS_PREFIX) || state.tokens.get(to) !== undefined) return false;
+  return state.account(to).codeHash === undefined;
 }
 
 /** Addresses below 2^16. */

@@ -21,6 +21,8 @@ export interface ExecutionResult {
   validatorUpdates: Validator[] | null;
   /** Withdrawals recorded by this block, in id order. */
   withdrawals: WithdrawalRecord[];
+  /** The block's EIP-1559 base fee: what every transaction's fee paid per gas before its tip. */
+  baseFee: bigint;
   /** Deposits credited by this block's claims, in nonce order (they have no receipts). */
   deposits: DepositRecord[];
   gasUsed: bigint;
@@ -63,6 +65,8 @@ export interface ConsensusApplication {
   height(): number;
   /** The last committed appHash (the genesis appHash before block 1). */
   appHash(): Hex;
+  /** The base fee of the next block (EIP-1559, from the last block's gas used). */
+  baseFee(): bigint;
 
   /** Stateless decoding and checks; throws AppError. */
   decodeTx(raw: Uint8Array): AppTx;
@@ -122,6 +126,8 @@ export interface ConsensusApplication {
 export interface ApplicationQuery {
   /** The last committed height (0 before block 1). */
   height(): number;
+  /** The base fee of the next block. */
+  baseFee(): bigint;
   balance(address: Address): bigint;
   nonce(address: Address): bigint;
   /** A contract's code; a system contract's is a marker (SYSTEM_CODE) so libraries see a contract. */

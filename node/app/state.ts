@@ -46,6 +46,8 @@ export interface DepositRecord {
 
 export const META_HEIGHT = "height";
 export const META_NEXT_WITHDRAWAL_ID = "nextWithdrawalId";
+/** The next block's base fee; absent while it is the genesis minGasPrice (DESIGN §4). */
+export const META_BASE_FEE = "baseFee";
 /** Absent until the first deposit (it reads as 0), so genesis states and their appHashes stay as they were. */
 export const META_NEXT_DEPOSIT_NONCE = "nextDepositNonce";
 

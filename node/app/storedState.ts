@@ -2,7 +2,7 @@ import { type Address, bytesToHex, type Hex } from "../crypto/index.ts";
 import type { DepositClaim } from "../types/index.ts";
 import { errorMessage } from "../util/errors.ts";
 import { erc20Interface } from "./abi.ts";
-import { BRIDGE_ADDRESS, bridgedTokenAddress, STAKING_ADDRESS } from "./addresses.ts";
+import { BRIDGE_ADDRESS, bridgedTokenAddress, GAS_POOL_ADDRESS } from "./addresses.ts";
 import { AppError } from "./errors.ts";
 import {
   type Account,
@@ -153,11 +153,14 @@ export function touchedKeys(
   proposer: Address | null,
   isToken: (address: Address) => boolean,
 ): TouchedKeys {
-  const accounts: Address[] = proposer === null ? [] : [proposer];
+  // The gas pool takes every transaction's base fee.
+  const accounts: Address[] = proposer === null ? [GAS_POOL_ADDRESS] : [proposer, GAS_POOL_ADDRESS];
   const tokenBalances: string[] = [];
   for (const tx of txs) {
     accounts.push(tx.from);
     if (tx.to === null) continue;
+    // The recipient, or the contract called: the EVM reads a precompile's account too.
+    accounts.push(tx.to);
     if (isToken(tx.to)) {
       tokenBalances.push(tokenBalanceKey(tx.to, tx.from));
       // transfer(address,uint256): the recipient is the first argument's low 20 bytes.
@@ -168,8 +171,6 @@ export function touchedKeys(
       // withdraw(address l2Token, ...): the sender's balance of that token is burnt.
       if (tx.data.length >= 74)
         tokenBalances.push(tokenBalanceKey(`0x${tx.data.slice(34, 74)}` as Address, tx.from));
-    } else if (tx.to !== STAKING_ADDRESS) {
-      accounts.push(tx.to);
     }
   }
   for (const claim of claims)

@@ -86,6 +86,7 @@ export interface CommittedBlockInfo {
   blockHash: Hex;
   commit: Commit;
   receipts: Receipt[];
+  baseFee: bigint;
 }
 
 interface Head {
@@ -326,6 +327,7 @@ export class Chain {
           blockHash,
           commit,
           receipts: result.receipts,
+          baseFee: result.baseFee,
           stateWrites: result.stateWrites,
           ...encodedAs(mode.encoded, block, commit),
           ...(epochChange ? { nextValidatorSet: next.snapshot() } : {}),
@@ -343,7 +345,7 @@ export class Chain {
     this.current = next;
     this.verifiedHeadCommit = verified ? commit : null;
     this.executions.clear();
-    const info = { block, blockHash, commit, receipts: result.receipts };
+    const info = { block, blockHash, commit, receipts: result.receipts, baseFee: result.baseFee };
     for (const listener of this.listeners) listener(info);
     return next;
   }

@@ -39,6 +39,8 @@ export const genesisSchema = z.strictObject({
   epochLength: positiveInt,
   unbondingEpochs: z.number().int().nonnegative(),
   minGasPrice: uintString,
+  /** The most gas a block's transactions may use; 30,000,000 when absent. */
+  blockGasLimit: uintString.optional(),
   /** How far ahead of a validator's clock a proposed block's time may be. */
   maxClockDriftMs: positiveInt,
   timeouts: timeoutsSchema,

@@ -5,8 +5,6 @@
 export const NODE_TUNABLES = {
   maxBlockTxs: 2_000,
   maxBlockTxBytes: 2 * 1024 * 1024,
-  /** The gas a block's transactions may reserve (their limits' sum); what RPC reports as the block gas limit. */
-  maxBlockGas: 30_000_000n,
   /**
    * The share of the propose timeout a proposer may spend building, and that its block may cost a validator to
    * check: the rest is for gossip, the validators' own work and their votes.

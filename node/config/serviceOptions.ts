@@ -1,3 +1,4 @@
+import { DEFAULT_BLOCK_GAS_LIMIT } from "../app/index.ts";
 import type { ChainOptions } from "../chain/chain.ts";
 import type { CheckpointingOptions } from "../checkpoint/checkpointing.ts";
 import type { Hex } from "../crypto/index.ts";
@@ -23,7 +24,7 @@ export function chainOptions(genesis: Genesis): ChainOptions {
     maxClockDriftMs: genesis.maxClockDriftMs,
     maxBlockTxs: NODE_TUNABLES.maxBlockTxs,
     maxBlockTxBytes: NODE_TUNABLES.maxBlockTxBytes,
-    maxBlockGas: NODE_TUNABLES.maxBlockGas,
+    maxBlockGas: genesis.blockGasLimit ?? DEFAULT_BLOCK_GAS_LIMIT,
     buildBudgetMs: genesis.timeouts.proposeMs * NODE_TUNABLES.buildBudgetShare,
   };
 }

@@ -30,6 +30,8 @@ export interface BlockRecord {
   /** hashHeader(block.header), which the node already knows. */
   hash: Hex;
   receipts: Receipt[];
+  /** The block's EIP-1559 base fee. */
+  baseFee: bigint;
 }
 
 /** Constants of the chain and the node; they never change while the node runs. */
@@ -37,7 +39,7 @@ export interface ChainInfo {
   chainId: bigint;
   /** web3_clientVersion, e.g. "outrigger/v0.1.0/linux-x64/node20.20.2". */
   clientVersion: string;
-  /** The genesis minGasPrice in wei: the constant base fee of every block. */
+  /** The genesis minGasPrice in wei: the floor of the base fee. */
   minGasPrice: bigint;
   /** Reported as every block's gasLimit (and the gasUsedRatio denominator of eth_feeHistory). */
   blockGasLimit: bigint;
@@ -129,6 +131,8 @@ export interface RpcBackend {
    * receipts and its state are all readable, so a client never sees a height it cannot fetch.
    */
   headHeight(): number;
+  /** The next block's EIP-1559 base fee. */
+  nextBaseFee(): bigint;
   getBlockByHeight(height: number): Promise<BlockRecord | null>;
   getBlockByHash(hash: Hex): Promise<BlockRecord | null>;
   getTransaction(hash: Hex): Promise<TxLocation | null>;

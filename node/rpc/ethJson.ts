@@ -76,7 +76,7 @@ export function headerJson(record: BlockRecord, chain: ChainInfo): { [key: strin
     gasLimit: quantity(chain.blockGasLimit),
     gasUsed: quantity(blockGasUsed(record)),
     timestamp: quantity(unixSeconds(header.time)),
-    baseFeePerGas: quantity(chain.minGasPrice),
+    baseFeePerGas: quantity(record.baseFee),
     mixHash: ZERO_HASH,
   };
 }
@@ -185,7 +185,7 @@ export function receiptJson(record: BlockRecord, index: number): Json {
     cumulativeGasUsed: quantity(receipt.cumulativeGasUsed),
     gasUsed: quantity(receipt.gasUsed),
     effectiveGasPrice: quantity(receipt.effectiveGasPrice),
-    contractAddress: null,
+    contractAddress: receipt.contractAddress === null ? null : lowerHex(receipt.contractAddress),
     logs: logs.map((p) => logJson(record, p)),
     logsBloom: logsBloom(receipt.logs),
     type: quantity(txType(raw)),

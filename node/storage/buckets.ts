@@ -29,4 +29,6 @@ export enum Bucket {
   evidence = 0x0b,
   /** Reserved for checkpoints and their signatures. */
   checkpoints = 0x0c,
+  /** height -> the block's EIP-1559 base fee (uint RLP); absent for blocks from before it moved. */
+  baseFeeByHeight = 0x0d,
 }

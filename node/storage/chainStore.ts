@@ -40,6 +40,8 @@ export interface CommittedBlock {
   commit: Commit;
   /** One per transaction, in order; receipt.txHash = keccak256(raw tx) indexes the tx. */
   receipts: readonly Receipt[];
+  /** The block's EIP-1559 base fee, served by RPC. */
+  baseFee?: bigint;
   stateWrites: readonly StateWrite[];
   /** The validator set in force from height + 1, when this block ends an epoch (the set's first height). */
   nextValidatorSet?: ValidatorSetRecord;
@@ -204,6 +206,7 @@ export class ChainStore {
           : r.commits.putBinaryOp(height, c.encodedCommit),
         r.receipts.putOp(height, [...c.receipts]),
       ];
+      if (c.baseFee !== undefined) ops.push(r.baseFees.putOp(height, c.baseFee));
       c.receipts.forEach((receipt, index) => {
         ops.push(r.txLocations.putOp(receipt.txHash, { height, index }));
       });
@@ -248,6 +251,12 @@ export class ChainStore {
   async receiptsAt(height: number): Promise<Receipt[] | null> {
     checkHeightArg(height, "receiptsAt");
     return this.#repos.receipts.getOrNull(height);
+  }
+
+  /** The base fee of a stored block; null for a block stored without one. */
+  async baseFeeAt(height: number): Promise<bigint | null> {
+    checkHeightArg(height, "baseFeeAt");
+    return this.#repos.baseFees.getOrNull(height);
   }
 
   async txLocation(txHash: Hex): Promise<TxLocation | null> {

@@ -68,6 +68,10 @@ export const genesisMetaCodec: Codec<GenesisMeta> = {
 const blockCodec: Codec<Block> = { encode: encodeBlock, decode: decodeBlock };
 const commitCodec: Codec<Commit> = { encode: encodeCommit, decode: decodeCommit };
 const receiptsCodec: Codec<Receipt[]> = { encode: encodeReceipts, decode: decodeReceipts };
+const uintCodec: Codec<bigint> = {
+  encode: (v) => encodeRlpItem(uintToRlp(v, "uint")),
+  decode: (bytes) => uintFromRlp(decodeRlpStrict(bytes), "uint"),
+};
 const certifiedCheckpointCodec: Codec<CertifiedCheckpoint> = {
   encode: encodeCertifiedCheckpoint,
   decode: decodeCertifiedCheckpoint,
@@ -136,6 +140,16 @@ export function createRepositories(db: Database) {
         name: "receipts",
         key: heightCodec,
         value: receiptsCodec,
+        describeKey: atHeight,
+      },
+      m,
+    ),
+    baseFees: new Repository<number, bigint>(
+      {
+        bucket: Bucket.baseFeeByHeight,
+        name: "base fee",
+        key: heightCodec,
+        value: uintCodec,
         describeKey: atHeight,
       },
       m,

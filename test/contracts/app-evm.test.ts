@@ -73,7 +73,7 @@ describe("EVM execution in the app", () => {
     const { receipt, txResult } = await send(d, probe.encodeFunctionData("incThenRevert") as Hex);
     strictEqual(receipt.status, 0);
     deepStrictEqual(receipt.logs, []);
-    strictEqual(txResult.error, "execution reverted");
+    strictEqual(txResult.error, "execution reverted: inner");
     strictEqual(probe.parseError(txResult.returnData)?.args[0], "inner");
     ok(receipt.gasUsed > 21_000n);
     strictEqual(d.app.balance(addr(alice)), before - receipt.gasUsed * BASE_FEE);

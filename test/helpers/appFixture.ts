@@ -4,7 +4,10 @@ import {
   type Application,
   createApplication,
   type ExecutionResult,
+  intrinsicGas,
   type SignerRecovery,
+  systemCallGas,
+  tokenCallGas,
 } from "../../node/app/index.ts";
 import { type Address, type Hex, hexToBytes, recoverSigner } from "../../node/crypto/index.ts";
 import { BASE_FEE, CHAIN_ID, PROPOSER, TEST_KEYS, testGenesis, testKey } from "./genesisFixture.ts";
@@ -57,6 +60,16 @@ export async function signTx(wallet: Wallet, tx: TransactionRequest): Promise<Ui
     ...tx,
   });
   return hexToBytes(raw);
+}
+
+/**
+ * What a successful or reverted call to a system contract is charged: the transaction's intrinsic gas (21,000
+ * plus calldata) and the function's fixed gas (node/app/calls.ts). An empty `data` is a plain call.
+ */
+export function systemTxGas(kind: "token" | "bridge" | "staking", data: string): bigint {
+  const bytes = hexToBytes(data);
+  const fixed = kind === "token" ? tokenCallGas(data as Hex) : systemCallGas({ kind }, data as Hex);
+  return intrinsicGas({ to: "0x", data: bytes }).intrinsic + fixed;
 }
 
 /** Executes the next block and commits it (as a node does after persisting the writes). */

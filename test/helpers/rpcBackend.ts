@@ -112,6 +112,11 @@ export class FakeRpcBackend implements RpcBackend {
     this.autoMine = opts.autoMine ?? false;
   }
 
+  /** The fake's blocks never fill: the base fee stays at the minimum. */
+  nextBaseFee(): bigint {
+    return this.chain.minGasPrice;
+  }
+
   headHeight(): number {
     return this.blocks.length;
   }
@@ -421,7 +426,12 @@ export class FakeRpcBackend implements RpcBackend {
       appHash: keccak256Hex(new TextEncoder().encode(`state-${height}`)),
       ...computeBodyHashes(body),
     };
-    const record: BlockRecord = { block: { header, ...body }, hash: hashHeader(header), receipts };
+    const record: BlockRecord = {
+      block: { header, ...body },
+      hash: hashHeader(header),
+      receipts,
+      baseFee: this.chain.minGasPrice,
+    };
     this.blocks.push(record);
     this.#byHash.set(record.hash, record);
     for (const [index, r] of receipts.entries()) this.#txIndex.set(r.txHash, { height, index });

@@ -7,12 +7,11 @@ import {
   bridgeInterface,
   creditDeposit,
   erc20Interface,
-  GAS,
 } from "../../node/app/index.ts";
 import { LedgerState } from "../../node/app/state.ts";
 import type { Address, Hex } from "../../node/crypto/index.ts";
 import { ETH_TOKEN } from "../../node/types/index.ts";
-import { addr, alice, BASE_FEE, bob, ODOL, runBlock, signTx } from "../helpers/appFixture.ts";
+import { addr, alice, BASE_FEE, bob, ODOL, runBlock, signTx, systemTxGas } from "../helpers/appFixture.ts";
 import { appWithCredits } from "../helpers/appState.ts";
 
 const bridge = bridgeInterface;
@@ -101,8 +100,8 @@ describe("app: bridge withdraw", () => {
     assert.deepEqual(
       result.receipts.map((r) => [r.status, r.gasUsed]),
       [
-        [1, GAS.bridgeWithdraw],
-        [1, GAS.bridgeWithdraw],
+        [1, systemTxGas("bridge", withdrawData(usdc, 100n))],
+        [1, systemTxGas("bridge", withdrawData(WETH, 3n, addr(bob)))],
       ],
     );
     assert.equal(funded.tokenBalance(usdc, addr(alice)), 400n);
@@ -162,7 +161,8 @@ describe("app: bridge withdraw", () => {
       result.receipts.map((r) => r.status),
       [0, 0],
     );
-    for (const tx of result.txResults) assert.equal(tx.error, "bridge: L1 recipient is the zero address");
+    for (const tx of result.txResults)
+      assert.equal(tx.error, "execution reverted: bridge: L1 recipient is the zero address");
     assert.equal(result.withdrawals.length, 0);
     assert.equal(app.tokenBalance(WETH, addr(alice)), 10n);
     assert.equal(app.tokenBalance(usdc, addr(alice)), 500n);
@@ -183,7 +183,10 @@ describe("app: bridge withdraw", () => {
     const bridged = appWithCredits(credits, { l1: { bridge: L1_BRIDGE } });
     const refused = await runBlock(bridged, [await toBridge()]);
     assert.equal(refused.receipts[0]?.status, 0);
-    assert.equal(refused.txResults[0]?.error, "bridge: L1 recipient is the L1 bridge itself");
+    assert.equal(
+      refused.txResults[0]?.error,
+      "execution reverted: bridge: L1 recipient is the L1 bridge itself",
+    );
     assert.equal(refused.withdrawals.length, 0);
     assert.equal(bridged.tokenBalance(usdc, addr(alice)), 500n, "nothing burned");
     // A chain without an L1 section cannot know the address, and the L1 check stays the one that holds.
@@ -212,11 +215,12 @@ describe("app: bridge withdraw", () => {
       cases.map(() => 0),
     );
     assert.match(result.txResults[0]?.error ?? "", /sidechain-native tokens cannot be withdrawn/);
+    const charged = cases.reduce((sum, data) => sum + systemTxGas("bridge", data), 0n);
     assert.equal(result.withdrawals.length, 0);
     assert.equal(app.nextWithdrawalId(), 0n);
     assert.equal(app.tokenBalance(ODOL, addr(alice)), 1_000_000n);
     assert.equal(app.tokenBalance(usdc, addr(alice)), 500n);
-    assert.equal(app.balance(addr(alice)), balance - BigInt(cases.length) * GAS.bridgeWithdraw * BASE_FEE);
+    assert.equal(app.balance(addr(alice)), balance - charged * BASE_FEE);
     assert.equal(app.nonce(addr(alice)), BigInt(cases.length));
   });
 });

@@ -8,13 +8,11 @@ import {
   decodeRevertReason,
   erc20Interface,
   GAS_POOL_ADDRESS,
-  intrinsicGas,
   STAKING_ADDRESS,
   SYSTEM_CODE,
   systemCallGas,
-  tokenCallGas,
 } from "../../node/app/index.ts";
-import { type Address, type Hex, hexToBytes } from "../../node/crypto/index.ts";
+import type { Address } from "../../node/crypto/index.ts";
 import {
   addr,
   alice,
@@ -28,15 +26,14 @@ import {
   PROPOSER,
   runBlock,
   signTx,
+  systemTxGas,
   testApp,
   testGenesis,
 } from "../helpers/appFixture.ts";
 
 const erc20 = erc20Interface;
 
-/** What a transaction to a system contract is charged: its intrinsic gas plus the function's fixed gas. */
-const tokenGas = (data: string): bigint =>
-  intrinsicGas({ to: ODOL, data: hexToBytes(data) }).intrinsic + tokenCallGas(data as Hex);
+const tokenGas = (data: string): bigint => systemTxGas("token", data);
 const transferData = (to: Wallet | Address, amount: bigint) =>
   erc20.encodeFunctionData("transfer", [typeof to === "string" ? to : addr(to), amount]);
 

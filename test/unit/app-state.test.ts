@@ -11,6 +11,7 @@ import {
   createApplication,
   type ExecutionResult,
   erc20Interface,
+  GAS_POOL_ADDRESS,
   initialState,
   KEY_PREFIX,
   STAKING_ADDRESS,
@@ -22,6 +23,7 @@ import { type Address, bytesToHex, concatBytes, type Hex, hexToBytes } from "../
 import {
   addr,
   alice,
+  BASE_FEE,
   bob,
   carol,
   ETHER,
@@ -109,7 +111,8 @@ describe("app: appHash, writes and determinism", () => {
   });
 
   it("the appHash depends on the state reached: another proposer or another amount gives another hash", async () => {
-    const tx = (value: bigint) => signTx(alice, { to: addr(bob), value });
+    // A tip, so that the proposer is paid and its account written.
+    const tx = (value: bigint) => signTx(alice, { to: addr(bob), value, maxPriorityFeePerGas: GWEI });
     const base = (await execute(testApp(), [await tx(1n)])).appHash;
     assert.equal((await execute(testApp(), [await tx(1n)])).appHash, base);
     assert.notEqual((await execute(testApp(), [await tx(1n)], addr(carol))).appHash, base);
@@ -136,13 +139,15 @@ describe("app: appHash, writes and determinism", () => {
 
   it("writes are sorted by key and use the documented layout", async () => {
     const app = testApp();
-    const result = await execute(app, [await signTx(alice, { to: addr(bob), value: 1n })]);
+    const tip = { maxPriorityFeePerGas: GWEI };
+    const result = await execute(app, [await signTx(alice, { to: addr(bob), value: 1n, ...tip })]);
     const keys = result.stateWrites.map(([k]) => bytesToHex(k));
     assert.deepEqual(keys, [...keys].sort());
     const account = (a: Address) => bytesToHex(concatBytes(Uint8Array.of(KEY_PREFIX.account), hexToBytes(a)));
-    for (const a of [addr(alice), addr(bob), PROPOSER]) assert.ok(keys.includes(account(a)), a);
+    for (const a of [addr(alice), addr(bob), PROPOSER, GAS_POOL_ADDRESS])
+      assert.ok(keys.includes(account(a)), a);
     const aliceValue = result.stateWrites.find(([k]) => bytesToHex(k) === account(addr(alice)))?.[1];
-    const expectedBalance = 1000n * ETHER - 1n - 21_000n * GWEI;
+    const expectedBalance = 1000n * ETHER - 1n - 21_000n * (BASE_FEE + GWEI);
     assert.equal(
       bytesToHex(aliceValue as Uint8Array),
       encodeRlp(["0x01", `0x${expectedBalance.toString(16)}`]),
@@ -359,7 +364,7 @@ describe("app: native supply is conserved (property)", () => {
   );
 
   function total(app: Application): bigint {
-    const holders = [...WALLETS.map(addr), PROPOSER, addr(carol)];
+    const holders = [...WALLETS.map(addr), PROPOSER, GAS_POOL_ADDRESS, addr(carol)];
     let sum = 0n;
     for (const a of new Set(holders)) {
       const u = app.unbondingOf(a);

@@ -14,11 +14,9 @@ import {
 import {
   AppError,
   type AppErrorCode,
-  BRIDGE_ADDRESS,
   decodeTransaction,
   effectiveGasPrice,
   MAX_INITCODE_SIZE,
-  STAKING_ADDRESS,
   upfrontCost,
 } from "../../node/app/index.ts";
 import { bytesToHex, hexToBytes, keccak256Hex } from "../../node/crypto/index.ts";

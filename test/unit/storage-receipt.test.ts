@@ -105,7 +105,9 @@ describe("types: receipt codec", () => {
     assert.throws(() => decodeReceipt(withStatus(Uint8Array.of(0))), /leading zeros/);
     const shortTo = encodeRlpItem([...item.slice(0, 6), Uint8Array.of(1, 2), ...item.slice(7)]);
     assert.throws(() => decodeReceipt(shortTo), /to: expected 20 bytes/);
-    assert.throws(() => decodeReceipt(encodeRlpItem(item.slice(0, 7))), /expected 8 fields/);
-    assert.throws(() => decodeReceipts(Uint8Array.of(0xc1, 0xc0)), /receipts\[0\]: expected 8 fields/);
+    assert.throws(() => decodeReceipt(encodeRlpItem(item.slice(0, 7))), /expected 9 fields/);
+    assert.throws(() => decodeReceipts(Uint8Array.of(0xc1, 0xc0)), /receipts\[0\]: expected 9 fields/);
+    // A receipt stored before contracts existed has 8 fields and no contract address.
+    assert.deepEqual(decodeReceipt(encodeRlpItem(item.slice(0, 8))), { ...sample, contractAddress: null });
   });
 });

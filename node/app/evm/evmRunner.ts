@@ -3,6 +3,7 @@ import { createEVM, type EVM, EVMError, type EVMRunCallOpts, type Message } from
 import { bigIntToBytes, Address as EvmAddress, generateAddress } from "@ethereumjs/util";
 import { type Address, bytesToHex, type Hex, hexToBytes } from "../../crypto/index.ts";
 import type { Log } from "../../types/index.ts";
+import { decodeRevertReason } from "../abi.ts";
 import type { ChainParams } from "../params.ts";
 import type { LedgerState } from "../state.ts";
 import { chargedGas, intrinsicGas } from "./intrinsicGas.ts";
@@ -158,7 +159,7 @@ export async function createEvmRunner(
         gasUsed,
         logs: failed ? [] : (exec.logs ?? []).map(fromEvmLog),
         returnData: bytesToHex(exec.returnValue),
-        error: failed ? evmErrorText(exec.exceptionError) : null,
+        error: failed ? failureText(exec.exceptionError, exec.returnValue) : null,
         contractAddress:
           message.to === null
             ? (bytesToHex(
@@ -178,10 +179,10 @@ function warm(evm: EVM, message: EvmMessage, coinbase: Address): void {
   for (const address of evm.precompiles.keys()) evm.journal.addAlwaysWarmAddress(address);
 }
 
-function evmErrorText(error: EVMError | undefined): string {
-  return error === undefined
-    ? ""
-    : error.error === EVMError.errorMessages.REVERT
-      ? "execution reverted"
-      : error.error;
+/** geth's wording: "execution reverted", with the reason when the revert data is Error(string). */
+function failureText(error: EVMError | undefined, returnValue: Uint8Array): string {
+  if (error === undefined) return "";
+  if (error.error !== EVMError.errorMessages.REVERT) return error.error;
+  const reason = decodeRevertReason(bytesToHex(returnValue));
+  return reason === null ? "execution reverted" : `execution reverted: ${reason}`;
 }

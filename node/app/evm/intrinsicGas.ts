@@ -40,6 +40,7 @@ export function intrinsicGas(tx: TxGasShape): IntrinsicGas {
 /** The least gas limit a transaction can have: it must cover both its intrinsic gas and its floor. */
 export function minimumGasLimit(tx: TxGasShape): bigint {
   const { intrinsic, floor } = intrinsicGas(tx);
+  // biome-ignore lint/complexity/useMathMinMax: Math.max takes no bigints.
   return intrinsic > floor ? intrinsic : floor;
 }
 

@@ -106,7 +106,7 @@ export const ethMethods: RpcMethod[] = [
   // The node holds no user keys.
   defineMethod("eth_accounts", [], () => []),
   defineMethod("eth_gasPrice", [], (_, { backend }) =>
-    quantity(backend.chain.minGasPrice + SUGGESTED_PRIORITY_FEE),
+    quantity(backend.nextBaseFee() + SUGGESTED_PRIORITY_FEE),
   ),
   defineMethod("eth_maxPriorityFeePerGas", [], () => quantity(SUGGESTED_PRIORITY_FEE)),
 

@@ -115,7 +115,8 @@ async function feeHistory(
   ctx: MethodContext,
 ): Promise<Json> {
   const { backend, limits } = ctx;
-  const { minGasPrice, blockGasLimit } = backend.chain;
+  const { blockGasLimit } = backend.chain;
+  const baseFees: bigint[] = [];
   const head = backend.headHeight();
   const last = Math.min(heightOf(newest, head), head);
   const blocks = Math.min(count, limits.maxFeeHistoryBlocks, Math.max(last, 0));
@@ -127,12 +128,16 @@ async function feeHistory(
     if (record === null) throw new Error(`block ${height} at or below the head ${head} is missing`);
     const gasUsed = record.receipts.reduce((sum, r) => sum + r.gasUsed, 0n);
     gasUsedRatio.push(blockGasLimit === 0n ? 0 : Number(gasUsed) / Number(blockGasLimit));
-    if (percentiles !== undefined) reward.push(rewards(record, minGasPrice, percentiles));
+    baseFees.push(record.baseFee);
+    if (percentiles !== undefined) reward.push(rewards(record, record.baseFee, percentiles));
   }
   const out: { [key: string]: Json } = {
     oldestBlock: quantity(blocks > 0 ? oldest : last),
-    // One more than the blocks: the base fee of the next block, which is the same constant.
-    baseFeePerGas: Array.from({ length: blocks > 0 ? blocks + 1 : 0 }, () => quantity(minGasPrice)),
+    // One more than the blocks: the base fee of the block after the newest.
+    baseFeePerGas:
+      blocks > 0
+        ? [...baseFees, last === head ? backend.nextBaseFee() : (baseFees.at(-1) ?? 0n)].map(quantity)
+        : [],
     gasUsedRatio,
   };
   if (percentiles !== undefined) out.reward = reward;
