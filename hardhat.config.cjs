@@ -46,5 +46,10 @@ module.exports = {
       // Checkpoints with 128 validators are large transactions; keep the in-process chain's limits mainnet-like.
       blockGasLimit: 36_000_000,
     },
+    // The sidechain: a devnet validator by default (`npx hardhat run --network outrigger <script>`).
+    outrigger: {
+      url: process.env.OUTRIGGER_RPC_URL ?? "http://127.0.0.1:8645",
+      accounts: process.env.OUTRIGGER_PRIVATE_KEY ? [process.env.OUTRIGGER_PRIVATE_KEY] : [],
+    },
   },
 };

@@ -1,6 +1,6 @@
-import { DEFAULT_BLOCK_GAS_LIMIT } from "../app/index.ts";
 import type { Genesis } from "../config/genesis.ts";
 import { createRpcServer, type RouteHandler, type RpcLogger, type RpcServer } from "../rpc/index.ts";
+import { DEFAULT_BLOCK_GAS_LIMIT } from "../types/index.ts";
 import { createRpcBackend, type RpcBackendModules } from "./rpcBackend.ts";
 
 export interface NodeRpcOptions {

@@ -223,8 +223,14 @@ function ledgerApplication(
     return new AppError("reverted", outcome.error ?? "execution failed", { data: outcome.returnData });
   }
 
+  /** What a call may use: the caller's gas, at most a block's, as geth caps it (its RPC gas cap). */
+  function callGas(request: CallRequest): bigint {
+    const gas = request.gas ?? params.blockGasLimit;
+    return gas < params.blockGasLimit ? gas : params.blockGasLimit;
+  }
+
   async function estimate(request: CallRequest): Promise<bigint> {
-    const cap = request.gas ?? params.blockGasLimit;
+    const cap = callGas(request);
     const first = await simulate(request, cap);
     if (first.status === 0) throw revertError(first);
     // The 63/64 rule and refunds can make a call need more than it used: search as geth does, from what it used.
@@ -412,7 +418,7 @@ function ledgerApplication(
     },
     storageAt: (address, slot) => root.storageAt(address, slot),
     async call(request) {
-      const outcome = await simulate(request, request.gas ?? params.blockGasLimit);
+      const outcome = await simulate(request, callGas(request));
       if (outcome.status === 0) throw revertError(outcome);
       return outcome.returnData;
     },

@@ -1,5 +1,7 @@
 import { type Address, type Hex, isAddress, ZERO_HASH } from "../crypto/index.ts";
 import {
+  DEFAULT_BLOCK_GAS_LIMIT,
+  MAX_BLOCK_GAS_LIMIT,
   MAX_TOKEN_NAME_BYTES,
   MAX_TOKEN_SYMBOL_BYTES,
   MAX_VALIDATORS,
@@ -41,11 +43,6 @@ export interface AppGenesis {
   /** The most gas a block's transactions may use; DEFAULT_BLOCK_GAS_LIMIT when absent. */
   blockGasLimit?: bigint;
 }
-
-/** Ethereum mainnet's limit for most of its recent history. */
-export const DEFAULT_BLOCK_GAS_LIMIT = 30_000_000n;
-/** Receipts' decoding caps (receiptCodec.ts) hold what a block of this much gas can log. */
-export const MAX_BLOCK_GAS_LIMIT = 100_000_000n;
 
 export interface InitialState {
   state: LedgerState;

@@ -1,10 +1,10 @@
-import { DEFAULT_BLOCK_GAS_LIMIT } from "../app/index.ts";
 import type { ChainOptions } from "../chain/chain.ts";
 import type { CheckpointingOptions } from "../checkpoint/checkpointing.ts";
 import type { Hex } from "../crypto/index.ts";
 import type { TopicHandlersOptions } from "../p2p/topicHandlers.ts";
 import { DEFAULT_TX_GOSSIP } from "../p2p/txGossip.ts";
 import type { SyncServiceOptions } from "../sync/syncService.ts";
+import { DEFAULT_BLOCK_GAS_LIMIT } from "../types/index.ts";
 import { type Genesis, genesisHash } from "./genesis.ts";
 import type { NodeConfig } from "./nodeConfig.ts";
 import { NODE_TUNABLES } from "./nodeTunables.ts";

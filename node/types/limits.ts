@@ -94,3 +94,8 @@ export const BLOCK_LIMITS: SizeLimits = {
     (1 + MAX_DEPOSIT_CLAIMS_PER_BLOCK * DEPOSIT_CLAIM_ITEMS) +
     (1 + MAX_CHECKPOINTS_PER_BLOCK * CERTIFIED_CHECKPOINT_ITEMS),
 };
+
+/** A block's gas limit when genesis gives none: Ethereum mainnet's for most of its recent history. */
+export const DEFAULT_BLOCK_GAS_LIMIT = 30_000_000n;
+/** The largest block gas limit genesis accepts: receipts' decoding caps hold what such a block can log. */
+export const MAX_BLOCK_GAS_LIMIT = 100_000_000n;
