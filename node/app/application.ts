@@ -3,7 +3,7 @@ import { MAX_TXS_PER_BLOCK } from "../types/index.ts";
 import { decodeRevertReason } from "./abi.ts";
 import { GAS_POOL_ADDRESS, STAKING_ADDRESS, SYSTEM_CODE, ZERO_ADDRESS } from "./addresses.ts";
 import { systemTargetOf } from "./calls.ts";
-import { executeDepositClaims } from "./deposits.ts";
+import { type DepositExecution, executeDepositClaims } from "./deposits.ts";
 import { AppError } from "./errors.ts";
 import { createChainCommon } from "./evm/chainCommon.ts";
 import { createEvmRunner, type EvmOutcome, type EvmRunner } from "./evm/evmRunner.ts";
@@ -19,7 +19,7 @@ import { type AppGenesis, initialState, validateAppGenesis } from "./genesisStat
 import type { Application, CallRequest, ExecutionResult } from "./interface.ts";
 import { type ChainParams, epochOf, isEpochEnd } from "./params.ts";
 import { applyEpochEnd, unbondingSummary } from "./staking.ts";
-import { type DepositRecord, LedgerState, type WithdrawalRecord } from "./state.ts";
+import { LedgerState, type WithdrawalRecord } from "./state.ts";
 import { chainAppHash, collectWrites, loadState, withAppHash } from "./stateCodec.ts";
 import type { StateReader } from "./stateReader.ts";
 import { StoredLedger, type StoredLedgerOptions, touchedKeys } from "./storedState.ts";
@@ -148,7 +148,7 @@ function ledgerApplication(
   function finishBlock(
     block: LedgerState,
     ctx: BlockContext,
-    deposits: DepositRecord[],
+    deposits: DepositExecution[],
     executions: TxExecution[],
     gasUsed: bigint,
   ): ExecutionResult {
@@ -159,12 +159,13 @@ function ledgerApplication(
       height: ctx.height,
       parentAppHash: committedHash,
       appHash,
-      receipts: executions.map((e) => e.receipt),
+      // Deposit transactions come first in the block, as the OP Stack places them (DESIGN.md §4).
+      receipts: [...deposits.map((d) => d.receipt), ...executions.map((e) => e.receipt)],
       txResults: executions.map((e) => e.result),
       stateWrites: withAppHash(writes, appHash),
       validatorUpdates,
       withdrawals: withdrawalsRecorded(block),
-      deposits,
+      deposits: deposits.map((d) => d.record),
       gasUsed,
     };
     pending.set(result, block);
@@ -293,7 +294,7 @@ function ledgerApplication(
       }
       const block = startBlock(ctx);
       const env = blockEnv(ctx);
-      const deposits = executeDepositClaims(block, depositClaims, ctx.height);
+      const deposits = executeDepositClaims(block, depositClaims, ctx.height, params.gasGrant);
       const executions: TxExecution[] = [];
       let gasUsed = 0n;
       for (const [index, raw] of txs.entries()) {
@@ -318,7 +319,7 @@ function ledgerApplication(
     async buildBlock(ctx, candidates, depositClaims = [], full) {
       const block = startBlock(ctx);
       const env = blockEnv(ctx);
-      const deposits = executeDepositClaims(block, depositClaims, ctx.height);
+      const deposits = executeDepositClaims(block, depositClaims, ctx.height, params.gasGrant);
       const executions: TxExecution[] = [];
       const included: Uint8Array[] = [];
       const rejected: { index: number; error: AppError }[] = [];
