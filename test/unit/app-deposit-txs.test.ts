@@ -9,7 +9,7 @@ import {
   type ExecutionResult,
   erc20Interface,
 } from "../../node/app/index.ts";
-import { type DepositClaim, depositTxHash, ETH_TOKEN } from "../../node/types/index.ts";
+import { type DepositClaim, depositTxHash, ETH_TOKEN, encodeDepositTx } from "../../node/types/index.ts";
 import { addr, alice, bob, PROPOSER, signTx, testApp } from "../helpers/appFixture.ts";
 import { DEPOSITOR, ethClaim, L1_USDC, usdcClaim } from "../helpers/depositClaims.ts";
 
@@ -123,6 +123,13 @@ describe("app: deposit transactions (0x7e)", () => {
       },
     ]);
     assert.equal(result.deposits[0]?.from, DEPOSITOR);
+  });
+
+  it("no one can send a deposit transaction: its type is refused as a signed transaction", () => {
+    const app = testApp();
+    const check = app.checkTx(encodeDepositTx(usdcClaim(0n)));
+    assert.equal(check.ok, false);
+    assert.equal(check.ok ? null : check.error.code, "tx-type-not-supported");
   });
 
   it("buildBlock gives the proposer the same deposit receipts as executeBlock", async () => {
