@@ -111,6 +111,17 @@ describe("rpc: deposit transactions (0x7e)", () => {
       (byIndex.json as { result: { hash: string } }).result.hash,
       depositTxHash(deposits[0] as DepositClaim),
     );
+    const receipts = await rpc(server.url, "eth_getBlockReceipts", ["0x2"]);
+    assert.deepEqual(
+      (receipts.json as { result: { type: string; transactionIndex: string; gasUsed: string }[] }).result.map(
+        (r) => [r.type, r.transactionIndex, r.gasUsed],
+      ),
+      [
+        ["0x7e", "0x0", "0x0"],
+        ["0x7e", "0x1", "0x0"],
+        ["0x2", "0x2", "0xcb20"],
+      ],
+    );
     assert.deepEqual(logger.errors(), []);
   });
 
