@@ -217,6 +217,19 @@ describe("app: gas grant for bridged users", () => {
     assert.notEqual(plain.appHash, granted.appHash);
   });
 
+  it("prefetching a block's claims reads what the grant needs, so crediting them reads nothing more", async () => {
+    const store = new MemoryStateStore();
+    const app = await openApplication(grantGenesis(), store, { cacheEntries: 1_000 });
+    store.apply(app.snapshotWrites());
+    const claims = [usdcClaim(0n, { to: addr(fresh(10)) }), ethClaim(1n, 5n, addr(fresh(11)))];
+    await app.prefetch([], claims, PROPOSER);
+    // Executing the claims reads nothing synchronously: balances, grants and the pool are all in the cache.
+    const before = store.syncReads;
+    const result = await app.executeBlock({ height: 1, time: 1_000, proposer: PROPOSER }, [], claims);
+    assert.equal(store.syncReads, before);
+    assert.equal(grantsIn(result.receipts.flatMap((r) => r.logs)).length, 2);
+  });
+
   it("genesis: the pool is native supply, and both amounts are checked", async () => {
     const app = createApplication(grantGenesis(7n * ETHER), null);
     const base = createApplication(testGenesis(), null);
