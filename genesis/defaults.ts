@@ -15,6 +15,9 @@ export const DEVNET_DEFAULTS = {
   validatorStake: 1_000n * TOKEN,
   devAccountBalance: 10_000n * TOKEN,
   devAccounts: 10,
+  /** A bridged user's first gas (0.01 native: hundreds of transfers at the base fee) from a pool of 1,000. */
+  gasGrant: TOKEN / 100n,
+  gasPool: 1_000n * TOKEN,
   timeouts: {
     proposeMs: 1_000,
     proposeDeltaMs: 500,

@@ -138,6 +138,8 @@ export function networkGenesisJson(opts: GenesisInputs): GenesisJson {
         ]
       : [],
     l1: opts.l1,
+    // Only the devnet funds a gas pool: on a real network its supply is the operators' decision.
+    ...(opts.dev ? { gasGrant: d.gasGrant.toString(), gasPool: d.gasPool.toString() } : {}),
   };
 }
 

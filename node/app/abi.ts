@@ -1,10 +1,11 @@
 import { AbiCoder, Interface } from "ethers/abi";
 import type { Hex } from "../crypto/index.ts";
-import { SIDECHAIN_BRIDGE_ABI, SIDECHAIN_TOKEN_ABI, STAKING_ABI } from "../types/index.ts";
+import { GAS_POOL_ABI, SIDECHAIN_BRIDGE_ABI, SIDECHAIN_TOKEN_ABI, STAKING_ABI } from "../types/index.ts";
 
 export const erc20Interface = new Interface(SIDECHAIN_TOKEN_ABI);
 export const bridgeInterface = new Interface(SIDECHAIN_BRIDGE_ABI);
 export const stakingInterface = new Interface(STAKING_ABI);
+export const gasPoolInterface = new Interface(GAS_POOL_ABI);
 
 const coder = AbiCoder.defaultAbiCoder();
 

@@ -3,7 +3,7 @@ import { MAX_TXS_PER_BLOCK } from "../types/index.ts";
 import { GAS_POOL_ADDRESS, STAKING_ADDRESS, SYSTEM_CODE, ZERO_ADDRESS } from "./addresses.ts";
 import { nextBaseFee } from "./baseFee.ts";
 import { systemTargetOf } from "./calls.ts";
-import { executeDepositClaims } from "./deposits.ts";
+import { type DepositExecution, executeDepositClaims } from "./deposits.ts";
 import { AppError } from "./errors.ts";
 import { createChainCommon } from "./evm/chainCommon.ts";
 import { createEvmRunner, type EvmOutcome, type EvmRunner } from "./evm/evmRunner.ts";
@@ -19,7 +19,7 @@ import { type AppGenesis, initialState, validateAppGenesis } from "./genesisStat
 import type { Application, CallRequest, ExecutionResult } from "./interface.ts";
 import { type ChainParams, epochOf, isEpochEnd } from "./params.ts";
 import { applyEpochEnd, unbondingSummary } from "./staking.ts";
-import { type DepositRecord, LedgerState, META_BASE_FEE, type WithdrawalRecord } from "./state.ts";
+import { LedgerState, META_BASE_FEE, type WithdrawalRecord } from "./state.ts";
 import { chainAppHash, collectWrites, loadState, withAppHash } from "./stateCodec.ts";
 import type { StateReader } from "./stateReader.ts";
 import { StoredLedger, type StoredLedgerOptions, touchedKeys } from "./storedState.ts";
@@ -150,7 +150,7 @@ function ledgerApplication(
   function finishBlock(
     block: LedgerState,
     env: BlockEnv,
-    deposits: DepositRecord[],
+    deposits: DepositExecution[],
     executions: TxExecution[],
     gasUsed: bigint,
   ): ExecutionResult {
@@ -164,12 +164,13 @@ function ledgerApplication(
       height: env.height,
       parentAppHash: committedHash,
       appHash,
-      receipts: executions.map((e) => e.receipt),
+      // Deposit transactions come first in the block, as the OP Stack places them (DESIGN.md §4).
+      receipts: [...deposits.map((d) => d.receipt), ...executions.map((e) => e.receipt)],
       txResults: executions.map((e) => e.result),
       stateWrites: withAppHash(writes, appHash),
       validatorUpdates,
       withdrawals: withdrawalsRecorded(block),
-      deposits,
+      deposits: deposits.map((d) => d.record),
       gasUsed,
       baseFee: env.baseFee,
     };
@@ -308,7 +309,7 @@ function ledgerApplication(
       }
       const block = startBlock(ctx);
       const env = blockEnv(ctx);
-      const deposits = executeDepositClaims(block, depositClaims, ctx.height);
+      const deposits = executeDepositClaims(block, depositClaims, ctx.height, params.gasGrant);
       const executions: TxExecution[] = [];
       let gasUsed = 0n;
       for (const [index, raw] of txs.entries()) {
@@ -333,7 +334,7 @@ function ledgerApplication(
     async buildBlock(ctx, candidates, depositClaims = [], full) {
       const block = startBlock(ctx);
       const env = blockEnv(ctx);
-      const deposits = executeDepositClaims(block, depositClaims, ctx.height);
+      const deposits = executeDepositClaims(block, depositClaims, ctx.height, params.gasGrant);
       const executions: TxExecution[] = [];
       const included: Uint8Array[] = [];
       const rejected: { index: number; error: AppError }[] = [];

@@ -42,6 +42,13 @@ export interface AppGenesis {
   l1?: { bridge: Address } | null;
   /** The most gas a block's transactions may use; DEFAULT_BLOCK_GAS_LIMIT when absent. */
   blockGasLimit?: bigint;
+  /**
+   * Native base units the gas pool grants, once, to a deposit's recipient holding less, so a user who bridged
+   * tokens can pay for their first transactions (DESIGN.md §4). Absent or 0: no grant.
+   */
+  gasGrant?: bigint;
+  /** The gas pool's balance at genesis (native supply, like alloc); base fees refill it. Absent: 0. */
+  gasPool?: bigint;
 }
 
 export interface InitialState {
@@ -137,6 +144,8 @@ export function validateAppGenesis(g: AppGenesis): ChainParams {
     }
     supply += v.stake;
   }
+  const gasGrant = checkAmount(g.gasGrant ?? 0n, "gasGrant");
+  supply += checkAmount(g.gasPool ?? 0n, "gasPool");
   if (supply > UINT256_MAX) fail("the native supply exceeds uint256");
   // The supply bounds the total stake, so a set built from stakes can never break CometBFT's power cap.
   if (powerOf(supply) > MAX_TOTAL_POWER)
@@ -160,6 +169,7 @@ export function validateAppGenesis(g: AppGenesis): ChainParams {
     epochLength: g.epochLength,
     unbondingEpochs: g.unbondingEpochs,
     l1Bridge: g.l1 ? (g.l1.bridge.toLowerCase() as Address) : null,
+    gasGrant,
   };
 }
 
@@ -170,6 +180,8 @@ export function initialState(genesis: AppGenesis): InitialState {
   state.setHeight(0);
   state.setNextWithdrawalId(0n);
   for (const a of genesis.alloc) state.addBalance(a.address, a.balance);
+  // Absent and zero write nothing, so a genesis without a pool keeps its appHash.
+  if ((genesis.gasPool ?? 0n) > 0n) state.addBalance(GAS_POOL_ADDRESS, genesis.gasPool ?? 0n);
   for (const v of genesis.validators) {
     state.setStake(v.address, v.stake);
     state.setValidatorPower(v.address, powerOf(v.stake));

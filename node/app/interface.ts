@@ -13,7 +13,12 @@ export interface ExecutionResult {
   parentAppHash: Hex;
   /** The post-state hash that goes into this block's header. */
   appHash: Hex;
+  /**
+   * In block order: one per deposit claim (its deposit transaction, type 0x7e, in nonce order), then one per
+   * transaction. Deposits come first, as the OP Stack places them.
+   */
   receipts: Receipt[];
+  /** One per transaction (not per deposit): txResults[i] belongs to receipts[deposits.length + i]. */
   txResults: TxResult[];
   /** Sorted by key, the appHash entry included: storage writes them in the block's batch. */
   stateWrites: StateWrite[];
@@ -23,7 +28,7 @@ export interface ExecutionResult {
   withdrawals: WithdrawalRecord[];
   /** The block's EIP-1559 base fee: what every transaction's fee paid per gas before its tip. */
   baseFee: bigint;
-  /** Deposits credited by this block's claims, in nonce order (they have no receipts). */
+  /** Deposits credited by this block's claims, in nonce order (their receipts open `receipts`). */
   deposits: DepositRecord[];
   gasUsed: bigint;
 }

@@ -11,6 +11,8 @@ export interface ChainParams {
   unbondingEpochs: number;
   /** The L1 bridge contract (lowercase), which cannot pay itself: a withdrawal to it is refused. Null: no L1. */
   l1Bridge: Address | null;
+  /** Native base units the gas pool pays, once, to a deposit's recipient holding less (DESIGN.md §4); 0: none. */
+  gasGrant: bigint;
 }
 
 /** Epoch e covers heights [(e-1)L+1, eL]; heights start at 1. */

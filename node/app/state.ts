@@ -68,6 +68,7 @@ export interface LedgerLayers {
   readonly storage: TableLayer<bigint>;
   readonly allowances: TableLayer<bigint>;
   readonly permitNonces: TableLayer<bigint>;
+  readonly gasGrants: TableLayer<bigint>;
   readonly meta: TableLayer<bigint>;
 }
 
@@ -99,6 +100,8 @@ export class LedgerState implements LedgerLayers {
   readonly allowances: Table<bigint>;
   /** EIP-2612 permit nonces of the system tokens. Key: token ‖ owner without its 0x. */
   readonly permitNonces: Table<bigint>;
+  /** The gas pool's grant to each address it ever paid one (DESIGN.md §4): an address is granted once. */
+  readonly gasGrants: Table<bigint>;
   readonly meta: Table<bigint>;
 
   constructor(parent: LedgerLayers | null = null) {
@@ -114,6 +117,7 @@ export class LedgerState implements LedgerLayers {
     this.storage = new Table(parent?.storage ?? null);
     this.allowances = new Table(parent?.allowances ?? null);
     this.permitNonces = new Table(parent?.permitNonces ?? null);
+    this.gasGrants = new Table(parent?.gasGrants ?? null);
     this.meta = new Table(parent?.meta ?? null);
   }
 
@@ -139,6 +143,7 @@ export class LedgerState implements LedgerLayers {
       this.storage,
       this.allowances,
       this.permitNonces,
+      this.gasGrants,
       this.meta,
     ] as Table<unknown>[];
   }
@@ -249,6 +254,16 @@ export class LedgerState implements LedgerLayers {
 
   addDeposit(record: DepositRecord): void {
     this.deposits.set(depositKey(record.nonce), record);
+  }
+
+  /** The grant the gas pool paid this address, 0 if it never paid one. */
+  gasGrant(address: Address): bigint {
+    return this.gasGrants.get(address) ?? 0n;
+  }
+
+  setGasGrant(address: Address, amount: bigint): void {
+    if (amount === 0n) this.gasGrants.delete(address);
+    else this.gasGrants.set(address, amount);
   }
 
   height(): number {

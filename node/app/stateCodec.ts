@@ -60,6 +60,7 @@ export type StateWrite = [key: Uint8Array, value: Uint8Array | null];
  *   0x0a ‖ address ‖ slot   contract storage word -> uint (never zero)
  *   0x0b ‖ token ‖ owner ‖ spender   allowance -> uint
  *   0x0c ‖ token ‖ owner    EIP-2612 permit nonce -> uint
+ *   0x0d ‖ address          the gas pool's grant to a bridged user -> uint (never zero)
  * An account with code is [nonce, balance, codeHash]; one without stays [nonce, balance].
  */
 export const KEY_PREFIX = {
@@ -76,6 +77,7 @@ export const KEY_PREFIX = {
   storage: 0x0a,
   allowance: 0x0b,
   permitNonce: 0x0c,
+  gasGrant: 0x0d,
 } as const;
 
 const utf8 = new TextEncoder();
@@ -163,6 +165,7 @@ const tokenBalanceCodec: TableCodec<bigint> = {
 const storageCodec: TableCodec<bigint> = { prefix: KEY_PREFIX.storage, ...hexKey(52), ...uintCodec };
 const allowanceCodec: TableCodec<bigint> = { prefix: KEY_PREFIX.allowance, ...hexKey(60), ...uintCodec };
 const permitNonceCodec: TableCodec<bigint> = { prefix: KEY_PREFIX.permitNonce, ...hexKey(40), ...uintCodec };
+const gasGrantCodec: TableCodec<bigint> = { prefix: KEY_PREFIX.gasGrant, ...hexKey(20), ...uintCodec };
 const stakeCodec: TableCodec<bigint> = { prefix: KEY_PREFIX.stake, ...hexKey(20), ...uintCodec };
 const validatorCodec: TableCodec<bigint> = { prefix: KEY_PREFIX.validator, ...hexKey(20), ...uintCodec };
 
@@ -257,6 +260,7 @@ export const TABLE_CODECS = {
   storage: storageCodec,
   allowances: allowanceCodec,
   permitNonces: permitNonceCodec,
+  gasGrants: gasGrantCodec,
 } as const satisfies { [K in keyof LedgerLayers]: TableCodec<LayerValue<LedgerLayers[K]>> };
 
 type LayerValue<L> = L extends TableLayer<infer V> ? V : never;

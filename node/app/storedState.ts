@@ -32,6 +32,8 @@ export interface StoredLedgerOptions {
 export interface TouchedKeys {
   accounts: Address[];
   tokenBalances: string[];
+  /** Deposit recipients, whose gas grant a deposit may pay. */
+  gasGrants: Address[];
 }
 
 /**
@@ -49,6 +51,7 @@ export class StoredLedger implements LedgerLayers {
   readonly storage: StoredTable<bigint>;
   readonly allowances: StoredTable<bigint>;
   readonly permitNonces: StoredTable<bigint>;
+  readonly gasGrants: StoredTable<bigint>;
   readonly tokens = new Table<TokenInfo>();
   readonly stakes = new Table<bigint>();
   readonly unbonding = new Table<readonly UnbondingEntry[]>();
@@ -69,6 +72,7 @@ export class StoredLedger implements LedgerLayers {
     this.storage = new StoredTable(TABLE_CODECS.storage, modules);
     this.allowances = new StoredTable(TABLE_CODECS.allowances, modules);
     this.permitNonces = new StoredTable(TABLE_CODECS.permitNonces, modules);
+    this.gasGrants = new StoredTable(TABLE_CODECS.gasGrants, modules);
   }
 
   /** Reads the small tables; the large ones are read as they are used. */
@@ -129,6 +133,7 @@ export class StoredLedger implements LedgerLayers {
     await Promise.all([
       this.accounts.prefetch(keys.accounts),
       this.tokenBalances.prefetch(keys.tokenBalances),
+      this.gasGrants.prefetch(keys.gasGrants),
     ]);
   }
 
@@ -173,7 +178,12 @@ export function touchedKeys(
         tokenBalances.push(tokenBalanceKey(`0x${tx.data.slice(34, 74)}` as Address, tx.from));
     }
   }
-  for (const claim of claims)
+  const gasGrants: Address[] = [];
+  for (const claim of claims) {
     tokenBalances.push(tokenBalanceKey(bridgedTokenAddress(claim.l1Token), claim.to));
-  return { accounts, tokenBalances };
+    // The gas grant reads the recipient's balance and whether it was granted before.
+    accounts.push(claim.to);
+    gasGrants.push(claim.to);
+  }
+  return { accounts, tokenBalances, gasGrants };
 }

@@ -57,6 +57,12 @@ export const genesisSchema = z.strictObject({
     }),
   ),
   l1: l1Schema.nullable(),
+  /**
+   * Native base units the gas pool grants once to a deposit's recipient holding less (DESIGN.md §4); absent: no
+   * grant. `gasPool` is the pool's balance at genesis, native supply on top of alloc.
+   */
+  gasGrant: uintString.optional(),
+  gasPool: uintString.optional(),
 });
 
 export type Genesis = z.output<typeof genesisSchema>;

@@ -24,7 +24,10 @@ export type { BridgeInfo, CheckpointL1Status, DepositView, Log, Receipt, TxStatu
  * the mempool and p2p; rpc never imports those parts, so it can be tested against an in-memory fake.
  */
 
-/** A committed block with what RPC serves alongside it; receipts[i] belongs to block.txs[i]. */
+/**
+ * A committed block with what RPC serves alongside it. receipts are in block order: one per deposit claim (its
+ * deposit transaction, type 0x7e), then receipts[depositClaims.length + i] belongs to block.txs[i].
+ */
 export interface BlockRecord {
   block: Block;
   /** hashHeader(block.header), which the node already knows. */
@@ -48,8 +51,8 @@ export interface ChainInfo {
 
 /** Where a transaction the node knows is: in a committed block, or still waiting in the mempool. */
 export type TxLocation =
-  | { kind: "committed"; height: number; index: number }
-  | { kind: "pending"; raw: Uint8Array; from: Address };
+  /** index: in block order, deposit transactions first (as receipts are). */
+  { kind: "committed"; height: number; index: number } | { kind: "pending"; raw: Uint8Array; from: Address };
 
 /** A read of the latest state. */
 export interface AccountState {

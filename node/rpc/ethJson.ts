@@ -1,6 +1,6 @@
 import { Transaction } from "ethers/transaction";
 import { type Address, bytesToHex, type Hex, ZERO_HASH } from "../crypto/index.ts";
-import { encodeBlock } from "../types/index.ts";
+import { DEPOSIT_TX_TYPE, type DepositClaim, depositTxHash, encodeBlock } from "../types/index.ts";
 import type { BlockRecord, ChainInfo, Log, Receipt } from "./backend.ts";
 import { logsBloom } from "./bloom.ts";
 import { lowerHex, quantity, unixSeconds } from "./format.ts";
@@ -44,10 +44,16 @@ export function logJson(record: BlockRecord, p: PositionedLog): Json {
   };
 }
 
+/** The block's transactions in order: its deposit transactions (type 0x7e) first, then its signed ones. */
+export function blockTxCount(record: BlockRecord): number {
+  return record.block.depositClaims.length + record.block.txs.length;
+}
+
 function assertReceipts(record: BlockRecord): void {
-  if (record.receipts.length !== record.block.txs.length) {
+  if (record.receipts.length !== blockTxCount(record)) {
     throw new Error(
-      `block ${record.block.header.height} has ${record.block.txs.length} txs but ${record.receipts.length} receipts`,
+      `block ${record.block.header.height} has ${record.block.depositClaims.length} deposits and ` +
+        `${record.block.txs.length} txs but ${record.receipts.length} receipts`,
     );
   }
 }
@@ -88,13 +94,16 @@ export function blockJson(record: BlockRecord, chain: ChainInfo, fullTransaction
     totalDifficulty: "0x0",
     size: quantity(encodeBlock(record.block).length),
     transactions: fullTransactions
-      ? record.block.txs.map((_, i) => committedTxJson(record, i))
+      ? record.receipts.map((_, i) => committedTxJson(record, i))
       : record.receipts.map((r) => r.txHash),
     uncles: [],
   };
 }
 
+/** A signed transaction; ethers cannot read a deposit transaction (0x7e), which is served from its claim. */
 export function decodeTx(raw: Uint8Array): Transaction {
+  if (txType(raw) === DEPOSIT_TX_TYPE)
+    throw new Error("a deposit transaction (0x7e) is not a signed transaction");
   return Transaction.from(bytesToHex(raw));
 }
 
@@ -157,23 +166,62 @@ export function txJson(tx: Transaction, hash: Hex, from: Address, placement: TxP
   return out;
 }
 
+/**
+ * A deposit transaction as OP Stack nodes serve type 0x7e: from the bridge, to the token it minted, no value, gas
+ * or price, no calldata, the deposit's nonce, and zero v/r/s (ethers reads a signature off every transaction).
+ * `mint` is 0: a deposit mints a token, never native coin. The L1 transaction it came from is added.
+ */
+export function depositTxJson(claim: DepositClaim, placement: TxPlacement): Json {
+  const { receipt } = placement;
+  const hash = depositTxHash(claim);
+  if (receipt.txHash !== hash)
+    throw new Error(`deposit ${claim.nonce} is ${hash}, its receipt ${receipt.txHash}`);
+  return {
+    blockHash: placement.blockHash,
+    blockNumber: quantity(placement.blockNumber),
+    transactionIndex: quantity(placement.index),
+    hash,
+    type: quantity(DEPOSIT_TX_TYPE),
+    nonce: quantity(claim.nonce),
+    from: lowerHex(receipt.from),
+    to: receipt.to === null ? null : lowerHex(receipt.to),
+    value: "0x0",
+    gas: "0x0",
+    gasPrice: "0x0",
+    input: "0x",
+    mint: "0x0",
+    l1TxHash: claim.l1TxHash,
+    v: "0x0",
+    r: "0x0",
+    s: "0x0",
+  };
+}
+
+/** The block's transaction at `index` in block order: a deposit's below depositClaims.length. */
 export function committedTxJson(record: BlockRecord, index: number): Json {
-  const raw = record.block.txs[index];
   const receipt = record.receipts[index];
-  if (raw === undefined || receipt === undefined) throw new Error(`no transaction ${index} in the block`);
-  return txJson(decodeTx(raw), receipt.txHash, receipt.from, {
-    blockHash: record.hash,
-    blockNumber: record.block.header.height,
-    index,
-    receipt,
-  });
+  if (receipt === undefined) throw new Error(`no transaction ${index} in the block`);
+  const placement = { blockHash: record.hash, blockNumber: record.block.header.height, index, receipt };
+  const claim = record.block.depositClaims[index];
+  if (claim !== undefined) return depositTxJson(claim, placement);
+  const raw = record.block.txs[index - record.block.depositClaims.length];
+  if (raw === undefined) throw new Error(`no transaction ${index} in the block`);
+  return txJson(decodeTx(raw), receipt.txHash, receipt.from, placement);
+}
+
+/** The type byte of the block's transaction at `index` in block order. */
+function typeAt(record: BlockRecord, index: number): number {
+  const deposits = record.block.depositClaims.length;
+  if (index < deposits) return DEPOSIT_TX_TYPE;
+  const raw = record.block.txs[index - deposits];
+  if (raw === undefined) throw new Error(`no transaction ${index} in the block`);
+  return txType(raw);
 }
 
 export function receiptJson(record: BlockRecord, index: number): Json {
   assertReceipts(record);
   const receipt = record.receipts[index];
-  const raw = record.block.txs[index];
-  if (receipt === undefined || raw === undefined) throw new Error(`no receipt ${index} in the block`);
+  if (receipt === undefined) throw new Error(`no receipt ${index} in the block`);
   const logs = blockLogs(record).filter((p) => p.txIndex === index);
   return {
     transactionHash: receipt.txHash,
@@ -188,7 +236,7 @@ export function receiptJson(record: BlockRecord, index: number): Json {
     contractAddress: receipt.contractAddress === null ? null : lowerHex(receipt.contractAddress),
     logs: logs.map((p) => logJson(record, p)),
     logsBloom: logsBloom(receipt.logs),
-    type: quantity(txType(raw)),
+    type: quantity(typeAt(record, index)),
     status: quantity(receipt.status),
   };
 }

@@ -3,6 +3,8 @@ import {
   type Block,
   type CertifiedCheckpoint,
   type Commit,
+  depositTxHash,
+  encodeDepositTx,
   hashHeader,
   type Receipt,
 } from "../types/index.ts";
@@ -38,7 +40,10 @@ export interface CommittedBlock {
   blockHash: Hex;
   /** The 2/3+ precommits that decided this block (block height + 1 carries another copy as lastCommit). */
   commit: Commit;
-  /** One per transaction, in order; receipt.txHash = keccak256(raw tx) indexes the tx. */
+  /**
+   * In block order: one per deposit claim (its deposit transaction, hash depositTxHash(claim)), then one per
+   * transaction (hash keccak256(raw)). Every receipt's txHash indexes its transaction.
+   */
   receipts: readonly Receipt[];
   /** The block's EIP-1559 base fee, served by RPC. */
   baseFee?: bigint;
@@ -66,12 +71,14 @@ export interface ReceiptLocation {
   receipt: Receipt;
   height: number;
   blockHash: Hex;
+  /** In the block's order: its deposits first, then its transactions. */
   index: number;
   /** Block-wide index of the receipt's first log (Ethereum's logIndex counts across the block). */
   firstLogIndex: number;
 }
 
 export interface TxAt {
+  /** The signed transaction, or a deposit's encodeDepositTx bytes (type 0x7e). */
   raw: Uint8Array;
   height: number;
   blockHash: Hex;
@@ -270,7 +277,9 @@ export class ChainStore {
       this.#repos.blocks.get(loc.height),
       this.#repos.hashes.get(loc.height),
     ]);
-    const raw = block.txs[loc.index];
+    const deposits = block.depositClaims.length;
+    const claim = block.depositClaims[loc.index];
+    const raw = claim === undefined ? block.txs[loc.index - deposits] : encodeDepositTx(claim);
     if (raw === undefined) throw corruptIndex(txHash, loc);
     return { raw, height: loc.height, blockHash, index: loc.index };
   }
@@ -432,8 +441,20 @@ function checkParts(c: CommittedBlock, height: number): void {
   if (c.commit?.height !== height || c.commit.blockHash !== hash) {
     throw fail(`commit is for ${c.commit?.height}/${c.commit?.blockHash}, not this block`);
   }
-  if (!Array.isArray(c.receipts) || c.receipts.length !== c.block.txs.length) {
-    throw fail(`${c.receipts?.length} receipts for ${c.block.txs.length} transactions`);
+  const { depositClaims, txs } = c.block;
+  if (!Array.isArray(c.receipts) || c.receipts.length !== depositClaims.length + txs.length) {
+    throw fail(
+      `${c.receipts?.length} receipts for ${txs.length} transactions and ${depositClaims.length} deposits ` +
+        "(one per deposit first, then one per transaction)",
+    );
+  }
+  for (const [i, claim] of depositClaims.entries()) {
+    const expected = depositTxHash(claim);
+    if (c.receipts[i]?.txHash !== expected) {
+      throw fail(
+        `receipt ${i} is for ${c.receipts[i]?.txHash}, not deposit ${claim.nonce}'s transaction ${expected}`,
+      );
+    }
   }
   if (!Array.isArray(c.stateWrites)) throw fail("stateWrites must be an array");
 }

@@ -146,3 +146,9 @@ export const STAKING_ABI = [
   "event Unstaked(address indexed validator, uint256 amount, uint256 releaseEpoch)",
   "event UnbondedWithdrawn(address indexed validator, uint256 amount)",
 ] as const;
+
+/**
+ * The gas pool (an account, not a contract) logs its grants to bridged users in the receipt of the deposit
+ * that paid them (DESIGN.md §4), so wallets and indexers see where a new account's first native token came from.
+ */
+export const GAS_POOL_ABI = ["event GasGranted(address indexed recipient, uint256 amount)"] as const;

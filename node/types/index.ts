@@ -8,6 +8,7 @@ export * from "./checkpointSigning.ts";
 export * from "./commit.ts";
 export * from "./depositClaim.ts";
 export * from "./depositHash.ts";
+export * from "./depositTx.ts";
 export * from "./evidence.ts";
 export * from "./fields.ts";
 export * from "./header.ts";

@@ -10,6 +10,8 @@ export const MAX_TXS_PER_BLOCK = 10_000;
 export const MAX_TX_BYTES = 128 * 1024;
 export const MAX_EVIDENCE_PER_BLOCK = 64;
 export const MAX_DEPOSIT_CLAIMS_PER_BLOCK = 1024;
+/** A block's receipts: its deposit transactions first, then its signed transactions. */
+export const MAX_RECEIPTS_PER_BLOCK = MAX_DEPOSIT_CLAIMS_PER_BLOCK + MAX_TXS_PER_BLOCK;
 export const MAX_CHECKPOINTS_PER_BLOCK = 4;
 /**
  * The same caps as contracts/TokenMetadata.sol: the metadata is part of Bridge's deposit hash, so a claim with

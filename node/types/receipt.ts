@@ -14,7 +14,7 @@ export interface Log {
 }
 
 export interface Receipt {
-  /** keccak256 of the raw signed transaction. */
+  /** keccak256 of the raw signed transaction, or of a deposit's 0x7e encoding (depositTx.ts). */
   txHash: Hex;
   /** 1 success, 0 failed call (the tx still paid its fee and used its nonce). */
   status: 0 | 1;

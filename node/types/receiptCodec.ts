@@ -22,7 +22,7 @@ import {
   uintFromRlp,
   uintToRlp,
 } from "./fields.ts";
-import { MAX_TXS_PER_BLOCK, type SizeLimits } from "./limits.ts";
+import { MAX_RECEIPTS_PER_BLOCK, type SizeLimits } from "./limits.ts";
 import type { Log, Receipt } from "./receipt.ts";
 
 /** Ethereum's LOG0..LOG4. */
@@ -46,7 +46,7 @@ export const RECEIPT_LIMITS: SizeLimits = {
 /** A block's receipts. Nodes compute their own and never take them from peers, so only the item count is capped. */
 export const RECEIPTS_LIMITS: SizeLimits = {
   maxBytes: Number.MAX_SAFE_INTEGER,
-  maxItems: 1 + MAX_TXS_PER_BLOCK * RECEIPT_ITEMS,
+  maxItems: 1 + MAX_RECEIPTS_PER_BLOCK * RECEIPT_ITEMS,
 };
 
 const DATA_HEX = /^0x(?:[0-9a-f]{2})*$/;
@@ -151,15 +151,19 @@ export function decodeReceipt(bytes: Uint8Array): Receipt {
   return receiptFromRlp(decodeTop(bytes, RECEIPT_LIMITS, "receipt"));
 }
 
-/** A block's receipts in transaction order. */
+/** A block's receipts in transaction order: its deposit transactions, then its signed ones. */
 export function encodeReceipts(rs: readonly Receipt[]): Uint8Array {
-  return encodeTop(listToRlp(rs, MAX_TXS_PER_BLOCK, "receipts", receiptToRlp), RECEIPTS_LIMITS, "receipts");
+  return encodeTop(
+    listToRlp(rs, MAX_RECEIPTS_PER_BLOCK, "receipts", receiptToRlp),
+    RECEIPTS_LIMITS,
+    "receipts",
+  );
 }
 
 export function decodeReceipts(bytes: Uint8Array): Receipt[] {
   return listFromRlp(
     decodeTop(bytes, RECEIPTS_LIMITS, "receipts"),
-    MAX_TXS_PER_BLOCK,
+    MAX_RECEIPTS_PER_BLOCK,
     "receipts",
     receiptFromRlp,
   );

@@ -26,7 +26,7 @@ import type {
   TxLocation,
   WithdrawalProofResult,
 } from "../../node/rpc/backend.ts";
-import { computeBodyHashes, hashHeader } from "../../node/types/index.ts";
+import { computeBodyHashes, depositTxHash, hashHeader } from "../../node/types/index.ts";
 import type { SubmitClaimResult, TxStatus } from "../../node/types/rpc/index.ts";
 import type { Block, Commit, DepositClaim, Header, Validator } from "../../node/types/shapes.ts";
 import { errorMessage } from "../../node/util/errors.ts";
@@ -50,6 +50,8 @@ export const ERC20 = new Interface([
 export const GAS = { transfer: 21_000n, tokenTransfer: 52_000n } as const;
 export const TOKEN_ADDRESS: Address = "0x00000000000000000000000000000000000a1b2c";
 export const TOKEN_CODE: Hex = "0xfe";
+/** Where deposit transactions come from, as the app's bridge system address. */
+export const BRIDGE_SYSTEM_ADDRESS: Address = "0x0000000000000000000000000000000000001000";
 const TRANSFER_TOPIC = ERC20.getEvent("Transfer")?.topicHash as Hex;
 
 export interface FakeBackendOptions {
@@ -395,15 +397,41 @@ export class FakeRpcBackend implements RpcBackend {
     };
   }
 
-  /** Commits every pending transaction (in arrival order) as the next block and tells the listeners. */
-  mine(): BlockRecord {
+  /** A deposit as the app executes one: the fake's token minted to the claim's recipient, from the bridge. */
+  #deposit(claim: DepositClaim): Receipt {
+    this.#tokens.set(claim.to, this.tokenBalance(claim.to) + claim.amount);
+    const pad = (a: Address): Hex => `0x${a.slice(2).padStart(64, "0")}`;
+    return {
+      txHash: depositTxHash(claim),
+      status: 1,
+      gasUsed: 0n,
+      cumulativeGasUsed: 0n,
+      effectiveGasPrice: 0n,
+      contractAddress: null,
+      from: BRIDGE_SYSTEM_ADDRESS,
+      to: TOKEN_ADDRESS,
+      logs: [
+        {
+          address: TOKEN_ADDRESS,
+          topics: [TRANSFER_TOPIC, pad(`0x${"00".repeat(20)}`), pad(claim.to)],
+          data: `0x${claim.amount.toString(16).padStart(64, "0")}`,
+        },
+      ],
+    };
+  }
+
+  /**
+   * Commits every pending transaction (in arrival order) as the next block and tells the listeners; the block's
+   * deposit claims become its first transactions, as the app places them.
+   */
+  mine(depositClaims: DepositClaim[] = []): BlockRecord {
     const height = this.headHeight() + 1;
     const parent = this.blocks[height - 2];
     const proposer = this.validators[height % this.validators.length]?.address as Address;
     // Arrival order is nonce order per sender: a nonce above the pending one is refused.
     const included = [...this.#pending.values()];
     this.#pending.clear();
-    const receipts: Receipt[] = [];
+    const receipts: Receipt[] = depositClaims.map((claim) => this.#deposit(claim));
     for (const p of included)
       receipts.push(this.#execute(p, proposer, receipts.at(-1)?.cumulativeGasUsed ?? 0n));
     const lastCommit = parent === undefined ? null : (this.commits.get(height - 1) ?? null);
@@ -412,7 +440,7 @@ export class FakeRpcBackend implements RpcBackend {
       txs: included.map((p) => p.raw),
       lastCommit,
       evidence: [],
-      depositClaims: [],
+      depositClaims,
       checkpoints: [],
     };
     const header: Header = {

@@ -17,6 +17,8 @@ import {
   type Block,
   type Commit,
   computeBodyHashes,
+  type DepositClaim,
+  depositTxHash,
   type Header,
   hashHeader,
   type Receipt,
@@ -76,9 +78,10 @@ export function buildCommittedBlock(
   height: number,
   parentHash: Hex,
   lastCommit: Commit | null,
+  depositClaims: DepositClaim[] = [],
 ): CommittedBlock {
   const txs = Array.from({ length: txCountAt(height) }, (_, i) => text(`tx ${height}/${i}`));
-  const body = { txs, lastCommit, evidence: [], depositClaims: [], checkpoints: [] };
+  const body = { txs, lastCommit, evidence: [], depositClaims, checkpoints: [] };
   const header: Header = {
     chainId: CHAIN_ID,
     height,
@@ -121,6 +124,19 @@ export function buildCommittedBlock(
       data: `0x${j.toString(16).padStart(64, "0")}` as Hex,
     })),
   }));
+  // Deposit transactions come first, each with the mint's log, as the app produces them.
+  const depositReceipts: Receipt[] = depositClaims.map((claim) => ({
+    txHash: depositTxHash(claim),
+    status: 1,
+    gasUsed: 0n,
+    contractAddress: null,
+    cumulativeGasUsed: 0n,
+    effectiveGasPrice: 0n,
+    from: "0x0000000000000000000000000000000000001000",
+    to: claim.l1Token,
+    logs: [{ address: claim.l1Token, topics: [keccak256Hex(text("mint"))], data: "0x" }],
+  }));
+  receipts.unshift(...depositReceipts);
   const stateWrites: [Uint8Array, Uint8Array | null][] = [
     [stateKey(height), heightBytes(height)],
     [COUNTER_KEY, heightBytes(height)],

@@ -3,6 +3,7 @@ import { describe, it } from "node:test";
 import {
   AppError,
   type Application,
+  BRIDGE_ADDRESS,
   bridgedTokenAddress,
   createApplication,
   type ExecutionResult,
@@ -13,6 +14,7 @@ import {
 import type { Address, Hex } from "../../node/crypto/index.ts";
 import {
   type DepositClaim,
+  depositTxHash,
   ETH_TOKEN,
   FALLBACK_METADATA,
   MAX_DEPOSIT_CLAIMS_PER_BLOCK,
@@ -68,7 +70,7 @@ const isInvalidBlock = (message: RegExp) => (e: unknown) =>
   e instanceof AppError && e.code === "invalid-block" && message.test(e.message);
 
 describe("app: deposit claims", () => {
-  it("the first ETH deposit creates WETH (not L1's Ether/ETH) and mints, without receipts", async () => {
+  it("the first ETH deposit creates WETH (not L1's Ether/ETH) and mints, in a deposit transaction", async () => {
     const app = testApp();
     const result = await commitBlock(app, [ethClaim(0n, 5n * 10n ** 18n)]);
     assert.deepEqual(app.token(WETH), {
@@ -79,7 +81,10 @@ describe("app: deposit claims", () => {
     });
     assert.deepEqual(WETH_METADATA, { name: "Wrapped Ether", symbol: "WETH", decimals: 18 });
     assert.equal(app.tokenBalance(WETH, addr(alice)), 5n * 10n ** 18n);
-    assert.deepEqual(result.receipts, []);
+    assert.deepEqual(
+      result.receipts.map((r) => [r.txHash, r.from, r.to, r.status, r.gasUsed]),
+      [[depositTxHash(ethClaim(0n, 5n * 10n ** 18n)), BRIDGE_ADDRESS, WETH, 1, 0n]],
+    );
     assert.deepEqual(result.deposits, [
       {
         nonce: 0n,
@@ -180,9 +185,12 @@ describe("app: deposit claims", () => {
     const result = await commitBlock(app, [claim(0n)], [transfer]);
     assert.deepEqual(
       result.receipts.map((r) => r.status),
-      [1],
+      [1, 1],
     );
-    assert.equal(result.receipts[0]?.logs.length, 1, "only the transfer's log: deposits have no receipts");
+    // The deposit's receipt comes first (TokenCreated, then the mint); the transfer's holds only its own log.
+    assert.equal(result.receipts[0]?.txHash, depositTxHash(claim(0n)));
+    assert.equal(result.receipts[0]?.logs.length, 2);
+    assert.equal(result.receipts[1]?.logs.length, 1);
     assert.equal(app.tokenBalance(USDC, addr(alice)), 600n);
     assert.equal(app.tokenBalance(USDC, addr(bob)), 400n);
   });

@@ -10,6 +10,7 @@ import {
   type Block,
   computeBodyHashes,
   type DepositClaim,
+  depositTxHash,
   ETH_TOKEN,
   hashHeader,
 } from "../../node/types/index.ts";
@@ -191,6 +192,17 @@ describe("chain: deposit claims in blocks", () => {
       assert.equal(n.app.token(WETH)?.symbol, WETH_METADATA.symbol);
       assert.equal(n.app.token(WETH)?.totalSupply, 3n * 10n ** 18n);
       assert.equal(n.app.deposit(1n)?.height, 1);
+    }
+    // Each deposit is a transaction of the block, found by its hash, ahead of the block's transactions, and
+    // the node that validated and the one that synced derived the same ones.
+    for (const [index, claim] of value.block.depositClaims.entries()) {
+      const hash = depositTxHash(claim);
+      for (const n of [b, synced]) {
+        assert.deepEqual(await n.store.txLocation(hash), { height: 1, index });
+        const located = await n.store.receiptByTxHash(hash);
+        assert.deepEqual([located?.receipt.status, located?.receipt.gasUsed], [1, 0n]);
+      }
+      assert.deepEqual(await synced.store.receiptByTxHash(hash), await b.store.receiptByTxHash(hash));
     }
   });
 });

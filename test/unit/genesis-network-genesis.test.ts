@@ -84,6 +84,7 @@ describe("a real network's genesis", () => {
     );
     assert.deepEqual(genesis.alloc, []);
     assert.deepEqual(genesis.nativeTokens, []);
+    assert.deepEqual([genesis.gasGrant, genesis.gasPool], [undefined, undefined], "no gas pool unless dev");
     assert.deepEqual(genesis.l1, {
       chainId: 11155111n,
       checkpointManager: deployment.checkpointManager,
@@ -135,6 +136,8 @@ describe("a real network's genesis", () => {
     });
     assert.deepEqual(genesisToJson(genesis), genesisToJson(devnet.genesis));
     assert.equal(genesisHash(genesis), genesisHash(devnet.genesis));
+    // The devnet funds a gas pool for bridged users: 0.01 native each from 1,000.
+    assert.deepEqual([devnet.genesis.gasGrant, devnet.genesis.gasPool], [10n ** 16n, 1_000n * 10n ** 18n]);
   });
 
   it("refuses what a node would refuse: an alloc on a system address, a doubled alloc", () => {

@@ -10,7 +10,14 @@ import {
   Wal,
   WalKind,
 } from "../../node/storage/index.ts";
-import { decodeBlock, decodeCommit, hashHeader } from "../../node/types/index.ts";
+import {
+  DEPOSIT_TX_TYPE,
+  decodeBlock,
+  decodeCommit,
+  depositTxHash,
+  encodeDepositTx,
+  hashHeader,
+} from "../../node/types/index.ts";
 import {
   buildChain,
   buildCommittedBlock,
@@ -150,6 +157,83 @@ describe("storage: chain store", () => {
     assert.deepEqual(await store.head(), { height: 1, hash: b1.blockHash });
     await store.writeCommittedBlock(b2);
     assert.deepEqual(await store.head(), { height: 2, hash: b2.blockHash });
+  });
+
+  it("stores a block's deposit transactions first: each is found by hash, its raw is its 0x7e encoding", async (t) => {
+    const { db } = await openTempDb(t);
+    const store = new ChainStore({ syncBlocks: false }, { db });
+    const claims = [0n, 1n].map((nonce) => ({
+      nonce,
+      l1Token: `0x${"0a".repeat(20)}` as const,
+      from: `0x${"0d".repeat(20)}` as const,
+      to: `0x${"0b".repeat(20)}` as const,
+      amount: 5n + nonce,
+      name: "USD Coin",
+      symbol: "USDC",
+      decimals: 6,
+      l1TxHash: keccak256Hex(Uint8Array.of(Number(nonce))),
+    }));
+    // Height 1 has one transaction: the block holds three in all, the deposits at 0 and 1.
+    const c = buildCommittedBlock(1, ZERO_HASH, null, claims);
+    await store.writeCommittedBlock(c);
+    const h = c.block.header.height;
+    assert.equal(c.receipts.length, claims.length + c.block.txs.length);
+    assert.deepEqual(await store.receiptsAt(h), c.receipts);
+    let logIndex = 0;
+    for (const [index, receipt] of c.receipts.entries()) {
+      assert.deepEqual(await store.txLocation(receipt.txHash), { height: h, index });
+      assert.deepEqual(await store.receiptByTxHash(receipt.txHash), {
+        receipt,
+        height: h,
+        blockHash: c.blockHash,
+        index,
+        firstLogIndex: logIndex,
+      });
+      logIndex += receipt.logs.length;
+      const claim = claims[index];
+      const raw = claim === undefined ? c.block.txs[index - claims.length] : encodeDepositTx(claim);
+      assert.deepEqual(await store.transactionByHash(receipt.txHash), {
+        raw,
+        height: h,
+        blockHash: c.blockHash,
+        index,
+      });
+    }
+    const deposit = await store.transactionByHash(depositTxHash(claims[1] as (typeof claims)[1]));
+    assert.equal(deposit?.raw[0], DEPOSIT_TX_TYPE);
+    assert.equal(
+      keccak256Hex(deposit?.raw ?? new Uint8Array()),
+      depositTxHash(claims[1] as (typeof claims)[1]),
+    );
+  });
+
+  it("refuses receipts that leave out a block's deposits or do not match them", async (t) => {
+    const { db } = await openTempDb(t);
+    const store = new ChainStore({}, { db });
+    const claim = {
+      nonce: 0n,
+      l1Token: `0x${"0a".repeat(20)}` as const,
+      from: `0x${"0d".repeat(20)}` as const,
+      to: `0x${"0b".repeat(20)}` as const,
+      amount: 5n,
+      name: "",
+      symbol: "",
+      decimals: 18,
+      l1TxHash: keccak256Hex(Uint8Array.of(1)),
+    };
+    const c = buildCommittedBlock(1, ZERO_HASH, null, [claim]);
+    await assert.rejects(
+      store.writeCommittedBlock({ ...c, receipts: c.receipts.slice(1) }),
+      isStorageError("invalid-input", /1 receipts for 1 transactions and 1 deposits/),
+    );
+    const swapped = [c.receipts[1], c.receipts[0]] as typeof c.receipts;
+    await assert.rejects(
+      store.writeCommittedBlock({ ...c, receipts: swapped }),
+      isStorageError("invalid-input", /receipt 0 is for .*, not deposit 0's transaction/),
+    );
+    await assertAbsent(store, c);
+    await store.writeCommittedBlock(c);
+    assert.deepEqual(await store.head(), { height: 1, hash: c.blockHash });
   });
 
   it("refuses parts that do not belong to the block", async (t) => {

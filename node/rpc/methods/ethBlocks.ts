@@ -2,7 +2,7 @@ import { z } from "zod";
 import type { BlockRecord } from "../backend.ts";
 import { heightOf, resolveBlock } from "../blockRef.ts";
 import { RpcError, RpcErrorCode } from "../errors.ts";
-import { blockJson, committedTxJson, type Json, receiptJson } from "../ethJson.ts";
+import { blockJson, blockTxCount, committedTxJson, type Json, receiptJson } from "../ethJson.ts";
 import { quantity } from "../format.ts";
 import { logMatcher, matchingLogs } from "../logs.ts";
 import {
@@ -18,7 +18,7 @@ import { defineMethod, type MethodContext, type RpcMethod } from "./define.ts";
 const indexSchema = safeIntSchema;
 
 function txAt(record: BlockRecord | null, index: number): Json {
-  if (record === null || index >= record.block.txs.length) return null;
+  if (record === null || index >= blockTxCount(record)) return null;
   return committedTxJson(record, index);
 }
 
@@ -87,7 +87,9 @@ const percentilesSchema = z
 
 /** Tips paid in a block at the given gas-weighted percentiles, as geth computes them. */
 function rewards(record: BlockRecord, baseFee: bigint, percentiles: number[]): Json[] {
+  // A deposit pays no fee (gasUsed 0), so it says nothing about tips.
   const txs = record.receipts
+    .filter((r) => r.gasUsed > 0n)
     .map((r) => ({
       gasUsed: r.gasUsed,
       tip: r.effectiveGasPrice > baseFee ? r.effectiveGasPrice - baseFee : 0n,
@@ -159,11 +161,11 @@ export const ethBlockMethods: RpcMethod[] = [
   }),
   defineMethod("eth_getBlockTransactionCountByNumber", [blockNumberOrTagSchema], async ([ref], ctx) => {
     const record = await resolveBlock(ref, ctx.backend);
-    return record === null ? null : quantity(record.block.txs.length);
+    return record === null ? null : quantity(blockTxCount(record));
   }),
   defineMethod("eth_getBlockTransactionCountByHash", [hashSchema], async ([hash], ctx) => {
     const record = await ctx.backend.getBlockByHash(hash);
-    return record === null ? null : quantity(record.block.txs.length);
+    return record === null ? null : quantity(blockTxCount(record));
   }),
   defineMethod(
     "eth_getTransactionByBlockNumberAndIndex",
