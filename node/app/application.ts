@@ -227,6 +227,7 @@ function ledgerApplication(
   /** What a call may use: the caller's gas, at most a block's, as geth caps it (its RPC gas cap). */
   function callGas(request: CallRequest): bigint {
     const gas = request.gas ?? params.blockGasLimit;
+    // biome-ignore lint/complexity/useMathMinMax: Math.min takes no bigints.
     return gas < params.blockGasLimit ? gas : params.blockGasLimit;
   }
 

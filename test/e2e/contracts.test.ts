@@ -11,6 +11,7 @@ import {
   type Log,
   parseEther,
   Wallet,
+  ZeroAddress,
 } from "ethers";
 import { loadArtifact } from "../../contracts/artifacts.ts";
 import { devAccountKey } from "../../genesis/devKeys.ts";
@@ -163,6 +164,65 @@ describe("contracts on the sidechain (L1 + 4 validators + relayer)", { timeout: 
     } finally {
       client.close();
     }
+  });
+
+  it("a fresh account that only received an ETH deposit sends a transaction and withdraws; the mint is a transaction", async () => {
+    const fresh = Wallet.createRandom().connect(provider);
+    const client = net.client(BOB);
+    try {
+      const deposit = await client.deposit({
+        token: { kind: "eth" },
+        amount: parseEther("0.2"),
+        to: fresh.address.toLowerCase() as Address,
+      });
+      await eventually(
+        "the deposit minted",
+        async () => (await net.sidechain.deposit(deposit.nonce))?.status === "minted",
+        60_000,
+      );
+    } finally {
+      client.close();
+    }
+    const weth = (await net.sidechain.bridgeInfo()).tokens.find((t) => t.l1Token === ETH_TOKEN)?.l2Token;
+    assert.ok(weth);
+    const wethToken = new Contract(weth, SIDECHAIN_TOKEN_ABI, fresh);
+
+    // The mint is a deposit transaction (type 0x7e) with the token's Transfer(0x0, recipient, amount) log.
+    const mints = await wethToken.queryFilter(wethToken.getEvent("Transfer")(ZeroAddress, fresh.address), 0);
+    assert.equal(mints.length, 1);
+    const mint = mints[0];
+    assert.ok(mint);
+    const tx = await provider.getTransaction(mint.transactionHash);
+    assert.equal(tx?.type, 0x7e);
+    assert.equal(tx?.from.toLowerCase(), BRIDGE_ADDRESS);
+    assert.equal((await provider.getTransactionReceipt(mint.transactionHash))?.status, 1);
+    const block = await provider.getBlock(mint.blockNumber, true);
+    assert.ok(block?.prefetchedTransactions.some((t) => t.hash === mint.transactionHash));
+    const seen = await Promise.all(
+      providers().map(async (p) => {
+        try {
+          return (await p.getTransaction(mint.transactionHash))?.hash;
+        } finally {
+          p.destroy();
+        }
+      }),
+    );
+    assert.deepEqual(
+      seen,
+      seen.map(() => mint.transactionHash),
+      "every node serves the same hash",
+    );
+
+    // The gas grant pays for what the account does next.
+    assert.ok((await provider.getBalance(fresh.address)) > 0n, "the deposit brought a gas grant");
+    const sent = await (await fresh.sendTransaction({ to: alice.address, value: 1n })).wait();
+    assert.equal(sent?.status, 1);
+    const bridge = new Contract(BRIDGE_ADDRESS, SIDECHAIN_BRIDGE_ABI, fresh);
+    const withdrawn = await (
+      await bridge.getFunction("withdraw")(weth, parseEther("0.1"), fresh.address)
+    ).wait();
+    assert.equal(withdrawn?.status, 1);
+    assert.equal(await wethToken.getFunction("balanceOf")(fresh.address), parseEther("0.1"));
   });
 
   it("hardhat run --network outrigger deploys and calls a contract", async () => {
