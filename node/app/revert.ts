@@ -13,7 +13,10 @@ export class Revert extends Error {
   }
 }
 
-/** What a Solidity contract returns for an unknown selector or undecodable arguments: empty revert data. */
+/**
+ * An unknown selector or undecodable arguments. A Solidity contract reverts with empty data there; a system
+ * contract says why (as Cosmos EVM's precompiles do), since a caller cannot read its source to find out.
+ */
 export function unknownFunction(): Revert {
-  return new Revert("function selector not recognized or arguments malformed", "0x");
+  return new Revert("system contract: unknown function selector or malformed arguments");
 }

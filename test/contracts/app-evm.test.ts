@@ -194,12 +194,30 @@ describe("EVM execution in the app", () => {
     strictEqual(d.app.nonce(address), 0n);
   });
 
-  test("invalid code paths: an invalid opcode fails the transaction, not the node", async () => {
+  test("bad code fails the transaction by the EVM's rules, never the node", async () => {
     const d = await deployProbe();
     // Initcode 0xfe: INVALID.
     const invalid = await send(d, "0xfe", null);
     strictEqual(invalid.receipt.status, 0);
     strictEqual(invalid.txResult.error, "invalid opcode");
     strictEqual(invalid.receipt.gasUsed, 1_000_000n, "an exceptional halt uses all the gas");
+    // JUMPDEST PUSH0 PUSH0 JUMP: pushes one more word than it pops each round, past the 1,024 the stack holds.
+    const overflow = await send(d, "0x5b5f5f56", null);
+    strictEqual(overflow.receipt.status, 0);
+    strictEqual(overflow.txResult.error, "stack overflow");
+    // Initcode returning 24,577 bytes: one over EIP-170's limit on deployed code.
+    const tooLarge = await send(d, "0x616001" + "5f" + "f3", null, 5_000_000n);
+    strictEqual(tooLarge.receipt.status, 0);
+    strictEqual(tooLarge.txResult.error, "code size to deposit exceeds maximum code size");
+    const atLimit = await send(d, "0x616000" + "5f" + "f3", null, 10_000_000n);
+    strictEqual(atLimit.receipt.status, 1, "24,576 bytes deploy");
+    strictEqual(d.app.code(atLimit.receipt.contractAddress as Address).length, 2 + 2 * 24_576);
+    // A call to a system contract with calldata it cannot decode reverts with a reason.
+    const malformed = await send(d, "0xa9059cbb00", ODOL);
+    strictEqual(malformed.receipt.status, 0);
+    strictEqual(
+      malformed.txResult.error,
+      "execution reverted: system contract: unknown function selector or malformed arguments",
+    );
   });
 });

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { Signature, TypedDataEncoder, type Wallet } from "ethers";
-import { erc20Interface, nativeTokenAddress } from "../../node/app/index.ts";
+import { decodeRevertReason, erc20Interface, nativeTokenAddress } from "../../node/app/index.ts";
 import { Revert } from "../../node/app/revert.ts";
 import { LedgerState, type TokenInfo } from "../../node/app/state.ts";
 import {
@@ -265,7 +265,7 @@ describe("system token: approve, allowance, transferFrom", () => {
     assertCustomError(state, () => burnToken(state, TOKEN, ZERO, 0n), "ERC20InvalidSender", [ZERO]);
   });
 
-  it("answers the views and reverts with empty data on an unknown selector", () => {
+  it("answers the views and reverts with a reason on an unknown selector", () => {
     const state = ledger();
     assert.equal(view(state, "name"), "Outrigger Dollar");
     assert.equal(view(state, "symbol"), "ODOL");
@@ -273,7 +273,10 @@ describe("system token: approve, allowance, transferFrom", () => {
     assert.equal(view(state, "totalSupply"), TOKEN.totalSupply);
     assert.equal(view(state, "nonces", [addr(alice)]), 0n);
     const err = reverted(() => tokenCall(state, TOKEN, addr(alice), "0xdeadbeef", CTX));
-    assert.equal(err.data, "0x");
+    assert.equal(
+      decodeRevertReason(err.data),
+      "system contract: unknown function selector or malformed arguments",
+    );
   });
 });
 
