@@ -206,10 +206,10 @@ describe("EVM execution in the app", () => {
     strictEqual(overflow.receipt.status, 0);
     strictEqual(overflow.txResult.error, "stack overflow");
     // Initcode returning 24,577 bytes: one over EIP-170's limit on deployed code.
-    const tooLarge = await send(d, "0x616001" + "5f" + "f3", null, 5_000_000n);
+    const tooLarge = await send(d, "0x6160015ff3", null, 5_000_000n);
     strictEqual(tooLarge.receipt.status, 0);
     strictEqual(tooLarge.txResult.error, "code size to deposit exceeds maximum code size");
-    const atLimit = await send(d, "0x616000" + "5f" + "f3", null, 10_000_000n);
+    const atLimit = await send(d, "0x6160005ff3", null, 10_000_000n);
     strictEqual(atLimit.receipt.status, 1, "24,576 bytes deploy");
     strictEqual(d.app.code(atLimit.receipt.contractAddress as Address).length, 2 + 2 * 24_576);
     // A call to a system contract with calldata it cannot decode reverts with a reason.

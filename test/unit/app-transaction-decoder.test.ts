@@ -8,7 +8,6 @@ import {
   type AppTx,
   BRIDGE_ADDRESS,
   decodeTransaction,
-  GAS,
   MAX_INITCODE_SIZE,
   minimumGasLimit,
   STAKING_ADDRESS,
@@ -144,8 +143,8 @@ const validArb = fc
     chainId: fc.constant(CHAIN_ID),
     nonce: fc.oneof(fc.nat({ max: 1000 }), fc.maxSafeNat()),
     gasLimit: fc.oneof(
-      fc.constantFrom(GAS.staking, 100_000n),
-      fc.bigInt({ min: GAS.staking, max: MAX_UINT }),
+      fc.constantFrom(90_000n, 100_000n),
+      fc.bigInt({ min: 90_000n, max: MAX_UINT }),
     ),
     gasPrice: fc.bigInt({ min: BASE_FEE, max: MAX_UINT }),
     maxFeePerGas: fc.bigInt({ min: BASE_FEE, max: MAX_UINT }),
@@ -166,7 +165,7 @@ const anyArb = fc.record({
   chainId: fc.oneof(fc.constant(CHAIN_ID), fc.bigInt({ min: 1n, max: 1n << 64n })),
   nonce: fc.oneof(fc.nat({ max: 1000 }), fc.maxSafeNat()),
   gasLimit: fc.oneof(
-    fc.constantFrom(20_999n, 21_000n, GAS.bridgeWithdraw - 1n, GAS.staking),
+    fc.constantFrom(20_999n, 21_000n, 53_005n, 53_006n, 90_000n),
     uintArb(MAX_UINT),
   ),
   gasPrice: uintArb(MAX_UINT),
