@@ -1,18 +1,18 @@
 import secp256k1 from "secp256k1";
-import { type AppGenesis, type AppTx, createApplication, type SignerRecovery } from "../../node/app/index.ts";
+import { type AppGenesis, type AppTx, createApplication } from "../../node/app/index.ts";
 import {
   type Address,
   bytesToHex,
   type Hex,
   hexToBytes,
   keccak256,
-  publicKeyToAddress,
   recoverSigner,
 } from "../../node/crypto/index.ts";
 import { addr, CHAIN_ID, val1, val2 } from "../../test/helpers/appFixture.ts";
 import { commitFor, openTestChain } from "../../test/helpers/chainFixture.ts";
 import { type BenchAccount, benchAccounts } from "./accounts.ts";
 import { BENCH_TOKEN, BENCH_TOKEN_ADDRESS } from "./loadCluster.ts";
+import { nativeRecovery } from "./nativeRecovery.ts";
 import { type SignedTx, signTransfer, transferCall } from "./transfers.ts";
 import type { TransferKind } from "./verdict.ts";
 
@@ -30,13 +30,6 @@ const TOKEN = 10n ** 18n;
 const GWEI = 10n ** 9n;
 /** Accounts far above the load's: this bench's bounds never share senders with the cluster's. */
 const FIRST_ACCOUNT = 1_000_000;
-
-/** Sender recovery with the native addon, for the decoding that sets a measurement up (not what it measures). */
-const nativeRecovery: SignerRecovery = (digest, signature) => {
-  const sig = hexToBytes(signature, 65);
-  const pub = secp256k1.ecdsaRecover(sig.subarray(0, 64), (sig[64] ?? 27) - 27, digest, false);
-  return publicKeyToAddress(pub);
-};
 
 function genesisFor(accounts: readonly BenchAccount[]): Pick<AppGenesis, "alloc" | "nativeTokens"> {
   return {
