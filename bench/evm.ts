@@ -30,12 +30,21 @@ import type { TransferKind } from "./lib/verdict.ts";
 const SENDERS = Number(process.env.OUTRIGGER_BENCH_EVM_SENDERS ?? 500);
 const TXS_PER_BLOCK = Number(process.env.OUTRIGGER_BENCH_EVM_TXS ?? 1_000);
 const BLOCKS = Number(process.env.OUTRIGGER_BENCH_EVM_BLOCKS ?? 5);
-const BACKENDS: StateBackend[] = ["memory", "classic-level"];
-const KINDS: TransferKind[] = ["native", "token", "erc20"];
+/** Comma-separated subsets (for profiling one kind): the ratios need the native kind. */
+const BACKENDS = listFromEnv<StateBackend>("OUTRIGGER_BENCH_EVM_STATES", ["memory", "classic-level"]);
+const KINDS = listFromEnv<TransferKind>("OUTRIGGER_BENCH_EVM_KINDS", ["native", "token", "erc20"]);
 /** Per core, with the senders already recovered. */
 const GOAL: Record<TransferKind, number> = { native: 5_000, token: 2_000, erc20: 400 };
 /** Accounts of their own: this bench never shares senders with bench:load's or the bounds'. */
 const FIRST_ACCOUNT = 2_000_000;
+
+function listFromEnv<T extends string>(name: string, all: readonly T[]): T[] {
+  const picked = process.env[name]?.split(",").map((v) => v.trim());
+  if (picked === undefined) return [...all];
+  const unknown = picked.filter((v) => !(all as readonly string[]).includes(v));
+  if (unknown.length > 0) throw new Error(`${name}: ${unknown.join(",")}? (${all.join(", ")})`);
+  return picked as T[];
+}
 
 interface KindFigures {
   state: StateBackend;

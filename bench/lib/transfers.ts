@@ -20,13 +20,6 @@ export interface TransferCall {
   gasLimit: bigint;
 }
 
-export class UnsupportedKindError extends Error {
-  constructor(kind: TransferKind) {
-    super(`${kind} transfers cannot be sent yet: the load bench does not deploy the ERC20 contract`);
-    this.name = "UnsupportedKindError";
-  }
-}
-
 /** A native transfer runs no code: its gas is the intrinsic 21,000 (node/app/execute.ts' fast path). */
 const NATIVE_TRANSFER_GAS = 21_000n;
 /**

@@ -12,10 +12,12 @@ import {
   SYSTEM_TOKEN,
   signBlocks,
 } from "../../bench/lib/blockExecution.ts";
+import { ClusterSetupError, deployClusterToken, type RpcCaller } from "../../bench/lib/clusterToken.ts";
+import { createdAddress } from "../../bench/lib/testToken.ts";
 import { ERC20_TRANSFER_GAS_LIMIT } from "../../bench/lib/transfers.ts";
 import type { TransferKind } from "../../bench/lib/verdict.ts";
-import { erc20Interface } from "../../node/app/index.ts";
-import type { Address, Hex } from "../../node/crypto/index.ts";
+import { decodeTransaction, erc20Interface } from "../../node/app/index.ts";
+import { type Address, type Hex, hexToBytes, keccak256Hex } from "../../node/crypto/index.ts";
 
 // Needs TestToken's artifact: `npx hardhat compile --quiet` (as test:contracts does).
 
@@ -93,5 +95,81 @@ describe("evm bench: block execution", () => {
       const [txs = []] = signBlocks("erc20", [funder], token, 1, 1, exec.app.nonce(funder.address));
       await assert.rejects(exec.run(txs), FailedTxError);
     });
+  });
+});
+
+/**
+ * A node that takes every transaction (into `own` and the cluster-wide `all`), answers each receipt from the
+ * second ask (the creation, the first transaction sent, succeeds; mints have `mintStatus`) and has `code` anywhere.
+ */
+function fakeNode(all: Hex[], own: Hex[], opts: { code: Hex; mintStatus: Hex }): RpcCaller {
+  const asked = new Set<string>();
+  return {
+    async call<T>(method: string, params: unknown[] = []): Promise<T> {
+      const [first] = params as [Hex];
+      if (method === "eth_sendRawTransaction") {
+        all.push(first);
+        own.push(first);
+        return keccak256Hex(hexToBytes(first)) as T;
+      }
+      if (method === "eth_getCode") return opts.code as T;
+      if (method === "eth_getTransactionReceipt") {
+        if (!asked.has(first)) {
+          asked.add(first);
+          return null as T;
+        }
+        const creation = all[0] !== undefined && keccak256Hex(hexToBytes(all[0])) === first;
+        return { status: creation ? "0x1" : opts.mintStatus } as T;
+      }
+      throw new Error(`unexpected ${method}`);
+    },
+  };
+}
+
+describe("evm bench: the cluster's token", () => {
+  const rules = { chainId: 7447n, baseFee: 10n ** 9n };
+  const options = {
+    deployer: funder,
+    senders,
+    chainId: rules.chainId,
+    maxFeePerGas: rules.baseFee,
+    timeoutMs: 10_000,
+  };
+
+  it("deploys TestToken, then has every sender mint itself some with nonce 0, spread over the nodes", async () => {
+    const all: Hex[] = [];
+    const sent: [Hex[], Hex[]] = [[], []];
+    const nodes = sent.map((own) => fakeNode(all, own, { code: "0x6080", mintStatus: "0x1" }));
+    const token = await deployClusterToken(options, { clients: nodes, log: () => {} });
+    assert.equal(token, createdAddress(funder.address, 0n));
+    const [deploy, ...mints] = all.map((raw) => decodeTransaction(hexToBytes(raw), rules));
+    assert.equal(deploy?.from, funder.address);
+    assert.equal(deploy?.to, null);
+    assert.equal(deploy?.nonce, 0n);
+    assert.equal(sent[0].length, 1 + senders.length / 2);
+    assert.deepEqual(mints.map((m) => m.from).sort(), senders.map((s) => s.address).sort());
+    for (const m of mints) {
+      assert.equal(m.to, token);
+      assert.equal(m.nonce, 0n);
+      assert.equal(m.data.slice(0, 10), "0x40c10f19"); // mint(address,uint256)
+      assert.ok(m.data.includes(m.from.slice(2)));
+    }
+  });
+
+  it("fails when the creation left no code or a mint failed", async () => {
+    await assert.rejects(
+      deployClusterToken(options, {
+        clients: [fakeNode([], [], { code: "0x", mintStatus: "0x1" })],
+        log: () => {},
+      }),
+      ClusterSetupError,
+    );
+    await assert.rejects(
+      deployClusterToken(options, {
+        clients: [fakeNode([], [], { code: "0x60", mintStatus: "0x0" })],
+        log: () => {},
+      }),
+      ClusterSetupError,
+    );
   });
 });
