@@ -20,7 +20,10 @@ export interface StepOptions {
   drainSeconds: number;
   chainId: bigint;
   maxFeePerGas: bigint;
+  /** The system token (token kind) or the deployed ERC20 contract (erc20 kind) the transfers call. */
   token: Address;
+  /** The senders' first nonce in this step: 1 when a setup transaction (the erc20 kind's mint) used 0. */
+  firstNonce?: number;
 }
 
 export interface StepModules {
@@ -97,7 +100,7 @@ function signStep(opts: StepOptions, nodes: number): TxRecord[] {
     const tx = signTransfer(sender.key, {
       ...transferCall(opts.kind, recipient, opts.token),
       chainId: opts.chainId,
-      nonce: BigInt(slot.nonce),
+      nonce: BigInt((opts.firstNonce ?? 0) + slot.nonce),
       maxFeePerGas: opts.maxFeePerGas,
     });
     records.push({

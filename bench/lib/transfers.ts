@@ -1,5 +1,5 @@
 import secp256k1 from "secp256k1";
-import { erc20Interface, GAS } from "../../node/app/index.ts";
+import { erc20Interface, intrinsicGas, tokenCallGas } from "../../node/app/index.ts";
 import {
   type Address,
   bytesToHex,
@@ -20,33 +20,31 @@ export interface TransferCall {
   gasLimit: bigint;
 }
 
-export class UnsupportedKindError extends Error {
-  constructor(kind: TransferKind) {
-    super(`${kind} transfers cannot be sent yet: the chain has no EVM`);
-    this.name = "UnsupportedKindError";
-  }
-}
+/** A native transfer runs no code: its gas is the intrinsic 21,000 (node/app/execute.ts' fast path). */
+const NATIVE_TRANSFER_GAS = 21_000n;
+/**
+ * An OpenZeppelin 5 ERC20 transfer() between holders costs about 35,000 gas, 52,000 when the recipient held
+ * none; the rest is never charged (gas used is metered), so a round limit above both is safe for any recipient.
+ */
+export const ERC20_TRANSFER_GAS_LIMIT = 100_000n;
 
 /**
- * native: 1 wei to the recipient. token: transfer(recipient, 1) on a system token (node/app/tokens.ts), at its
- * fixed gas. erc20: a deployed ERC20 contract's transfer(), once the EVM exists (its address will come from a
- * deployment made before the timed steps).
+ * native: 1 wei to the recipient. token: transfer(recipient, 1) on a system token (node/app/tokens.ts), with the
+ * gas it is charged exactly (intrinsic plus the token's fixed call gas). erc20: transfer(recipient, 1) on an
+ * ERC20 contract deployed in the EVM (bench/lib/testToken.ts); `token` is then its address.
  */
 export function transferCall(kind: TransferKind, recipient: Address, token: Address): TransferCall {
-  switch (kind) {
-    case "native":
-      return { to: recipient, value: 1n, data: "0x", gasLimit: GAS.nativeTransfer };
-    case "token":
-      return {
-        to: token,
-        value: 0n,
-        data: erc20Interface.encodeFunctionData("transfer", [recipient, 1n]) as Hex,
-        gasLimit: GAS.tokenTransfer,
-      };
-    case "erc20":
-      throw new UnsupportedKindError(kind);
-  }
+  if (kind === "native") return { to: recipient, value: 1n, data: "0x", gasLimit: NATIVE_TRANSFER_GAS };
+  const data = erc20Interface.encodeFunctionData("transfer", [recipient, 1n]) as Hex;
+  const gasLimit =
+    kind === "token"
+      ? intrinsicGas({ to: token, data: hexToBytes(data) }).intrinsic + tokenCallGas(data)
+      : ERC20_TRANSFER_GAS_LIMIT;
+  return { to: token, value: 0n, data, gasLimit };
 }
+
+/** Any call or, with `to` null, a contract creation: what the bench's setup blocks send. */
+export type UnsignedTx = Omit<TransferCall, "to"> & { to: Address | null };
 
 export interface SignedTx {
   raw: Hex;
@@ -62,7 +60,7 @@ const TYPE_2 = Uint8Array.of(0x02);
  */
 export function signTransfer(
   key: Uint8Array,
-  fields: TransferCall & { chainId: bigint; nonce: bigint; maxFeePerGas: bigint },
+  fields: UnsignedTx & { chainId: bigint; nonce: bigint; maxFeePerGas: bigint },
 ): SignedTx {
   const unsigned = [
     rlpUintItem(fields.chainId),
@@ -70,7 +68,7 @@ export function signTransfer(
     rlpUintItem(0n),
     rlpUintItem(fields.maxFeePerGas),
     rlpUintItem(fields.gasLimit),
-    hexToBytes(fields.to, 20),
+    fields.to === null ? new Uint8Array(0) : hexToBytes(fields.to, 20),
     rlpUintItem(fields.value),
     hexToBytes(fields.data),
     [],

@@ -9,7 +9,7 @@ export interface StepFigures {
   lost: number;
 }
 
-/** native: value transfers; token: a system token's transfer(); erc20: an EVM contract's (not there yet). */
+/** native: value transfers; token: a system token's transfer(); erc20: an EVM contract's (TestToken). */
 export type TransferKind = "native" | "token" | "erc20";
 
 export interface SaturationRule {

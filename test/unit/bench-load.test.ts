@@ -5,9 +5,15 @@ import { benchAccounts, benchKey } from "../../bench/lib/accounts.ts";
 import { classifyAccepted, senderGapGuard } from "../../bench/lib/loadStep.ts";
 import { openLoopOffsets, runOpenLoop, type SendOutcome, slotOf } from "../../bench/lib/schedule.ts";
 import { committedRate, percentile, rejectionKey, summarizeLatencies } from "../../bench/lib/stats.ts";
-import { signTransfer, transferCall, UnsupportedKindError } from "../../bench/lib/transfers.ts";
+import { ERC20_TRANSFER_GAS_LIMIT, signTransfer, transferCall } from "../../bench/lib/transfers.ts";
 import { judgeGoals, type StepFigures, saturationPoint } from "../../bench/lib/verdict.ts";
-import { decodeTransaction, erc20Interface, GAS, nativeTokenAddress } from "../../node/app/index.ts";
+import {
+  decodeTransaction,
+  erc20Interface,
+  intrinsicGas,
+  nativeTokenAddress,
+  tokenCallGas,
+} from "../../node/app/index.ts";
 import { hexToBytes, keccak256Hex, privateKeyToAddress } from "../../node/crypto/index.ts";
 
 describe("load bench: percentiles", () => {
@@ -251,13 +257,14 @@ describe("load bench: transfers", () => {
     assert.equal(benchKey(3), keccak256Hex(new TextEncoder().encode("outrigger/load-bench/sender/3")));
   });
 
-  it("signs native and token transfers the chain decodes, from the sender, with the hash it reports", () => {
+  it("signs native, token and erc20 transfers the chain decodes, from the sender, with the hash it reports", () => {
     const [from, to] = benchAccounts(0, 2);
     if (!from || !to) throw new Error("accounts");
     const token = nativeTokenAddress("LOAD");
-    for (const kind of ["native", "token"] as const) {
+    const erc20 = `0x${"22".repeat(20)}` as const;
+    for (const kind of ["native", "token", "erc20"] as const) {
       const signed = signTransfer(from.key, {
-        ...transferCall(kind, to.address, token),
+        ...transferCall(kind, to.address, kind === "erc20" ? erc20 : token),
         chainId: rules.chainId,
         nonce: 300n,
         maxFeePerGas: rules.baseFee,
@@ -270,21 +277,21 @@ describe("load bench: transfers", () => {
       if (kind === "native") {
         assert.equal(tx.to, to.address);
         assert.equal(tx.value, 1n);
-        assert.equal(tx.gasLimit, GAS.nativeTransfer);
+        assert.equal(tx.gasLimit, 21_000n);
       } else {
-        assert.equal(tx.to, token);
-        assert.equal(tx.gasLimit, GAS.tokenTransfer);
+        assert.equal(tx.to, kind === "erc20" ? erc20 : token);
+        assert.equal(tx.value, 0n);
+        // A system token call is charged exactly its intrinsic gas and the token's fixed call gas.
+        assert.equal(
+          tx.gasLimit,
+          kind === "token"
+            ? intrinsicGas({ to: token, data: hexToBytes(tx.data) }).intrinsic + tokenCallGas(tx.data)
+            : ERC20_TRANSFER_GAS_LIMIT,
+        );
         const call = erc20Interface.decodeFunctionData("transfer", tx.data);
         assert.equal(String(call[0]).toLowerCase(), to.address);
         assert.equal(call[1], 1n);
       }
     }
-  });
-
-  it("refuses EVM ERC20 transfers until the EVM exists", () => {
-    assert.throws(
-      () => transferCall("erc20", `0x${"11".repeat(20)}`, `0x${"22".repeat(20)}`),
-      UnsupportedKindError,
-    );
   });
 });
