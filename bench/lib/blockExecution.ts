@@ -8,12 +8,12 @@ import {
   createApplication,
   type ExecutionResult,
   type KnownTxs,
-  MAX_BLOCK_GAS_LIMIT,
   openApplication,
   type StateWrite,
 } from "../../node/app/index.ts";
 import { type Address, concatBytes, type Hex, hexToBytes } from "../../node/crypto/index.ts";
 import { type BatchOp, Bucket, ChainStore, openDatabase } from "../../node/storage/index.ts";
+import { MAX_BLOCK_GAS_LIMIT } from "../../node/types/index.ts";
 import { CHAIN_ID, ETHER, GWEI, ODOL, PROPOSER, testGenesis } from "../../test/helpers/genesisFixture.ts";
 import type { BenchAccount } from "./accounts.ts";
 import { nativeRecovery } from "./nativeRecovery.ts";
