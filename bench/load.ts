@@ -14,6 +14,12 @@ import { openLoopOffsets } from "./lib/schedule.ts";
 import { DEFAULT_SATURATION_RULE, judgeGoals, saturationPoint, type TransferKind } from "./lib/verdict.ts";
 
 /**
+ * Pre-signed transactions must stay includable while the load raises the EIP-1559 base fee block after block:
+ * their fee cap is far above the floor (wallets sign at twice the current base fee); they pay the base fee only.
+ */
+const PRESIGNED_FEE_CAP = 100n * DEVNET_DEFAULTS.minGasPrice;
+
+/**
  * `npm run bench:load`: throughput of a real 4-validator cluster under an open-loop load of pre-signed transfers
  * at rising offered rates (see the usage text). Progress goes to stderr; the JSON report, then its tables, to
  * stdout. Exits 1 if a step committed nothing or lost an accepted transaction (a bug, whatever the load).
@@ -201,7 +207,7 @@ async function main(): Promise<number> {
           deployer,
           senders: allSenders,
           chainId: DEVNET_DEFAULTS.chainId,
-          maxFeePerGas: DEVNET_DEFAULTS.minGasPrice,
+          maxFeePerGas: PRESIGNED_FEE_CAP,
           timeoutMs: 600_000,
         },
         { clients, log },
@@ -223,7 +229,7 @@ async function main(): Promise<number> {
           maxInFlight: flags.maxInFlight,
           drainSeconds: flags.drain,
           chainId: DEVNET_DEFAULTS.chainId,
-          maxFeePerGas: DEVNET_DEFAULTS.minGasPrice,
+          maxFeePerGas: PRESIGNED_FEE_CAP,
           token,
           firstNonce: flags.kind === "erc20" ? 1 : 0,
         },

@@ -140,7 +140,8 @@ export function recoverAll(app: Application, txs: readonly SignedTx[]): KnownTxs
 }
 
 function sign(key: Uint8Array, call: UnsignedTx, nonce: bigint): SignedTx {
-  return signTransfer(key, { ...call, chainId: CHAIN_ID, nonce, maxFeePerGas: GWEI });
+  // Far above the floor: full blocks raise the base fee (EIP-1559); the transactions pay only that.
+  return signTransfer(key, { ...call, chainId: CHAIN_ID, nonce, maxFeePerGas: 100n * GWEI });
 }
 
 /**

@@ -56,7 +56,8 @@ function signRounds(kind: TransferKind, accounts: readonly BenchAccount[], round
         ),
         chainId: CHAIN_ID,
         nonce: BigInt(nonce),
-        maxFeePerGas: GWEI,
+        // Far above the floor: full blocks raise the base fee (EIP-1559); the transactions pay only that.
+        maxFeePerGas: 100n * GWEI,
       }),
     ),
   );

@@ -1,6 +1,6 @@
 import type { Address, Hex } from "../crypto/index.ts";
 import { type Log, MAX_TOKEN_NAME_BYTES, MAX_TOKEN_SYMBOL_BYTES } from "../types/index.ts";
-import { bridgeInterface, encodeLog } from "./abi.ts";
+import { bridgeInterface, encodeLog, encodeResult } from "./abi.ts";
 import { BRIDGE_ADDRESS, bridgedTokenAddress, ZERO_ADDRESS } from "./addresses.ts";
 import { decodeCall } from "./calldata.ts";
 import { AppError } from "./errors.ts";
@@ -27,7 +27,7 @@ export function bridgeCall(
     height,
     l1Bridge,
   });
-  const returnData = bridgeInterface.encodeFunctionResult("withdraw", [result.withdrawal.id]) as Hex;
+  const returnData = encodeResult(bridgeInterface, "withdraw", [result.withdrawal.id]);
   return { returnData, ...result };
 }
 

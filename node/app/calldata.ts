@@ -1,6 +1,7 @@
 import type { Interface } from "ethers/abi";
 import type { Hex } from "../crypto/index.ts";
 import { unknownFunction } from "./revert.ts";
+import { decodeWords, functionBySelector } from "./staticAbi.ts";
 
 export interface DecodedCall {
   name: string;
@@ -10,8 +11,14 @@ export interface DecodedCall {
 /** Decodes calldata against one of our interfaces; anything unknown or malformed reverts with empty data. */
 export function decodeCall(iface: Interface, data: Hex): DecodedCall {
   if (data.length < 10) throw unknownFunction();
-  const fragment = iface.getFunction(data.slice(0, 10));
-  if (fragment === null) throw unknownFunction();
+  const codec = functionBySelector(iface, data.slice(0, 10).toLowerCase());
+  if (codec === undefined) throw unknownFunction();
+  const { fragment, inputs } = codec;
+  if (inputs !== null) {
+    const args = decodeWords(inputs, data);
+    if (args === null) throw unknownFunction();
+    return { name: fragment.name, args };
+  }
   try {
     const args = iface.decodeFunctionData(fragment, data);
     return { name: fragment.name, args: [...args] };

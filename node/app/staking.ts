@@ -1,6 +1,6 @@
 import type { Address, Hex } from "../crypto/index.ts";
 import { type Log, MAX_VALIDATORS, type Validator } from "../types/index.ts";
-import { encodeLog, stakingInterface } from "./abi.ts";
+import { encodeLog, encodeResult, stakingInterface } from "./abi.ts";
 import { STAKING_ADDRESS } from "./addresses.ts";
 import { decodeCall } from "./calldata.ts";
 import { MAX_TOTAL_POWER, MIN_STAKE, POWER_UNIT } from "./gas.ts";
@@ -22,8 +22,7 @@ export function stakingCall(
   params: ChainParams,
 ): { returnData: Hex; logs: Log[] } {
   const call = decodeCall(stakingInterface, data);
-  const encode = (values: unknown[]): Hex =>
-    stakingInterface.encodeFunctionResult(call.name, values).toLowerCase() as Hex;
+  const encode = (values: unknown[]): Hex => encodeResult(stakingInterface, call.name, values);
   switch (call.name) {
     case "stake":
       return { returnData: "0x", logs: [stake(state, from, call.args[0] as bigint)] };

@@ -1,6 +1,6 @@
 import type { Address, Hex } from "../crypto/index.ts";
 import type { Log } from "../types/index.ts";
-import { encodeLog, erc20Interface } from "./abi.ts";
+import { encodeLog, encodeResult, erc20Interface } from "./abi.ts";
 import { ZERO_ADDRESS } from "./addresses.ts";
 import { decodeCall } from "./calldata.ts";
 import { unknownFunction } from "./revert.ts";
@@ -77,7 +77,7 @@ export function tokenCall(
   const args = call.args;
   const beforeWrite = ctx.readOnly ? READ_ONLY : WRITABLE;
   const result = (values: unknown[], logs: Log[] = []) => ({
-    returnData: erc20Interface.encodeFunctionResult(call.name, values).toLowerCase() as Hex,
+    returnData: encodeResult(erc20Interface, call.name, values),
     logs,
   });
   switch (call.name) {
