@@ -110,6 +110,11 @@ export class EvmWorkload {
   /** Probes created by transactions planned earlier in this block: later ones may call them. */
   #pendingProbes: Address[] = [];
   #gasLeft = 0n;
+  /** Value sent to an Ephemeral that names itself as beneficiary, by transaction: burned if it succeeds. */
+  readonly #burns = new Map<Hex, bigint>();
+  #burning: bigint | null = null;
+  /** Native value destroyed by committed blocks: the only way the native supply shrinks. */
+  burned = 0n;
 
   constructor(opts: WorkloadOptions, modules: { rng: SeededRandom }) {
     this.#opts = opts;
@@ -133,6 +138,7 @@ export class EvmWorkload {
       const drawn = rng.weighted(ACTION_WEIGHTS);
       // Calls into a probe need one: until the first is deployed, deploy it.
       const kind = NEEDS_PROBE.has(drawn) && this.#probe() === null ? "deployProbe" : drawn;
+      this.#burning = null;
       const drafted = await this.#action(kind, sender, chain);
       // Never under the intrinsic gas (with EIP-7623's floor): checkTx would refuse it.
       const minimum = minimumGasLimit({
@@ -150,6 +156,8 @@ export class EvmWorkload {
       const tx = await this.#sign(sender, { ...request, nonce }, kind, "included");
       const created = CREATION_KINDS[kind];
       if (created !== undefined) this.#creations.set(tx.hash, created);
+      if (this.#burning !== null) this.#burns.set(tx.hash, this.#burning);
+      this.#burning = null;
       planned.push(tx);
     }
     return planned;
@@ -167,7 +175,11 @@ export class EvmWorkload {
       if (created === "factory" && returned.length === 66)
         this.children.push(`0x${returned.slice(26)}` as Address);
     }
+    for (const receipt of result.receipts) {
+      if (receipt.status === 1) this.burned += this.#burns.get(receipt.txHash) ?? 0n;
+    }
     this.#creations.clear();
+    this.#burns.clear();
   }
 
   /** Now and then a transaction the proposer or checkTx must refuse; null otherwise. */
@@ -261,9 +273,11 @@ export class EvmWorkload {
   #amountNear(balance: bigint): bigint {
     const rng = this.#rng;
     const roll = rng.next();
-    if (roll < 0.6) return balance === 0n ? 0n : rng.bigint(0n, balance);
+    if (roll < 0.55) return balance === 0n ? 0n : rng.bigint(0n, balance);
     if (roll < 0.8) return balance + rng.bigint(1n, 1000n);
-    if (roll < 0.9) return 0n;
+    if (roll < 0.85) return 0n;
+    // All of it: balances and allowances that drop to zero are deleted from state.
+    if (roll < 0.9) return balance;
     return MaxUint256;
   }
 
@@ -297,13 +311,19 @@ export class EvmWorkload {
           data: `${childArtifact.bytecode}${childInterface.encodeDeploy([rng.bigint(0n, MaxUint256)]).slice(2)}`,
           gasLimit: 300_000n,
         };
-      case "deployEphemeral":
+      case "deployEphemeral": {
+        // Itself as the beneficiary: EIP-6780 burns the value (the contract is destroyed with its balance).
+        const self = getCreateAddress({ from, nonce: this.#nonces.get(from) ?? 0 }).toLowerCase() as Address;
+        const beneficiary = rng.chance(0.25) ? self : this.#anyAddress();
+        const value = rng.chance(0.5) ? rng.bigint(1n, ETHER / 100n) : 0n;
+        if (beneficiary === self) this.#burning = value;
         return {
           to: null,
-          data: `${ephemeralArtifact.bytecode}${ephemeralInterface.encodeDeploy([this.#anyAddress()]).slice(2)}`,
-          value: rng.chance(0.5) ? rng.bigint(1n, ETHER / 100n) : 0n,
+          data: `${ephemeralArtifact.bytecode}${ephemeralInterface.encodeDeploy([beneficiary]).slice(2)}`,
+          value,
           gasLimit: rng.chance(0.1) ? 60_000n : 200_000n,
         };
+      }
       case "probeCreate":
         return onProbe(probeInterface.encodeFunctionData("create"), rng.bigint(100_000n, 400_000n));
       case "probeCreate2":
