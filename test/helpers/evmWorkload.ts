@@ -79,6 +79,7 @@ const ACTION_WEIGHTS = {
   nativeToPrecompile: 5,
   nativeToSystem: 2,
   staking: 2,
+  contractCall: 4,
 } as const;
 
 export type ActionKind = keyof typeof ACTION_WEIGHTS;
@@ -234,7 +235,8 @@ export class EvmWorkload {
   /** The transaction type and fee fields: mostly EIP-1559 with a random tip and access list, sometimes legacy. */
   #envelope(): TransactionRequest {
     const rng = this.#rng;
-    if (rng.chance(0.15)) return { type: 0 };
+    if (rng.chance(0.15))
+      return { type: 0, gasPrice: rng.chance(0.5) ? BASE_FEE : rng.bigint(BASE_FEE, 2n * BASE_FEE) };
     // Parsed but not charged nor warmed by this chain: the nodes must still agree on it.
     const accessList = rng.chance(0.2)
       ? [{ address: this.#anyContract(), storageKeys: [`0x${"00".repeat(32)}`, bytesToHex(rng.bytes(32))] }]
@@ -449,6 +451,13 @@ export class EvmWorkload {
           value: rng.chance(0.7) ? rng.bigint(1n, 1000n) : 0n,
           gasLimit: 60_000n,
         };
+      case "contractCall":
+        return {
+          to: null,
+          data: this.#callingInitcode(),
+          value: rng.chance(0.5) ? rng.bigint(1n, 10n) : 0n,
+          gasLimit: rng.bigint(60_000n, 300_000n),
+        };
       case "staking": {
         const fn = rng.pick(["stake", "unstake", "withdrawUnbonded"] as const);
         const amount = rng.chance(0.8) ? rng.bigint(0n, 2n * ETHER) : MaxUint256;
@@ -459,6 +468,29 @@ export class EvmWorkload {
         return call(STAKING_ADDRESS, data, 150_000n);
       }
     }
+  }
+
+  /**
+   * Initcode that writes random words to memory, then CALLs or STATICCALLs any address with a slice of it: a
+   * contract's view of the precompiles and system contracts, with inputs no Solidity caller would send. A few
+   * random bytes follow, mostly ending the run at once (a bad opcode, a stack underflow).
+   */
+  #callingInitcode(): Hex {
+    const rng = this.#rng;
+    const hex = (n: number, bytes: number) => n.toString(16).padStart(2 * bytes, "0");
+    let code = "";
+    for (let i = rng.int(0, 3); i > 0; i--)
+      code += `7f${bytesToHex(rng.bytes(32)).slice(2)}60${hex(32 * rng.int(0, 3), 1)}52`;
+    const target = rng.chance(0.4) ? rng.pick(PRECOMPILES) : this.#anyAddress();
+    const args = `61${hex(rng.int(0, 160), 2)}60${hex(rng.int(0, 64), 1)}`;
+    const returns = `60${hex(rng.int(0, 64), 1)}6000`;
+    code += rng.chance(0.5)
+      ? `${returns}${args}73${target.slice(2)}5afa`
+      : `${returns}${args}60${hex(rng.int(0, 3), 1)}73${target.slice(2)}5af1`;
+    // The call's success flag and return data kept, so a difference between nodes shows in state.
+    code += "60005500";
+    if (rng.chance(0.3)) code = `${code.slice(0, -2)}${bytesToHex(rng.bytes(rng.int(1, 8))).slice(2)}`;
+    return `0x${code}`;
   }
 
   /** An EIP-2612 permit by a random owner, sent by `sender`: valid, expired, or with a wrong nonce. */
