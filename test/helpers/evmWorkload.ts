@@ -451,13 +451,16 @@ export class EvmWorkload {
           value: rng.chance(0.7) ? rng.bigint(1n, 1000n) : 0n,
           gasLimit: 60_000n,
         };
-      case "contractCall":
+      case "contractCall": {
+        const value = rng.chance(0.5) ? rng.bigint(1n, 10n) : 0n;
+        // Random bytes might SELFDESTRUCT to the contract itself, burning the value: only without value.
         return {
           to: null,
-          data: this.#callingInitcode(),
-          value: rng.chance(0.5) ? rng.bigint(1n, 10n) : 0n,
+          data: this.#callingInitcode(value === 0n),
+          value,
           gasLimit: rng.bigint(60_000n, 300_000n),
         };
+      }
       case "staking": {
         const fn = rng.pick(["stake", "unstake", "withdrawUnbonded"] as const);
         const amount = rng.chance(0.8) ? rng.bigint(0n, 2n * ETHER) : MaxUint256;
@@ -473,9 +476,9 @@ export class EvmWorkload {
   /**
    * Initcode that writes random words to memory, then CALLs or STATICCALLs any address with a slice of it: a
    * contract's view of the precompiles and system contracts, with inputs no Solidity caller would send. A few
-   * random bytes follow, mostly ending the run at once (a bad opcode, a stack underflow).
+   * random bytes may follow, mostly ending the run at once (a bad opcode, a stack underflow).
    */
-  #callingInitcode(): Hex {
+  #callingInitcode(randomTail: boolean): Hex {
     const rng = this.#rng;
     const hex = (n: number, bytes: number) => n.toString(16).padStart(2 * bytes, "0");
     let code = "";
@@ -489,7 +492,8 @@ export class EvmWorkload {
       : `${returns}${args}60${hex(rng.int(0, 3), 1)}73${target.slice(2)}5af1`;
     // The call's success flag and return data kept, so a difference between nodes shows in state.
     code += "60005500";
-    if (rng.chance(0.3)) code = `${code.slice(0, -2)}${bytesToHex(rng.bytes(rng.int(1, 8))).slice(2)}`;
+    if (randomTail && rng.chance(0.5))
+      code = `${code.slice(0, -2)}${bytesToHex(rng.bytes(rng.int(1, 8))).slice(2)}`;
     return `0x${code}`;
   }
 
