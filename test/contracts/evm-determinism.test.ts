@@ -278,26 +278,28 @@ describe("EVM determinism across replicas", () => {
       const proposers = [0xf1, 0xf2, 0xf3, 0xf4].map(
         (i) => `0x${i.toString(16).padStart(40, "0")}` as Address,
       );
+      // One at a time, so that whatever opened is closed by the finally below.
+      const common = { genesis: GENESIS, modules };
       nodes.push(
         await storedReplica({
+          ...common,
           name: "stored-a",
           proposer: proposers[0] as Address,
-          genesis: GENESIS,
-          modules,
           dir: home.dir("a"),
         }),
-        memoryReplica({ name: "memory-b", proposer: proposers[1] as Address, genesis: GENESIS, modules }),
-        // A tiny cache: nearly every read goes to the database.
+      );
+      nodes.push(memoryReplica({ ...common, name: "memory-b", proposer: proposers[1] as Address }));
+      // A tiny cache: nearly every read goes to the database.
+      nodes.push(
         await storedReplica({
+          ...common,
           name: "stored-c",
           proposer: proposers[2] as Address,
-          genesis: GENESIS,
-          modules,
           dir: home.dir("c"),
           cacheEntries: 8,
         }),
-        memoryReplica({ name: "memory-d", proposer: proposers[3] as Address, genesis: GENESIS, modules }),
       );
+      nodes.push(memoryReplica({ ...common, name: "memory-d", proposer: proposers[3] as Address }));
       const stats = await runReplicas(nodes, SEED, HEIGHTS);
       // The workload did what it is for: failures of every kind, creations, left-out and refused transactions.
       ok(stats.txs >= HEIGHTS * 4, `seed ${SEED}: ${stats.txs} transactions`);
