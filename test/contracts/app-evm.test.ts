@@ -212,6 +212,10 @@ describe("EVM execution in the app", () => {
     const atLimit = await send(d, "0x6160005ff3", null, 10_000_000n);
     strictEqual(atLimit.receipt.status, 1, "24,576 bytes deploy");
     strictEqual(d.app.code(atLimit.receipt.contractAddress as Address).length, 2 + 2 * 24_576);
+    // The point evaluation precompile (no KZG library, no blobs) fails the call instead of the block.
+    const kzg = await send(d, "0x", "0x000000000000000000000000000000000000000a", 100_000n);
+    strictEqual(kzg.receipt.status, 0);
+    strictEqual(kzg.receipt.gasUsed, 100_000n);
     // A call to a system contract with calldata it cannot decode reverts with a reason.
     const malformed = await send(d, "0xa9059cbb00", ODOL);
     strictEqual(malformed.receipt.status, 0);

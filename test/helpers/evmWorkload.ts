@@ -84,15 +84,11 @@ const ACTION_WEIGHTS = {
 
 export type ActionKind = keyof typeof ACTION_WEIGHTS;
 
-/**
- * The precompiles Prague has (0x01..0x11): random input must fail or answer the same on every node. Left out
- * until fixed: 0x0a (KZG point evaluation), whose every call throws "kzg not initialized" out of executeBlock and
- * buildBlock (the EVM is created without a KZG library) instead of failing the transaction.
- */
+/** The precompiles Prague has (0x01..0x11): random input must fail or answer the same on every node. */
 const PRECOMPILES: Address[] = Array.from(
   { length: 0x11 },
   (_, i) => `0x${(i + 1).toString(16).padStart(40, "0")}` as Address,
-).filter((address) => address !== "0x000000000000000000000000000000000000000a");
+);
 const CREATE2_SALTS: Hex[] = [1, 2, 3].map((i) => `0x${i.toString(16).padStart(64, "0")}` as Hex);
 
 /**

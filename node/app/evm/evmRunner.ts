@@ -7,6 +7,7 @@ import { decodeRevertReason } from "../abi.ts";
 import type { ChainParams } from "../params.ts";
 import type { LedgerState } from "../state.ts";
 import { chargedGas, intrinsicGas } from "./intrinsicGas.ts";
+import { KZG_POINT_EVALUATION_ADDRESS, kzgPointEvaluationUnavailable } from "./kzgPrecompile.ts";
 import { LedgerStateManager } from "./ledgerStateManager.ts";
 import { fromEvmLog, systemPrecompile } from "./systemPrecompiles.ts";
 
@@ -79,6 +80,7 @@ export async function createEvmRunner(
     // A copy: each EVM registers a listener on its Common and sets its parameters there.
     common: opts.common.copy(),
     stateManager,
+    customPrecompiles: [{ address: KZG_POINT_EVALUATION_ADDRESS, function: kzgPointEvaluationUnavailable }],
     blockchain: {
       async getBlock(height: number) {
         const hash = (await blockHash?.(height)) ?? null;
