@@ -100,6 +100,7 @@ export async function executeTransaction(
         data: hexToBytes(tx.data),
         gasLimit: tx.gasLimit,
         gasPrice: price,
+        accessList: tx.accessList,
       });
   const tip = outcome.gasUsed * (price - block.baseFee);
   const burned = outcome.gasUsed * block.baseFee;
@@ -140,7 +141,7 @@ function isPlainTransfer(state: LedgerState, to: Address | null): boolean {
 const LOW_ADDRESS_PREFIX = `0x${"00".repeat(18)}`;
 
 function plainTransfer(state: LedgerState, tx: AppTx, price: bigint): EvmOutcome {
-  const gasUsed = minimumGasLimit({ to: tx.to, data: hexToBytes(tx.data) });
+  const gasUsed = minimumGasLimit({ to: tx.to, data: hexToBytes(tx.data), accessList: tx.accessList });
   const sender = state.account(tx.from);
   state.setAccount(tx.from, {
     ...sender,

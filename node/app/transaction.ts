@@ -30,6 +30,13 @@ export interface AppTx {
   /** For legacy transactions both fee fields equal gasPrice, so fee logic has one shape. */
   maxFeePerGas: bigint;
   maxPriorityFeePerGas: bigint;
+  /** EIP-2930: addresses and storage keys paid for up front and warm from the start; empty for legacy. */
+  accessList: AccessListEntry[];
+}
+
+export interface AccessListEntry {
+  address: Address;
+  storageKeys: Hex[];
 }
 
 /** Recovers the address that signed a 32-byte digest; throws when the signature does not recover. */
@@ -101,7 +108,11 @@ export function decodeTransaction(
       `max initcode size exceeded: code size ${tx.data.length}, limit ${MAX_INITCODE_SIZE}`,
     );
   }
-  const minGas = minimumGasLimit({ to, data: tx.data });
+  const accessList = tx.accessList.map((e) => ({
+    address: bytesToHex(e.address) as Address,
+    storageKeys: e.storageKeys.map((k) => bytesToHex(k)),
+  }));
+  const minGas = minimumGasLimit({ to, data: tx.data, accessList });
   if (tx.gasLimit < minGas) {
     throw new AppError("tx-intrinsic-gas", `intrinsic gas too low: gas limit ${tx.gasLimit}, need ${minGas}`);
   }
@@ -125,6 +136,7 @@ export function decodeTransaction(
     gasPrice: tx.gasPrice,
     maxFeePerGas: tx.maxFeePerGas,
     maxPriorityFeePerGas: tx.maxPriorityFeePerGas,
+    accessList,
   };
 }
 

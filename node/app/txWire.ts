@@ -16,6 +16,11 @@ export interface WireSignature {
 }
 
 /** The fields of a legacy or type-2 transaction as read from its encoding, before any check of their values. */
+export interface WireAccessEntry {
+  address: Uint8Array;
+  storageKeys: Uint8Array[];
+}
+
 export interface WireTx {
   type: 0 | 2;
   /** Legacy: derived from v (0 for v = 27/28). */
@@ -30,6 +35,8 @@ export interface WireTx {
   to: Uint8Array | null;
   value: bigint;
   data: Uint8Array;
+  /** EIP-2930's list of addresses and storage keys the transaction pre-pays access to (type 2; empty for legacy). */
+  accessList: WireAccessEntry[];
   /** Null when the encoding is an unsigned form (legacy 6 items or r = s = 0, type 2 with 9 items). */
   signature: WireSignature | null;
   /**
@@ -100,8 +107,9 @@ class ItemReader {
   }
 }
 
-function checkAccessList(item: RlpTree | undefined): void {
+function readAccessList(item: RlpTree | undefined): WireAccessEntry[] {
   if (!Array.isArray(item)) throw malformed("access list is not a list");
+  const list: WireAccessEntry[] = [];
   for (const entry of item) {
     if (!Array.isArray(entry) || entry.length !== 2) {
       throw malformed("access list entry is not [address, storage keys]");
@@ -116,7 +124,9 @@ function checkAccessList(item: RlpTree | undefined): void {
         throw malformed("access list storage key is not 32 bytes");
       }
     }
+    list.push({ address, storageKeys: keys as Uint8Array[] });
   }
+  return list;
 }
 
 function parseLegacy(items: RlpTree[]): WireTx {
@@ -161,6 +171,7 @@ function parseLegacy(items: RlpTree[]): WireTx {
     to,
     value,
     data,
+    accessList: [],
     signature,
     canonical: read.minimal,
     items,
@@ -180,7 +191,7 @@ function parseType2(items: RlpTree[]): WireTx {
   const to = read.address(5);
   const value = read.uint(6, "value");
   const data = read.bytes(7, "data");
-  checkAccessList(items[8]);
+  const accessList = readAccessList(items[8]);
   let signature: WireSignature | null = null;
   if (items.length === 12) {
     const yParity = read.uint(9, "yParity", 1n);
@@ -198,6 +209,7 @@ function parseType2(items: RlpTree[]): WireTx {
     gasLimit,
     to,
     value,
+    accessList,
     data,
     signature,
     canonical: read.minimal,

@@ -194,6 +194,24 @@ describe("EVM execution in the app", () => {
     strictEqual(d.app.nonce(address), 0n);
   });
 
+  test("an EIP-2930 access list is paid up front and makes what it names warm", async () => {
+    const plain = await deployProbe();
+    const listed = await deployProbe();
+    const data = probe.encodeFunctionData("inc") as Hex;
+    const without = await send(plain, data);
+    const raw = await signTx(alice, {
+      to: listed.address,
+      data,
+      nonce: listed.nonce++,
+      gasLimit: 1_000_000n,
+      accessList: [{ address: listed.address, storageKeys: [`0x${"00".repeat(32)}`] }],
+    });
+    const withList = (await runBlock(listed.app, [raw])).receipts[0];
+    strictEqual(withList?.status, 1);
+    // +2,400 for the address and +1,900 for the slot; the first SLOAD is warm (100, not 2,100).
+    strictEqual(withList?.gasUsed, without.receipt.gasUsed + 2_400n + 1_900n - 2_000n);
+  });
+
   test("bad code fails the transaction by the EVM's rules, never the node", async () => {
     const d = await deployProbe();
     // Initcode 0xfe: INVALID.

@@ -99,7 +99,11 @@ export function decodeTransactionWithEthers(
       `max initcode size exceeded: code size ${getBytes(tx.data).length}, limit ${MAX_INITCODE_SIZE}`,
     );
   }
-  const minGas = minimumGasLimit({ to, data: getBytes(tx.data) });
+  const accessList = (tx.accessList ?? []).map((e) => ({
+    address: e.address.toLowerCase() as Address,
+    storageKeys: e.storageKeys.map((k) => k.toLowerCase() as Hex),
+  }));
+  const minGas = minimumGasLimit({ to, data: getBytes(tx.data), accessList });
   if (tx.gasLimit < minGas) {
     throw new AppError("tx-intrinsic-gas", `intrinsic gas too low: gas limit ${tx.gasLimit}, need ${minGas}`);
   }
@@ -123,6 +127,7 @@ export function decodeTransactionWithEthers(
     gasPrice,
     maxFeePerGas,
     maxPriorityFeePerGas,
+    accessList,
   };
 }
 

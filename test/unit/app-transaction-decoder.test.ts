@@ -318,6 +318,10 @@ function fieldsByEthers(raw: Uint8Array) {
     gasPrice: tx.type === 0 ? tx.gasPrice : null,
     maxFeePerGas: tx.type === 0 ? tx.gasPrice : tx.maxFeePerGas,
     maxPriorityFeePerGas: tx.type === 0 ? tx.gasPrice : tx.maxPriorityFeePerGas,
+    accessList: (tx.accessList ?? []).map((e) => ({
+      address: e.address.toLowerCase(),
+      storageKeys: e.storageKeys.map((k) => k.toLowerCase()),
+    })),
   };
 }
 
@@ -335,7 +339,8 @@ function valueRefusal(tx: Transaction): AppErrorCode | null {
   }
   if (tx.to === null && getBytes(tx.data).length > MAX_INITCODE_SIZE) return "tx-initcode-too-large";
   const to = tx.to === null ? null : (tx.to.toLowerCase() as Address);
-  if (tx.gasLimit < minimumGasLimit({ to, data: getBytes(tx.data) })) return "tx-intrinsic-gas";
+  const accessList = (tx.accessList ?? []).map((e) => ({ storageKeys: e.storageKeys }));
+  if (tx.gasLimit < minimumGasLimit({ to, data: getBytes(tx.data), accessList })) return "tx-intrinsic-gas";
   const feeCap = tx.type === 0 ? tx.gasPrice : tx.maxFeePerGas;
   if ((feeCap ?? 0n) < BASE_FEE) return "tx-underpriced";
   return null;

@@ -41,6 +41,7 @@ class FakeLedger {
       gasPrice: null,
       maxFeePerGas: BASE_FEE + BigInt(tip ?? 0),
       maxPriorityFeePerGas: BigInt(tip ?? 0),
+      accessList: [],
     };
     return { ok: true, tx };
   }

@@ -6,6 +6,7 @@ import type { Log } from "../../types/index.ts";
 import { decodeRevertReason } from "../abi.ts";
 import type { ChainParams } from "../params.ts";
 import type { LedgerState } from "../state.ts";
+import type { AccessListEntry } from "../transaction.ts";
 import { chargedGas, intrinsicGas } from "./intrinsicGas.ts";
 import { KZG_POINT_EVALUATION_ADDRESS, kzgPointEvaluationUnavailable } from "./kzgPrecompile.ts";
 import { LedgerStateManager } from "./ledgerStateManager.ts";
@@ -39,6 +40,7 @@ export interface EvmMessage {
   gasLimit: bigint;
   /** What each unit of gas costs the sender; 0 for eth_call. */
   gasPrice: bigint;
+  accessList?: readonly AccessListEntry[];
 }
 
 export interface EvmOutcome {
@@ -173,12 +175,19 @@ export async function createEvmRunner(
   };
 }
 
-/** Warm from the start (EIP-2929, EIP-3651): the sender, the target, the block's coinbase, every precompile. */
+/**
+ * Warm from the start (EIP-2929, EIP-3651, EIP-2930): the sender, the target, the block's coinbase, every
+ * precompile, and what the access list paid for.
+ */
 function warm(evm: EVM, message: EvmMessage, coinbase: Address): void {
   evm.journal.addAlwaysWarmAddress(message.from);
   if (message.to !== null) evm.journal.addAlwaysWarmAddress(message.to);
   evm.journal.addAlwaysWarmAddress(coinbase);
   for (const address of evm.precompiles.keys()) evm.journal.addAlwaysWarmAddress(address);
+  for (const entry of message.accessList ?? []) {
+    evm.journal.addAlwaysWarmAddress(entry.address);
+    for (const key of entry.storageKeys) evm.journal.addAlwaysWarmSlot(entry.address, key);
+  }
 }
 
 /** geth's wording: "execution reverted", with the reason when the revert data is Error(string). */

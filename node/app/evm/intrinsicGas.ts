@@ -9,6 +9,9 @@ const INITCODE_WORD_GAS = 2n;
 export const MAX_INITCODE_SIZE = 49_152;
 /** EIP-7623: a transaction pays at least 10 gas per calldata token (a zero byte is 1 token, others 4). */
 const FLOOR_TOKEN_GAS = 10n;
+/** EIP-2930: what an access list entry costs up front. */
+const ACCESS_LIST_ADDRESS_GAS = 2_400n;
+const ACCESS_LIST_STORAGE_KEY_GAS = 1_900n;
 /** EIP-3529: at most a fifth of the gas used comes back as refund. */
 const MAX_REFUND_QUOTIENT = 5n;
 
@@ -16,6 +19,7 @@ export interface TxGasShape {
   /** Null for contract creation. */
   to: string | null;
   data: Uint8Array;
+  accessList?: readonly { storageKeys: readonly unknown[] }[];
 }
 
 export interface IntrinsicGas {
@@ -33,6 +37,10 @@ export function intrinsicGas(tx: TxGasShape): IntrinsicGas {
   if (tx.to === null) {
     intrinsic += TX_CREATE_GAS + INITCODE_WORD_GAS * BigInt(Math.ceil(tx.data.length / 32));
   }
+  for (const entry of tx.accessList ?? []) {
+    intrinsic += ACCESS_LIST_ADDRESS_GAS + ACCESS_LIST_STORAGE_KEY_GAS * BigInt(entry.storageKeys.length);
+  }
+  // EIP-7623 counts calldata only.
   const floor = TX_GAS + FLOOR_TOKEN_GAS * (zeros + 4n * nonzeros);
   return { intrinsic, floor };
 }
