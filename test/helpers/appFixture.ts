@@ -10,6 +10,7 @@ import {
   tokenCallGas,
 } from "../../node/app/index.ts";
 import { type Address, type Hex, hexToBytes, recoverSigner } from "../../node/crypto/index.ts";
+import type { DepositClaim } from "../../node/types/index.ts";
 import { BASE_FEE, CHAIN_ID, PROPOSER, TEST_KEYS, testGenesis, testKey } from "./genesisFixture.ts";
 
 export { addr, BASE_FEE, CHAIN_ID, ETHER, GWEI, ODOL, PROPOSER, testGenesis } from "./genesisFixture.ts";
@@ -77,13 +78,20 @@ export async function runBlock(
   app: Application,
   txs: Uint8Array[],
   proposer: Address = PROPOSER,
+  claims: DepositClaim[] = [],
 ): Promise<ExecutionResult> {
   const result = await app.executeBlock(
     { height: app.height() + 1, time: 1_700_000_000_000 + app.height(), proposer },
     txs,
+    claims,
   );
   app.commit(result);
   return result;
+}
+
+/** Executes and commits the next block: its deposit claims first, then `txs`. */
+export function runClaimsBlock(app: Application, claims: DepositClaim[], txs: Uint8Array[] = []) {
+  return runBlock(app, txs, PROPOSER, claims);
 }
 
 /** Commits empty blocks until the app's height is `height`. */

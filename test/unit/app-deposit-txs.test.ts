@@ -10,27 +10,13 @@ import {
   erc20Interface,
 } from "../../node/app/index.ts";
 import { type DepositClaim, depositTxHash, ETH_TOKEN, encodeDepositTx } from "../../node/types/index.ts";
-import { addr, alice, bob, PROPOSER, signTx, testApp } from "../helpers/appFixture.ts";
+import { addr, alice, bob, PROPOSER, runClaimsBlock, signTx, testApp } from "../helpers/appFixture.ts";
 import { DEPOSITOR, ethClaim, L1_USDC, usdcClaim } from "../helpers/depositClaims.ts";
 
 const USDC = bridgedTokenAddress(L1_USDC);
 const WETH = bridgedTokenAddress(ETH_TOKEN);
 const ZERO = getAddress(`0x${"00".repeat(20)}`);
 const UINT256_MAX = (1n << 256n) - 1n;
-
-async function commitBlock(
-  app: Application,
-  claims: DepositClaim[],
-  txs: Uint8Array[] = [],
-): Promise<ExecutionResult> {
-  const result = await app.executeBlock(
-    { height: app.height() + 1, time: 1_000 + app.height(), proposer: PROPOSER },
-    txs,
-    claims,
-  );
-  app.commit(result);
-  return result;
-}
 
 const parsed = (log: { topics: string[]; data: string } | undefined) =>
   log === undefined ? null : (erc20Interface.parseLog(log) ?? bridgeInterface.parseLog(log));
@@ -43,7 +29,7 @@ describe("app: deposit transactions (0x7e)", () => {
       data: erc20Interface.encodeFunctionData("transfer", [addr(bob), 400n]),
     });
     const claims = [usdcClaim(0n), ethClaim(1n, 5n, addr(bob))];
-    const result = await commitBlock(app, claims, [transfer]);
+    const result = await runClaimsBlock(app, claims, [transfer]);
 
     assert.equal(result.receipts.length, 3);
     assert.equal(result.txResults.length, 1, "txResults stay one per signed transaction");
@@ -92,8 +78,8 @@ describe("app: deposit transactions (0x7e)", () => {
   it("every node derives the same deposit transactions: hashes and receipts match", async () => {
     const claims = [usdcClaim(0n), usdcClaim(1n, { to: addr(bob), amount: 7n }), ethClaim(2n, 3n)];
     const [a, b] = [testApp(), testApp()];
-    const ra = await commitBlock(a as Application, claims);
-    const rb = await commitBlock(b as Application, claims);
+    const ra = await runClaimsBlock(a as Application, claims);
+    const rb = await runClaimsBlock(b as Application, claims);
     assert.deepEqual(rb.receipts, ra.receipts);
     assert.equal(rb.appHash, ra.appHash);
     assert.deepEqual(
@@ -105,9 +91,9 @@ describe("app: deposit transactions (0x7e)", () => {
 
   it("a deposit that credits nothing (past uint256) still has its transaction and a receipt, without logs", async () => {
     const app = testApp();
-    await commitBlock(app, [usdcClaim(0n, { amount: UINT256_MAX })]);
+    await runClaimsBlock(app, [usdcClaim(0n, { amount: UINT256_MAX })]);
     const overflow = usdcClaim(1n, { to: addr(bob), amount: 1n });
-    const result = await commitBlock(app, [overflow]);
+    const result = await runClaimsBlock(app, [overflow]);
     assert.equal(app.tokenBalance(USDC, addr(bob)), 0n);
     assert.deepEqual(result.receipts, [
       {
@@ -137,7 +123,7 @@ describe("app: deposit transactions (0x7e)", () => {
     const proposer = testApp();
     const built = await proposer.buildBlock({ height: 1, time: 1_000, proposer: PROPOSER }, [], claims);
     const validator = testApp();
-    const executed = await commitBlock(validator, claims);
+    const executed = await runClaimsBlock(validator, claims);
     assert.deepEqual(built.result.receipts, executed.receipts);
   });
 });

@@ -19,32 +19,23 @@ import {
   FALLBACK_METADATA,
   MAX_DEPOSIT_CLAIMS_PER_BLOCK,
 } from "../../node/types/index.ts";
-import { addr, alice, bob, carol, PROPOSER, signTx, testApp, testGenesis } from "../helpers/appFixture.ts";
+import {
+  addr,
+  alice,
+  bob,
+  carol,
+  PROPOSER,
+  runClaimsBlock,
+  signTx,
+  testApp,
+  testGenesis,
+} from "../helpers/appFixture.ts";
+import { usdcClaim as claim, DEPOSITOR, ethClaim, L1_USDC } from "../helpers/depositClaims.ts";
 
-const L1_USDC: Address = "0x00000000000000000000000000000000000a0a0a";
 const L1_ODD: Address = "0x00000000000000000000000000000000000b0b0b";
 const USDC = bridgedTokenAddress(L1_USDC);
 const WETH = bridgedTokenAddress(ETH_TOKEN);
-const DEPOSITOR: Address = "0x00000000000000000000000000000000000d0d0d";
 const UINT256_MAX = (1n << 256n) - 1n;
-
-function claim(nonce: bigint, overrides: Partial<DepositClaim> = {}): DepositClaim {
-  return {
-    nonce,
-    l1Token: L1_USDC,
-    from: DEPOSITOR,
-    to: addr(alice),
-    amount: 1_000n,
-    name: "USD Coin",
-    symbol: "USDC",
-    decimals: 6,
-    l1TxHash: `0x${nonce.toString(16).padStart(64, "e")}` as Hex,
-    ...overrides,
-  };
-}
-
-const ethClaim = (nonce: bigint, amount: bigint, to: Address = addr(alice)) =>
-  claim(nonce, { l1Token: ETH_TOKEN, to, amount, name: "Ether", symbol: "ETH", decimals: 18 });
 
 const ctx = (app: Application) => ({
   height: app.height() + 1,
@@ -56,23 +47,13 @@ function execute(app: Application, claims: DepositClaim[], txs: Uint8Array[] = [
   return app.executeBlock(ctx(app), txs, claims);
 }
 
-async function commitBlock(
-  app: Application,
-  claims: DepositClaim[],
-  txs: Uint8Array[] = [],
-): Promise<ExecutionResult> {
-  const result = await execute(app, claims, txs);
-  app.commit(result);
-  return result;
-}
-
 const isInvalidBlock = (message: RegExp) => (e: unknown) =>
   e instanceof AppError && e.code === "invalid-block" && message.test(e.message);
 
 describe("app: deposit claims", () => {
   it("the first ETH deposit creates WETH (not L1's Ether/ETH) and mints, in a deposit transaction", async () => {
     const app = testApp();
-    const result = await commitBlock(app, [ethClaim(0n, 5n * 10n ** 18n)]);
+    const result = await runClaimsBlock(app, [ethClaim(0n, 5n * 10n ** 18n)]);
     assert.deepEqual(app.token(WETH), {
       address: WETH,
       l1Token: ETH_TOKEN,
@@ -105,11 +86,11 @@ describe("app: deposit claims", () => {
   it("the first ERC20 deposit names the token with L1's metadata; later deposits keep it", async () => {
     const app = testApp();
     assert.equal(app.nextDepositNonce(), 0n);
-    await commitBlock(app, [
+    await runClaimsBlock(app, [
       claim(0n),
       claim(1n, { to: addr(bob), amount: 7n, name: "Renamed", symbol: "RN" }),
     ]);
-    const third = await commitBlock(app, [
+    const third = await runClaimsBlock(app, [
       claim(2n, { amount: 3n, name: "Other", symbol: "O", decimals: 18 }),
     ]);
     assert.deepEqual(app.token(USDC), {
@@ -135,7 +116,7 @@ describe("app: deposit claims", () => {
 
   it("refuses claims out of order, with a gap or replayed, leaving the state as it was", async () => {
     const app = testApp();
-    await commitBlock(app, [claim(0n)]);
+    await runClaimsBlock(app, [claim(0n)]);
     const before = { hash: app.appHash(), height: app.height(), snapshot: app.snapshotWrites() };
     const cases: [DepositClaim[], RegExp][] = [
       [[claim(0n)], /deposit claim 0: nonce 0, expected 1 \(a replay/],
@@ -154,7 +135,7 @@ describe("app: deposit claims", () => {
     assert.equal(app.nextDepositNonce(), 1n);
     assert.equal(app.tokenBalance(USDC, addr(alice)), 1_000n);
     // The refused attempts left nothing behind: the next claim still applies.
-    assert.equal((await commitBlock(app, [claim(1n)])).deposits.length, 1);
+    assert.equal((await runClaimsBlock(app, [claim(1n)])).deposits.length, 1);
   });
 
   it("refuses more than MAX_DEPOSIT_CLAIMS_PER_BLOCK claims and malformed claims", async () => {
@@ -182,7 +163,7 @@ describe("app: deposit claims", () => {
       to: USDC,
       data: erc20Interface.encodeFunctionData("transfer", [addr(bob), 400n]),
     });
-    const result = await commitBlock(app, [claim(0n)], [transfer]);
+    const result = await runClaimsBlock(app, [claim(0n)], [transfer]);
     assert.deepEqual(
       result.receipts.map((r) => r.status),
       [1, 1],
@@ -197,7 +178,7 @@ describe("app: deposit claims", () => {
 
   it("credits whatever L1 confirmed: the zero address, a zero amount", async () => {
     const app = testApp();
-    const result = await commitBlock(app, [
+    const result = await runClaimsBlock(app, [
       claim(0n, { to: ZERO_ADDRESS, amount: 9n }),
       claim(1n, { to: addr(carol), amount: 0n }),
     ]);
@@ -218,7 +199,7 @@ describe("app: deposit claims", () => {
     ];
     for (const overrides of cases) {
       const app = testApp();
-      await commitBlock(app, [claim(0n, { l1Token: L1_ODD, amount: 5n, ...overrides })]);
+      await runClaimsBlock(app, [claim(0n, { l1Token: L1_ODD, amount: 5n, ...overrides })]);
       const token = app.token(bridgedTokenAddress(L1_ODD));
       assert.deepEqual(
         token && { name: token.name, symbol: token.symbol, decimals: token.decimals },
@@ -228,14 +209,14 @@ describe("app: deposit claims", () => {
     }
     // ETH is always WETH, whatever a claim says.
     const app = testApp();
-    await commitBlock(app, [{ ...ethClaim(0n, 1n), name: "x".repeat(65) }]);
+    await runClaimsBlock(app, [{ ...ethClaim(0n, 1n), name: "x".repeat(65) }]);
     assert.equal(app.token(WETH)?.symbol, "WETH");
   });
 
   it("a deposit that would take a token's supply past uint256 uses its nonce but credits nothing", async () => {
     const app = testApp();
-    await commitBlock(app, [claim(0n, { amount: UINT256_MAX })]);
-    const result = await commitBlock(app, [
+    await runClaimsBlock(app, [claim(0n, { amount: UINT256_MAX })]);
+    const result = await runClaimsBlock(app, [
       claim(1n, { to: addr(bob), amount: 1n }),
       claim(2n, { amount: 0n }),
     ]);
@@ -248,7 +229,7 @@ describe("app: deposit claims", () => {
   it("deposits survive snapshotWrites -> load and change the appHash", async () => {
     const genesis = testGenesis();
     const a = createApplication(genesis, null);
-    const withDeposits = await commitBlock(a, [ethClaim(0n, 10n), claim(1n)]);
+    const withDeposits = await runClaimsBlock(a, [ethClaim(0n, 10n), claim(1n)]);
     const b = createApplication(
       genesis,
       a.snapshotWrites().map(([k, v]) => [k, v as Uint8Array] as const),

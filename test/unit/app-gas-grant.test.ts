@@ -18,7 +18,7 @@ import {
 } from "../../node/app/index.ts";
 import type { Address, Hex } from "../../node/crypto/index.ts";
 import { type DepositClaim, ETH_TOKEN, type Log } from "../../node/types/index.ts";
-import { addr, alice, ETHER, PROPOSER, signTx, testGenesis } from "../helpers/appFixture.ts";
+import { addr, alice, ETHER, PROPOSER, runClaimsBlock, signTx, testGenesis } from "../helpers/appFixture.ts";
 import { ethClaim, usdcClaim } from "../helpers/depositClaims.ts";
 import { MemoryStateStore } from "../helpers/memoryStateStore.ts";
 
@@ -29,20 +29,6 @@ const L1_RECIPIENT: Address = "0x000000000000000000000000000000000000beef";
 
 const grantGenesis = (pool: bigint = 1_000n * ETHER, grant: bigint = GRANT): AppGenesis =>
   testGenesis({ gasGrant: grant, gasPool: pool });
-
-async function commitBlock(
-  app: Application,
-  claims: DepositClaim[],
-  txs: Uint8Array[] = [],
-): Promise<ExecutionResult> {
-  const result = await app.executeBlock(
-    { height: app.height() + 1, time: 1_000 + app.height(), proposer: PROPOSER },
-    txs,
-    claims,
-  );
-  app.commit(result);
-  return result;
-}
 
 function grantsIn(logs: readonly Log[]): [string, bigint][] {
   return logs
@@ -60,7 +46,7 @@ describe("app: gas grant for bridged users", () => {
   it("a fresh recipient gets the grant once from the pool, logged in its deposit's receipt", async () => {
     const app = createApplication(grantGenesis(), null);
     const user = addr(fresh(1));
-    const first = await commitBlock(app, [usdcClaim(0n, { to: user })]);
+    const first = await runClaimsBlock(app, [usdcClaim(0n, { to: user })]);
     assert.equal(app.balance(user), GRANT);
     assert.equal(app.balance(GAS_POOL_ADDRESS), 1_000n * ETHER - GRANT);
     assert.deepEqual(grantsIn(first.receipts[0]?.logs ?? []), [[user, GRANT]]);
@@ -68,7 +54,7 @@ describe("app: gas grant for bridged users", () => {
     assert.equal(first.receipts[0]?.logs.at(-1)?.address, GAS_POOL_ADDRESS);
 
     // Spent down below the grant, the same address is never granted again.
-    const second = await commitBlock(app, [usdcClaim(1n, { to: user }), ethClaim(2n, 1n, user)]);
+    const second = await runClaimsBlock(app, [usdcClaim(1n, { to: user }), ethClaim(2n, 1n, user)]);
     assert.deepEqual(grantsIn(second.receipts.flatMap((r) => r.logs)), []);
     assert.equal(app.balance(user), GRANT);
   });
@@ -76,7 +62,7 @@ describe("app: gas grant for bridged users", () => {
   it("grants nothing to a recipient holding the grant already, or for a deposit of nothing", async () => {
     const app = createApplication(grantGenesis(), null);
     const empty = addr(fresh(2));
-    const result = await commitBlock(app, [
+    const result = await runClaimsBlock(app, [
       usdcClaim(0n, { to: addr(alice) }),
       usdcClaim(1n, { to: empty, amount: 0n }),
     ]);
@@ -84,7 +70,7 @@ describe("app: gas grant for bridged users", () => {
     assert.equal(app.balance(GAS_POOL_ADDRESS), 1_000n * ETHER);
     assert.equal(app.balance(empty), 0n);
     // The zero-amount deposit did not use up its recipient's grant.
-    const later = await commitBlock(app, [usdcClaim(2n, { to: empty })]);
+    const later = await runClaimsBlock(app, [usdcClaim(2n, { to: empty })]);
     assert.deepEqual(grantsIn(later.receipts[0]?.logs ?? []), [[empty, GRANT]]);
   });
 
@@ -92,7 +78,7 @@ describe("app: gas grant for bridged users", () => {
     for (const pool of [0n, GRANT - 1n]) {
       const app = createApplication(grantGenesis(pool), null);
       const user = addr(fresh(3));
-      const result = await commitBlock(app, [usdcClaim(0n, { to: user })]);
+      const result = await runClaimsBlock(app, [usdcClaim(0n, { to: user })]);
       assert.equal(app.tokenBalance(USDC, user), 1_000n);
       assert.equal(app.balance(user), 0n);
       assert.equal(app.balance(GAS_POOL_ADDRESS), pool);
@@ -101,14 +87,14 @@ describe("app: gas grant for bridged users", () => {
     }
     // Without a grant in genesis nothing is paid either.
     const none = createApplication(testGenesis({ gasPool: ETHER }), null);
-    await commitBlock(none, [usdcClaim(0n, { to: addr(fresh(4)) })]);
+    await runClaimsBlock(none, [usdcClaim(0n, { to: addr(fresh(4)) })]);
     assert.equal(none.balance(addr(fresh(4))), 0n);
   });
 
   it("the pool pays each recipient while it lasts, in nonce order", async () => {
     const app = createApplication(grantGenesis(GRANT + GRANT / 2n), null);
     const [a, b] = [addr(fresh(5)), addr(fresh(6))];
-    const result = await commitBlock(app, [usdcClaim(0n, { to: a }), usdcClaim(1n, { to: b })]);
+    const result = await runClaimsBlock(app, [usdcClaim(0n, { to: a }), usdcClaim(1n, { to: b })]);
     assert.deepEqual(grantsIn(result.receipts.flatMap((r) => r.logs)), [[a, GRANT]]);
     assert.equal(app.balance(b), 0n);
     assert.equal(app.balance(GAS_POOL_ADDRESS), GRANT / 2n);
@@ -116,8 +102,8 @@ describe("app: gas grant for bridged users", () => {
 
   it("never grants the zero address, the bridge or a token", async () => {
     const app = createApplication(grantGenesis(), null);
-    await commitBlock(app, [ethClaim(0n, 1n)]);
-    const result = await commitBlock(app, [
+    await runClaimsBlock(app, [ethClaim(0n, 1n)]);
+    const result = await runClaimsBlock(app, [
       usdcClaim(1n, { to: `0x${"00".repeat(20)}` as Address }),
       usdcClaim(2n, { to: BRIDGE_ADDRESS }),
       usdcClaim(3n, { to: WETH }),
@@ -130,7 +116,7 @@ describe("app: gas grant for bridged users", () => {
     const app = createApplication(grantGenesis(), null);
     const wallet = fresh(7);
     const user = addr(wallet);
-    await commitBlock(app, [ethClaim(0n, 5n * 10n ** 17n, user)]);
+    await runClaimsBlock(app, [ethClaim(0n, 5n * 10n ** 17n, user)]);
     assert.equal(app.balance(user), GRANT);
     assert.equal(app.nonce(user), 0n);
 
@@ -146,7 +132,7 @@ describe("app: gas grant for bridged users", () => {
       gasLimit: 200_000n,
       nonce: 1,
     });
-    const result = await commitBlock(app, [], [transfer, withdraw]);
+    const result = await runClaimsBlock(app, [], [transfer, withdraw]);
     assert.deepEqual(
       result.txResults.map((r) => [r.status, r.error]),
       [
@@ -191,7 +177,7 @@ describe("app: gas grant for bridged users", () => {
     stored.commit(granted);
 
     const memory = createApplication(genesis, null);
-    const same = await commitBlock(memory, [usdcClaim(0n, { to: user })]);
+    const same = await runClaimsBlock(memory, [usdcClaim(0n, { to: user })]);
     assert.equal(same.appHash, granted.appHash);
 
     // Reopened from the store (the grant read from disk, not a cache), the address is not granted again.
@@ -213,7 +199,7 @@ describe("app: gas grant for bridged users", () => {
     assert.deepEqual(grantsIn(again.receipts[0]?.logs ?? []), []);
 
     const withoutGrant = createApplication(testGenesis({ gasPool: genesis.gasPool }), null);
-    const plain = await commitBlock(withoutGrant, [usdcClaim(0n, { to: user })]);
+    const plain = await runClaimsBlock(withoutGrant, [usdcClaim(0n, { to: user })]);
     assert.notEqual(plain.appHash, granted.appHash);
   });
 
