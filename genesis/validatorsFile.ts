@@ -2,7 +2,7 @@ import { readFile } from "node:fs/promises";
 import { peerIdFromString } from "@libp2p/peer-id";
 import { type Multiaddr, multiaddr } from "@multiformats/multiaddr";
 import { z } from "zod";
-import { MIN_STAKE, POWER_UNIT } from "../node/app/gas.ts";
+import { MIN_STAKE, POWER_UNIT } from "../node/app/stakeUnits.ts";
 import type { Address } from "../node/crypto/index.ts";
 import { MAX_VALIDATORS, type Validator } from "../node/types/index.ts";
 import { errorMessage } from "../node/util/errors.ts";

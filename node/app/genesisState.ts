@@ -15,8 +15,8 @@ import {
   STAKING_ADDRESS,
 } from "./addresses.ts";
 import { AppError } from "./errors.ts";
-import { MAX_TOTAL_POWER, MIN_STAKE } from "./gas.ts";
 import type { ChainParams } from "./params.ts";
+import { MAX_TOTAL_POWER, MIN_STAKE } from "./stakeUnits.ts";
 import { powerOf } from "./staking.ts";
 import { LedgerState } from "./state.ts";
 import { chainAppHash, collectWrites, type StateWrite, withAppHash } from "./stateCodec.ts";

@@ -3,9 +3,9 @@ import { type Log, MAX_VALIDATORS, type Validator } from "../types/index.ts";
 import { encodeLog, encodeResult, stakingInterface } from "./abi.ts";
 import { STAKING_ADDRESS } from "./addresses.ts";
 import { decodeCall } from "./calldata.ts";
-import { MAX_TOTAL_POWER, MIN_STAKE, POWER_UNIT } from "./gas.ts";
 import { type ChainParams, epochOf } from "./params.ts";
 import { Revert, unknownFunction } from "./revert.ts";
+import { MAX_TOTAL_POWER, MIN_STAKE, POWER_UNIT } from "./stakeUnits.ts";
 import type { LedgerState, UnbondingEntry } from "./state.ts";
 
 const stakingLog = (event: string, args: unknown[]): Log => ({
