@@ -120,6 +120,8 @@ export async function startNode(opts: NodeOptions, modules: NodeModules): Promis
       now: Date.now,
       checkpoints: checkpointing?.forBlocks ?? null,
       deposits: confirmer === null ? null : depositsForBlocks(claims, confirmer),
+      onInvalidBlock: (height, blockHash, reason) =>
+        logger.warn({ height, blockHash, reason }, "refused a proposed block"),
     });
     head.height = () => chain.height;
 

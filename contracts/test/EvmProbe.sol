@@ -10,6 +10,7 @@ interface ISidechainBridge {
 /// A contract the sidechain's EVM tests deploy: storage, events, reverts, nested calls, creation, system calls.
 contract EvmProbe {
     uint256 public count;
+    uint256 transient scratch;
 
     event Incremented(uint256 count);
     error Custom(uint256 code);
@@ -70,6 +71,15 @@ contract EvmProbe {
 
     function burnGas(uint256 rounds) external {
         for (uint256 i = 0; i < rounds; i++) count = uint256(keccak256(abi.encode(count, i)));
+    }
+
+    /// EIP-1153: what one transaction stores in transient storage is gone for the next.
+    function tset(uint256 value) external {
+        scratch = value;
+    }
+
+    function tsnapshot() external {
+        count = scratch;
     }
 
     function recurse(uint256 depth) external returns (uint256) {

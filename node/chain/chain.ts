@@ -59,6 +59,8 @@ export interface ChainModules {
   elapsed?: () => number;
   /** Lets other work run between chunks of a long block check (default: the next turn of the event loop). */
   yieldNow?: () => Promise<void>;
+  /** Told why a proposed block was refused: a refusal is a nil prevote, which alone says nothing. */
+  onInvalidBlock?: (height: number, blockHash: Hex, reason: string) => void;
 }
 
 /** How long a block check decodes before it lets the event loop run (RPC, gossip, timers). */
@@ -275,8 +277,10 @@ export class Chain {
       await this.checkBlock(height, value);
       return true;
     } catch (err) {
-      if (err instanceof InvalidBlockError || err instanceof RlpError) return false;
-      if (err instanceof AppError) return false;
+      if (err instanceof InvalidBlockError || err instanceof RlpError || err instanceof AppError) {
+        this.modules.onInvalidBlock?.(height, value.blockHash, errorMessage(err));
+        return false;
+      }
       throw err;
     }
   }

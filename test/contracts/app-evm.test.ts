@@ -194,6 +194,26 @@ describe("EVM execution in the app", () => {
     strictEqual(d.app.nonce(address), 0n);
   });
 
+  test("transient storage (EIP-1153) lasts one transaction, also within one block", async () => {
+    const d = await deployProbe();
+    const set = await signTx(alice, {
+      to: d.address,
+      data: probe.encodeFunctionData("tset", [5]),
+      nonce: d.nonce++,
+    });
+    const snap = await signTx(alice, {
+      to: d.address,
+      data: probe.encodeFunctionData("tsnapshot"),
+      nonce: d.nonce++,
+    });
+    const result = await runBlock(d.app, [set, snap]);
+    deepStrictEqual(
+      result.receipts.map((r) => r.status),
+      [1, 1],
+    );
+    strictEqual(await countOf(d), 0n, "the second transaction reads an empty slot");
+  });
+
   test("an EIP-2930 access list is paid up front and makes what it names warm", async () => {
     const plain = await deployProbe();
     const listed = await deployProbe();

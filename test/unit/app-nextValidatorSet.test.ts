@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { Wallet } from "ethers";
-import { MAX_TOTAL_POWER } from "../../node/app/stakeUnits.ts";
 import { STAKING_ADDRESS, stakingInterface } from "../../node/app/index.ts";
 import { Revert } from "../../node/app/revert.ts";
+import { MAX_TOTAL_POWER } from "../../node/app/stakeUnits.ts";
 import { applyEpochEnd, stake } from "../../node/app/staking.ts";
 import { LedgerState } from "../../node/app/state.ts";
 import { type Address, type Hex, hashValidatorSet } from "../../node/crypto/index.ts";
