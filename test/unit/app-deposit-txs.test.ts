@@ -6,7 +6,6 @@ import {
   BRIDGE_ADDRESS,
   bridgedTokenAddress,
   bridgeInterface,
-  type ExecutionResult,
   erc20Interface,
 } from "../../node/app/index.ts";
 import { type DepositClaim, depositTxHash, ETH_TOKEN, encodeDepositTx } from "../../node/types/index.ts";

@@ -11,7 +11,7 @@ import {
   WETH_METADATA,
   ZERO_ADDRESS,
 } from "../../node/app/index.ts";
-import type { Address, Hex } from "../../node/crypto/index.ts";
+import type { Address } from "../../node/crypto/index.ts";
 import {
   type DepositClaim,
   depositTxHash,

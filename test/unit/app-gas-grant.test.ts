@@ -4,12 +4,10 @@ import { Wallet } from "ethers";
 import {
   AppError,
   type AppGenesis,
-  type Application,
   BRIDGE_ADDRESS,
   bridgedTokenAddress,
   bridgeInterface,
   createApplication,
-  type ExecutionResult,
   erc20Interface,
   GAS_POOL_ADDRESS,
   gasPoolInterface,
@@ -17,7 +15,7 @@ import {
   validateAppGenesis,
 } from "../../node/app/index.ts";
 import type { Address, Hex } from "../../node/crypto/index.ts";
-import { type DepositClaim, ETH_TOKEN, type Log } from "../../node/types/index.ts";
+import { ETH_TOKEN, type Log } from "../../node/types/index.ts";
 import { addr, alice, ETHER, PROPOSER, runClaimsBlock, signTx, testGenesis } from "../helpers/appFixture.ts";
 import { ethClaim, usdcClaim } from "../helpers/depositClaims.ts";
 import { MemoryStateStore } from "../helpers/memoryStateStore.ts";
