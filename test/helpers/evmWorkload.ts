@@ -137,10 +137,12 @@ export class EvmWorkload {
       const kind = NEEDS_PROBE.has(drawn) && this.#probe() === null ? "deployProbe" : drawn;
       this.#burning = null;
       const drafted = await this.#action(kind, sender, chain);
-      // Never under the intrinsic gas (with EIP-7623's floor): checkTx would refuse it.
+      const envelope = this.#envelope();
+      // Never under the intrinsic gas (with its access list and EIP-7623's floor): checkTx would refuse it.
       const minimum = minimumGasLimit({
         to: (drafted.to as Address | null) ?? null,
         data: hexToBytes(String(drafted.data ?? "0x")),
+        accessList: (envelope.accessList ?? []) as { storageKeys: string[] }[],
       });
       const gasLimit = bigintMax(BigInt(drafted.gasLimit ?? 0n), minimum);
       const request = { ...drafted, gasLimit };
@@ -150,7 +152,7 @@ export class EvmWorkload {
       if (kind === "deployProbe" && gasLimit >= 1_500_000n) {
         this.#pendingProbes.push(getCreateAddress({ from: sender.address, nonce }).toLowerCase() as Address);
       }
-      const tx = await this.#sign(sender, { ...request, nonce }, kind, "included");
+      const tx = await this.#sign(sender, { ...request, nonce }, kind, "included", envelope);
       const created = CREATION_KINDS[kind];
       if (created !== undefined) this.#creations.set(tx.hash, created);
       if (this.#burning !== null) this.#burns.set(tx.hash, this.#burning);
@@ -223,8 +225,9 @@ export class EvmWorkload {
     request: TransactionRequest,
     kind: string,
     admission: Admission,
+    envelope: TransactionRequest = this.#envelope(),
   ): Promise<PlannedTx> {
-    const raw = await signTx(sender, { ...request, ...this.#envelope() });
+    const raw = await signTx(sender, { ...request, ...envelope });
     return { raw, hash: keccak256Hex(raw), kind, admission };
   }
 
@@ -233,7 +236,7 @@ export class EvmWorkload {
     const rng = this.#rng;
     if (rng.chance(0.15))
       return { type: 0, gasPrice: rng.chance(0.5) ? BASE_FEE : rng.bigint(BASE_FEE, 2n * BASE_FEE) };
-    // Parsed but not charged nor warmed by this chain: the nodes must still agree on it.
+    // Charged and warmed (EIP-2930): the nodes must agree on what it costs.
     const accessList = rng.chance(0.2)
       ? [{ address: this.#anyContract(), storageKeys: [`0x${"00".repeat(32)}`, bytesToHex(rng.bytes(32))] }]
       : [];
