@@ -23,9 +23,17 @@ import type { AppTx } from "./transaction.ts";
 /** About 300 bytes an entry (key, decoded value, map slot): some 30 MB, whatever the number of accounts. */
 export const DEFAULT_STATE_CACHE_ENTRIES = 100_000;
 
+/**
+ * Contract code has its own, smaller cache: an entry may be 24 KiB (EIP-170), so the shared cache's count would
+ * not bound its memory; 1,000 contracts' code is at most 24 MB.
+ */
+export const DEFAULT_CODE_CACHE_ENTRIES = 1_000;
+
 export interface StoredLedgerOptions {
   /** The most committed entries of the large tables held in memory. */
   cacheEntries?: number;
+  /** The most contracts' code held in memory. */
+  codeCacheEntries?: number;
 }
 
 /** What a block will read from the large tables, as their keys. */
@@ -59,16 +67,18 @@ export class StoredLedger implements LedgerLayers {
   readonly meta = new Table<bigint>();
   readonly #reader: StateReader;
   readonly #cache: StateCache;
+  readonly #codeCache: StateCache;
 
-  private constructor(reader: StateReader, cache: StateCache) {
+  private constructor(reader: StateReader, cache: StateCache, codeCache: StateCache) {
     this.#reader = reader;
     this.#cache = cache;
+    this.#codeCache = codeCache;
     const modules = { reader, cache };
     this.accounts = new StoredTable(TABLE_CODECS.accounts, modules);
     this.tokenBalances = new StoredTable(TABLE_CODECS.tokenBalances, modules);
     this.withdrawals = new StoredTable(TABLE_CODECS.withdrawals, modules);
     this.deposits = new StoredTable(TABLE_CODECS.deposits, modules);
-    this.code = new StoredTable(TABLE_CODECS.code, modules);
+    this.code = new StoredTable(TABLE_CODECS.code, { reader, cache: codeCache });
     this.storage = new StoredTable(TABLE_CODECS.storage, modules);
     this.allowances = new StoredTable(TABLE_CODECS.allowances, modules);
     this.permitNonces = new StoredTable(TABLE_CODECS.permitNonces, modules);
@@ -77,7 +87,11 @@ export class StoredLedger implements LedgerLayers {
 
   /** Reads the small tables; the large ones are read as they are used. */
   static async open(reader: StateReader, opts: StoredLedgerOptions = {}): Promise<StoredLedger> {
-    const ledger = new StoredLedger(reader, new StateCache(opts.cacheEntries ?? DEFAULT_STATE_CACHE_ENTRIES));
+    const ledger = new StoredLedger(
+      reader,
+      new StateCache(opts.cacheEntries ?? DEFAULT_STATE_CACHE_ENTRIES),
+      new StateCache(opts.codeCacheEntries ?? DEFAULT_CODE_CACHE_ENTRIES),
+    );
     await Promise.all([
       ledger.#load(ledger.tokens, TABLE_CODECS.tokens),
       ledger.#load(ledger.stakes, TABLE_CODECS.stakes),
@@ -124,9 +138,15 @@ export class StoredLedger implements LedgerLayers {
     return this.#cache.entries.size;
   }
 
+  /** How many contracts' code is in memory (at most its own cache's capacity). */
+  get cachedCode(): number {
+    return this.#codeCache.entries.size;
+  }
+
   /** Call after merging a committed block in: prefetches that read before it are dropped. */
   committed(): void {
     this.#cache.committed();
+    this.#codeCache.committed();
   }
 
   async prefetch(keys: TouchedKeys): Promise<void> {

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { getCreateAddress } from "ethers";
 import {
   AppError,
   type Application,
@@ -13,10 +14,11 @@ import {
   stakingInterface,
 } from "../../node/app/index.ts";
 import { LruCache } from "../../node/app/lru.ts";
+import { LedgerState } from "../../node/app/state.ts";
 import { TABLE_CODECS } from "../../node/app/stateCodec.ts";
 import { StoredLedger } from "../../node/app/storedState.ts";
 import { StateCache, StoredTable } from "../../node/app/storedTable.ts";
-import type { Address } from "../../node/crypto/index.ts";
+import { type Address, bytesToHex } from "../../node/crypto/index.ts";
 import {
   addr,
   alice,
@@ -298,5 +300,23 @@ describe("stored table: the cache never serves what a commit replaced", () => {
     for (let i = 0; i < 20; i++) ledger.accounts.get(addr(testWallet(100 + i)));
     assert.equal(ledger.cachedEntries, 3);
     assert.equal(ledger.accounts.get(addr(alice))?.balance, 1000n * ETHER);
+  });
+
+  it("holds contract code in its own cache, bounded apart from the entries' count", async () => {
+    const node = await storedNode(100);
+    // Initcode that returns 8 bytes of runtime code (the byte i repeated), one contract per nonce.
+    const deploy = (i: number) =>
+      signTx(alice, { to: null, nonce: i, data: `0x67${`0${i}`.repeat(8)}5f5260086018f3` });
+    for (let i = 0; i < 4; i++) commit(node, await execute(node.app, [await deploy(i)]));
+    const ledger = await StoredLedger.open(node.store, { cacheEntries: 100, codeCacheEntries: 2 });
+    const state = new LedgerState(ledger);
+    const created = [0, 1, 2, 3].map((nonce) =>
+      getCreateAddress({ from: alice.address, nonce }).toLowerCase(),
+    );
+    created.forEach((address, i) => {
+      assert.equal(bytesToHex(state.codeOf(address as Address)), `0x${`0${i}`.repeat(8)}`);
+    });
+    assert.equal(ledger.cachedCode, 2, "the code cache keeps its own capacity");
+    assert.ok(ledger.cachedEntries >= 4, "the accounts went to the shared cache");
   });
 });
