@@ -24,9 +24,10 @@ export interface TransferCall {
 const NATIVE_TRANSFER_GAS = 21_000n;
 /**
  * An OpenZeppelin 5 ERC20 transfer() between holders costs about 35,000 gas, 52,000 when the recipient held
- * none; the rest is never charged (gas used is metered), so a round limit above both is safe for any recipient.
+ * none: a limit just above both, as a wallet's estimate with a margin. Blocks fill by each transaction's limit
+ * against the gas left (Ethereum's gas pool), so a far higher limit would cap the block, not the chain.
  */
-export const ERC20_TRANSFER_GAS_LIMIT = 100_000n;
+export const ERC20_TRANSFER_GAS_LIMIT = 60_000n;
 
 /**
  * native: 1 wei to the recipient. token: transfer(recipient, 1) on a system token (node/app/tokens.ts), with the

@@ -30,8 +30,6 @@ export interface ChainOptions {
   maxClockDriftMs: number;
   maxBlockTxs: number;
   maxBlockTxBytes: number;
-  /** Sum of the included transactions' gas limits; unbounded when absent. */
-  maxBlockGas?: bigint;
   /**
    * How long building a proposal may take on this node before the block is closed with what it holds: every
    * validator must receive, check and execute it within the propose timeout, so the builder keeps well inside it.
@@ -238,10 +236,8 @@ export class Chain {
     const time = Math.max(this.modules.now(), this.head.time + 1);
     const lastCommit = height > 1 ? await store.commitAt(height - 1) : null;
     if (height > 1 && !lastCommit) throw new ChainHaltError(`commit of height ${height - 1} is missing`);
-    const candidates = withinGas(
-      mempool.reap(this.opts.maxBlockTxBytes, this.opts.maxBlockTxs),
-      this.opts.maxBlockGas,
-    );
+    // The app fills the block by gas as Ethereum's gas pool does; what does not fit stays in the pool.
+    const candidates = mempool.reap(this.opts.maxBlockTxBytes, this.opts.maxBlockTxs);
     const depositClaims = await this.claimsToInclude();
     await app.prefetch(candidates, depositClaims, proposer);
     const full = this.buildLimit(elapsed, started);
@@ -644,17 +640,6 @@ export class Chain {
     const check = verifyCommit(lastCommit, this.previous, this.opts.chainId, verifier);
     if (!check.ok) fail(`lastCommit: ${check.reason}`);
   }
-}
-
-/** The longest prefix of candidates whose gas limits fit the block's gas: a prefix keeps every sender gapless. */
-function withinGas<T extends { gasLimit: bigint }>(candidates: T[], maxGas: bigint | undefined): T[] {
-  if (maxGas === undefined) return candidates;
-  let gas = 0n;
-  for (let i = 0; i < candidates.length; i++) {
-    gas += (candidates[i] as T).gasLimit;
-    if (gas > maxGas) return candidates.slice(0, i);
-  }
-  return candidates;
 }
 
 function nextTurn(): Promise<void> {

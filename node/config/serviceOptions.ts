@@ -4,7 +4,6 @@ import type { Hex } from "../crypto/index.ts";
 import type { TopicHandlersOptions } from "../p2p/topicHandlers.ts";
 import { DEFAULT_TX_GOSSIP } from "../p2p/txGossip.ts";
 import type { SyncServiceOptions } from "../sync/syncService.ts";
-import { DEFAULT_BLOCK_GAS_LIMIT } from "../types/index.ts";
 import { type Genesis, genesisHash } from "./genesis.ts";
 import type { NodeConfig } from "./nodeConfig.ts";
 import { NODE_TUNABLES } from "./nodeTunables.ts";
@@ -24,7 +23,6 @@ export function chainOptions(genesis: Genesis): ChainOptions {
     maxClockDriftMs: genesis.maxClockDriftMs,
     maxBlockTxs: NODE_TUNABLES.maxBlockTxs,
     maxBlockTxBytes: NODE_TUNABLES.maxBlockTxBytes,
-    maxBlockGas: genesis.blockGasLimit ?? DEFAULT_BLOCK_GAS_LIMIT,
     buildBudgetMs: genesis.timeouts.proposeMs * NODE_TUNABLES.buildBudgetShare,
   };
 }

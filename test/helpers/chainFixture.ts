@@ -43,7 +43,7 @@ export interface TestChainOptions<X extends ChainExtraModules> {
   /** Builds the node's optional modules (and anything else the test wants back, spread into the result). */
   extras?: (base: ChainFixtureBase) => X;
   /** Chain limits beyond the fixture's (a gas cap, a build budget). */
-  limits?: Pick<ChainOptions, "maxBlockGas" | "buildBudgetMs" | "assumedUnknownShare">;
+  limits?: Pick<ChainOptions, "buildBudgetMs" | "assumedUnknownShare">;
   /** The chain's build clock and event-loop yield. */
   timing?: Pick<ChainModules, "elapsed" | "yieldNow">;
   /** The mempool's check-cost clock. */

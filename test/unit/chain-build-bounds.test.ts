@@ -55,14 +55,17 @@ describe("chain: a proposal stays within what validators can check in time", () 
     assert.equal(built.block.txs.length, 4);
   });
 
-  it("keeps the transactions' gas limits within the block gas, as a prefix so no sender has a gap", async (t) => {
-    // signTx's gas limit is 100,000: 250,000 gas takes two of them.
-    const a = await openTestChain(t, { limits: { maxBlockGas: 250_000n } });
-    const b = await openTestChain(t);
+  it("fills the block as Ethereum's gas pool does: each gas limit within what the block has left", async (t) => {
+    // signTx's gas limit is 100,000 and a transfer uses 21,000: of 150,000, three fit (150k, 129k, 108k left),
+    // then 87,000 is left, too little for the next; the senders keep their order, so none has a gap.
+    const genesis = { blockGasLimit: 150_000n };
+    const a = await openTestChain(t, { genesis });
+    const b = await openTestChain(t, { genesis });
     for (const raw of await sixTransfers()) a.mempool.add(raw);
     const built = await a.chain.buildBlock(1, addr(val1));
-    assert.equal(built.block.txs.length, 2);
+    assert.equal(built.block.txs.length, 3);
     assert.equal(await b.chain.validateBlock(1, built), true);
+    assert.equal(a.mempool.size, 6, "what did not fit stays in the pool");
   });
 
   it("a validator lacking the block's transactions decodes them with yields to the event loop", async (t) => {
