@@ -1,4 +1,5 @@
 import type { Address, Hex } from "../../node/crypto/index.ts";
+import { errorMessage } from "../../node/util/errors.ts";
 import type { BenchAccount } from "./accounts.ts";
 import type { RpcClient } from "./rpcClient.ts";
 import { createdAddress, mintCall, testTokenDeployment } from "./testToken.ts";
@@ -25,6 +26,22 @@ export interface ClusterTokenOptions {
 }
 
 export type RpcCaller = Pick<RpcClient, "call">;
+
+/**
+ * Sends, and again after a pause while the node sheds load ("txpool is busy", -32005 with a retry hint): the
+ * setup sends thousands at once, more than a node checks at a time.
+ */
+async function sendShedding(client: RpcCaller, raw: Hex, deadline: number): Promise<void> {
+  for (;;) {
+    try {
+      await client.call<Hex>("eth_sendRawTransaction", [raw]);
+      return;
+    } catch (err) {
+      if (!/txpool is busy/.test(errorMessage(err)) || Date.now() > deadline) throw err;
+      await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+    }
+  }
+}
 
 export interface ClusterTokenModules {
   /** One per node: the mints are spread over them as the load is. */
@@ -55,7 +72,7 @@ export async function deployClusterToken(
   const deploy = sign(opts.deployer.key, await testTokenDeployment(), 0n);
   await first.call<Hex>("eth_sendRawTransaction", [deploy.raw]);
   const created = await receiptOf(first, deploy.hash, deadline);
-  // The code, not the receipt's contractAddress: the node's RPC answers null there for every creation.
+  // The code, not only the receipt: a creation that deployed nothing has status 1 too.
   const code = await first.call<Hex>("eth_getCode", [token, "latest"]);
   if (created.status !== "0x1" || code === "0x") {
     throw new ClusterSetupError(
@@ -70,7 +87,7 @@ export async function deployClusterToken(
       chunk.map(async (s, i) => {
         const tx = sign(s.key, mintCall(token, s.address, MINTED), 0n);
         const client = clients[(start + i) % clients.length] as RpcCaller;
-        await client.call<Hex>("eth_sendRawTransaction", [tx.raw]);
+        await sendShedding(client, tx.raw, deadline);
         return { client, hash: tx.hash };
       }),
     );
