@@ -236,8 +236,6 @@ function ledgerApplication(
     const first = await simulate(request, cap);
     if (first.status === 0) throw revertError(first);
     // The 63/64 rule and refunds can make a call need more than it used: search as geth does, from what it used.
-    let low = first.gasUsed - 1n;
-    let high = cap;
     const succeeds = async (gas: bigint) => {
       try {
         return (await simulate(request, gas)).status === 1;
@@ -247,7 +245,8 @@ function ledgerApplication(
       }
     };
     if (await succeeds(first.gasUsed)) return first.gasUsed;
-    low = first.gasUsed;
+    let low = first.gasUsed;
+    let high = cap;
     while (low + 1n < high) {
       const mid = (low + high) / 2n;
       if (await succeeds(mid)) high = mid;

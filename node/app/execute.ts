@@ -103,9 +103,9 @@ export async function executeTransaction(
         accessList: tx.accessList,
       });
   const tip = outcome.gasUsed * (price - block.baseFee);
-  const burned = outcome.gasUsed * block.baseFee;
+  const baseFeePaid = outcome.gasUsed * block.baseFee;
   if (tip > 0n) state.addBalance(block.proposer, tip);
-  if (burned > 0n) state.addBalance(gasPool, burned);
+  if (baseFeePaid > 0n) state.addBalance(gasPool, baseFeePaid);
   const receipt: Receipt = {
     txHash: tx.hash,
     status: outcome.status,
