@@ -285,7 +285,7 @@ async function main(): Promise<number> {
     saturation: { offeredPerSecond: saturationPoint(figures, rule), rule },
     bounds,
     ratios: bounds === null ? [] : boundRatios(bestCommitted, bounds),
-    goals: judgeGoals(figures, true),
+    goals: judgeGoals(figures),
   };
   process.stdout.write(`${JSON.stringify(report, null, 2)}\n\n${formatLoadReport(report)}\n`);
   const broken = steps.filter((s) => s.committed === 0 || s.lost > 0 || s.watcherError !== null);

@@ -230,20 +230,28 @@ describe("load bench: saturation and goals", () => {
     assert.equal(saturationPoint([step(100, 10, 900), step(250, 250, null)]), null);
   });
 
-  it("judges the goals, the EVM row not applicable until the EVM exists", () => {
+  it("judges the goals, each from the steps of its kind", () => {
     const goals = judgeGoals([step(500, 500, 1800, { p50Ms: 700 }), step(1000, 1000, 1900)]);
     assert.deepEqual(
       goals.map((g) => g.status),
-      ["met", "met", "not applicable yet"],
+      ["met", "met", "not measured"],
     );
     const missed = judgeGoals([step(500, 500, 2100, { p50Ms: 700 }), step(1000, 1200, 1900, { lost: 3 })]);
     assert.deepEqual(
       missed.map((g) => g.status),
-      ["not met", "not met", "not applicable yet"],
+      ["not met", "not met", "not measured"],
     );
     assert.deepEqual(
       judgeGoals([step(100, 100, 900, { kind: "token" })]).map((g) => g.status),
-      ["not measured", "not measured", "not applicable yet"],
+      ["not measured", "not measured", "not measured"],
+    );
+    const erc20 = (committed: number, lost = 0) => step(400, committed, 1900, { kind: "erc20", lost });
+    assert.equal(judgeGoals([erc20(333)])[2]?.status, "met");
+    assert.equal(judgeGoals([erc20(297)])[2]?.status, "not met");
+    assert.equal(
+      judgeGoals([erc20(350, 2)])[2]?.status,
+      "not met",
+      "a step that lost transactions does not count",
     );
   });
 });
