@@ -55,6 +55,8 @@ export interface RunningNode {
   readonly peerId: string;
   readonly p2pAddrs: string[];
   height(): number;
+  /** Settles with the error when the chain halts (ChainHaltError): the process should stop and exit non-zero. */
+  readonly halted: Promise<Error>;
   stop(): Promise<void>;
 }
 
@@ -65,6 +67,10 @@ export interface RunningNode {
 export async function startNode(opts: NodeOptions, modules: NodeModules): Promise<RunningNode> {
   const { config, genesis, logger } = { ...opts, ...modules };
   const { chainId, epochLength, l1 } = genesis;
+  let halt: (err: Error) => void = () => {};
+  const halted = new Promise<Error>((resolve) => {
+    halt = resolve;
+  });
   const stops = new StopStack(logger);
   try {
     const metrics = new NodeMetrics();
@@ -122,6 +128,7 @@ export async function startNode(opts: NodeOptions, modules: NodeModules): Promis
       deposits: confirmer === null ? null : depositsForBlocks(claims, confirmer),
       onInvalidBlock: (height, blockHash, reason) =>
         logger.warn({ height, blockHash, reason }, "refused a proposed block"),
+      onHalt: (err) => halt(err),
     });
     head.height = () => chain.height;
 
@@ -252,6 +259,7 @@ export async function startNode(opts: NodeOptions, modules: NodeModules): Promis
       peerId: network.peerId,
       p2pAddrs: network.host.multiaddrs(),
       height: () => chain.height,
+      halted,
       stop: () => stops.stopAll(),
     };
   } catch (err) {

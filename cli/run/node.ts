@@ -75,6 +75,12 @@ export async function runNode(flags: {
     };
     process.once("SIGINT", () => shutdown("SIGINT"));
     process.once("SIGTERM", () => shutdown("SIGTERM"));
+    // A chain that cannot go on stops the process, non-zero, so its supervisor restarts it.
+    void node.halted.then((err) => {
+      logger.fatal({ err: errorMessage(err) }, `chain halted: ${errorMessage(err)}`);
+      process.exitCode = 1;
+      shutdown("chain halted");
+    });
     // The devnet's and tests' children: stop as on SIGTERM once the process that started this one is gone.
     releaseStdin = exitWithParent(process.env, process.stdin, () => shutdown("parent exited"));
   });

@@ -59,6 +59,11 @@ export interface ChainModules {
   yieldNow?: () => Promise<void>;
   /** Told why a proposed block was refused: a refusal is a nil prevote, which alone says nothing. */
   onInvalidBlock?: (height: number, blockHash: Hex, reason: string) => void;
+  /**
+   * Told when the chain cannot go on (a decided block it cannot store or execute, a missing commit): the node
+   * stops and exits non-zero, so a supervisor restarts it, rather than running on without committing.
+   */
+  onHalt?: (err: ChainHaltError) => void;
 }
 
 /** How long a block check decodes before it lets the event loop run (RPC, gossip, timers). */
@@ -210,6 +215,13 @@ export class Chain {
     return this.head.height;
   }
 
+  /** The error to throw when the chain cannot go on, after telling the node. */
+  private halt(message: string): ChainHaltError {
+    const err = new ChainHaltError(message);
+    this.modules.onHalt?.(err);
+    return err;
+  }
+
   get chainId(): bigint {
     return this.opts.chainId;
   }
@@ -235,7 +247,7 @@ export class Chain {
     const started = elapsed();
     const time = Math.max(this.modules.now(), this.head.time + 1);
     const lastCommit = height > 1 ? await store.commitAt(height - 1) : null;
-    if (height > 1 && !lastCommit) throw new ChainHaltError(`commit of height ${height - 1} is missing`);
+    if (height > 1 && !lastCommit) throw this.halt(`commit of height ${height - 1} is missing`);
     // The app fills the block by gas as Ethereum's gas pool does; what does not fit stays in the pool.
     const candidates = mempool.reap(this.opts.maxBlockTxBytes, this.opts.maxBlockTxs);
     const depositClaims = await this.claimsToInclude();
@@ -336,7 +348,7 @@ export class Chain {
         { sync: durable },
       );
     } catch (err) {
-      throw new ChainHaltError(`cannot store decided block ${block.header.height}: ${errorMessage(err)}`);
+      throw this.halt(`cannot store decided block ${block.header.height}: ${errorMessage(err)}`);
     }
     app.commit(result);
     mempool.update(result.receipts.map((r) => r.txHash));
@@ -368,7 +380,7 @@ export class Chain {
     }
     await this.checkBlock(height, value, { decided: true, hashed: mode.verified, verifier: mode.verifier });
     const executed = this.executions.get(blockHash);
-    if (!executed) throw new ChainHaltError(`decided block ${blockHash} has no execution`);
+    if (!executed) throw this.halt(`decided block ${blockHash} has no execution`);
     return executed;
   }
 

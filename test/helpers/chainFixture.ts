@@ -46,6 +46,8 @@ export interface TestChainOptions<X extends ChainExtraModules> {
   limits?: Pick<ChainOptions, "buildBudgetMs" | "assumedUnknownShare">;
   /** The chain's build clock and event-loop yield. */
   timing?: Pick<ChainModules, "elapsed" | "yieldNow">;
+  /** What the chain tells the node: a halt, a refused proposal. */
+  events?: Pick<ChainModules, "onHalt" | "onInvalidBlock">;
   /** The mempool's check-cost clock. */
   mempoolElapsed?: MempoolModules["elapsed"];
 }
@@ -103,6 +105,7 @@ export async function openTestChain<X extends ChainExtraModules = ChainExtraModu
       checkpoints: extras.checkpoints ?? null,
       deposits: extras.deposits ?? null,
       ...options.timing,
+      ...options.events,
     },
   );
   return { ...extras, home, db, store, app, mempool, chain, clock, close: () => db.close() };

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { Application, ConsensusApplication } from "../../node/app/index.ts";
 import type { ChainModules } from "../../node/chain/chain.ts";
+import { ChainHaltError } from "../../node/chain/errors.ts";
 import { type Block, hashHeader } from "../../node/types/index.ts";
 import {
   addr,
@@ -107,6 +108,33 @@ describe("chain: build, validate, commit", () => {
       b.chain.commitBlock(other, commitFor(1, other.blockHash)),
       /height 1 is not the next height/,
     );
+  });
+
+  it("halts, and tells the node, when a decided block cannot be stored", async (t) => {
+    const halts: ChainHaltError[] = [];
+    const a = await openTestChain(t, { events: { onHalt: (err) => halts.push(err) } });
+    const one = await a.chain.buildBlock(1, addr(val1));
+    await a.db.close();
+    await assert.rejects(a.chain.commitBlock(one, commitFor(1, one.blockHash)), ChainHaltError);
+    assert.equal(halts.length, 1);
+    assert.match(halts[0]?.message ?? "", /cannot store decided block 1/);
+    assert.equal(a.chain.height, 0, "nothing was committed");
+  });
+
+  it("reports why it refused a proposed block", async (t) => {
+    const refusals: string[] = [];
+    const a = await openTestChain(t);
+    const b = await openTestChain(t, {
+      events: { onInvalidBlock: (_h, _hash, reason) => refusals.push(reason) },
+    });
+    const one = await a.chain.buildBlock(1, addr(val1));
+    const forged = tampered(one.block, (x) => ({
+      ...x,
+      header: { ...x.header, appHash: `0x${"11".repeat(32)}` },
+    }));
+    assert.equal(await b.chain.validateBlock(1, forged), false);
+    assert.equal(refusals.length, 1);
+    assert.match(refusals[0] ?? "", /appHash/);
   });
 
   it("rejects blocks that break a rule, also when only the body differs from a block it accepted", async (t) => {
