@@ -1,6 +1,9 @@
 import "../../node/util/polyfill.ts";
 import assert from "node:assert/strict";
+import { join } from "node:path";
 import { describe, it } from "node:test";
+import { Bucket, ChainStore, heightCodec, openDatabase } from "../../node/storage/index.ts";
+import { outrigger } from "../helpers/cli.ts";
 import { blockHashAt, Cluster, eventually, heightOf } from "../helpers/cluster.ts";
 
 /** Every node that has a height has the same block there: no fork, no committed block lost. */
@@ -61,5 +64,26 @@ describe("faults on real processes", { timeout: 600_000 }, () => {
     for (let i = 0; i < 4; i++) {
       assert.doesNotMatch(await cluster.log(i), /duplicate vote seen/, `node ${i} saw a double sign`);
     }
+  });
+
+  it("a node whose store lost its head block exits non-zero with one line, instead of running without a chain", async (t) => {
+    const cluster = await Cluster.create({ validators: 1 });
+    t.after(() => cluster.destroy());
+    await cluster.startAll();
+    const url = cluster.nodes[0]?.rpcUrl as string;
+    await eventually("a few blocks", async () => (await heightOf(url)) >= 3);
+    await cluster.stop();
+    const home = cluster.nodes[0]?.home as string;
+    const db = await openDatabase(join(home, "data"));
+    const head = await new ChainStore({}, { db }).head();
+    assert.ok(head !== null);
+    await db.delete(Uint8Array.of(Bucket.blockByHeight, ...heightCodec.encode(head.height)));
+    await db.close();
+
+    const run = await outrigger(["node", "--home", home, "--no-log-file"]);
+    assert.equal(run.code, 1, run.stderr);
+    const lines = run.stderr.trim().split("\n");
+    assert.equal(lines.length, 1, run.stderr);
+    assert.match(lines[0] ?? "", new RegExp(`head block ${head.height} is missing from storage`));
   });
 });
