@@ -175,8 +175,8 @@ export async function startNode(opts: NodeOptions, modules: NodeModules): Promis
     stops.push(chain.onCommitted(() => claims.prune()));
     stops.start(
       new ChainMonitor(
-        { sampleEveryMs: blockIntervalMs(genesis) },
-        { chain, metrics, mempool, admission, claims, host: network.host, consensus, logger },
+        { sampleEveryMs: blockIntervalMs(genesis), stallAlarmMs: config.stallAlarmSeconds * 1000 },
+        { chain, metrics, mempool, admission, claims, host: network.host, consensus, logger, now: Date.now },
       ),
     );
     if (checkpointing !== null) {

@@ -10,6 +10,7 @@ const PLACEHOLDER: Record<ConfigKey["kind"], string> = {
   list: "<list>",
   port: "<port>",
   "optional-port": "<port>",
+  seconds: "<seconds>",
 };
 
 /**

@@ -1,7 +1,7 @@
 import type { NodeConfigInput } from "./nodeConfig.ts";
 
 /** How a value written as text (environment, flag) becomes a config value. */
-export type ConfigValueKind = "string" | "optional-string" | "list" | "port" | "optional-port";
+export type ConfigValueKind = "string" | "optional-string" | "list" | "port" | "optional-port" | "seconds";
 
 /**
  * One setting of config.toml, declared once: its place in the file, the environment variable and the flag that
@@ -48,6 +48,15 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
     flag: "--log-level",
     kind: "string",
     help: "trace | debug | info | warn | error",
+  },
+  {
+    field: "stallAlarmSeconds",
+    section: "node",
+    key: "stall_alarm_s",
+    env: "OUTRIGGER_STALL_ALARM_S",
+    flag: "--stall-alarm-s",
+    kind: "seconds",
+    help: "Seconds without a new block after which the node logs a warning and sets outrigger_chain_stalled to 1.",
   },
   {
     field: "p2pListen",

@@ -46,6 +46,8 @@ export const nodeConfigSchema = z.strictObject({
   /** Path of the validator key file, relative to home; null runs a full node that never signs. */
   validatorKeyFile: z.string().min(1).nullable().default("validator.key"),
   logLevel: z.enum(["trace", "debug", "info", "warn", "error"]).default("info"),
+  /** Seconds without a new height before the node says it is stalled (a log line and a metric). */
+  stallAlarmSeconds: z.number().int().min(1).max(86_400).default(60),
   /** L1 JSON-RPC URL, needed to check deposit claims (bridge); null disables deposits on this node. */
   l1RpcUrl: z
     .url({ protocol: /^(https?|wss?)$/, error: "expected an http(s):// or ws(s):// URL" })
@@ -134,6 +136,12 @@ export function fromText(text: string, kind: ConfigValueKind, name: string): unk
       return parsePort(text, name);
     case "port":
       return parsePort(text, name);
+    case "seconds":
+      if (!/^[0-9]{1,9}$/.test(text))
+        throw new ConfigError(
+          `invalid node configuration: ${name}: expected a whole number of seconds, got ${JSON.stringify(text)}`,
+        );
+      return Number(text);
   }
 }
 

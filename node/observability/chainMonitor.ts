@@ -6,6 +6,8 @@ import type { NodeMetrics } from "./metrics.ts";
 export interface ChainMonitorOptions {
   /** How often the peer count and the consensus round are sampled. */
   sampleEveryMs: number;
+  /** How long without a new height before the node says it is stalled. */
+  stallAlarmMs: number;
 }
 
 export interface ChainMonitorModules {
@@ -22,6 +24,8 @@ export interface ChainMonitorModules {
     | "mintedDeposits"
     | "droppedTxs"
     | "busyRefusedTxs"
+    | "stalled"
+    | "secondsSinceBlock"
   >;
   mempool: {
     readonly size: number;
@@ -34,11 +38,16 @@ export interface ChainMonitorModules {
   host: { peerCount(): number };
   consensus: { readonly round: number };
   logger: ServiceLogger;
+  /** Wall-clock milliseconds. */
+  now(): number;
 }
 
 /** The node's metrics and its one log line per committed block, kept out of the parts they describe. */
 export class ChainMonitor {
   private lastBlockTime = 0;
+  private lastCommitAt: number;
+  private stalledSince: number | null = null;
+  private heightSeen = 0;
   private refusedSeen = 0;
   private unsubscribe: (() => void)[] = [];
   private timer: ReturnType<typeof setInterval> | null = null;
@@ -46,7 +55,9 @@ export class ChainMonitor {
   constructor(
     private readonly opts: ChainMonitorOptions,
     private readonly modules: ChainMonitorModules,
-  ) {}
+  ) {
+    this.lastCommitAt = modules.now();
+  }
 
   start(): void {
     const { chain, mempool, metrics, logger } = this.modules;
@@ -70,6 +81,16 @@ export class ChainMonitor {
 
   committed({ block, blockHash }: { block: Block; blockHash: Hex }): void {
     const { metrics } = this.modules;
+    this.lastCommitAt = this.modules.now();
+    this.heightSeen = block.header.height;
+    if (this.stalledSince !== null) {
+      this.modules.logger.info(
+        { height: block.header.height, stalledMs: this.lastCommitAt - this.stalledSince },
+        "committing again after a stall",
+      );
+      this.stalledSince = null;
+      metrics.stalled.set(0);
+    }
     metrics.pendingDepositClaims.set(this.modules.claims.size);
     metrics.mintedDeposits.inc(block.depositClaims.length);
     const prevTime = this.lastBlockTime;
@@ -96,5 +117,20 @@ export class ChainMonitor {
     const refused = this.modules.admission.refused;
     this.modules.metrics.busyRefusedTxs.inc(refused - this.refusedSeen);
     this.refusedSeen = refused;
+    this.checkStall();
+  }
+
+  /** One warning when no new height came for the alarm time (the watchdog in sync/ acts; this one tells). */
+  private checkStall(): void {
+    const now = this.modules.now();
+    const since = now - this.lastCommitAt;
+    this.modules.metrics.secondsSinceBlock.set(Math.floor(since / 1000));
+    if (since < this.opts.stallAlarmMs || this.stalledSince !== null) return;
+    this.stalledSince = this.lastCommitAt;
+    this.modules.metrics.stalled.set(1);
+    this.modules.logger.warn(
+      { height: this.heightSeen, seconds: Math.floor(since / 1000) },
+      `no new block for ${Math.floor(since / 1000)} s`,
+    );
   }
 }

@@ -8,6 +8,16 @@ export class NodeMetrics {
     help: "Last committed height",
     registers: [this.registry],
   });
+  readonly stalled = new Gauge({
+    name: "outrigger_chain_stalled",
+    help: "1 while the node has seen no new height for its stall alarm time (node.stall_alarm_s), else 0",
+    registers: [this.registry],
+  });
+  readonly secondsSinceBlock = new Gauge({
+    name: "outrigger_chain_seconds_since_block",
+    help: "Seconds since this node last committed a block",
+    registers: [this.registry],
+  });
   readonly round = new Gauge({
     name: "outrigger_consensus_round",
     help: "Round of the current height",

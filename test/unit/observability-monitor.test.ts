@@ -31,7 +31,7 @@ describe("ChainMonitor", () => {
     let dropListener: ((d: { hash: Hex; reason: string; message: string }) => void) | null = null;
     const admission = { refused: 3 };
     const monitor = new ChainMonitor(
-      { sampleEveryMs: 3_600_000 },
+      { sampleEveryMs: 3_600_000, stallAlarmMs: 3_600_000 },
       {
         chain: {
           onCommitted: (l) => {
@@ -60,6 +60,7 @@ describe("ChainMonitor", () => {
           info: (o, msg) => void (msg === "committed block" && logged.push(o)),
           debug: (o) => void debugged.push(o),
         },
+        now: () => 0,
       },
     );
     monitor.start();
@@ -106,5 +107,56 @@ describe("ChainMonitor", () => {
     monitor.stop();
     assert.equal(listener, null, "stop unsubscribes");
     assert.equal(dropListener, null, "from the mempool too");
+  });
+
+  it("says once when no new height came for the alarm time, and again when blocks resume", async () => {
+    const metrics = new NodeMetrics();
+    let listener: Listener | null = null;
+    const warned: string[] = [];
+    const infos: string[] = [];
+    const clock = { now: 1_000_000 };
+    const monitor = new ChainMonitor(
+      { sampleEveryMs: 3_600_000, stallAlarmMs: 60_000 },
+      {
+        chain: {
+          onCommitted: (l) => {
+            listener = l;
+            return () => {};
+          },
+        },
+        metrics,
+        mempool: { size: 0, onDropped: () => () => {} },
+        admission: { refused: 0 },
+        claims: { size: 0 },
+        host: { peerCount: () => 0 },
+        consensus: { round: 0 },
+        logger: {
+          ...silentLogger,
+          warn: (_o, msg) => void warned.push(String(msg)),
+          info: (_o, msg) => void infos.push(String(msg)),
+        },
+        now: () => clock.now,
+      },
+    );
+    monitor.start();
+    const commit = (height: number) =>
+      (listener as Listener | null)?.({
+        block: block(height, height * 1000, 0, 0),
+        blockHash: `0x${"aa".repeat(32)}`,
+      });
+    commit(1);
+    clock.now += 59_000;
+    monitor.sample();
+    assert.equal(await value(metrics, "outrigger_chain_stalled"), 0);
+    assert.equal(await value(metrics, "outrigger_chain_seconds_since_block"), 59);
+    clock.now += 2_000;
+    monitor.sample();
+    monitor.sample();
+    assert.equal(await value(metrics, "outrigger_chain_stalled"), 1);
+    assert.deepEqual(warned, ["no new block for 61 s"], "one warning, not one per sample");
+    commit(2);
+    assert.equal(await value(metrics, "outrigger_chain_stalled"), 0);
+    assert.ok(infos.includes("committing again after a stall"));
+    monitor.stop();
   });
 });
