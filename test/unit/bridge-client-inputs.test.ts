@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { mkdtemp, writeFile } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
@@ -200,8 +200,9 @@ describe("keys", () => {
     assert.throws(() => parsePrivateKey(`0x${"00".repeat(32)}`), /not a valid secp256k1/);
   });
 
-  it("key files: hex, keystore with password, keystore without, missing", async () => {
+  it("key files: hex, keystore with password, keystore without, missing", async (t) => {
     const dir = await mkdtemp(join(tmpdir(), "outrigger-key-"));
+    t.after(() => rm(dir, { recursive: true, force: true }));
     await writeFile(join(dir, "plain"), `${KEY}\n`);
     assert.equal(await readKeyFile(join(dir, "plain"), null), KEY);
     const keystore = await encryptKeystoreJson({ address: new Wallet(KEY).address, privateKey: KEY }, "pw", {

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
-import { mkdtemp, writeFile } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, it } from "node:test";
+import { describe, it, type TestContext } from "node:test";
 import { Command, CommanderError } from "commander";
 import type { BridgeClient, BridgeClientOptions } from "../../bridge/client/client.ts";
 import type { DepositResult } from "../../bridge/client/deposit.ts";
@@ -256,13 +256,13 @@ describe("outrigger bridge: commands drive the client", () => {
     assert.deepEqual(h.clients[0]?.calls.slice(0, 2), ["depositToken", `deposit 1000000 ${A(7)}`]);
   });
 
-  it("withdraw --wait waits until exitable, exits with the same key, and shows the result", async () => {
+  it("withdraw --wait waits until exitable, exits with the same key, and shows the result", async (t) => {
     const h = harness({}, false, [
       withdrawal(8n, "certifying"),
       withdrawal(8n, "exitable"),
       withdrawal(8n, "exited"),
     ]);
-    await h.run("withdraw", "ETH", "1", "--key-file", await keyFile(), "--wait");
+    await h.run("withdraw", "ETH", "1", "--key-file", await keyFile(t), "--wait");
     assert.deepEqual(h.clients[0]?.calls, [
       "withdrawToken",
       `withdraw ${10n ** 18n}`,
@@ -331,8 +331,9 @@ describe("live progress display", () => {
   });
 });
 
-async function keyFile(): Promise<string> {
+async function keyFile(t: Pick<TestContext, "after">): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), "outrigger-cli-"));
+  t.after(() => rm(dir, { recursive: true, force: true }));
   const path = join(dir, "key");
   await writeFile(path, `${devAccountKey(1)}\n`);
   return path;
