@@ -3,7 +3,7 @@ import type { Address } from "../crypto/index.ts";
 /** The chain parameters execution depends on, fixed at genesis. */
 export interface ChainParams {
   chainId: bigint;
-  /** Constant base fee: the genesis minGasPrice. */
+  /** The base fee's floor, the genesis minGasPrice: the EIP-1559 base fee (state meta) never goes below it. */
   baseFee: bigint;
   /** The most gas a block's transactions may use (their gas limits summed, as Ethereum's gas pool). */
   blockGasLimit: bigint;

@@ -44,7 +44,7 @@ export type SignerRecovery = (digest: Uint8Array, signature: Hex) => Address;
 
 export interface TxRules {
   chainId: bigint;
-  /** Constant: the genesis minGasPrice. */
+  /** The base fee's floor (the genesis minGasPrice): no block's base fee is lower, so no fee cap below it can ever be included. */
   baseFee: bigint;
 }
 
