@@ -5,6 +5,7 @@ import { openApplication } from "./app/index.ts";
 import { Chain } from "./chain/chain.ts";
 import { createCheckpointSources } from "./chain/checkpointSources.ts";
 import { ConsensusService } from "./chain/consensusService.ts";
+import { storedValidatorSetAt } from "./chain/validatorSets.ts";
 import { createCheckpointing } from "./checkpoint/checkpointing.ts";
 import { EpochDuty } from "./checkpoint/epochDuty.ts";
 import { type Genesis, genesisHash } from "./config/genesis.ts";
@@ -21,6 +22,13 @@ import { createCachingVerifier } from "./consensus/cachingVerifier.ts";
 import { secp256k1Verifier } from "./consensus/verifier.ts";
 import { type Hex, keccak256Backend, secp256k1Backend } from "./crypto/index.ts";
 import { ClaimPool, createDepositConfirmer, DepositIntake, depositsForBlocks } from "./deposits/index.ts";
+import {
+  DEFAULT_EVIDENCE_POOL,
+  DEFAULT_EVIDENCE_SERVICE,
+  EvidencePool,
+  EvidenceService,
+  evidenceProblem,
+} from "./evidence/index.ts";
 import { connectL1 } from "./l1/index.ts";
 import { L1Watcher } from "./l1/l1Watcher.ts";
 import { DEFAULT_TX_ADMISSION, TxAdmission } from "./mempool/index.ts";
@@ -33,6 +41,7 @@ import { loadOrCreatePeerKey, Network } from "./p2p/index.ts";
 import { createPublisher, TopicHandlers } from "./p2p/topicHandlers.ts";
 import { ChainStore, openDatabase, SignStateStore, Wal } from "./storage/index.ts";
 import { SyncService } from "./sync/syncService.ts";
+import type { DuplicateVoteEvidence } from "./types/index.ts";
 import { serveMetrics } from "./util/metricsServer.ts";
 import { StopStack } from "./util/stopStack.ts";
 
@@ -118,6 +127,20 @@ export async function startNode(opts: NodeOptions, modules: NodeModules): Promis
       { capacity: NODE_TUNABLES.verifierCacheSize },
       { inner: secp256k1Verifier },
     );
+    const checkEvidence = (e: DuplicateVoteEvidence, blockHeight: number) =>
+      evidenceProblem(e, blockHeight, chainId, {
+        setAt: (height) => storedValidatorSetAt(store, height),
+        verifier,
+        // The application's rules (too old, already punished) join when it punishes.
+        appProblem: () => null,
+      });
+    const evidence = new EvidenceService(DEFAULT_EVIDENCE_SERVICE, {
+      pool: new EvidencePool(DEFAULT_EVIDENCE_POOL),
+      check: checkEvidence,
+      height: () => head.height(),
+      publish: (data) => publish("evidence", data),
+      logger: logger.child({ part: "evidence" }),
+    });
     const chain = await Chain.open(chainOptions(genesis), {
       store,
       app,
@@ -126,6 +149,10 @@ export async function startNode(opts: NodeOptions, modules: NodeModules): Promis
       now: Date.now,
       checkpoints: checkpointing?.forBlocks ?? null,
       deposits: confirmer === null ? null : depositsForBlocks(claims, confirmer),
+      evidence: {
+        toInclude: (height) => evidence.toInclude(height),
+        problem: async (e, height) => (await checkEvidence(e, height))?.reason ?? null,
+      },
       onInvalidBlock: (height, blockHash, reason) =>
         logger.warn({ height, blockHash, reason }, "refused a proposed block"),
       onHalt: (err) => halt(err),
@@ -141,6 +168,7 @@ export async function startNode(opts: NodeOptions, modules: NodeModules): Promis
         wal: await Wal.open({ db }),
         publishVote: (data) => publish("vote", data),
         publishProposal: (data) => publish("proposal", data),
+        reportEvidence: (e) => void evidence.report(e),
         logger,
       },
     );
@@ -173,6 +201,8 @@ export async function startNode(opts: NodeOptions, modules: NodeModules): Promis
     });
 
     stops.push(chain.onCommitted(() => claims.prune()));
+    stops.push(chain.onCommitted(({ block }) => void evidence.committedBlock(block)));
+    stops.start(evidence);
     stops.start(
       new ChainMonitor(
         { sampleEveryMs: blockIntervalMs(genesis), stallAlarmMs: config.stallAlarmSeconds * 1000 },
@@ -193,6 +223,7 @@ export async function startNode(opts: NodeOptions, modules: NodeModules): Promis
         admission,
         publish,
         depositClaims: { validate: (data) => intake.validateGossip(data) },
+        evidence: { validate: (data) => evidence.validateGossip(data) },
         checkpointSignatures: checkpointing?.coordinator ?? null,
       }),
     );

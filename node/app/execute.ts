@@ -12,6 +12,13 @@ export interface BlockContext {
   time: number;
   /** Receives every tip of the block. */
   proposer: Address;
+  /**
+   * The previous height's validators, each with whether its precommit is in this block's lastCommit (ABCI's
+   * DecidedLastCommit): what downtime is counted from. Empty at height 1.
+   */
+  lastCommitVotes?: readonly { address: Address; signed: boolean }[];
+  /** The double signs this block's evidence proves, verified by the chain (ABCI's Misbehavior). */
+  misbehaviour?: readonly { validator: Address; height: number }[];
 }
 
 /** What a block's transactions execute with: its context, base fee and gas limit, and its EVM. */

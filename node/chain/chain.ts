@@ -1,4 +1,9 @@
-import { AppError, type ConsensusApplication, type ExecutionResult } from "../app/index.ts";
+import {
+  AppError,
+  type BlockContext,
+  type ConsensusApplication,
+  type ExecutionResult,
+} from "../app/index.ts";
 import { verifyCommit } from "../consensus/commitVerification.ts";
 import type { MessageVerifier, ProposedBlock } from "../consensus/messages.ts";
 import { ValidatorSet } from "../consensus/validatorSet.ts";
@@ -12,6 +17,7 @@ import {
   type Commit,
   computeBodyHashes,
   type DepositClaim,
+  type DuplicateVoteEvidence,
   hashHeader,
   MAX_DEPOSIT_CLAIMS_PER_BLOCK,
   type Receipt,
@@ -53,6 +59,8 @@ export interface ChainModules {
   checkpoints?: ChainCheckpoints | null;
   /** Deposit claims and their L1 check; absent when this node cannot reach L1 (then it accepts no claims). */
   deposits?: ChainDeposits | null;
+  /** Double-sign evidence to propose and its checks; absent: this node proposes none and accepts none. */
+  evidence?: ChainEvidence | null;
   /** A monotonic clock in ms for the build budget (default performance.now). */
   elapsed?: () => number;
   /** Lets other work run between chunks of a long block check (default: the next turn of the event loop). */
@@ -76,6 +84,14 @@ export interface ChainDeposits {
   ready(max: number): DepositClaim[];
   /** Throws when L1 cannot answer now, which says nothing about the claim. */
   check(claim: DepositClaim): Promise<ClaimVerdict>;
+}
+
+/** What the block pipeline needs to include and check double-sign evidence (DESIGN.md §3, §4). */
+export interface ChainEvidence {
+  /** Held evidence still punishable in a block at `height`, at most one per offender. */
+  toInclude(height: number): Promise<DuplicateVoteEvidence[]>;
+  /** Why a block at `height` may not carry the evidence, or null if it may. */
+  problem(evidence: DuplicateVoteEvidence, height: number): Promise<string | null>;
 }
 
 /** What the block pipeline needs to include and check certified checkpoints. */
@@ -252,11 +268,13 @@ export class Chain {
     const candidates = mempool.reap(this.opts.maxBlockTxBytes, this.opts.maxBlockTxs);
     const depositClaims = await this.claimsToInclude();
     await app.prefetch(candidates, depositClaims, proposer);
+    const evidence = (await this.modules.evidence?.toInclude(height)) ?? [];
     const full = this.buildLimit(elapsed, started);
-    const built = await app.buildBlock({ height, time, proposer }, candidates, depositClaims, full);
+    const ctx = this.blockContext({ height, time, proposer }, lastCommit, evidence);
+    const built = await app.buildBlock(ctx, candidates, depositClaims, full);
     const next = nextValidatorSet(this.current, built.result.validatorUpdates);
     const checkpoints = await this.checkpointsToInclude();
-    const body = { txs: built.txs, lastCommit, evidence: [], depositClaims, checkpoints };
+    const body = { txs: built.txs, lastCommit, evidence, depositClaims, checkpoints };
     const block: Block = {
       header: {
         chainId: this.opts.chainId,
@@ -521,8 +539,10 @@ export class Chain {
     if (!this.current.has(header.proposer)) fail(`proposer ${header.proposer} is not a validator`);
     if (header.validatorsHash !== this.current.hash()) fail("validatorsHash is not the current set's");
     validateBlockBody(block);
-    if (block.evidence.length > 0) fail("evidence is not accepted by this version");
-    if (!opts.decided) await this.checkClaims(block, fail);
+    if (!opts.decided) {
+      await this.checkEvidence(block, fail);
+      await this.checkClaims(block, fail);
+    }
     await this.checkCheckpoints(block, fail);
     this.checkLastCommit(block, fail, opts.verifier ?? this.modules.verifier);
     const { app, mempool } = this.modules;
@@ -532,7 +552,11 @@ export class Chain {
     await app.prefetch(block.txs, block.depositClaims, header.proposer, known);
     // The app enforces strict nonce order; here each claim is matched against L1.
     const result = await app.executeBlock(
-      { height, time: header.time, proposer: header.proposer },
+      this.blockContext(
+        { height, time: header.time, proposer: header.proposer },
+        block.lastCommit,
+        block.evidence,
+      ),
       block.txs,
       block.depositClaims,
       known,
@@ -543,6 +567,24 @@ export class Chain {
     if (header.nextValidatorsHash !== next.hash())
       fail("nextValidatorsHash differs from the executed set change");
     this.executions.set(blockHash, { result, next });
+  }
+
+  /**
+   * What the application learns of a block beyond its transactions, as ABCI's FinalizeBlock: who of the parent's
+   * set signed the lastCommit (downtime) and whom the evidence convicts (double signs).
+   */
+  private blockContext(
+    base: { height: number; time: number; proposer: Address },
+    lastCommit: Commit | null,
+    evidence: readonly DuplicateVoteEvidence[],
+  ): BlockContext {
+    const signers = new Set(lastCommit?.signatures.map((s) => s.validator) ?? []);
+    const lastCommitVotes =
+      lastCommit === null || this.previous === null
+        ? []
+        : this.previous.priorities().map((v) => ({ address: v.address, signed: signers.has(v.address) }));
+    const misbehaviour = evidence.map((e) => ({ validator: e.voteA.validator, height: e.voteA.height }));
+    return { ...base, lastCommitVotes, misbehaviour };
   }
 
   /**
@@ -601,6 +643,20 @@ export class Chain {
       included.push(claim);
     }
     return included;
+  }
+
+  /** Each piece must convict, once per offender: the application punishes an offender once per block. */
+  private async checkEvidence(block: Block, fail: (why: string) => never): Promise<void> {
+    if (block.evidence.length === 0) return;
+    const evidence = this.modules.evidence;
+    if (!evidence) fail("carries evidence, and this node cannot check evidence");
+    const offenders = new Set<Address>();
+    for (const [i, e] of block.evidence.entries()) {
+      if (offenders.has(e.voteA.validator)) fail(`evidence[${i}]: a second offence of ${e.voteA.validator}`);
+      offenders.add(e.voteA.validator);
+      const problem = await evidence.problem(e, block.header.height);
+      if (problem !== null) fail(`evidence[${i}]: ${problem}`);
+    }
   }
 
   private async checkClaims(block: Block, fail: (why: string) => never): Promise<void> {

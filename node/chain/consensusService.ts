@@ -2,7 +2,13 @@ import { createEngine } from "../consensus/engine.ts";
 import type { ConsensusEngine, MessageVerifier, TimeoutConfig } from "../consensus/messages.ts";
 import { type Address, type Hex, privateKeyToAddress } from "../crypto/index.ts";
 import type { SignStateStore, Wal } from "../storage/index.ts";
-import { type Block, encodeVote, type Proposal, type Vote } from "../types/index.ts";
+import {
+  type Block,
+  type DuplicateVoteEvidence,
+  encodeVote,
+  type Proposal,
+  type Vote,
+} from "../types/index.ts";
 import { decodeCatchUpItem, encodeCatchUpItem, encodeProposalMessage } from "../types/wireMessages.ts";
 import { errorMessage } from "../util/errors.ts";
 import type { ServiceLogger } from "../util/logger.ts";
@@ -26,6 +32,8 @@ export interface ConsensusServiceModules {
   /** Gossips an encoded vote / proposal message; failures are the publisher's to log. */
   publishVote(data: Uint8Array): void;
   publishProposal(data: Uint8Array): void;
+  /** A double sign the engine saw: the evidence service verifies, keeps and gossips it. */
+  reportEvidence(evidence: DuplicateVoteEvidence): void;
   logger: ServiceLogger;
 }
 
@@ -70,11 +78,7 @@ export class ConsensusService {
         validateBlock: (height, value) => chain.validateBlock(height, value),
         commitBlock: (value, commit) => chain.commitBlock(value, commit),
         recordWal: (event) => recordWal(modules.wal, event),
-        reportEvidence: (evidence) =>
-          logger.warn(
-            { validator: evidence.voteA.validator, height: evidence.voteA.height },
-            "duplicate vote seen",
-          ),
+        reportEvidence: (evidence) => modules.reportEvidence(evidence),
         onError: (err, context) => logger.error({ err: errorMessage(err), context }, "consensus error"),
         setTimer: (ms, fire) => {
           const timer = setTimeout(fire, ms);

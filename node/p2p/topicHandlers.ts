@@ -63,6 +63,7 @@ export interface TopicHandlersModules {
   admission: TopicTxAdmission;
   publish: Publish;
   depositClaims: TopicEndpoint;
+  evidence: TopicEndpoint;
   /** null on a chain without an L1: it has no checkpoints. */
   checkpointSignatures: TopicEndpoint | null;
   /** The clock of transaction re-gossip (default Date.now). */
@@ -110,6 +111,7 @@ export class TopicHandlers {
     this.txGossip.start();
     this.removers.push(() => this.txGossip.stop());
     gossip.setValidator("deposit-claim", (data) => depositClaims.validate(data));
+    gossip.setValidator("evidence", (data) => this.modules.evidence.validate(data));
     if (checkpointSignatures !== null) {
       gossip.setValidator("checkpoint-sig", (data) => checkpointSignatures.validate(data));
       const onMessage = checkpointSignatures.onMessage?.bind(checkpointSignatures);

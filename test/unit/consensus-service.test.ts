@@ -157,6 +157,7 @@ describe("ConsensusService", () => {
         wal,
         publishVote: (data) => published.votes.push(data),
         publishProposal: (data) => published.proposals.push(data),
+        reportEvidence: () => {},
         logger: silentLogger,
       },
     );
@@ -199,6 +200,7 @@ describe("ConsensusService", () => {
         wal: await Wal.open({ db: fx.db }),
         publishVote: () => assert.fail("a full node publishes no votes"),
         publishProposal: () => assert.fail("a full node publishes no proposals"),
+        reportEvidence: () => {},
         logger: silentLogger,
       },
     );

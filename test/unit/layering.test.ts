@@ -23,6 +23,7 @@ const ALLOWED: Record<string, string[]> = {
   "node/mempool": ["node/crypto", "node/types", "node/app"],
   "node/sync": ["node/crypto", "node/types", "node/consensus"],
   "node/checkpoint": ["node/crypto", "node/types", "node/consensus"],
+  "node/evidence": ["node/crypto", "node/types", "node/consensus"],
   "node/chain": [
     "node/crypto",
     "node/types",

@@ -60,6 +60,7 @@ function setup(overrides: Partial<TopicHandlersModules> = {}) {
       admission: { admitBatch: (raws) => Promise.allSettled(raws.map(async () => undefined)) },
       publish: (topic, data) => seen.published.push([topic, data]),
       depositClaims: { validate: async () => "ignore" },
+      evidence: { validate: async () => "ignore" },
       checkpointSignatures: null,
       ...overrides,
     },
@@ -133,14 +134,17 @@ describe("gossip topic handlers", () => {
     assert.equal(listener, null, "stop unsubscribes from the mempool");
   });
 
-  it("hands deposit claims and checkpoint signatures to their parts, and stop removes the handlers", async () => {
+  it("hands deposit claims, evidence and checkpoint signatures to their parts, and stop removes the handlers", async () => {
     const delivered: Uint8Array[] = [];
     const { gossip, handlers } = setup({
       depositClaims: { validate: async (data) => (data[0] === 1 ? "accept" : "reject") },
+      evidence: { validate: async (data) => (data[0] === 7 ? "accept" : "reject") },
       checkpointSignatures: { validate: async () => "ignore", onMessage: (data) => delivered.push(data) },
     });
     assert.equal(await gossip.validate("deposit-claim", new Uint8Array([1])), "accept");
     assert.equal(await gossip.validate("deposit-claim", new Uint8Array([2])), "reject");
+    assert.equal(await gossip.validate("evidence", new Uint8Array([7])), "accept");
+    assert.equal(await gossip.validate("evidence", new Uint8Array([8])), "reject");
     assert.equal(await gossip.validate("checkpoint-sig", new Uint8Array([3])), "ignore");
     gossip.deliver("checkpoint-sig", new Uint8Array([4]));
     assert.deepEqual(delivered, [new Uint8Array([4])]);

@@ -103,6 +103,7 @@ function handlersWith(added: Uint8Array[]) {
       ),
       publish() {},
       depositClaims: { validate: async () => "ignore" },
+      evidence: { validate: async () => "ignore" },
       checkpointSignatures: null,
     },
   );

@@ -1,0 +1,3 @@
+export * from "./pool.ts";
+export * from "./service.ts";
+export * from "./verify.ts";

@@ -1,0 +1,148 @@
+import type { Hex } from "../crypto/index.ts";
+import {
+  type Block,
+  type DuplicateVoteEvidence,
+  decodeEvidence,
+  encodeEvidence,
+  MAX_EVIDENCE_PER_BLOCK,
+} from "../types/index.ts";
+import { errorMessage } from "../util/errors.ts";
+import { type EvidencePool, evidenceHash } from "./pool.ts";
+import type { EvidenceProblem } from "./verify.ts";
+
+export interface EvidenceServiceOptions {
+  /**
+   * How often held evidence is published again. gossipsub resends nothing to a peer that was away and drops a
+   * copy it saw within its 2-minute seen cache, so the interval is longer than that.
+   */
+  regossipMs: number;
+}
+
+export const DEFAULT_EVIDENCE_SERVICE: EvidenceServiceOptions = { regossipMs: 150_000 };
+
+interface EvidenceLogger {
+  warn(obj: object, msg: string): void;
+  info(obj: object, msg: string): void;
+}
+
+export interface EvidenceServiceModules {
+  pool: EvidencePool;
+  /** Why a block at `blockHeight` may not carry the evidence (node/evidence/verify.ts), null if it may. */
+  check(e: DuplicateVoteEvidence, blockHeight: number): Promise<EvidenceProblem | null>;
+  /** The last committed height. */
+  height(): number;
+  publish(data: Uint8Array): void;
+  logger: EvidenceLogger;
+}
+
+type Verdict = "accept" | "reject" | "ignore";
+
+/**
+ * Evidence from detection to a block (CometBFT's evidence reactor and pool): what this node's engine detects or a
+ * peer gossips is verified, kept, published, offered to proposals and dropped once a block carries it or it can
+ * no longer be punished.
+ */
+export class EvidenceService {
+  private timer: ReturnType<typeof setInterval> | null = null;
+  private committedCount = 0;
+
+  constructor(
+    private readonly opts: EvidenceServiceOptions,
+    private readonly modules: EvidenceServiceModules,
+  ) {}
+
+  start(): void {
+    this.timer = setInterval(() => this.regossip(), this.opts.regossipMs);
+    this.timer.unref?.();
+  }
+
+  stop(): void {
+    if (this.timer !== null) clearInterval(this.timer);
+    this.timer = null;
+  }
+
+  get pending(): number {
+    return this.modules.pool.size;
+  }
+
+  /** Evidence blocks have carried since this node started. */
+  get committed(): number {
+    return this.committedCount;
+  }
+
+  /** A double sign this node's engine saw: kept and published if it can still be punished. */
+  async report(e: DuplicateVoteEvidence): Promise<void> {
+    const { logger } = this.modules;
+    const fields = { validator: e.voteA.validator, height: e.voteA.height, round: e.voteA.round };
+    try {
+      if (this.modules.pool.has(e)) return;
+      const problem = await this.modules.check(e, this.modules.height() + 1);
+      if (problem !== null) {
+        logger.info({ ...fields, reason: problem.reason }, "duplicate vote seen, not punishable");
+        return;
+      }
+      if (this.modules.pool.add(e) !== "added") return;
+      logger.warn({ ...fields, evidence: evidenceHash(e) }, "duplicate vote seen: evidence published");
+      this.modules.publish(encodeEvidence(e));
+    } catch (err) {
+      logger.warn({ ...fields, err: errorMessage(err) }, "could not check evidence");
+    }
+  }
+
+  /** Gossip validation: false evidence penalises its sender; late, early or known evidence is just not forwarded. */
+  async validateGossip(data: Uint8Array): Promise<Verdict> {
+    let e: DuplicateVoteEvidence;
+    try {
+      e = decodeEvidence(data);
+    } catch {
+      return "reject";
+    }
+    if (this.modules.pool.has(e)) return "ignore";
+    const problem = await this.modules.check(e, this.modules.height() + 1);
+    if (problem !== null) return problem.fault ? "reject" : "ignore";
+    return this.modules.pool.add(e) === "added" ? "accept" : "ignore";
+  }
+
+  /** For a proposal at `height`: held evidence that is still punishable, at most one per offender. */
+  async toInclude(height: number): Promise<DuplicateVoteEvidence[]> {
+    const out: DuplicateVoteEvidence[] = [];
+    for (const e of this.modules.pool.take(MAX_EVIDENCE_PER_BLOCK)) {
+      if ((await this.modules.check(e, height)) === null) out.push(e);
+    }
+    return out;
+  }
+
+  /** After a commit: what the block carried is done, and what became unpunishable leaves the pool. */
+  async committedBlock(block: Block): Promise<void> {
+    try {
+      await this.afterCommit(block);
+    } catch (err) {
+      this.modules.logger.warn({ err: errorMessage(err) }, "could not prune the evidence pool");
+    }
+  }
+
+  private async afterCommit(block: Block): Promise<void> {
+    const { pool } = this.modules;
+    pool.markCommitted(block.evidence);
+    this.committedCount += block.evidence.length;
+    for (const e of block.evidence) {
+      this.modules.logger.warn(
+        { validator: e.voteA.validator, height: e.voteA.height, includedAt: block.header.height },
+        "double-sign evidence committed",
+      );
+    }
+    for (const e of pool.all()) {
+      const problem = await this.modules.check(e, block.header.height + 1);
+      if (problem !== null) pool.remove(e);
+    }
+  }
+
+  /** What this node holds, for RPC. */
+  held(): { hash: Hex; evidence: DuplicateVoteEvidence }[] {
+    return this.modules.pool.all().map((evidence) => ({ hash: evidenceHash(evidence), evidence }));
+  }
+
+  private regossip(): void {
+    for (const e of this.modules.pool.all()) this.modules.publish(encodeEvidence(e));
+  }
+}
