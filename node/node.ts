@@ -206,7 +206,18 @@ export async function startNode(opts: NodeOptions, modules: NodeModules): Promis
     stops.start(
       new ChainMonitor(
         { sampleEveryMs: blockIntervalMs(genesis), stallAlarmMs: config.stallAlarmSeconds * 1000 },
-        { chain, metrics, mempool, admission, claims, host: network.host, consensus, logger, now: Date.now },
+        {
+          chain,
+          metrics,
+          mempool,
+          admission,
+          claims,
+          evidence,
+          host: network.host,
+          consensus,
+          logger,
+          now: Date.now,
+        },
       ),
     );
     if (checkpointing !== null) {
@@ -247,6 +258,7 @@ export async function startNode(opts: NodeOptions, modules: NodeModules): Promis
         l1,
         claims,
         intake,
+        heldEvidence: () => evidence.held(),
         checkpointL1: l1Link === null ? null : (number) => l1Link.tracker.status(number),
         status: () => ({
           syncing: sync.syncing,

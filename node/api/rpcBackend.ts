@@ -9,7 +9,7 @@ import type { Chain } from "../chain/chain.ts";
 import { storedValidatorSetAt } from "../chain/validatorSets.ts";
 import { type CheckpointService, checkpointNumberOf } from "../checkpoint/index.ts";
 import type { L1Genesis } from "../config/genesis.ts";
-import type { Address } from "../crypto/index.ts";
+import { type Address, keccak256Hex } from "../crypto/index.ts";
 import type { ClaimPool, DepositIntake } from "../deposits/index.ts";
 import type { CheckpointL1State } from "../l1/index.ts";
 import { type Mempool, MempoolError, type TxAdmission } from "../mempool/index.ts";
@@ -20,13 +20,14 @@ import type {
   ChainInfo,
   CheckpointRecord,
   DepositView,
+  HeldEvidence,
   NodeStatus,
   RpcBackend,
   SendTxResult,
   TxRejection,
 } from "../rpc/backend.ts";
 import type { ChainStore } from "../storage/index.ts";
-import type { CertifiedCheckpoint, Validator } from "../types/index.ts";
+import { type CertifiedCheckpoint, encodeEvidence, type Validator } from "../types/index.ts";
 
 export interface RpcBackendModules {
   chain: Chain;
@@ -43,6 +44,8 @@ export interface RpcBackendModules {
   l1: L1Genesis | null;
   claims: ClaimPool;
   intake: DepositIntake;
+  /** The evidence this node holds for a coming block. */
+  heldEvidence: () => HeldEvidence[];
   /** Where a checkpoint stands on L1; null when the node does not follow L1 (then every one reads pending). */
   checkpointL1: ((number: number) => CheckpointL1State) | null;
 }
@@ -143,6 +146,13 @@ export function createRpcBackend(info: ChainInfo, m: RpcBackendModules): RpcBack
       return set ? set.validators.map(({ address, power }) => ({ address, power })) : null;
     },
     getCommit: (height) => m.store.commitAt(height),
+    async getEvidence(height) {
+      if (height === null) return m.heldEvidence();
+      const block = await m.store.blockByHeight(height);
+      return block === null
+        ? null
+        : block.evidence.map((evidence) => ({ hash: keccak256Hex(encodeEvidence(evidence)), evidence }));
+    },
     async getCheckpoint(number) {
       const n = number === "latest" ? await m.store.latestCheckpointNumber() : number;
       if (n < 1) return null;

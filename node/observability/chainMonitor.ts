@@ -22,6 +22,8 @@ export interface ChainMonitorModules {
     | "committedTxs"
     | "pendingDepositClaims"
     | "mintedDeposits"
+    | "pendingEvidence"
+    | "committedEvidence"
     | "droppedTxs"
     | "busyRefusedTxs"
     | "stalled"
@@ -35,6 +37,8 @@ export interface ChainMonitorModules {
   admission: { readonly refused: number };
   /** Deposit claims waiting for a block. */
   claims: { readonly size: number };
+  /** Double-sign evidence waiting for a block. */
+  evidence: { readonly pending: number };
   host: { peerCount(): number };
   consensus: { readonly round: number };
   logger: ServiceLogger;
@@ -93,6 +97,8 @@ export class ChainMonitor {
     }
     metrics.pendingDepositClaims.set(this.modules.claims.size);
     metrics.mintedDeposits.inc(block.depositClaims.length);
+    metrics.pendingEvidence.set(this.modules.evidence.pending);
+    metrics.committedEvidence.inc(block.evidence.length);
     const prevTime = this.lastBlockTime;
     this.lastBlockTime = block.header.time;
     metrics.height.set(block.header.height);

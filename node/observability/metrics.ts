@@ -72,6 +72,17 @@ export class NodeMetrics {
     registers: [this.registry],
   });
 
+  readonly pendingEvidence = new Gauge({
+    name: "outrigger_evidence_pending",
+    help: "Double-sign evidence this node holds, verified and waiting for a block",
+    registers: [this.registry],
+  });
+  readonly committedEvidence = new Counter({
+    name: "outrigger_evidence_committed_total",
+    help: "Double-sign evidence carried by committed blocks",
+    registers: [this.registry],
+  });
+
   readonly checkpointsNotOnL1 = new Gauge({
     name: "outrigger_bridge_checkpoints_not_on_l1",
     help: "Certified checkpoints this node holds that L1 has not accepted yet (the relayer's lag)",

@@ -12,6 +12,7 @@ import type {
   CertifiedCheckpoint,
   Commit,
   DepositClaim,
+  DuplicateVoteEvidence,
   Validator,
   Withdrawal,
 } from "../types/shapes.ts";
@@ -166,8 +167,19 @@ export interface RpcBackend {
   /** null when the chain has no L1. */
   bridgeInfo(): Promise<BridgeInfo | null>;
   getDeposit(nonce: bigint): Promise<DepositView | null>;
+  /**
+   * Double-sign evidence: what the committed block at `height` carries (null if there is no such block), or,
+   * for null, what this node holds waiting for a block.
+   */
+  getEvidence(height: number | null): Promise<HeldEvidence[] | null>;
   /** Checks the claim against L1 before taking it; a claim already held or minted answers with its status. */
   submitDepositClaim(claim: DepositClaim): Promise<SubmitClaimResult>;
   /** Called after each committed block becomes readable (see headHeight); returns an unsubscribe function. */
   onNewBlock(listener: NewBlockListener): () => void;
+}
+
+/** A piece of evidence with its hash (keccak256 of its canonical encoding). */
+export interface HeldEvidence {
+  hash: Hex;
+  evidence: DuplicateVoteEvidence;
 }

@@ -17,6 +17,7 @@ import type {
   ChainInfo,
   CheckpointRecord,
   DepositView,
+  HeldEvidence,
   Log,
   NewBlockListener,
   NodeStatus,
@@ -84,6 +85,9 @@ export class FakeRpcBackend implements RpcBackend {
   /** What bridgeInfo answers; null is a chain without L1. */
   bridgeInfo_: BridgeInfo | null = null;
   readonly deposits = new Map<bigint, DepositView>();
+  /** Evidence by the height of the block carrying it; `heldEvidence` is the node's pending evidence. */
+  readonly evidence = new Map<number, HeldEvidence[]>();
+  heldEvidence: HeldEvidence[] = [];
   /** Claims that reached submitDepositClaim, and what it answers. */
   readonly submittedClaims: DepositClaim[] = [];
   submitAnswer: SubmitClaimResult = { ok: true, status: "pending" };
@@ -292,6 +296,12 @@ export class FakeRpcBackend implements RpcBackend {
   async getValidators(height: number): Promise<Validator[] | null> {
     if (height < 1 || height > this.headHeight() + 1) return null;
     return this.validators.map(({ address, power }) => ({ address, power }));
+  }
+
+  async getEvidence(height: number | null): Promise<HeldEvidence[] | null> {
+    if (height === null) return this.heldEvidence;
+    if (height < 1 || height > this.headHeight()) return null;
+    return this.evidence.get(height) ?? [];
   }
 
   async getCommit(height: number): Promise<Commit | null> {

@@ -8,11 +8,12 @@ import { silentLogger } from "../../node/util/logger.ts";
 
 type Listener = (info: { block: Block; blockHash: Hex }) => void;
 
-function block(height: number, time: number, txs: number, deposits: number): Block {
+function block(height: number, time: number, txs: number, deposits: number, evidence = 0): Block {
   return {
     header: { height, time, proposer: `0x${"11".repeat(20)}` },
     txs: Array.from({ length: txs }, () => new Uint8Array([1])),
     depositClaims: Array.from({ length: deposits }, () => ({})),
+    evidence: Array.from({ length: evidence }, () => ({})),
   } as unknown as Block;
 }
 
@@ -53,6 +54,7 @@ describe("ChainMonitor", () => {
         },
         admission,
         claims: { size: 1 },
+        evidence: { pending: 2 },
         host: { peerCount: () => 6 },
         consensus: { round: 2 },
         logger: {
@@ -67,8 +69,10 @@ describe("ChainMonitor", () => {
     const commit = (b: Block) =>
       (listener as Listener | null)?.({ block: b, blockHash: `0x${"aa".repeat(32)}` });
     commit(block(1, 1_000, 3, 0));
-    commit(block(2, 3_000, 2, 1));
+    commit(block(2, 3_000, 2, 1, 1));
     assert.equal(await value(metrics, "outrigger_chain_height"), 2);
+    assert.equal(await value(metrics, "outrigger_evidence_committed_total"), 1);
+    assert.equal(await value(metrics, "outrigger_evidence_pending"), 2);
     assert.equal(await value(metrics, "outrigger_committed_txs_total"), 5);
     assert.equal(await value(metrics, "outrigger_bridge_deposits_minted_total"), 1);
     assert.equal(await value(metrics, "outrigger_mempool_txs"), 4);
@@ -128,6 +132,7 @@ describe("ChainMonitor", () => {
         mempool: { size: 0, onDropped: () => () => {} },
         admission: { refused: 0 },
         claims: { size: 0 },
+        evidence: { pending: 0 },
         host: { peerCount: () => 0 },
         consensus: { round: 0 },
         logger: {

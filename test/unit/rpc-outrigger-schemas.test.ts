@@ -4,7 +4,7 @@ import type { AddressInfo } from "node:net";
 import { describe, it, type TestContext } from "node:test";
 import { z } from "zod";
 import { SidechainRpc, SidechainRpcError } from "../../bridge/sidechainRpc.ts";
-import type { Address, Hex } from "../../node/crypto/index.ts";
+import { type Address, type Hex, type SignatureHex, VoteType } from "../../node/crypto/index.ts";
 import { outriggerMethods } from "../../node/rpc/methods/outrigger.ts";
 import { signCheckpoint } from "../../node/types/index.ts";
 import {
@@ -105,6 +105,17 @@ function filledBackend(): FakeRpcBackend {
     l1TxHash: H("cd"),
     height: 2,
   });
+  const vote = (blockHash: Hex | null, sig: string) => ({
+    type: VoteType.Precommit,
+    height: 1,
+    round: 2,
+    blockHash,
+    validator: A(0x77),
+    signature: `0x${sig.repeat(65)}` as SignatureHex,
+  });
+  backend.evidence.set(1, [
+    { hash: H("e1"), evidence: { voteA: vote(null, "0a"), voteB: vote(H("e2"), "0b") } },
+  ]);
   backend.droppedTxs.set(H("d0"), {
     hash: H("d0"),
     status: "dropped",
@@ -139,6 +150,7 @@ const CALLS: Record<OutriggerMethod, unknown[]> = {
     },
   ],
   outrigger_txStatus: [H("d0")],
+  outrigger_evidence: [1],
 };
 
 /** Params for which the nullable methods find nothing. */
@@ -148,6 +160,7 @@ const NOTHING: Partial<Record<OutriggerMethod, unknown[]>> = {
   outrigger_checkpoint: [9],
   outrigger_deposit: ["99"],
   outrigger_txStatus: [H("ee")],
+  outrigger_evidence: [99],
 };
 
 function describeIssues(error: z.ZodError): string {

@@ -2,13 +2,14 @@ import { z } from "zod";
 import {
   type CheckpointInfo,
   depositClaimParamSchema,
+  type EvidenceInfo,
   encodeOutriggerResult,
   type OutriggerMethod,
   type OutriggerResult,
   uintParamWire,
 } from "../../types/rpc/index.ts";
-import type { Validator } from "../../types/shapes.ts";
-import type { BlockRecord, CheckpointRecord, RpcBackend } from "../backend.ts";
+import type { Validator, Vote } from "../../types/shapes.ts";
+import type { BlockRecord, CheckpointRecord, HeldEvidence, RpcBackend } from "../backend.ts";
 import { RpcError, RpcErrorCode } from "../errors.ts";
 import { hashSchema, safeIntSchema } from "../schemas.ts";
 import { defineMethod, type MethodContext, type Outputs, type RpcMethod } from "./define.ts";
@@ -66,6 +67,20 @@ function checkpointInfo(record: CheckpointRecord): CheckpointInfo {
 
 function epochOf(height: number, epochLength: number): number {
   return Math.ceil(Math.max(height, 1) / epochLength);
+}
+
+function evidenceInfo({ hash, evidence }: HeldEvidence): EvidenceInfo {
+  const { voteA, voteB } = evidence;
+  const signed = (v: Vote) => ({ blockHash: v.blockHash, signature: v.signature });
+  return {
+    hash,
+    validator: voteA.validator,
+    height: voteA.height,
+    round: voteA.round,
+    type: voteA.type,
+    voteA: signed(voteA),
+    voteB: signed(voteB),
+  };
 }
 
 function validatorsInfo(
@@ -141,6 +156,12 @@ export const outriggerMethods: RpcMethod[] = [
   defineOutrigger("outrigger_deposit", [nonceSchema], async ([nonce], { backend }) =>
     backend.getDeposit(nonce),
   ),
+  // Without a height: the evidence this node holds for a coming block.
+  defineOutrigger("outrigger_evidence", [heightSchema.optional()], async ([at], { backend }) => {
+    const height = at === undefined ? null : at === "latest" ? backend.headHeight() : at;
+    const held = await backend.getEvidence(height);
+    return held === null ? null : { height, evidence: held.map(evidenceInfo) };
+  }),
   defineOutrigger("outrigger_txStatus", [hashSchema], async ([hash], { backend }) =>
     backend.getTxStatus(hash),
   ),

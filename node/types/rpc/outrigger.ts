@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { bridgeInfoSchema, depositViewSchema, submittedClaimSchema } from "./bridge.ts";
 import { checkpointInfoSchema, withdrawalProofSchema } from "./checkpoint.ts";
+import { evidenceListSchema } from "./evidence.ts";
 import { commitSchema, nodeStatusSchema, validatorsSchema } from "./node.ts";
 import { txStatusSchema } from "./txStatus.ts";
 
@@ -20,6 +21,7 @@ export const outriggerResultSchemas = {
   outrigger_deposit: depositViewSchema.nullable(),
   outrigger_submitDepositClaim: submittedClaimSchema,
   outrigger_txStatus: txStatusSchema.nullable(),
+  outrigger_evidence: evidenceListSchema.nullable(),
 } as const;
 
 export type OutriggerMethod = keyof typeof outriggerResultSchemas;
