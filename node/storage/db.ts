@@ -26,7 +26,7 @@ type Level = ClassicLevel<Uint8Array, Uint8Array>;
 
 interface LevelErrorShape {
   code?: unknown;
-  cause?: { code?: unknown };
+  cause?: { code?: unknown; message?: unknown };
 }
 
 /** Translates classic-level's errors into StorageError codes, keeping the original as the cause. */
@@ -35,6 +35,12 @@ function toStorageError(err: unknown, what: string): StorageError {
   const e = (err ?? {}) as LevelErrorShape;
   if (e.cause?.code === "LEVEL_LOCKED" || e.code === "LEVEL_LOCKED") {
     return new StorageError("locked", `${what}: the database is in use by another process`, { cause: err });
+  }
+  // A failed open names its reason only in the cause: "Corruption: checksum mismatch" is what an operator needs.
+  if (e.cause?.code === "LEVEL_CORRUPTION") {
+    return new StorageError("corrupt", `${what}: the database is damaged (${String(e.cause.message)})`, {
+      cause: err,
+    });
   }
   if (e.code === "LEVEL_DATABASE_NOT_OPEN") {
     return new StorageError("closed", `${what}: the database is not open`, { cause: err });

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { type Hex, keccak256Hex } from "../../node/crypto/index.ts";
@@ -58,6 +59,19 @@ describe("storage: database", () => {
   it("refuses a second open of a database that is in use", async (t) => {
     const { dir } = await openTempDb(t);
     await assert.rejects(openDatabase(dir), isStorageError("locked", /in use/));
+  });
+
+  it("names a damaged database as such when it cannot open", async (t) => {
+    const { db, dir } = await openTempDb(t);
+    await db.put(text("k"), text("v"), { sync: true });
+    await db.close();
+    for (const name of readdirSync(dir).filter((n) => n.startsWith("MANIFEST-"))) {
+      const path = join(dir, name);
+      const bytes = readFileSync(path);
+      bytes.fill(0x5a, 8, Math.min(bytes.length, 40));
+      writeFileSync(path, bytes);
+    }
+    await assert.rejects(openDatabase(dir), isStorageError("corrupt", /damaged \(Corruption: /));
   });
 
   it("writes a batch whole or not at all", async (t) => {
