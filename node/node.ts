@@ -31,7 +31,7 @@ import {
 } from "./evidence/index.ts";
 import { connectL1 } from "./l1/index.ts";
 import { L1Watcher } from "./l1/l1Watcher.ts";
-import { DEFAULT_TX_ADMISSION, TxAdmission } from "./mempool/index.ts";
+import { DEFAULT_TX_ADMISSION, LocalTxJournal, TxAdmission } from "./mempool/index.ts";
 import { createNodeMempool } from "./mempool/nodeMempool.ts";
 import { ChainMonitor } from "./observability/chainMonitor.ts";
 import type { Logger } from "./observability/logger.ts";
@@ -39,7 +39,7 @@ import { NodeMetrics } from "./observability/metrics.ts";
 import { metricsRoute } from "./observability/metricsRoute.ts";
 import { loadOrCreatePeerKey, Network } from "./p2p/index.ts";
 import { createPublisher, TopicHandlers } from "./p2p/topicHandlers.ts";
-import { ChainStore, openDatabase, SignStateStore, Wal } from "./storage/index.ts";
+import { ChainStore, openDatabase, SignStateStore, TxJournalStore, Wal } from "./storage/index.ts";
 import { SyncService } from "./sync/syncService.ts";
 import type { DuplicateVoteEvidence } from "./types/index.ts";
 import { serveMetrics } from "./util/metricsServer.ts";
@@ -200,6 +200,10 @@ export async function startNode(opts: NodeOptions, modules: NodeModules): Promis
       publish: (data) => publish("deposit-claim", data),
     });
 
+    const journal = new LocalTxJournal({ store: new TxJournalStore({ db }), admission, mempool, logger });
+    await journal.replay();
+    stops.start(journal);
+    stops.push(chain.onCommitted(({ receipts }) => journal.included(receipts.map((r) => r.txHash))));
     stops.push(chain.onCommitted(() => claims.prune()));
     stops.push(chain.onCommitted(({ block }) => void evidence.committedBlock(block)));
     stops.start(evidence);
@@ -253,7 +257,8 @@ export async function startNode(opts: NodeOptions, modules: NodeModules): Promis
         store,
         app,
         mempool,
-        admission,
+        // Through the journal: an accepted transaction is on disk before the sender hears so.
+        admission: journal,
         checkpoints: checkpointing?.service ?? null,
         l1,
         claims,

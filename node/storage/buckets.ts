@@ -31,4 +31,6 @@ export enum Bucket {
   checkpoints = 0x0c,
   /** height -> the block's EIP-1559 base fee (uint RLP); absent for blocks from before it moved. */
   baseFeeByHeight = 0x0d,
+  /** tx hash -> raw signed transaction: what this node's RPC accepted and no block has included yet. */
+  txJournal = 0x0e,
 }

@@ -6,5 +6,6 @@ export * from "./errors.ts";
 export type { GenesisMeta } from "./repositories.ts";
 export * from "./repository.ts";
 export * from "./signState.ts";
+export * from "./txJournal.ts";
 export * from "./validatorSetCodec.ts";
 export * from "./wal.ts";
