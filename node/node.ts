@@ -39,7 +39,14 @@ import { NodeMetrics } from "./observability/metrics.ts";
 import { metricsRoute } from "./observability/metricsRoute.ts";
 import { loadOrCreatePeerKey, Network } from "./p2p/index.ts";
 import { createPublisher, TopicHandlers } from "./p2p/topicHandlers.ts";
-import { ChainStore, openDatabase, SignStateStore, TxJournalStore, Wal } from "./storage/index.ts";
+import {
+  ChainStore,
+  EvidenceStore,
+  openDatabase,
+  SignStateStore,
+  TxJournalStore,
+  Wal,
+} from "./storage/index.ts";
 import { SyncService } from "./sync/syncService.ts";
 import type { DuplicateVoteEvidence } from "./types/index.ts";
 import { serveMetrics } from "./util/metricsServer.ts";
@@ -136,6 +143,7 @@ export async function startNode(opts: NodeOptions, modules: NodeModules): Promis
       });
     const evidence = new EvidenceService(DEFAULT_EVIDENCE_SERVICE, {
       pool: new EvidencePool(DEFAULT_EVIDENCE_POOL),
+      keeper: new EvidenceStore({ db }),
       check: checkEvidence,
       height: () => head.height(),
       publish: (data) => publish("evidence", data),
@@ -205,6 +213,7 @@ export async function startNode(opts: NodeOptions, modules: NodeModules): Promis
     stops.start(journal);
     stops.push(chain.onCommitted(({ receipts }) => journal.included(receipts.map((r) => r.txHash))));
     stops.push(chain.onCommitted(() => claims.prune()));
+    await evidence.restore();
     stops.push(chain.onCommitted(({ block }) => void evidence.committedBlock(block)));
     stops.start(evidence);
     stops.start(

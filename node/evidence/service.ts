@@ -25,8 +25,16 @@ interface EvidenceLogger {
   info(obj: object, msg: string): void;
 }
 
+/** Where held evidence survives a restart (node/storage's EvidenceStore). */
+export interface EvidenceKeeper {
+  put(hash: Hex, evidence: DuplicateVoteEvidence): Promise<void>;
+  delete(hashes: readonly Hex[]): Promise<void>;
+  all(): Promise<DuplicateVoteEvidence[]>;
+}
+
 export interface EvidenceServiceModules {
   pool: EvidencePool;
+  keeper: EvidenceKeeper;
   /** Why a block at `blockHeight` may not carry the evidence (node/evidence/verify.ts), null if it may. */
   check(e: DuplicateVoteEvidence, blockHeight: number): Promise<EvidenceProblem | null>;
   /** The last committed height. */
@@ -70,6 +78,20 @@ export class EvidenceService {
     return this.committedCount;
   }
 
+  /**
+   * At start-up: what the node held before it stopped goes back into the pool, unless it can no longer be
+   * punished (then it leaves the disk too).
+   */
+  async restore(): Promise<void> {
+    const gone: Hex[] = [];
+    for (const e of await this.modules.keeper.all()) {
+      const problem = await this.modules.check(e, this.modules.height() + 1);
+      if (problem === null) this.modules.pool.add(e);
+      else gone.push(evidenceHash(e));
+    }
+    if (gone.length > 0) await this.modules.keeper.delete(gone);
+  }
+
   /** A double sign this node's engine saw: kept and published if it can still be punished. */
   async report(e: DuplicateVoteEvidence): Promise<void> {
     const { logger } = this.modules;
@@ -81,7 +103,7 @@ export class EvidenceService {
         logger.info({ ...fields, reason: problem.reason }, "duplicate vote seen, not punishable");
         return;
       }
-      if (this.modules.pool.add(e) !== "added") return;
+      if (!this.hold(e)) return;
       logger.warn({ ...fields, evidence: evidenceHash(e) }, "duplicate vote seen: evidence published");
       this.modules.publish(encodeEvidence(e));
     } catch (err) {
@@ -100,7 +122,7 @@ export class EvidenceService {
     if (this.modules.pool.has(e)) return "ignore";
     const problem = await this.modules.check(e, this.modules.height() + 1);
     if (problem !== null) return problem.fault ? "reject" : "ignore";
-    return this.modules.pool.add(e) === "added" ? "accept" : "ignore";
+    return this.hold(e) ? "accept" : "ignore";
   }
 
   /** For a proposal at `height`: held evidence that is still punishable, at most one per offender. */
@@ -123,6 +145,7 @@ export class EvidenceService {
 
   private async afterCommit(block: Block): Promise<void> {
     const { pool } = this.modules;
+    const gone = block.evidence.filter((e) => pool.has(e));
     pool.markCommitted(block.evidence);
     this.committedCount += block.evidence.length;
     for (const e of block.evidence) {
@@ -133,8 +156,23 @@ export class EvidenceService {
     }
     for (const e of pool.all()) {
       const problem = await this.modules.check(e, block.header.height + 1);
-      if (problem !== null) pool.remove(e);
+      if (problem !== null) {
+        pool.remove(e);
+        gone.push(e);
+      }
     }
+    if (gone.length > 0) await this.modules.keeper.delete(gone.map(evidenceHash));
+  }
+
+  /** Into the pool and onto disk; false if the pool knew it or is full. */
+  private hold(e: DuplicateVoteEvidence): boolean {
+    if (this.modules.pool.add(e) !== "added") return false;
+    this.modules.keeper
+      .put(evidenceHash(e), e)
+      .catch((err: unknown) =>
+        this.modules.logger.warn({ err: errorMessage(err) }, "could not store evidence"),
+      );
+    return true;
   }
 
   /** What this node holds, for RPC. */

@@ -25,7 +25,7 @@ export enum Bucket {
   wal = 0x09,
   /** First height a set is in force (epoch start) -> validator set snapshot with proposer priorities. */
   validatorSets = 0x0a,
-  /** Reserved for pending (not yet included) evidence. */
+  /** evidence hash -> encoded double-sign evidence this node holds and no block has carried yet. */
   evidence = 0x0b,
   /** Reserved for checkpoints and their signatures. */
   checkpoints = 0x0c,

@@ -3,6 +3,7 @@ export * from "./chainStore.ts";
 export * from "./codecs.ts";
 export * from "./db.ts";
 export * from "./errors.ts";
+export * from "./evidenceStore.ts";
 export type { GenesisMeta } from "./repositories.ts";
 export * from "./repository.ts";
 export * from "./signState.ts";

@@ -4,6 +4,7 @@ import { secp256k1Verifier } from "../../node/consensus/verifier.ts";
 import { makeEvidence } from "../../node/consensus/voteSet.ts";
 import { type Address, type Hex, VoteType } from "../../node/crypto/index.ts";
 import {
+  type EvidenceKeeper,
   EvidencePool,
   EvidenceService,
   type EvidenceServiceModules,
@@ -113,10 +114,17 @@ function service(overrides: Partial<EvidenceServiceModules> = {}) {
   let height = 10;
   const pool = new EvidencePool({ maxPending: 10, maxCommitted: 10 });
   const punished = new Set<string>();
+  const disk = new Map<Hex, DuplicateVoteEvidence>();
+  const keeper: EvidenceKeeper = {
+    put: async (hash, e) => void disk.set(hash, e),
+    delete: async (hashes) => hashes.forEach((h) => disk.delete(h)),
+    all: async () => [...disk.values()],
+  };
   const svc = new EvidenceService(
     { regossipMs: 60_000 },
     {
       pool,
+      keeper,
       check: (e, at) =>
         evidenceProblem(
           e,
@@ -130,7 +138,7 @@ function service(overrides: Partial<EvidenceServiceModules> = {}) {
       ...overrides,
     },
   );
-  return { svc, pool, published, warnings, punished, setHeight: (h: number) => (height = h) };
+  return { svc, pool, disk, published, warnings, punished, setHeight: (h: number) => (height = h) };
 }
 
 const blockWith = (height: number, evidence: DuplicateVoteEvidence[]) =>
@@ -160,18 +168,40 @@ describe("evidence service", () => {
     assert.equal(svc.pending, 1, "only the valid one is held");
   });
 
-  it("drops what a block carried and what can no longer be punished", async () => {
-    const { svc, punished } = service();
+  it("drops what a block carried and what can no longer be punished, from the pool and the disk", async () => {
+    const { svc, punished, disk } = service();
     const a = doubleSign(alice, 5);
     const b = doubleSign(bob, 6);
     await svc.report(a);
     await svc.report(b);
+    assert.equal(disk.size, 2);
     punished.add(`${bob.address}:6`);
     await svc.committedBlock(blockWith(11, [a]));
     assert.equal(svc.pending, 0);
+    assert.equal(disk.size, 0);
     assert.equal(svc.committed, 1);
     await svc.report(a);
     assert.equal(svc.pending, 0, "committed evidence is not taken again");
+  });
+
+  it("a restart restores held evidence that can still be punished and forgets the rest", async () => {
+    const first = service();
+    await first.svc.report(doubleSign(alice, 5));
+    await first.svc.report(doubleSign(bob, 6));
+    const second = service({
+      keeper: {
+        put: async () => {},
+        delete: async (hashes) => hashes.forEach((h) => first.disk.delete(h)),
+        all: async () => [...first.disk.values()],
+      },
+    });
+    second.punished.add(`${bob.address}:6`);
+    await second.svc.restore();
+    assert.deepEqual(
+      (await second.svc.toInclude(11)).map((e) => e.voteA.validator),
+      [alice.address],
+    );
+    assert.equal(first.disk.size, 1, "the unpunishable one left the disk");
   });
 
   it("does not throw when a check fails for a reason outside the evidence", async () => {
