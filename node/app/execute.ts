@@ -12,6 +12,27 @@ export interface BlockContext {
   time: number;
   /** Receives every tip of the block. */
   proposer: Address;
+  /**
+   * The previous height's validators, each with whether its precommit is in this block's lastCommit (CometBFT's
+   * DecidedLastCommit): the misses count towards downtime. Empty or absent at height 1.
+   */
+  lastCommitVotes?: readonly CommitVote[];
+  /**
+   * The double signs this block proves (CometBFT's Misbehavior), signatures and set membership verified by the
+   * chain: each is slashed and jailed before the block's transactions.
+   */
+  misbehaviour?: readonly Misbehaviour[];
+}
+
+export interface CommitVote {
+  address: Address;
+  signed: boolean;
+}
+
+export interface Misbehaviour {
+  validator: Address;
+  /** The height of the two conflicting votes. */
+  height: number;
 }
 
 /** What a block's transactions execute with: its context, base fee and gas limit, and its EVM. */

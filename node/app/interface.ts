@@ -125,6 +125,27 @@ export interface ConsensusApplication {
   snapshotWrites(): StateWrite[];
   /** The active validator set (powers), sorted by address: the chain's genesis set when it first opens. */
   validatorSet(): Validator[];
+  /**
+   * Why the app would refuse to punish `validator`'s double sign at `evidenceHeight` in the block at
+   * `blockHeight` (not an earlier height, older than evidenceMaxAgeHeights, already punished), or null if it
+   * would: executeBlock and buildBlock throw "invalid-block" for such misbehaviour. On committed state, so for
+   * the next block. Nothing left to slash is no problem: it is still jailed.
+   */
+  evidenceProblem(validator: Address, evidenceHeight: number, blockHeight: number): string | null;
+}
+
+/** A validator's punishment record as committed (DESIGN.md §4, Slashing). */
+export interface SigningInfoView {
+  /** Out of the set from the next epoch end until it unjails. */
+  jailed: boolean;
+  /** The first height whose block may carry its unjail() (0: never jailed). */
+  jailedUntil: number;
+  /** All ever slashed from it, in base units. */
+  slashed: bigint;
+  /** Its missed votes counted in the window that ends at the committed height. */
+  missedInWindow: number;
+  /** Double signs up to this height are already punished (0: none). */
+  punishedThrough: number;
 }
 
 /** The read-only view of committed state, as ABCI's query connection: what RPC and account lookups use. */
@@ -153,6 +174,7 @@ export interface ApplicationQuery {
   validatorSet(): Validator[];
   stakeOf(address: Address): bigint;
   unbondingOf(address: Address): { pending: bigint; withdrawable: bigint };
+  signingInfo(address: Address): SigningInfoView;
   withdrawal(id: bigint): WithdrawalRecord | null;
   nextWithdrawalId(): bigint;
   /** The nonce the next deposit claim must have: every lower one is credited. */
