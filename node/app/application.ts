@@ -446,7 +446,8 @@ function ledgerApplication(
         jailed: info.jailed,
         jailedUntil: info.jailedUntil,
         slashed: info.slashed,
-        missedInWindow: missedInWindow(info, root.height(), params.slashing.signedBlocksWindow),
+        // Block H counted the votes of H - 1, its lastCommit.
+        missedInWindow: missedInWindow(info, root.height() - 1, params.slashing.signedBlocksWindow),
         punishedThrough: info.punishedThrough,
       };
     },

@@ -142,7 +142,7 @@ export interface SigningInfoView {
   jailedUntil: number;
   /** All ever slashed from it, in base units. */
   slashed: bigint;
-  /** Its missed votes counted in the window that ends at the committed height. */
+  /** Its missed votes in the window that ends at the last height counted: the committed height - 1. */
   missedInWindow: number;
   /** Double signs up to this height are already punished (0: none). */
   punishedThrough: number;
