@@ -82,8 +82,10 @@ export interface ConsensusApplication {
   checkTx(raw: Uint8Array, hash?: Hex): CheckTxResult;
   /**
    * Executes a block on an overlay: its deposit claims first (so a transaction can spend a deposit of the same
-   * block), then its transactions. Throws AppError("invalid-block") if a transaction cannot be included or the
-   * claims do not continue the deposit nonce sequence. A transaction found in `known` is not decoded again.
+   * block), then the punishments of ctx.misbehaviour and ctx.lastCommitVotes (DESIGN.md §4, Slashing), then its
+   * transactions. Throws AppError("invalid-block") if a transaction cannot be included, the claims do not
+   * continue the deposit nonce sequence, or a misbehaviour has an evidenceProblem or is listed twice. A
+   * transaction found in `known` is not decoded again.
    */
   executeBlock(
     ctx: BlockContext,
@@ -92,8 +94,8 @@ export interface ConsensusApplication {
     known?: KnownTxs,
   ): Promise<ExecutionResult>;
   /**
-   * For the proposer: executes the claims as executeBlock does (all of them: a wrong sequence throws
-   * "invalid-block"), then candidates in order, leaving out those that cannot be included. The candidates are
+   * For the proposer: executes the claims and punishments as executeBlock does (all of them: a wrong sequence or
+   * a misbehaviour with an evidenceProblem throws "invalid-block"), then candidates in order, leaving out those that cannot be included. The candidates are
    * checked transactions (checkTx's, as the mempool holds them), so their senders are not recovered again.
    * `full` is asked before each candidate: once it says so, the block is closed with what it holds.
    */
