@@ -171,10 +171,12 @@ describe("app: double-sign punishment (epochLength 4, unbondingEpochs 1)", () =>
       slashing: { doubleSignSlashPpm: 123_457 },
     });
     const supply = await app.nativeSupply();
+    const locked = app.balance(STAKING_ADDRESS);
     await run(app);
     await run(app, { ...votes(app), misbehaviour: [{ validator: V1, height: 1 }] });
     const cut = (stake * 123_457n) / 1_000_000n;
     assert.equal(app.stakeOf(V1), stake - cut);
+    assert.equal(app.balance(STAKING_ADDRESS), locked - cut, "the staking contract no longer holds it");
     assert.equal(app.balance(COMMUNITY_POOL_ADDRESS), cut);
     assert.equal(await app.nativeSupply(), supply);
     assert.deepEqual(app.signingInfo(V1), {
