@@ -28,11 +28,12 @@ export class StakingError extends Error {
   override readonly name = "StakingError";
 }
 
-type StakingCall = "stake" | "unstake" | "withdrawUnbonded";
+type StakingCall = "stake" | "unstake" | "withdrawUnbonded" | "unjail";
 const COMMAND_OF: Record<StakingCall, string> = {
   stake: "stake",
   unstake: "unstake",
   withdrawUnbonded: "withdraw-stake",
+  unjail: "unjail",
 };
 
 /** The first block of an epoch: epoch e covers heights [(e-1)L+1, eL]. */
@@ -218,6 +219,27 @@ export function registerStakeCommands(program: Command, deps: StakeCommandDeps =
       say(
         `withdraw-stake: tx ${tx.hash} succeeded in block ${at?.block}; paid ${paid === null ? "unknown" : formatCoins(paid)} to ${tx.from}`,
       );
+    }),
+  );
+
+  txOptions(
+    program
+      .command("unjail")
+      .description(
+        "bring a jailed validator back once its jail period is over; the power returns at the next epoch",
+      ),
+  ).action(async (flags: StakeFlags) =>
+    withNode(flags, async (node, key) => {
+      // The gas estimate runs it first: not jailed, still jailed until height N, or too little stake is refused unsent.
+      const tx = await sendStaking(node, key, "unjail", [], flags);
+      if (sentOnly(tx, flags, "unjail")) return;
+      const at = included(tx, tx.epochLength);
+      if (flags.json) {
+        say(toJson({ txHash: tx.hash, from: tx.from, status: "success", ...at }));
+        return;
+      }
+      say(`unjail of ${tx.from}: tx ${tx.hash} succeeded in block ${at?.block}`);
+      say(`the power returns from epoch ${at?.effectiveEpoch} (height ${at?.effectiveHeight})`);
     }),
   );
 }

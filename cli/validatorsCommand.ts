@@ -35,6 +35,25 @@ export async function stakeOf(node: NodeClient, validator: Address): Promise<big
   )[0] as bigint;
 }
 
+export interface SigningInfoRow {
+  jailed: boolean;
+  /** The first height whose block may carry the validator's unjail (0: never jailed). */
+  jailedUntil: number;
+  slashed: bigint;
+  missedInWindow: number;
+}
+
+/** The staking contract's signingInfo(address): jailing, slashing and missed votes at the latest block. */
+export async function signingInfoOf(node: NodeClient, validator: Address): Promise<SigningInfoRow> {
+  const { stakingInterface } = await import("./rpc/nodeClient.ts");
+  const data = stakingInterface.encodeFunctionData("signingInfo", [validator]) as Hex;
+  const [jailed, jailedUntil, slashed, missed] = stakingInterface.decodeFunctionResult(
+    "signingInfo",
+    await node.call(STAKING_ADDRESS, data),
+  ) as unknown as [boolean, bigint, bigint, bigint];
+  return { jailed, jailedUntil: Number(jailedUntil), slashed, missedInWindow: Number(missed) };
+}
+
 /**
  * Who signed the last committed block, shown only while that block belongs to the epoch of the set shown: at an
  * epoch boundary the next set is not the one that signed it.
@@ -57,7 +76,9 @@ export function registerValidatorsCommand(program: Command, deps: NodeCommandDep
   return nodeRpcOptions(
     program
       .command("validators")
-      .description("the validator set: power, share of the total and stake; who signed the last block")
+      .description(
+        "the validator set: power, share of the total, stake, jailing, slashes and missed votes; who signed the last block",
+      )
       .option(
         "--height <n>",
         "the set that signs height n (default: the next block's)",
@@ -71,8 +92,9 @@ export function registerValidatorsCommand(program: Command, deps: NodeCommandDep
         throw new ValidatorsCommandError(
           `the node has no validator set for height ${flags.height}: it is above the node's head or pruned`,
         );
-      const [stakes, commit] = await Promise.all([
+      const [stakes, signing, commit] = await Promise.all([
         Promise.all(set.validators.map((v) => stakeOf(node, v.address))),
+        Promise.all(set.validators.map((v) => signingInfoOf(node, v.address))),
         flags.height === undefined ? lastCommit(node, set) : Promise.resolve(null),
       ]);
       const rows = set.validators.map((v, i) => ({
@@ -81,6 +103,7 @@ export function registerValidatorsCommand(program: Command, deps: NodeCommandDep
         share: powerShare(v.power, set.totalPower),
         stake: stakes[i] ?? 0n,
         ...(commit === null ? {} : { signedLastCommit: commit.signers.has(v.address) }),
+        ...(signing[i] as SigningInfoRow),
       }));
       if (flags.json) {
         out.write(
@@ -96,19 +119,27 @@ export function registerValidatorsCommand(program: Command, deps: NodeCommandDep
       }
       const headers = ["address", "power", "share", "stake now"];
       if (commit !== null) headers.push(`signed ${commit.height}`);
+      headers.push("jailed", "slashed", "missed");
       const table = rows.map((r) => [
         r.address,
         String(r.power),
         r.share,
         formatCoins(r.stake),
         ...(r.signedLastCommit === undefined ? [] : [r.signedLastCommit ? "yes" : "no"]),
+        r.jailed ? `until ${r.jailedUntil}` : "no",
+        formatCoins(r.slashed),
+        String(r.missedInWindow),
       ]);
       out.write(
         `${set.validators.length} validators sign height ${set.height} (epoch ${set.epoch}), total power ${set.totalPower}\n`,
       );
-      out.write(renderTable(headers, table, new Set([1, 2, 3])));
+      const numeric = commit === null ? [1, 2, 3, 5, 6] : [1, 2, 3, 6, 7];
+      out.write(renderTable(headers, table, new Set(numeric)));
       out.write(
         "stake now: at the latest block, in coins; power follows it at the next epoch (1 power per whole coin)\n",
+      );
+      out.write(
+        "jailed: out of the set from the next epoch until `outrigger unjail` from that height; slashed: coins ever taken; missed: votes missed in the signing window\n",
       );
     } finally {
       node.close();

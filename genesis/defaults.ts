@@ -1,3 +1,4 @@
+import { DEFAULT_EVIDENCE_MAX_AGE_HEIGHTS, DEFAULT_SLASHING_PARAMS } from "../node/app/params.ts";
 import type { GenesisJson } from "../node/config/genesis.ts";
 
 const TOKEN = 10n ** 18n;
@@ -27,6 +28,9 @@ export const DEVNET_DEFAULTS = {
     precommitDeltaMs: 200,
     commitMs: 750,
   } satisfies GenesisJson["timeouts"],
+  /** A real network's punishment parameters: a jail of 600 heights is about ten minutes at one block a second. */
+  slashing: DEFAULT_SLASHING_PARAMS,
+  evidenceMaxAgeHeights: DEFAULT_EVIDENCE_MAX_AGE_HEIGHTS,
   devToken: { name: "Outrigger Dev Token", symbol: "DEV", decimals: 18, amount: 1_000_000n * TOKEN },
   /** The L1 ERC20 the devnet deploys for bridging, minted to every dev account. */
   testToken: { name: "Test Token", symbol: "TST", decimals: 18, amount: 1_000_000n * TOKEN },

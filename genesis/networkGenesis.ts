@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { Deployment } from "../contracts/deployment.ts";
 import { validateAppGenesis } from "../node/app/genesisState.ts";
+import { DEFAULT_EVIDENCE_MAX_AGE_HEIGHTS, DEFAULT_SLASHING_PARAMS } from "../node/app/params.ts";
 import {
   canonicalGenesisJson,
   type Genesis,
@@ -27,7 +28,13 @@ export class NetworkGenesisError extends Error {
 
 export type ChainParamsJson = Pick<
   GenesisJson,
-  "epochLength" | "unbondingEpochs" | "minGasPrice" | "maxClockDriftMs" | "timeouts"
+  | "epochLength"
+  | "unbondingEpochs"
+  | "minGasPrice"
+  | "maxClockDriftMs"
+  | "timeouts"
+  | "slashing"
+  | "evidenceMaxAgeHeights"
 >;
 
 /**
@@ -48,6 +55,9 @@ export const NETWORK_DEFAULTS: ChainParamsJson = {
     precommitDeltaMs: 500,
     commitMs: 1_000,
   },
+  // Written out, though a genesis may leave them to the same defaults, so operators see what punishes what.
+  slashing: { ...DEFAULT_SLASHING_PARAMS },
+  evidenceMaxAgeHeights: DEFAULT_EVIDENCE_MAX_AGE_HEIGHTS,
 };
 
 /** The devnet's parameters (a block about every second, 20-block epochs), for a devnet built by these functions. */
@@ -57,6 +67,8 @@ export const DEVNET_PARAMS: ChainParamsJson = {
   minGasPrice: DEVNET_DEFAULTS.minGasPrice.toString(),
   maxClockDriftMs: DEVNET_DEFAULTS.maxClockDriftMs,
   timeouts: { ...DEVNET_DEFAULTS.timeouts },
+  slashing: { ...DEVNET_DEFAULTS.slashing },
+  evidenceMaxAgeHeights: DEVNET_DEFAULTS.evidenceMaxAgeHeights,
 };
 
 /** Balance of each validator in a --dev genesis: a little, so an operator can stake more from the same key. */

@@ -138,8 +138,7 @@ export async function startNode(opts: NodeOptions, modules: NodeModules): Promis
       evidenceProblem(e, blockHeight, chainId, {
         setAt: (height) => storedValidatorSetAt(store, height),
         verifier,
-        // The application's rules (too old, already punished) join when it punishes.
-        appProblem: () => null,
+        appProblem: (validator, height, at) => app.evidenceProblem(validator, height, at),
       });
     const evidence = new EvidenceService(DEFAULT_EVIDENCE_SERVICE, {
       pool: new EvidencePool(DEFAULT_EVIDENCE_POOL),

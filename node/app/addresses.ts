@@ -6,6 +6,12 @@ export const STAKING_ADDRESS: Address = "0x0000000000000000000000000000000000001
 /** Collects every transaction's base fee (DESIGN §4); an account, not a contract. */
 export const GAS_POOL_ADDRESS: Address = "0x0000000000000000000000000000000000001002";
 
+/**
+ * Receives slashed stake as native balance: nothing is burned, so the native supply stays constant and auditable,
+ * as fees go to the gas pool (DESIGN §4). An account, not a contract.
+ */
+export const COMMUNITY_POOL_ADDRESS: Address = "0x0000000000000000000000000000000000001003";
+
 export const ZERO_ADDRESS: Address = `0x${"00".repeat(20)}`;
 
 /** What eth_getCode returns for system contracts and tokens: the INVALID opcode, non-empty so libraries see a contract. */

@@ -18,6 +18,8 @@ import {
 import { type AppGenesis, initialState, validateAppGenesis } from "./genesisState.ts";
 import type { Application, CallRequest, ExecutionResult } from "./interface.ts";
 import { type ChainParams, epochOf, isEpochEnd } from "./params.ts";
+import { missedInWindow } from "./signingWindow.ts";
+import { applyPunishments, evidenceProblem } from "./slashing.ts";
 import { applyEpochEnd, unbondingSummary } from "./staking.ts";
 import { LedgerState, META_BASE_FEE, type WithdrawalRecord } from "./state.ts";
 import { chainAppHash, collectWrites, loadState, withAppHash } from "./stateCodec.ts";
@@ -310,6 +312,8 @@ function ledgerApplication(
       const block = startBlock(ctx);
       const env = blockEnv(ctx);
       const deposits = executeDepositClaims(block, depositClaims, ctx.height, params.gasGrant);
+      // After the deposits, before the transactions, as Cosmos punishes in BeginBlock.
+      applyPunishments(block, ctx, params);
       const executions: TxExecution[] = [];
       let gasUsed = 0n;
       for (const [index, raw] of txs.entries()) {
@@ -335,6 +339,7 @@ function ledgerApplication(
       const block = startBlock(ctx);
       const env = blockEnv(ctx);
       const deposits = executeDepositClaims(block, depositClaims, ctx.height, params.gasGrant);
+      applyPunishments(block, ctx, params);
       const executions: TxExecution[] = [];
       const included: Uint8Array[] = [];
       const rejected: { index: number; error: AppError }[] = [];
@@ -404,6 +409,9 @@ function ledgerApplication(
       await ledger.prefetch(touchedKeys(decoded, depositClaims, proposer, isToken));
     },
 
+    evidenceProblem: (validator, evidenceHeight, blockHeight) =>
+      evidenceProblem(root, validator, evidenceHeight, blockHeight, params),
+
     snapshotWrites: () => withAppHash(collectWrites(root), committedHash),
 
     balance(address) {
@@ -432,6 +440,17 @@ function ledgerApplication(
     stakeOf: (address) => root.stake(address),
     unbondingOf: (address) =>
       unbondingSummary(root.unbondingOf(address), epochOf(root.height() + 1, params.epochLength)),
+    signingInfo(address) {
+      const info = root.signingInfo(address);
+      return {
+        jailed: info.jailed,
+        jailedUntil: info.jailedUntil,
+        slashed: info.slashed,
+        // Block H counted the votes of H - 1, its lastCommit.
+        missedInWindow: missedInWindow(info, root.height() - 1, params.slashing.signedBlocksWindow),
+        punishedThrough: info.punishedThrough,
+      };
+    },
     withdrawal: (id) => root.withdrawal(id) ?? null,
     nextWithdrawalId: () => root.nextWithdrawalId(),
     nextDepositNonce: () => root.nextDepositNonce(),

@@ -13,12 +13,26 @@ export interface BlockContext {
   /** Receives every tip of the block. */
   proposer: Address;
   /**
-   * The previous height's validators, each with whether its precommit is in this block's lastCommit (ABCI's
-   * DecidedLastCommit): what downtime is counted from. Empty at height 1.
+   * The previous height's validators, each with whether its precommit is in this block's lastCommit (CometBFT's
+   * DecidedLastCommit): the misses count towards downtime. Empty or absent at height 1.
    */
-  lastCommitVotes?: readonly { address: Address; signed: boolean }[];
-  /** The double signs this block's evidence proves, verified by the chain (ABCI's Misbehavior). */
-  misbehaviour?: readonly { validator: Address; height: number }[];
+  lastCommitVotes?: readonly CommitVote[];
+  /**
+   * The double signs this block proves (CometBFT's Misbehavior), signatures and set membership verified by the
+   * chain: each is slashed and jailed before the block's transactions.
+   */
+  misbehaviour?: readonly Misbehaviour[];
+}
+
+export interface CommitVote {
+  address: Address;
+  signed: boolean;
+}
+
+export interface Misbehaviour {
+  validator: Address;
+  /** The height of the two conflicting votes. */
+  height: number;
 }
 
 /** What a block's transactions execute with: its context, base fee and gas limit, and its EVM. */

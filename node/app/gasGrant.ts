@@ -1,7 +1,13 @@
 import type { Address } from "../crypto/index.ts";
 import type { Log } from "../types/index.ts";
 import { encodeLog, gasPoolInterface } from "./abi.ts";
-import { BRIDGE_ADDRESS, GAS_POOL_ADDRESS, STAKING_ADDRESS, ZERO_ADDRESS } from "./addresses.ts";
+import {
+  BRIDGE_ADDRESS,
+  COMMUNITY_POOL_ADDRESS,
+  GAS_POOL_ADDRESS,
+  STAKING_ADDRESS,
+  ZERO_ADDRESS,
+} from "./addresses.ts";
 import type { LedgerState } from "./state.ts";
 
 /**
@@ -23,7 +29,8 @@ export function payGasGrant(state: LedgerState, recipient: Address, amount: bigi
 
 /** No key controls the zero address or a system contract: a grant there would only leave the pool for good. */
 function mayBeGranted(state: LedgerState, recipient: Address): boolean {
-  if (recipient === ZERO_ADDRESS || recipient === GAS_POOL_ADDRESS) return false;
+  if (recipient === ZERO_ADDRESS || recipient === GAS_POOL_ADDRESS || recipient === COMMUNITY_POOL_ADDRESS)
+    return false;
   if (recipient === BRIDGE_ADDRESS || recipient === STAKING_ADDRESS) return false;
   return state.tokens.get(recipient) === undefined;
 }

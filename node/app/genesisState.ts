@@ -10,12 +10,20 @@ import {
 import {
   BRIDGE_ADDRESS,
   bridgedTokenAddress,
+  COMMUNITY_POOL_ADDRESS,
   GAS_POOL_ADDRESS,
   nativeTokenAddress,
   STAKING_ADDRESS,
 } from "./addresses.ts";
 import { AppError } from "./errors.ts";
-import type { ChainParams } from "./params.ts";
+import {
+  type ChainParams,
+  DEFAULT_EVIDENCE_MAX_AGE_HEIGHTS,
+  DEFAULT_SLASHING_PARAMS,
+  MAX_SIGNED_BLOCKS_WINDOW,
+  PPM,
+  type SlashingParams,
+} from "./params.ts";
 import { MAX_TOTAL_POWER, MIN_STAKE } from "./stakeUnits.ts";
 import { powerOf } from "./staking.ts";
 import { LedgerState } from "./state.ts";
@@ -49,6 +57,10 @@ export interface AppGenesis {
   gasGrant?: bigint;
   /** The gas pool's balance at genesis (native supply, like alloc); base fees refill it. Absent: 0. */
   gasPool?: bigint;
+  /** Punishment parameters (DESIGN.md §4); each absent field takes DEFAULT_SLASHING_PARAMS'. */
+  slashing?: Partial<SlashingParams>;
+  /** How old double-sign evidence may be, in heights; absent: DEFAULT_EVIDENCE_MAX_AGE_HEIGHTS. */
+  evidenceMaxAgeHeights?: number;
 }
 
 export interface InitialState {
@@ -103,6 +115,11 @@ export function validateAppGenesis(g: AppGenesis): ChainParams {
     fail("unbondingEpochs must be an integer >= 0");
   }
 
+  const slashing = validateSlashing(g.slashing ?? {});
+  const evidenceMaxAgeHeights = g.evidenceMaxAgeHeights ?? DEFAULT_EVIDENCE_MAX_AGE_HEIGHTS;
+  if (!Number.isSafeInteger(evidenceMaxAgeHeights) || evidenceMaxAgeHeights < 1)
+    fail("evidenceMaxAgeHeights must be an integer >= 1");
+
   const tokenAddresses = new Set<Address>();
   const symbols = new Set<string>();
   for (const [i, t] of g.nativeTokens.entries()) {
@@ -119,6 +136,7 @@ export function validateAppGenesis(g: AppGenesis): ChainParams {
     BRIDGE_ADDRESS,
     STAKING_ADDRESS,
     GAS_POOL_ADDRESS,
+    COMMUNITY_POOL_ADDRESS,
     bridgedTokenAddress(`0x${"00".repeat(20)}`),
   ]);
   for (const a of tokenAddresses) reserved.add(a);
@@ -170,6 +188,29 @@ export function validateAppGenesis(g: AppGenesis): ChainParams {
     unbondingEpochs: g.unbondingEpochs,
     l1Bridge: g.l1 ? (g.l1.bridge.toLowerCase() as Address) : null,
     gasGrant,
+    slashing,
+    evidenceMaxAgeHeights,
+  };
+}
+
+function validateSlashing(given: Partial<SlashingParams>): SlashingParams {
+  const set = Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined));
+  const s: SlashingParams = { ...DEFAULT_SLASHING_PARAMS, ...set };
+  const integerIn = (value: number, min: number, max: number, what: string) => {
+    if (!Number.isSafeInteger(value) || value < min || value > max)
+      fail(`slashing.${what} must be an integer in ${min}..${max}`);
+  };
+  integerIn(s.doubleSignSlashPpm, 0, PPM, "doubleSignSlashPpm");
+  integerIn(s.downtimeSlashPpm, 0, PPM, "downtimeSlashPpm");
+  integerIn(s.signedBlocksWindow, 1, MAX_SIGNED_BLOCKS_WINDOW, "signedBlocksWindow");
+  integerIn(s.minSignedPpm, 0, PPM, "minSignedPpm");
+  integerIn(s.jailHeights, 0, Number.MAX_SAFE_INTEGER, "jailHeights");
+  return {
+    doubleSignSlashPpm: s.doubleSignSlashPpm,
+    downtimeSlashPpm: s.downtimeSlashPpm,
+    signedBlocksWindow: s.signedBlocksWindow,
+    minSignedPpm: s.minSignedPpm,
+    jailHeights: s.jailHeights,
   };
 }
 

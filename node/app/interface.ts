@@ -82,8 +82,10 @@ export interface ConsensusApplication {
   checkTx(raw: Uint8Array, hash?: Hex): CheckTxResult;
   /**
    * Executes a block on an overlay: its deposit claims first (so a transaction can spend a deposit of the same
-   * block), then its transactions. Throws AppError("invalid-block") if a transaction cannot be included or the
-   * claims do not continue the deposit nonce sequence. A transaction found in `known` is not decoded again.
+   * block), then the punishments of ctx.misbehaviour and ctx.lastCommitVotes (DESIGN.md §4, Slashing), then its
+   * transactions. Throws AppError("invalid-block") if a transaction cannot be included, the claims do not
+   * continue the deposit nonce sequence, or a misbehaviour has an evidenceProblem or is listed twice. A
+   * transaction found in `known` is not decoded again.
    */
   executeBlock(
     ctx: BlockContext,
@@ -92,8 +94,8 @@ export interface ConsensusApplication {
     known?: KnownTxs,
   ): Promise<ExecutionResult>;
   /**
-   * For the proposer: executes the claims as executeBlock does (all of them: a wrong sequence throws
-   * "invalid-block"), then candidates in order, leaving out those that cannot be included. The candidates are
+   * For the proposer: executes the claims and punishments as executeBlock does (all of them: a wrong sequence or
+   * a misbehaviour with an evidenceProblem throws "invalid-block"), then candidates in order, leaving out those that cannot be included. The candidates are
    * checked transactions (checkTx's, as the mempool holds them), so their senders are not recovered again.
    * `full` is asked before each candidate: once it says so, the block is closed with what it holds.
    */
@@ -125,6 +127,27 @@ export interface ConsensusApplication {
   snapshotWrites(): StateWrite[];
   /** The active validator set (powers), sorted by address: the chain's genesis set when it first opens. */
   validatorSet(): Validator[];
+  /**
+   * Why the app would refuse to punish `validator`'s double sign at `evidenceHeight` in the block at
+   * `blockHeight` (not an earlier height, older than evidenceMaxAgeHeights, already punished), or null if it
+   * would: executeBlock and buildBlock throw "invalid-block" for such misbehaviour. On committed state, so for
+   * the next block. Nothing left to slash is no problem: it is still jailed.
+   */
+  evidenceProblem(validator: Address, evidenceHeight: number, blockHeight: number): string | null;
+}
+
+/** A validator's punishment record as committed (DESIGN.md §4, Slashing). */
+export interface SigningInfoView {
+  /** Out of the set from the next epoch end until it unjails. */
+  jailed: boolean;
+  /** The first height whose block may carry its unjail() (0: never jailed). */
+  jailedUntil: number;
+  /** All ever slashed from it, in base units. */
+  slashed: bigint;
+  /** Its missed votes in the window that ends at the last height counted: the committed height - 1. */
+  missedInWindow: number;
+  /** Double signs up to this height are already punished (0: none). */
+  punishedThrough: number;
 }
 
 /** The read-only view of committed state, as ABCI's query connection: what RPC and account lookups use. */
@@ -153,6 +176,7 @@ export interface ApplicationQuery {
   validatorSet(): Validator[];
   stakeOf(address: Address): bigint;
   unbondingOf(address: Address): { pending: bigint; withdrawable: bigint };
+  signingInfo(address: Address): SigningInfoView;
   withdrawal(id: bigint): WithdrawalRecord | null;
   nextWithdrawalId(): bigint;
   /** The nonce the next deposit claim must have: every lower one is credited. */

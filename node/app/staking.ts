@@ -5,6 +5,7 @@ import { STAKING_ADDRESS } from "./addresses.ts";
 import { decodeCall } from "./calldata.ts";
 import { type ChainParams, epochOf } from "./params.ts";
 import { Revert, unknownFunction } from "./revert.ts";
+import { missedInWindow } from "./signingWindow.ts";
 import { MAX_TOTAL_POWER, MIN_STAKE, POWER_UNIT } from "./stakeUnits.ts";
 import type { LedgerState, UnbondingEntry } from "./state.ts";
 
@@ -37,6 +38,16 @@ export function stakingCall(
         returnData: encode([state.stake((call.args[0] as string).toLowerCase() as Address)]),
         logs: [],
       };
+    case "unjail":
+      return { returnData: "0x", logs: [unjail(state, from, height)] };
+    case "signingInfo": {
+      const info = state.signingInfo((call.args[0] as string).toLowerCase() as Address);
+      const missed = missedInWindow(info, height - 1, params.slashing.signedBlocksWindow);
+      return {
+        returnData: encode([info.jailed, BigInt(info.jailedUntil), info.slashed, BigInt(missed)]),
+        logs: [],
+      };
+    }
     case "unbondingOf": {
       const { pending, withdrawable } = unbondingSummary(
         state.unbondingOf((call.args[0] as string).toLowerCase() as Address),
@@ -87,8 +98,8 @@ export function unstake(
   const rest = current - amount;
   if (rest !== 0n && rest < MIN_STAKE)
     throw new Revert("staking: remaining stake below the minimum of 1 token");
-  // Every non-zero stake is at least MIN_STAKE, so one other staker is enough to keep the next set non-empty.
-  if (rest === 0n && !stakers(state).some((address) => address !== from)) {
+  // One other staker that will be in the next set is enough to keep it non-empty.
+  if (rest === 0n && !hasOtherActiveStaker(state, from)) {
     throw new Revert("staking: the last validator cannot leave the validator set");
   }
   const releaseEpoch = epochOf(height, params.epochLength) + params.unbondingEpochs + 1;
@@ -141,6 +152,31 @@ function addEntry(
   return merged.sort((a, b) => a.releaseEpoch - b.releaseEpoch);
 }
 
+/**
+ * Lets a jailed validator back once its jail period is over: it rejoins the set at the next epoch end. Its stake
+ * must still make it a validator (a slash may have taken it below the minimum: stake more first).
+ */
+export function unjail(state: LedgerState, from: Address, height: number): Log {
+  const info = state.signingInfo(from);
+  if (!info.jailed) throw new Revert("staking: not jailed");
+  if (height < info.jailedUntil) throw new Revert(`staking: still jailed until height ${info.jailedUntil}`);
+  if (state.stake(from) < MIN_STAKE) throw new Revert("staking: stake below the minimum of 1 token");
+  state.setSigningInfo(from, { ...info, jailed: false });
+  return stakingLog("Unjailed", [from]);
+}
+
+/**
+ * Whether a staker other than `except` will be in the next set: not jailed, power >= 1. Leaving, and jailing,
+ * are refused without one, since an empty set could sign no block again.
+ */
+export function hasOtherActiveStaker(state: LedgerState, except: Address): boolean {
+  for (const [address, amount] of state.stakes.entries()) {
+    if (address !== except && powerOf(amount) > 0n && !state.signingInfo(address as Address).jailed)
+      return true;
+  }
+  return false;
+}
+
 function stakers(state: LedgerState): Address[] {
   return state.stakes.entries().map(([address]) => address as Address);
 }
@@ -157,15 +193,19 @@ export function powerOf(stakeAmount: bigint): bigint {
 }
 
 /**
- * At an epoch's last block: the powers implied by the stakes replace the active set. Returns every validator
- * whose power changed (0 removes), sorted by address, as ValidatorSet.withUpdates takes them.
+ * At an epoch's last block: the powers implied by the stakes of the validators not jailed replace the active
+ * set. Returns every validator whose power changed (0 removes), sorted by address, as ValidatorSet.withUpdates
+ * takes them.
  */
 export function applyEpochEnd(state: LedgerState): Validator[] {
   const desired = new Map<Address, bigint>();
   for (const [address, amount] of state.stakes.entries()) {
     const power = powerOf(amount);
-    if (power > 0n) desired.set(address as Address, power);
+    if (power > 0n && !state.signingInfo(address as Address).jailed) desired.set(address as Address, power);
   }
+  // Unstaking and jailing never empty it, but a slash can take the last validator's power to 0: an empty set
+  // could sign no block again, so the set stays as it is until someone stakes.
+  if (desired.size === 0) return [];
   const updates: Validator[] = [];
   for (const [address, power] of state.validators.entries()) {
     if (!desired.has(address as Address)) updates.push({ address: address as Address, power: 0n });

@@ -26,6 +26,34 @@ export interface UnbondingEntry {
   amount: bigint;
 }
 
+/**
+ * A validator's punishment record (DESIGN.md §4, Slashing). Absent means all defaults: a validator that signs
+ * every block and was never punished has none, so signing writes nothing.
+ */
+export interface SigningInfo {
+  /** Out of the validator set from the next epoch end until it calls unjail(). */
+  jailed: boolean;
+  /** The first height whose block may carry its unjail() (0: never jailed). */
+  jailedUntil: number;
+  /** All ever slashed from it, stake and unbonding, in base units. */
+  slashed: bigint;
+  /** Double signs at heights up to this one are already punished (0: none is). */
+  punishedThrough: number;
+  /** The bucket (signingWindow.ts) that missedBuckets[0] counts; meaningless while missedBuckets is empty. */
+  firstMissedBucket: number;
+  /** Missed votes per bucket from firstMissedBucket on: at most MAX_WINDOW_BUCKETS entries. */
+  missedBuckets: readonly number[];
+}
+
+export const EMPTY_SIGNING_INFO: SigningInfo = Object.freeze({
+  jailed: false,
+  jailedUntil: 0,
+  slashed: 0n,
+  punishedThrough: 0,
+  firstMissedBucket: 0,
+  missedBuckets: Object.freeze([]) as readonly number[],
+});
+
 /** A withdrawal with the height of the block that recorded it (checkpoints cover height ranges). */
 export interface WithdrawalRecord extends Withdrawal {
   height: number;
@@ -69,6 +97,7 @@ export interface LedgerLayers {
   readonly allowances: TableLayer<bigint>;
   readonly permitNonces: TableLayer<bigint>;
   readonly gasGrants: TableLayer<bigint>;
+  readonly signingInfos: TableLayer<SigningInfo>;
   readonly meta: TableLayer<bigint>;
 }
 
@@ -102,6 +131,8 @@ export class LedgerState implements LedgerLayers {
   readonly permitNonces: Table<bigint>;
   /** The gas pool's grant to each address it ever paid one (DESIGN.md §4): an address is granted once. */
   readonly gasGrants: Table<bigint>;
+  /** Validators' punishment records: only those that ever missed a vote or were punished. */
+  readonly signingInfos: Table<SigningInfo>;
   readonly meta: Table<bigint>;
 
   constructor(parent: LedgerLayers | null = null) {
@@ -118,6 +149,7 @@ export class LedgerState implements LedgerLayers {
     this.allowances = new Table(parent?.allowances ?? null);
     this.permitNonces = new Table(parent?.permitNonces ?? null);
     this.gasGrants = new Table(parent?.gasGrants ?? null);
+    this.signingInfos = new Table(parent?.signingInfos ?? null);
     this.meta = new Table(parent?.meta ?? null);
   }
 
@@ -144,6 +176,7 @@ export class LedgerState implements LedgerLayers {
       this.allowances,
       this.permitNonces,
       this.gasGrants,
+      this.signingInfos,
       this.meta,
     ] as Table<unknown>[];
   }
@@ -264,6 +297,21 @@ export class LedgerState implements LedgerLayers {
   setGasGrant(address: Address, amount: bigint): void {
     if (amount === 0n) this.gasGrants.delete(address);
     else this.gasGrants.set(address, amount);
+  }
+
+  signingInfo(address: Address): SigningInfo {
+    return this.signingInfos.get(address) ?? EMPTY_SIGNING_INFO;
+  }
+
+  setSigningInfo(address: Address, info: SigningInfo): void {
+    const isEmpty =
+      !info.jailed &&
+      info.jailedUntil === 0 &&
+      info.slashed === 0n &&
+      info.punishedThrough === 0 &&
+      info.missedBuckets.length === 0;
+    if (isEmpty) this.signingInfos.delete(address);
+    else this.signingInfos.set(address, info);
   }
 
   height(): number {

@@ -30,11 +30,13 @@ import {
 } from "../types/index.ts";
 import { errorMessage } from "../util/errors.ts";
 import { AppError } from "./errors.ts";
+import { MAX_WINDOW_BUCKETS } from "./signingWindow.ts";
 import {
   type Account,
   type DepositRecord,
   type LedgerLayers,
   LedgerState,
+  type SigningInfo,
   type TokenInfo,
   type UnbondingEntry,
   type WithdrawalRecord,
@@ -61,6 +63,8 @@ export type StateWrite = [key: Uint8Array, value: Uint8Array | null];
  *   0x0b ‖ token ‖ owner ‖ spender   allowance -> uint
  *   0x0c ‖ token ‖ owner    EIP-2612 permit nonce -> uint
  *   0x0d ‖ address          the gas pool's grant to a bridged user -> uint (never zero)
+ *   0x0e ‖ address          signing info -> [jailed, jailedUntil, slashed, punishedThrough, firstMissedBucket,
+ *                           [missed, ...]] (never all zero)
  * An account with code is [nonce, balance, codeHash]; one without stays [nonce, balance].
  */
 export const KEY_PREFIX = {
@@ -78,6 +82,7 @@ export const KEY_PREFIX = {
   allowance: 0x0b,
   permitNonce: 0x0c,
   gasGrant: 0x0d,
+  signingInfo: 0x0e,
 } as const;
 
 const utf8 = new TextEncoder();
@@ -237,6 +242,34 @@ const depositCodec: TableCodec<DepositRecord> = {
   },
 };
 
+const signingInfoCodec: TableCodec<SigningInfo> = {
+  prefix: KEY_PREFIX.signingInfo,
+  ...hexKey(20),
+  encode: (i) => [
+    uintToRlp(i.jailed ? 1n : 0n, "jailed"),
+    safeIntToRlp(i.jailedUntil, "jailedUntil"),
+    uintToRlp(i.slashed, "slashed"),
+    safeIntToRlp(i.punishedThrough, "punishedThrough"),
+    safeIntToRlp(i.firstMissedBucket, "firstMissedBucket"),
+    listToRlp(i.missedBuckets, MAX_WINDOW_BUCKETS, "missedBuckets", (n) => safeIntToRlp(n, "missed")),
+  ],
+  decode: (item, what) => {
+    const [jailed, jailedUntil, slashed, punishedThrough, firstMissedBucket, missed] = rlpList(item, 6, what);
+    const flag = uintFromRlp(jailed, `${what}.jailed`);
+    if (flag > 1n) throw new Error(`${what}.jailed is not 0 or 1`);
+    return {
+      jailed: flag === 1n,
+      jailedUntil: safeIntFromRlp(jailedUntil, `${what}.jailedUntil`),
+      slashed: uintFromRlp(slashed, `${what}.slashed`),
+      punishedThrough: safeIntFromRlp(punishedThrough, `${what}.punishedThrough`),
+      firstMissedBucket: safeIntFromRlp(firstMissedBucket, `${what}.firstMissedBucket`),
+      missedBuckets: listFromRlp(missed, MAX_WINDOW_BUCKETS, `${what}.missedBuckets`, (n, w) =>
+        safeIntFromRlp(n, w),
+      ),
+    };
+  },
+};
+
 const metaCodec: TableCodec<bigint> = {
   prefix: KEY_PREFIX.meta,
   keyLength: undefined,
@@ -261,6 +294,7 @@ export const TABLE_CODECS = {
   allowances: allowanceCodec,
   permitNonces: permitNonceCodec,
   gasGrants: gasGrantCodec,
+  signingInfos: signingInfoCodec,
 } as const satisfies { [K in keyof LedgerLayers]: TableCodec<LayerValue<LedgerLayers[K]>> };
 
 type LayerValue<L> = L extends TableLayer<infer V> ? V : never;

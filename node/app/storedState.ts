@@ -9,6 +9,7 @@ import {
   type DepositRecord,
   type LedgerLayers,
   META_HEIGHT,
+  type SigningInfo,
   type TokenInfo,
   tokenBalanceKey,
   type UnbondingEntry,
@@ -46,8 +47,8 @@ export interface TouchedKeys {
 
 /**
  * The committed ledger over the node's store. Accounts, token balances, withdrawals and deposits grow with use,
- * so they are read through a bounded cache; tokens, stakes, unbonding, the validator set and meta are small
- * (bounded by the validator limit, or by what the bridge has seen) and are read whole at start-up, which keeps
+ * so they are read through a bounded cache; tokens, stakes, unbonding, the validator set, signing infos and meta
+ * are small (bounded by the validator limit, or by what the bridge has seen) and are read whole at start-up, which keeps
  * listing them (epoch ends, eth_call views) synchronous.
  */
 export class StoredLedger implements LedgerLayers {
@@ -64,6 +65,7 @@ export class StoredLedger implements LedgerLayers {
   readonly stakes = new Table<bigint>();
   readonly unbonding = new Table<readonly UnbondingEntry[]>();
   readonly validators = new Table<bigint>();
+  readonly signingInfos = new Table<SigningInfo>();
   readonly meta = new Table<bigint>();
   readonly #reader: StateReader;
   readonly #cache: StateCache;
@@ -97,6 +99,7 @@ export class StoredLedger implements LedgerLayers {
       ledger.#load(ledger.stakes, TABLE_CODECS.stakes),
       ledger.#load(ledger.unbonding, TABLE_CODECS.unbonding),
       ledger.#load(ledger.validators, TABLE_CODECS.validators),
+      ledger.#load(ledger.signingInfos, TABLE_CODECS.signingInfos),
       ledger.#load(ledger.meta, TABLE_CODECS.meta),
     ]);
     return ledger;

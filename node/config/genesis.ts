@@ -31,6 +31,22 @@ const l1Schema = z.strictObject({
   confirmations: z.number().int().nonnegative(),
 });
 
+const ppm = z.number().int().min(0).max(1_000_000);
+
+/** Punishment parameters (DESIGN.md §4, Slashing); every field may be left out for its default. */
+const slashingSchema = z.strictObject({
+  /** Parts per million of the stake (and of unbonding since the infraction) a double sign loses: 50,000 = 5%. */
+  doubleSignSlashPpm: ppm.optional(),
+  /** Parts per million of the stake lost for downtime: 100 = 0.01%. */
+  downtimeSlashPpm: ppm.optional(),
+  /** The heights over which missed votes are counted: 10,000 (at most node/app's MAX_SIGNED_BLOCKS_WINDOW). */
+  signedBlocksWindow: z.number().int().min(1).max(10_000_000).optional(),
+  /** The least share of the window a validator must sign, in parts per million: 50,000 = 5%. */
+  minSignedPpm: ppm.optional(),
+  /** Heights a jailed validator waits before it may unjail: 600. */
+  jailHeights: z.number().int().nonnegative().optional(),
+});
+
 /** The genesis file (JSON). Amounts are decimal strings so no JSON number ever loses precision. */
 export const genesisSchema = z.strictObject({
   chainId: uintString,
@@ -63,6 +79,9 @@ export const genesisSchema = z.strictObject({
    */
   gasGrant: uintString.optional(),
   gasPool: uintString.optional(),
+  slashing: slashingSchema.optional(),
+  /** Double-sign evidence older than this many heights is refused (CometBFT's MaxAgeNumBlocks): 100,000. */
+  evidenceMaxAgeHeights: positiveInt.optional(),
 });
 
 export type Genesis = z.output<typeof genesisSchema>;

@@ -142,9 +142,12 @@ export const STAKING_ABI = [
   "function withdrawUnbonded() returns (uint256 amount)",
   "function stakeOf(address validator) view returns (uint256)",
   "function unbondingOf(address validator) view returns (uint256 pending, uint256 withdrawable)",
+  "function unjail()",
+  "function signingInfo(address validator) view returns (bool jailed, uint64 jailedUntil, uint256 slashed, uint64 missedInWindow)",
   "event Staked(address indexed validator, uint256 amount, uint256 stake)",
   "event Unstaked(address indexed validator, uint256 amount, uint256 releaseEpoch)",
   "event UnbondedWithdrawn(address indexed validator, uint256 amount)",
+  "event Unjailed(address indexed validator)",
 ] as const;
 
 /**

@@ -7,6 +7,7 @@ import {
   BRIDGE_ADDRESS,
   bridgedTokenAddress,
   bridgeInterface,
+  COMMUNITY_POOL_ADDRESS,
   createApplication,
   erc20Interface,
   GAS_POOL_ADDRESS,
@@ -98,13 +99,14 @@ describe("app: gas grant for bridged users", () => {
     assert.equal(app.balance(GAS_POOL_ADDRESS), GRANT / 2n);
   });
 
-  it("never grants the zero address, the bridge or a token", async () => {
+  it("never grants the zero address, the bridge, a token or the community pool", async () => {
     const app = createApplication(grantGenesis(), null);
     await runClaimsBlock(app, [ethClaim(0n, 1n)]);
     const result = await runClaimsBlock(app, [
       usdcClaim(1n, { to: `0x${"00".repeat(20)}` as Address }),
       usdcClaim(2n, { to: BRIDGE_ADDRESS }),
       usdcClaim(3n, { to: WETH }),
+      usdcClaim(4n, { to: COMMUNITY_POOL_ADDRESS }),
     ]);
     assert.deepEqual(grantsIn(result.receipts.flatMap((r) => r.logs)), []);
     assert.equal(app.balance(GAS_POOL_ADDRESS), 1_000n * ETHER);

@@ -200,6 +200,44 @@ describe("app: staking and epoch-boundary validator updates (epochLength 4, unbo
     assert.equal(app.stakeOf(addr(alice)), 0n);
   });
 
+  it("leaves jailed stakers out of the set at the epoch end, and keeps the set when a slash would empty it", async () => {
+    const app = freshApp();
+    await runBlock(app, []);
+    const jailing = await app.executeBlock(
+      {
+        height: 2,
+        time: 1_700_000_000_002,
+        proposer: addr(val1),
+        misbehaviour: [{ validator: addr(val2), height: 1 }],
+      },
+      [],
+    );
+    app.commit(jailing);
+    // Staking more does not bring a jailed validator back.
+    await runBlock(app, [await stakingTx(val2, "stake", [ETHER])]);
+    const end = (await runUntil(app, 4)).at(-1);
+    assert.deepEqual(end?.validatorUpdates, [{ address: addr(val2), power: 0n }]);
+    assert.equal(app.stakeOf(addr(val2)), 10n * ETHER - ETHER / 2n + ETHER);
+
+    // One token slashed by 5% is power 0: an empty set could never sign again, so it stays.
+    const single = freshApp({ validators: [{ address: addr(val1), stake: ETHER }] });
+    await runBlock(single, []);
+    const slashed = await single.executeBlock(
+      {
+        height: 2,
+        time: 1_700_000_000_002,
+        proposer: addr(val1),
+        misbehaviour: [{ validator: addr(val1), height: 1 }],
+      },
+      [],
+    );
+    single.commit(slashed);
+    assert.equal(single.stakeOf(addr(val1)), ETHER - ETHER / 20n);
+    const kept = (await runUntil(single, 4)).at(-1);
+    assert.deepEqual(kept?.validatorUpdates, []);
+    assert.deepEqual(single.validatorSet(), [{ address: addr(val1), power: 1n }]);
+  });
+
   it("a validator set from genesis is the same as the one the app reports", () => {
     const genesis = testGenesis();
     const app = freshApp();

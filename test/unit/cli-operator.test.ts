@@ -74,6 +74,8 @@ class FakeNode implements NodeClient {
   sent: { to: Address; data: Hex }[] = [];
   refuse: string | null = null;
   unbonding: [bigint, bigint] = [0n, 0n];
+  /** signingInfo per validator; absent ones answer never jailed or slashed, nothing missed. */
+  signing = new Map<Address, [boolean, bigint, bigint, bigint]>();
   bridged: BridgedToken[] = [];
 
   async status() {
@@ -130,6 +132,11 @@ class FakeNode implements NodeClient {
         return stakingInterface.encodeFunctionResult("stakeOf", [
           call.args[0] === A(1) ? 4000n * COIN : 100n * COIN,
         ]) as Hex;
+      if (call?.name === "signingInfo")
+        return stakingInterface.encodeFunctionResult(
+          "signingInfo",
+          this.signing.get((call.args[0] as string).toLowerCase() as Address) ?? [false, 0n, 0n, 0n],
+        ) as Hex;
       return stakingInterface.encodeFunctionResult("unbondingOf", this.unbonding) as Hex;
     }
     const call = tokenInterface.parseTransaction({ data });
@@ -151,7 +158,9 @@ class FakeNode implements NodeClient {
         ? stakingInterface.encodeEventLog("Staked", [from, call.args[0], call.args[0]])
         : call?.name === "unstake"
           ? stakingInterface.encodeEventLog("Unstaked", [from, call.args[0], 40n])
-          : stakingInterface.encodeEventLog("UnbondedWithdrawn", [from, 7n * COIN]);
+          : call?.name === "unjail"
+            ? stakingInterface.encodeEventLog("Unjailed", [from])
+            : stakingInterface.encodeEventLog("UnbondedWithdrawn", [from, 7n * COIN]);
     return {
       hash: `0x${"cd".repeat(32)}`,
       from,
@@ -251,7 +260,46 @@ describe("outrigger balance, validators and staking against a fake node", () => 
       power: "100",
       share: "2.43%",
       stake: (100n * COIN).toString(),
+      jailed: false,
+      jailedUntil: 0,
+      slashed: "0",
+      missedInWindow: 0,
     });
+  });
+
+  it("validators: jailing, slashes and missed votes read from the staking contract's signingInfo", async () => {
+    const h = harness();
+    h.node.signing.set(A(2), [true, 640n, COIN / 20n, 3n]);
+    await h.run("validators");
+    const text = h.out.text();
+    assert.match(text, /jailed +slashed +missed/);
+    assert.match(text, new RegExp(`${A(2)} +100 +2\\.43% +100 +no +until 640 +0\\.05 +3\n`));
+    assert.match(text, new RegExp(`${A(1)} +4000 +97\\.56% +4000 +yes +no +0 +0\n`));
+    const json = harness();
+    json.node.signing.set(A(2), [true, 640n, COIN / 20n, 3n]);
+    await json.run("validators", "--json");
+    const row = JSON.parse(json.out.text()).validators[1];
+    assert.deepEqual(
+      [row.jailed, row.jailedUntil, row.slashed, row.missedInWindow],
+      [true, 640, (COIN / 20n).toString(), 3],
+    );
+  });
+
+  it("unjail: sends unjail() and names the epoch the power returns; a refusal is not sent", async () => {
+    const h = harness();
+    await h.run("unjail", "--dev-account", "0");
+    assert.deepEqual(h.node.sent, [
+      { to: STAKING_ADDRESS, data: stakingInterface.encodeFunctionData("unjail", []) },
+    ]);
+    assert.match(h.out.text(), new RegExp(`unjail of ${SENDER}: tx 0x(cd){32} succeeded in block 189`));
+    assert.match(h.out.text(), /power returns from epoch 39 \(height 191\)/);
+    const early = harness();
+    early.node.refuse = "staking: still jailed until height 640";
+    await assert.rejects(
+      early.run("unjail", "--dev-account", "0"),
+      /^StakingError: unjail was not sent: staking: still jailed until height 640$/m,
+    );
+    assert.equal(early.node.sent.length, 0);
   });
 
   it("stake: sends stake(amount) to the staking contract and names the epoch it takes effect", async () => {

@@ -117,7 +117,9 @@ function service(overrides: Partial<EvidenceServiceModules> = {}) {
   const disk = new Map<Hex, DuplicateVoteEvidence>();
   const keeper: EvidenceKeeper = {
     put: async (hash, e) => void disk.set(hash, e),
-    delete: async (hashes) => hashes.forEach((h) => disk.delete(h)),
+    delete: async (hashes) => {
+      for (const h of hashes) disk.delete(h);
+    },
     all: async () => [...disk.values()],
   };
   const svc = new EvidenceService(
@@ -191,7 +193,9 @@ describe("evidence service", () => {
     const second = service({
       keeper: {
         put: async () => {},
-        delete: async (hashes) => hashes.forEach((h) => first.disk.delete(h)),
+        delete: async (hashes) => {
+          for (const h of hashes) first.disk.delete(h);
+        },
         all: async () => [...first.disk.values()],
       },
     });
