@@ -21,7 +21,7 @@ export const GENESIS_TIME = 1_000_000;
 export const GENESIS_HASH = `0x${"42".repeat(32)}` as Hex;
 
 /** The optional chain modules a test may plug in; absent ones are off (no L1). */
-export type ChainExtraModules = Partial<Pick<ChainModules, "checkpoints" | "deposits">>;
+export type ChainExtraModules = Partial<Pick<ChainModules, "checkpoints" | "deposits" | "evidence">>;
 
 /** What an `extras` callback may build on: the node's storage and state, and its height once the chain is open. */
 export interface ChainFixtureBase {
@@ -104,6 +104,7 @@ export async function openTestChain<X extends ChainExtraModules = ChainExtraModu
       now: () => clock.now,
       checkpoints: extras.checkpoints ?? null,
       deposits: extras.deposits ?? null,
+      evidence: extras.evidence ?? null,
       ...options.timing,
       ...options.events,
     },
