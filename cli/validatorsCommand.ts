@@ -1,6 +1,5 @@
 import type { Command } from "commander";
-import { STAKING_ADDRESS } from "../node/app/addresses.ts";
-import type { Address, Hex } from "../node/crypto/index.ts";
+import type { Address } from "../node/crypto/index.ts";
 import type { ValidatorsInfo } from "../node/types/rpc/index.ts";
 import { intArg } from "./format/args.ts";
 import { formatCoins } from "./format/coins.ts";
@@ -24,34 +23,6 @@ export function powerShare(power: bigint, total: bigint): string {
   if (total === 0n) return "-";
   const basisPoints = (power * 10_000n) / total;
   return `${basisPoints / 100n}.${(basisPoints % 100n).toString().padStart(2, "0")}%`;
-}
-
-export async function stakeOf(node: NodeClient, validator: Address): Promise<bigint> {
-  const { stakingInterface } = await import("./rpc/nodeClient.ts");
-  const data = stakingInterface.encodeFunctionData("stakeOf", [validator]) as Hex;
-  return stakingInterface.decodeFunctionResult(
-    "stakeOf",
-    await node.call(STAKING_ADDRESS, data),
-  )[0] as bigint;
-}
-
-export interface SigningInfoRow {
-  jailed: boolean;
-  /** The first height whose block may carry the validator's unjail (0: never jailed). */
-  jailedUntil: number;
-  slashed: bigint;
-  missedInWindow: number;
-}
-
-/** The staking contract's signingInfo(address): jailing, slashing and missed votes at the latest block. */
-export async function signingInfoOf(node: NodeClient, validator: Address): Promise<SigningInfoRow> {
-  const { stakingInterface } = await import("./rpc/nodeClient.ts");
-  const data = stakingInterface.encodeFunctionData("signingInfo", [validator]) as Hex;
-  const [jailed, jailedUntil, slashed, missed] = stakingInterface.decodeFunctionResult(
-    "signingInfo",
-    await node.call(STAKING_ADDRESS, data),
-  ) as unknown as [boolean, bigint, bigint, bigint];
-  return { jailed, jailedUntil: Number(jailedUntil), slashed, missedInWindow: Number(missed) };
 }
 
 /**
@@ -92,18 +63,17 @@ export function registerValidatorsCommand(program: Command, deps: NodeCommandDep
         throw new ValidatorsCommandError(
           `the node has no validator set for height ${flags.height}: it is above the node's head or pruned`,
         );
-      const [stakes, signing, commit] = await Promise.all([
-        Promise.all(set.validators.map((v) => stakeOf(node, v.address))),
-        Promise.all(set.validators.map((v) => signingInfoOf(node, v.address))),
-        flags.height === undefined ? lastCommit(node, set) : Promise.resolve(null),
-      ]);
-      const rows = set.validators.map((v, i) => ({
+      const commit = flags.height === undefined ? await lastCommit(node, set) : null;
+      const rows = set.validators.map((v) => ({
         address: v.address,
         power: v.power,
         share: powerShare(v.power, set.totalPower),
-        stake: stakes[i] ?? 0n,
+        stake: v.stake,
         ...(commit === null ? {} : { signedLastCommit: commit.signers.has(v.address) }),
-        ...(signing[i] as SigningInfoRow),
+        jailed: v.jailed,
+        jailedUntil: v.jailedUntil,
+        slashed: v.slashed,
+        missedInWindow: v.missedInWindow,
       }));
       if (flags.json) {
         out.write(

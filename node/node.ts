@@ -225,6 +225,12 @@ export async function startNode(opts: NodeOptions, modules: NodeModules): Promis
           admission,
           claims,
           evidence,
+          standings: () =>
+            app.validatorSet().map(({ address }) => ({
+              address,
+              stake: app.stakeOf(address),
+              ...app.signingInfo(address),
+            })),
           host: network.host,
           consensus,
           logger,

@@ -145,6 +145,10 @@ export function createRpcBackend(info: ChainInfo, m: RpcBackendModules): RpcBack
       const set = await storedValidatorSetAt(m.store, height);
       return set ? set.validators.map(({ address, power }) => ({ address, power })) : null;
     },
+    async getValidatorStanding(address) {
+      const { jailed, jailedUntil, slashed, missedInWindow } = m.app.signingInfo(address);
+      return { stake: m.app.stakeOf(address), jailed, jailedUntil, slashed, missedInWindow };
+    },
     getCommit: (height) => m.store.commitAt(height),
     async getEvidence(height) {
       if (height === null) return m.heldEvidence();

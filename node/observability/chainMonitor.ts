@@ -1,4 +1,4 @@
-import type { Hex } from "../crypto/index.ts";
+import type { Address, Hex } from "../crypto/index.ts";
 import type { Block } from "../types/index.ts";
 import type { ServiceLogger } from "../util/logger.ts";
 import type { NodeMetrics } from "./metrics.ts";
@@ -8,6 +8,14 @@ export interface ChainMonitorOptions {
   sampleEveryMs: number;
   /** How long without a new height before the node says it is stalled. */
   stallAlarmMs: number;
+}
+
+export interface ValidatorStandingSample {
+  address: Address;
+  stake: bigint;
+  jailed: boolean;
+  slashed: bigint;
+  missedInWindow: number;
 }
 
 export interface ChainMonitorModules {
@@ -24,6 +32,10 @@ export interface ChainMonitorModules {
     | "mintedDeposits"
     | "pendingEvidence"
     | "committedEvidence"
+    | "validatorStake"
+    | "validatorJailed"
+    | "validatorSlashed"
+    | "validatorMissed"
     | "droppedTxs"
     | "busyRefusedTxs"
     | "stalled"
@@ -39,6 +51,8 @@ export interface ChainMonitorModules {
   claims: { readonly size: number };
   /** Double-sign evidence waiting for a block. */
   evidence: { readonly pending: number };
+  /** Stake, jail, slashes and missed votes of the active set's validators, at the committed state. */
+  standings(): readonly ValidatorStandingSample[];
   host: { peerCount(): number };
   consensus: { readonly round: number };
   logger: ServiceLogger;
@@ -83,6 +97,26 @@ export class ChainMonitor {
     this.timer = null;
   }
 
+  /** Reset first: a validator that left the set must not keep its last values. */
+  private sampleStandings(): void {
+    const { metrics } = this.modules;
+    const gauges = [
+      metrics.validatorStake,
+      metrics.validatorJailed,
+      metrics.validatorSlashed,
+      metrics.validatorMissed,
+    ];
+    for (const gauge of gauges) gauge.reset();
+    for (const s of this.modules.standings()) {
+      const labels = { validator: s.address };
+      // A gauge holds a float: exact up to 2^53 wei, close enough beyond for a dashboard.
+      metrics.validatorStake.set(labels, Number(s.stake));
+      metrics.validatorJailed.set(labels, s.jailed ? 1 : 0);
+      metrics.validatorSlashed.set(labels, Number(s.slashed));
+      metrics.validatorMissed.set(labels, s.missedInWindow);
+    }
+  }
+
   committed({ block, blockHash }: { block: Block; blockHash: Hex }): void {
     const { metrics } = this.modules;
     this.lastCommitAt = this.modules.now();
@@ -99,6 +133,7 @@ export class ChainMonitor {
     metrics.mintedDeposits.inc(block.depositClaims.length);
     metrics.pendingEvidence.set(this.modules.evidence.pending);
     metrics.committedEvidence.inc(block.evidence.length);
+    this.sampleStandings();
     const prevTime = this.lastBlockTime;
     this.lastBlockTime = block.header.time;
     metrics.height.set(block.header.height);

@@ -83,6 +83,32 @@ export class NodeMetrics {
     registers: [this.registry],
   });
 
+  // Labelled by validator address: at most MAX_VALIDATORS series each, the active set's.
+  readonly validatorStake = new Gauge({
+    name: "outrigger_validator_stake_wei",
+    help: "Bonded stake of each validator of the active set, in base units",
+    labelNames: ["validator"],
+    registers: [this.registry],
+  });
+  readonly validatorJailed = new Gauge({
+    name: "outrigger_validator_jailed",
+    help: "1 while a validator of the active set is jailed (it leaves the set at the epoch end)",
+    labelNames: ["validator"],
+    registers: [this.registry],
+  });
+  readonly validatorSlashed = new Gauge({
+    name: "outrigger_validator_slashed_wei",
+    help: "Stake ever slashed from each validator of the active set, in base units",
+    labelNames: ["validator"],
+    registers: [this.registry],
+  });
+  readonly validatorMissed = new Gauge({
+    name: "outrigger_validator_missed_blocks",
+    help: "Precommits each validator of the active set missed in the downtime window",
+    labelNames: ["validator"],
+    registers: [this.registry],
+  });
+
   readonly checkpointsNotOnL1 = new Gauge({
     name: "outrigger_bridge_checkpoints_not_on_l1",
     help: "Certified checkpoints this node holds that L1 has not accepted yet (the relayer's lag)",

@@ -6,6 +6,7 @@ import type {
   DepositView,
   SubmitClaimResult,
   TxStatus,
+  ValidatorStanding,
 } from "../types/rpc/index.ts";
 import type {
   Block,
@@ -157,6 +158,8 @@ export interface RpcBackend {
   status(): Promise<NodeStatus>;
   /** The set that signs `height`; known up to headHeight() + 1, null outside what the node has. */
   getValidators(height: number): Promise<Validator[] | null>;
+  /** Stake, jail and missed votes of a validator in the latest committed state. */
+  getValidatorStanding(address: Address): Promise<ValidatorStanding>;
   /** The 2/3+ precommits that committed `height`, or null if the node has none yet. */
   getCommit(height: number): Promise<Commit | null>;
   /** A stored certified checkpoint; "latest" is the highest stored; null if none. */

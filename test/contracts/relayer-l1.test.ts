@@ -59,7 +59,15 @@ describe("relayer L1 adapter (ethers, hardhat EVM)", () => {
         height: checkpoint.startHeight,
         epoch: 0,
         totalPower: f.validators.reduce((sum, v) => sum + v.power, 0n),
-        validators: f.validators.map((v) => ({ address: v.address, power: v.power })),
+        validators: f.validators.map((v) => ({
+          address: v.address,
+          power: v.power,
+          stake: v.power * 10n ** 18n,
+          jailed: false,
+          jailedUntil: 0,
+          slashed: 0n,
+          missedInWindow: 0,
+        })),
       },
     };
   }

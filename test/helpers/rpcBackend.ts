@@ -28,7 +28,7 @@ import type {
   WithdrawalProofResult,
 } from "../../node/rpc/backend.ts";
 import { computeBodyHashes, depositTxHash, hashHeader } from "../../node/types/index.ts";
-import type { SubmitClaimResult, TxStatus } from "../../node/types/rpc/index.ts";
+import type { SubmitClaimResult, TxStatus, ValidatorStanding } from "../../node/types/rpc/index.ts";
 import type { Block, Commit, DepositClaim, Header, Validator } from "../../node/types/shapes.ts";
 import { errorMessage } from "../../node/util/errors.ts";
 import { signVote, type TestValidator, testValidators } from "./validators.ts";
@@ -302,6 +302,21 @@ export class FakeRpcBackend implements RpcBackend {
     if (height === null) return this.heldEvidence;
     if (height < 1 || height > this.headHeight()) return null;
     return this.evidence.get(height) ?? [];
+  }
+
+  /** Standings by address; an address not listed has stake 10 and a clean record. */
+  readonly standings = new Map<Address, ValidatorStanding>();
+
+  async getValidatorStanding(address: Address): Promise<ValidatorStanding> {
+    return (
+      this.standings.get(address) ?? {
+        stake: 10n,
+        jailed: false,
+        jailedUntil: 0,
+        slashed: 0n,
+        missedInWindow: 0,
+      }
+    );
   }
 
   async getCommit(height: number): Promise<Commit | null> {

@@ -376,7 +376,15 @@ describe("outrigger checkpoint", () => {
           height,
           epoch: 1,
           totalPower: 400n,
-          validators: [0xa1, 0xa2, 0xa3, 0xa4].map((n) => ({ address: A(n), power: 100n })),
+          validators: [0xa1, 0xa2, 0xa3, 0xa4].map((n) => ({
+            address: A(n),
+            power: 100n,
+            stake: 100n * 10n ** 18n,
+            jailed: false,
+            jailedUntil: 0,
+            slashed: 0n,
+            missedInWindow: 0,
+          })),
         }),
       }),
     });

@@ -55,6 +55,10 @@ describe("ChainMonitor", () => {
         admission,
         claims: { size: 1 },
         evidence: { pending: 2 },
+        standings: () => [
+          { address: `0x${"01".repeat(20)}`, stake: 5n, jailed: false, slashed: 0n, missedInWindow: 0 },
+          { address: `0x${"02".repeat(20)}`, stake: 4n, jailed: true, slashed: 1n, missedInWindow: 7 },
+        ],
         host: { peerCount: () => 6 },
         consensus: { round: 2 },
         logger: {
@@ -73,6 +77,16 @@ describe("ChainMonitor", () => {
     assert.equal(await value(metrics, "outrigger_chain_height"), 2);
     assert.equal(await value(metrics, "outrigger_evidence_committed_total"), 1);
     assert.equal(await value(metrics, "outrigger_evidence_pending"), 2);
+    const jailed = (await metrics.registry.getSingleMetric("outrigger_validator_jailed")?.get())?.values;
+    assert.deepEqual(
+      jailed?.map((v) => [v.labels.validator, v.value]),
+      [
+        [`0x${"01".repeat(20)}`, 0],
+        [`0x${"02".repeat(20)}`, 1],
+      ],
+    );
+    const missed = await metrics.registry.getSingleMetric("outrigger_validator_missed_blocks")?.get();
+    assert.equal(missed?.values.find((v) => v.labels.validator === `0x${"02".repeat(20)}`)?.value, 7);
     assert.equal(await value(metrics, "outrigger_committed_txs_total"), 5);
     assert.equal(await value(metrics, "outrigger_bridge_deposits_minted_total"), 1);
     assert.equal(await value(metrics, "outrigger_mempool_txs"), 4);
@@ -133,6 +147,7 @@ describe("ChainMonitor", () => {
         admission: { refused: 0 },
         claims: { size: 0 },
         evidence: { pending: 0 },
+        standings: () => [],
         host: { peerCount: () => 0 },
         consensus: { round: 0 },
         logger: {

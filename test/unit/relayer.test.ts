@@ -39,6 +39,9 @@ import type {
 } from "../../node/types/rpc/index.ts";
 import type { Checkpoint, DepositClaim, Withdrawal } from "../../node/types/shapes.ts";
 
+/** outrigger_validators' standing of a validator never jailed or slashed: the relayer reads only the powers. */
+const CLEAN_STANDING = { stake: 0n, jailed: false, jailedUntil: 0, slashed: 0n, missedInWindow: 0 };
+
 const hash = (label: string): Hex => keccak256Hex(new TextEncoder().encode(label));
 const addr = (label: string): Address => hash(label).slice(0, 42) as Address;
 
@@ -390,7 +393,9 @@ class FakeSidechain implements SidechainSide {
     this.check();
     this.validatorRequests.push(height);
     // Served in reverse address order on purpose: the relayer must sort the set itself.
-    const validators = this.setAt(height).reverse();
+    const validators = this.setAt(height)
+      .reverse()
+      .map((v) => ({ ...v, ...CLEAN_STANDING }));
     const totalPower = validators.reduce((sum, v) => sum + v.power, 0n);
     return { height, epoch: Math.floor((height - 1) / EPOCH), totalPower, validators };
   }
@@ -655,7 +660,11 @@ describe("relayer: checkpoint calldata", () => {
     height: 1,
     epoch: 0,
     totalPower: powers.reduce((a, b) => a + b, 0n),
-    validators: VALIDATORS.map((v, i) => ({ address: v.address, power: powers[i] ?? 0n })).reverse(),
+    validators: VALIDATORS.map((v, i) => ({
+      address: v.address,
+      power: powers[i] ?? 0n,
+      ...CLEAN_STANDING,
+    })).reverse(),
   });
 
   it("sorts the set and uses only as many signatures as 2/3+ needs, heaviest first", () => {

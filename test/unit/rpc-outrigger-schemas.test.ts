@@ -116,6 +116,13 @@ function filledBackend(): FakeRpcBackend {
   backend.evidence.set(1, [
     { hash: H("e1"), evidence: { voteA: vote(null, "0a"), voteB: vote(H("e2"), "0b") } },
   ]);
+  backend.standings.set(backend.validators[1]?.address as Address, {
+    stake: 20n * 10n ** 18n - 10n ** 17n,
+    jailed: true,
+    jailedUntil: 640,
+    slashed: 10n ** 17n,
+    missedInWindow: 3,
+  });
   backend.droppedTxs.set(H("d0"), {
     hash: H("d0"),
     status: "dropped",
@@ -250,8 +257,15 @@ describe("SidechainRpc", () => {
     const set = await client.validators(1);
     assert.deepEqual(
       set?.validators,
-      backend.validators.map(({ address, power }) => ({ address, power })),
+      await Promise.all(
+        backend.validators.map(async ({ address, power }) => ({
+          address,
+          power,
+          ...(await backend.getValidatorStanding(address)),
+        })),
+      ),
     );
+    assert.equal(set?.validators.filter((v) => v.jailed).length, 1, "a jailed validator reads as jailed");
     assert.equal(set?.totalPower, 60n);
     const { kind: _ok, ...proof } = backend.withdrawalProofs.get(4n) as { kind: "ok" };
     assert.deepEqual(await client.withdrawalProof(4n), proof);

@@ -83,16 +83,22 @@ function evidenceInfo({ hash, evidence }: HeldEvidence): EvidenceInfo {
   };
 }
 
-function validatorsInfo(
+async function validatorsInfo(
   height: number,
   validators: Validator[],
-  epochLength: number,
-): OutriggerResult<"outrigger_validators"> {
+  backend: RpcBackend,
+): Promise<OutriggerResult<"outrigger_validators">> {
   return {
     height,
-    epoch: epochOf(height, epochLength),
+    epoch: epochOf(height, backend.chain.epochLength),
     totalPower: validators.reduce((sum, v) => sum + v.power, 0n),
-    validators: validators.map((v) => ({ address: v.address, power: v.power })),
+    validators: await Promise.all(
+      validators.map(async (v) => ({
+        address: v.address,
+        power: v.power,
+        ...(await backend.getValidatorStanding(v.address)),
+      })),
+    ),
   };
 }
 
@@ -134,7 +140,7 @@ export const outriggerMethods: RpcMethod[] = [
   defineOutrigger("outrigger_validators", [heightSchema.optional()], async ([at], { backend }) => {
     const height = at === undefined || at === "latest" ? backend.headHeight() + 1 : at;
     const validators = await backend.getValidators(height);
-    return validators === null ? null : validatorsInfo(height, validators, backend.chain.epochLength);
+    return validators === null ? null : validatorsInfo(height, validators, backend);
   }),
   defineOutrigger("outrigger_commit", [heightSchema], async ([at], { backend }) =>
     backend.getCommit(at === "latest" ? backend.headHeight() : at),

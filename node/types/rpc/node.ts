@@ -21,12 +21,29 @@ export const nodeStatusSchema = z.object({
 });
 export type NodeStatusInfo = z.output<typeof nodeStatusSchema>;
 
-/** outrigger_validators: the set that signs `height`. */
+/** A validator's standing in the latest committed state (whatever height the set was asked for). */
+export const validatorStandingSchema = z.object({
+  /** Bonded stake in base units (power = stake / 10^18 from the next epoch). */
+  stake: decimalWire,
+  /** Out of the set from the next epoch end until it unjails. */
+  jailed: z.boolean(),
+  /** The first height whose block may carry its unjail() (0: never jailed). */
+  jailedUntil: countWire,
+  /** All ever slashed from it, in base units. */
+  slashed: decimalWire,
+  /** Missed precommits in the downtime window. */
+  missedInWindow: countWire,
+});
+export type ValidatorStanding = z.output<typeof validatorStandingSchema>;
+
+/** outrigger_validators: the set that signs `height`, each with its standing now. */
 export const validatorsSchema = z.object({
   height: countWire,
   epoch: countWire,
   totalPower: decimalWire,
-  validators: z.array(z.object({ address: addressWire, power: decimalWire })),
+  validators: z.array(
+    z.object({ address: addressWire, power: decimalWire }).extend(validatorStandingSchema.shape),
+  ),
 });
 export type ValidatorsInfo = z.output<typeof validatorsSchema>;
 
