@@ -7,6 +7,8 @@ import { createCheckpointSources } from "./chain/checkpointSources.ts";
 import { ConsensusService } from "./chain/consensusService.ts";
 import { createCheckpointing } from "./checkpoint/checkpointing.ts";
 import { EpochDuty } from "./checkpoint/epochDuty.ts";
+import { checkpointSignatureSource } from "./checkpoint/regossip.ts";
+import { DEFAULT_SIGNATURE_FETCH, SignatureFetch } from "./checkpoint/signatureFetch.ts";
 import { type Genesis, genesisHash } from "./config/genesis.ts";
 import type { NodeConfig } from "./config/nodeConfig.ts";
 import { NODE_TUNABLES } from "./config/nodeTunables.ts";
@@ -20,7 +22,15 @@ import {
 import { createCachingVerifier } from "./consensus/cachingVerifier.ts";
 import { secp256k1Verifier } from "./consensus/verifier.ts";
 import { type Hex, keccak256Backend, secp256k1Backend } from "./crypto/index.ts";
-import { ClaimPool, createDepositConfirmer, DepositIntake, depositsForBlocks } from "./deposits/index.ts";
+import {
+  ClaimFetch,
+  ClaimPool,
+  createDepositConfirmer,
+  DEFAULT_CLAIM_FETCH,
+  DepositIntake,
+  depositClaimSource,
+  depositsForBlocks,
+} from "./deposits/index.ts";
 import { connectL1 } from "./l1/index.ts";
 import { L1Watcher } from "./l1/l1Watcher.ts";
 import { DEFAULT_TX_ADMISSION, TxAdmission } from "./mempool/index.ts";
@@ -29,7 +39,7 @@ import { ChainMonitor } from "./observability/chainMonitor.ts";
 import type { Logger } from "./observability/logger.ts";
 import { NodeMetrics } from "./observability/metrics.ts";
 import { metricsRoute } from "./observability/metricsRoute.ts";
-import { loadOrCreatePeerKey, Network } from "./p2p/index.ts";
+import { DEFAULT_HELD_GOSSIP, HeldGossip, loadOrCreatePeerKey, Network } from "./p2p/index.ts";
 import { createPublisher, TopicHandlers } from "./p2p/topicHandlers.ts";
 import { ChainStore, openDatabase, SignStateStore, Wal } from "./storage/index.ts";
 import { SyncService } from "./sync/syncService.ts";
@@ -181,7 +191,16 @@ export async function startNode(opts: NodeOptions, modules: NodeModules): Promis
     );
     if (checkpointing !== null) {
       stops.start(
-        new EpochDuty({ epochLength }, { coordinator: checkpointing.coordinator, chain, sync, logger }),
+        new EpochDuty(
+          { epochLength },
+          {
+            coordinator: checkpointing.coordinator,
+            chain,
+            sync,
+            resume: { headHeight: () => chain.height, includedNumber: () => store.latestCheckpointNumber() },
+            logger,
+          },
+        ),
       );
     }
     stops.start(
@@ -194,6 +213,47 @@ export async function startNode(opts: NodeOptions, modules: NodeModules): Promis
         publish,
         depositClaims: { validate: (data) => intake.validateGossip(data) },
         checkpointSignatures: checkpointing?.coordinator ?? null,
+      }),
+    );
+    // What the bridge's gossip may have lost: sent again, and asked of peers (DESIGN §3, §5).
+    stops.start(
+      new HeldGossip(DEFAULT_HELD_GOSSIP, {
+        sources: [
+          ...(checkpointing === null ? [] : [checkpointSignatureSource(checkpointing.coordinator)]),
+          depositClaimSource(claims),
+        ],
+        publish,
+        now: Date.now,
+        onSent: (topic, bytes) => {
+          metrics.regossipMessages.inc({ topic });
+          metrics.regossipBytes.inc({ topic }, bytes);
+        },
+      }),
+    );
+    const peerIds = () => network.peers().map((p) => p.id);
+    if (checkpointing !== null) {
+      stops.start(
+        new SignatureFetch(DEFAULT_SIGNATURE_FETCH, {
+          coordinator: checkpointing.coordinator,
+          reqresp: network.reqresp,
+          peers: peerIds,
+          stored: (number) => store.checkpoint(number),
+          now: Date.now,
+          logger,
+          onFetched: (n) => metrics.fetchedHeld.inc({ kind: "checkpoint-signatures" }, n),
+        }),
+      );
+    }
+    stops.start(
+      new ClaimFetch(DEFAULT_CLAIM_FETCH, {
+        intake,
+        pool: claims,
+        nextNonce: () => app.nextDepositNonce(),
+        reqresp: network.reqresp,
+        peers: peerIds,
+        now: Date.now,
+        logger,
+        onFetched: (n) => metrics.fetchedHeld.inc({ kind: "deposit-claims" }, n),
       }),
     );
 

@@ -12,6 +12,11 @@ export interface EpochDutyModules {
   chain: { onCommitted(listener: (info: { block: Block }) => void): () => void };
   /** Syncing while the node replays old blocks: those epochs' checkpoints were settled without it. */
   sync: { readonly syncing: boolean };
+  /**
+   * Where the node stands at start: a node restarted after an epoch's end and before a block carried its checkpoint
+   * takes that checkpoint up again (builds, signs, collects), since the commit that triggers it came before.
+   */
+  resume?: { headHeight(): number; includedNumber(): Promise<number> };
   logger: ServiceLogger;
 }
 
@@ -26,6 +31,20 @@ export class EpochDuty {
 
   start(): void {
     this.unsubscribe = this.modules.chain.onCommitted(({ block }) => this.committed(block));
+    if (this.modules.resume)
+      void this.resume(this.modules.resume).catch((err: unknown) =>
+        this.modules.logger.warn({ err: errorMessage(err) }, "checkpoint resume failed"),
+      );
+  }
+
+  /** Takes up the last ended epoch's checkpoint unless a block already carries it. */
+  async resume(resume: NonNullable<EpochDutyModules["resume"]>): Promise<void> {
+    const { coordinator, sync } = this.modules;
+    const included = await resume.includedNumber();
+    coordinator.included(included);
+    const number = Math.floor(resume.headHeight() / this.opts.epochLength);
+    if (number < 1 || number <= included) return;
+    await coordinator.onEpochEnd(number, !sync.syncing);
   }
 
   stop(): void {
