@@ -66,14 +66,12 @@ export class CheckpointCoordinator {
   heldSignatures(number: number): CheckpointSignatureMessage[] {
     const pendingHash = this.#pendingHash;
     if (number === this.#collector.pendingNumber && pendingHash !== null) {
-      return this.#collector
-        .signatures()
-        .map(({ validator, signature }) => ({
-          number,
-          checkpointHash: pendingHash,
-          signer: validator,
-          signature,
-        }));
+      return this.#collector.signatures().map(({ validator, signature }) => ({
+        number,
+        checkpointHash: pendingHash,
+        signer: validator,
+        signature,
+      }));
     }
     const certified = this.#certified.get(number);
     if (certified === undefined) return [];

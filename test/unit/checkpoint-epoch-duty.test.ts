@@ -66,4 +66,33 @@ describe("EpochDuty", () => {
     duty.stop();
     assert.equal(subscribed(), false);
   });
+
+  it("after a restart, takes up the last ended epoch's checkpoint unless a block already carries it", async () => {
+    const cases: [string, number, number, string[]][] = [
+      ["restarted after epoch 3's end, checkpoint 2 included", 13, 2, ["included 2", "epoch 3 sign=true"]],
+      ["checkpoint 3 already included", 13, 3, ["included 3"]],
+      ["before the first epoch's end", 3, 0, ["included 0"]],
+      ["exactly at the end of epoch 3", 12, 2, ["included 2", "epoch 3 sign=true"]],
+    ];
+    for (const [what, head, included, expected] of cases) {
+      const calls: string[] = [];
+      const duty = new EpochDuty(
+        { epochLength: 4 },
+        {
+          coordinator: {
+            included: (upTo) => void calls.push(`included ${upTo}`),
+            onEpochEnd: async (number, sign) => void calls.push(`epoch ${number} sign=${sign}`),
+          },
+          chain: { onCommitted: () => () => {} },
+          sync: { syncing: false },
+          resume: { headHeight: () => head, includedNumber: async () => included },
+          logger: silentLogger,
+        },
+      );
+      duty.start();
+      await new Promise((r) => setImmediate(r));
+      assert.deepEqual(calls, expected, what);
+      duty.stop();
+    }
+  });
 });
