@@ -84,6 +84,13 @@ export class CheckpointCoordinator {
     }));
   }
 
+  /** The pending checkpoint while it is neither certified here nor carried by a block: what to ask peers for. */
+  awaitingSignatures(): number | null {
+    const number = this.#collector.pendingNumber;
+    if (number === null || number <= this.#includedUpTo || this.#certified.has(number)) return null;
+    return number;
+  }
+
   /** What to gossip again: the pending checkpoint's signatures until a block carries that checkpoint. */
   regossipSignatures(): CheckpointSignatureMessage[] {
     const number = this.#collector.pendingNumber;
@@ -91,17 +98,26 @@ export class CheckpointCoordinator {
     return this.heldSignatures(number);
   }
 
-  /** Called once the epoch's last block is committed; `sign` false while catching up on old blocks. */
+  /**
+   * Called once the epoch's last block is committed; `sign` false while catching up on old blocks. Called again
+   * for the pending checkpoint with `sign` true (a node that resumed it after a restart and a sync), it signs
+   * what it has not signed yet.
+   */
   async onEpochEnd(number: number, sign: boolean): Promise<void> {
     const { service, signer } = this.modules;
-    const checkpoint = await service.compute(number);
-    const validators = await service.signers(number);
-    if (checkpoint === null || validators === null) return;
-    if ((this.#collector.pendingNumber ?? 0) >= number) return;
-    this.#collector.setPending(checkpoint, validators);
-    const hash = checkpointHash(checkpoint);
-    this.#pendingHash = hash;
+    if ((this.#collector.pendingNumber ?? 0) < number) {
+      const checkpoint = await service.compute(number);
+      const validators = await service.signers(number);
+      if (checkpoint === null || validators === null) return;
+      if ((this.#collector.pendingNumber ?? 0) >= number) return;
+      this.#collector.setPending(checkpoint, validators);
+      this.#pendingHash = checkpointHash(checkpoint);
+    }
+    const checkpoint = this.#collector.pendingCheckpoint;
+    const hash = this.#pendingHash;
+    if (checkpoint === null || hash === null || checkpoint.number !== number) return;
     if (!sign || signer === null || !this.#collector.isSigner(signer.address)) return;
+    if (this.#collector.has(signer.address)) return;
     const signature = signer.sign(checkpoint);
     this.#add(number, signer.address, signature);
     this.modules.publish(

@@ -38,7 +38,7 @@ export interface SignatureReqResp {
 export interface SignatureFetchModules {
   coordinator: Pick<
     CheckpointCoordinator,
-    "pendingNumber" | "certified" | "heldSignatures" | "validate" | "onMessage"
+    "awaitingSignatures" | "heldSignatures" | "validate" | "onMessage"
   >;
   reqresp: SignatureReqResp;
   peers(): string[];
@@ -99,8 +99,8 @@ export class SignatureFetch {
   /** Asks if the pending checkpoint has waited long enough; returns the signatures added. */
   async tick(): Promise<number> {
     const { coordinator, now } = this.modules;
-    const number = coordinator.pendingNumber;
-    if (number === null || coordinator.certified(number) !== null || this.asking) return 0;
+    const number = coordinator.awaitingSignatures();
+    if (number === null || this.asking) return 0;
     const at = now();
     if (this.tracked?.number !== number)
       this.tracked = { number, since: at, lastAskAt: Number.NEGATIVE_INFINITY };

@@ -87,6 +87,14 @@ describe("SignatureFetch", () => {
     assert.deepEqual(fetched, [2]);
     assert.equal(await fetch.tick(), 0);
     assert.equal(asked.length, 3, "certified: it asks no more");
+
+    const other = checkpointNodes(4);
+    await signAmong(other.slice(0, 2));
+    await other[3]?.coordinator.onEpochEnd(1, true);
+    const included = fetcherFor(other, 3);
+    other[3]?.coordinator.included(1);
+    assert.equal(await included.fetch.tick(), 0);
+    assert.deepEqual(included.asked, [], "a block carries it already: nothing to ask for");
   });
 
   it("waits pendingMs before asking, except right after a start, and asks again only after retryMs", async () => {
@@ -173,5 +181,20 @@ describe("SignatureFetch", () => {
     assert.equal(pending.length, 3);
     assert.ok(pending.every((m) => m.number === 1 && m.gossipId === undefined));
     assert.deepEqual(await fromStore.serve(2), [], "nothing held, nothing stored");
+  });
+});
+
+describe("CheckpointCoordinator, resumed", () => {
+  it("a checkpoint first taken up without signing (sync) is signed once when called again with sign", async () => {
+    const [node] = checkpointNodes(4);
+    assert.ok(node);
+    await node.coordinator.onEpochEnd(1, false);
+    assert.equal(node.published.length, 0);
+    assert.equal(node.coordinator.awaitingSignatures(), 1);
+    await node.coordinator.onEpochEnd(1, true);
+    await node.coordinator.onEpochEnd(1, true);
+    assert.equal(node.published.length, 1, "signed and gossiped once");
+    assert.equal(decodeCheckpointSignature(node.published[0] as Uint8Array).signer, node.validator.address);
+    assert.equal(node.coordinator.heldSignatures(1).length, 1);
   });
 });
