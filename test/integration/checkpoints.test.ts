@@ -192,9 +192,18 @@ describe("a validator restarted in the middle of checkpoint signing", { timeout:
     const c = served[0] as CheckpointJson;
     assert.equal(c.number, number);
     assert.equal(c.endHeight, endHeight);
-    await assertCertified(url3, c);
+    // Node 3 came back on another RPC port.
+    const restarted = urls[2] as string;
+    await assertCertified(restarted, c);
+    if (!includedAtKill) {
+      assert.match(
+        await cluster.log(3),
+        new RegExp(`"number":${number}[^\\n]*resumed the checkpoint of the last epoch`),
+        "node 3 took the checkpoint up again after its restart",
+      );
+    }
     const fetched = await counter(
-      url3,
+      restarted,
       "outrigger_p2p_held_fetched_items_total",
       'kind="checkpoint-signatures"',
     );
