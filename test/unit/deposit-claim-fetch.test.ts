@@ -126,3 +126,19 @@ describe("ClaimFetch", () => {
     assert.match(warnings[0] ?? "", /answer dropped/);
   });
 });
+
+describe("deposit-claim gossip validation of re-gossiped claims", () => {
+  it("takes a claim carried with a gossip id, ignores it once held, rejects what L1 contradicts", async () => {
+    const node = depositNode(0n);
+    node.confirmer.verdicts.set(1n, "mismatch");
+    assert.equal(await node.intake.validateGossip(encodeClaimGossip(testClaim(0n), 7n)), "accept");
+    assert.deepEqual(node.pool.get(0n), testClaim(0n));
+    assert.equal(
+      await node.intake.validateGossip(encodeClaimGossip(testClaim(0n), 8n)),
+      "ignore",
+      "held: not forwarded",
+    );
+    assert.equal(await node.intake.validateGossip(encodeClaimGossip(testClaim(1n), 9n)), "reject");
+    assert.equal(node.pool.size, 1);
+  });
+});
