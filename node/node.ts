@@ -8,6 +8,8 @@ import { ConsensusService } from "./chain/consensusService.ts";
 import { storedValidatorSetAt } from "./chain/validatorSets.ts";
 import { createCheckpointing } from "./checkpoint/checkpointing.ts";
 import { EpochDuty } from "./checkpoint/epochDuty.ts";
+import { checkpointSignatureSource } from "./checkpoint/regossip.ts";
+import { DEFAULT_SIGNATURE_FETCH, SignatureFetch } from "./checkpoint/signatureFetch.ts";
 import { type Genesis, genesisHash } from "./config/genesis.ts";
 import type { NodeConfig } from "./config/nodeConfig.ts";
 import { NODE_TUNABLES } from "./config/nodeTunables.ts";
@@ -21,7 +23,15 @@ import {
 import { createCachingVerifier } from "./consensus/cachingVerifier.ts";
 import { secp256k1Verifier } from "./consensus/verifier.ts";
 import { type Hex, keccak256Backend, secp256k1Backend } from "./crypto/index.ts";
-import { ClaimPool, createDepositConfirmer, DepositIntake, depositsForBlocks } from "./deposits/index.ts";
+import {
+  ClaimFetch,
+  ClaimPool,
+  createDepositConfirmer,
+  DEFAULT_CLAIM_FETCH,
+  DepositIntake,
+  depositClaimSource,
+  depositsForBlocks,
+} from "./deposits/index.ts";
 import {
   DEFAULT_EVIDENCE_POOL,
   DEFAULT_EVIDENCE_SERVICE,
@@ -37,7 +47,7 @@ import { ChainMonitor } from "./observability/chainMonitor.ts";
 import type { Logger } from "./observability/logger.ts";
 import { NodeMetrics } from "./observability/metrics.ts";
 import { metricsRoute } from "./observability/metricsRoute.ts";
-import { loadOrCreatePeerKey, Network } from "./p2p/index.ts";
+import { DEFAULT_HELD_GOSSIP, HeldGossip, loadOrCreatePeerKey, Network } from "./p2p/index.ts";
 import { createPublisher, TopicHandlers } from "./p2p/topicHandlers.ts";
 import {
   ChainStore,
@@ -240,7 +250,16 @@ export async function startNode(opts: NodeOptions, modules: NodeModules): Promis
     );
     if (checkpointing !== null) {
       stops.start(
-        new EpochDuty({ epochLength }, { coordinator: checkpointing.coordinator, chain, sync, logger }),
+        new EpochDuty(
+          { epochLength },
+          {
+            coordinator: checkpointing.coordinator,
+            chain,
+            sync,
+            resume: { headHeight: () => chain.height, includedNumber: () => store.latestCheckpointNumber() },
+            logger,
+          },
+        ),
       );
     }
     stops.start(
@@ -254,6 +273,47 @@ export async function startNode(opts: NodeOptions, modules: NodeModules): Promis
         depositClaims: { validate: (data) => intake.validateGossip(data) },
         evidence: { validate: (data) => evidence.validateGossip(data) },
         checkpointSignatures: checkpointing?.coordinator ?? null,
+      }),
+    );
+    // What the bridge's gossip may have lost: sent again, and asked of peers (DESIGN §3, §5).
+    stops.start(
+      new HeldGossip(DEFAULT_HELD_GOSSIP, {
+        sources: [
+          ...(checkpointing === null ? [] : [checkpointSignatureSource(checkpointing.coordinator)]),
+          depositClaimSource(claims),
+        ],
+        publish,
+        now: Date.now,
+        onSent: (topic, bytes) => {
+          metrics.regossipMessages.inc({ topic });
+          metrics.regossipBytes.inc({ topic }, bytes);
+        },
+      }),
+    );
+    const peerIds = () => network.peers().map((p) => p.id);
+    if (checkpointing !== null) {
+      stops.start(
+        new SignatureFetch(DEFAULT_SIGNATURE_FETCH, {
+          coordinator: checkpointing.coordinator,
+          reqresp: network.reqresp,
+          peers: peerIds,
+          stored: (number) => store.checkpoint(number),
+          now: Date.now,
+          logger,
+          onFetched: (n) => metrics.fetchedHeld.inc({ kind: "checkpoint-signatures" }, n),
+        }),
+      );
+    }
+    stops.start(
+      new ClaimFetch(DEFAULT_CLAIM_FETCH, {
+        intake,
+        pool: claims,
+        nextNonce: () => app.nextDepositNonce(),
+        reqresp: network.reqresp,
+        peers: peerIds,
+        now: Date.now,
+        logger,
+        onFetched: (n) => metrics.fetchedHeld.inc({ kind: "deposit-claims" }, n),
       }),
     );
 

@@ -41,6 +41,16 @@ export class CheckpointCollector {
     return this.#pending?.checkpoint ?? null;
   }
 
+  /** Whether a signature of `signer` over the pending checkpoint is already counted. */
+  has(signer: Address): boolean {
+    return this.#pending?.signatures.has(signer) ?? false;
+  }
+
+  /** The signatures counted for the pending checkpoint, by ascending signer. */
+  signatures(): { validator: Address; signature: SignatureHex }[] {
+    return this.#pending === null ? [] : this.#snapshot(this.#pending).signatures;
+  }
+
   isSigner(address: Address): boolean {
     return this.#pending?.power.has(address) ?? false;
   }

@@ -3,7 +3,11 @@ import { checkpointHash } from "../types/checkpointSigning.ts";
 import type { CertifiedCheckpoint, Checkpoint } from "../types/shapes.ts";
 import { CheckpointCollector } from "./collector.ts";
 import type { CheckpointService } from "./service.ts";
-import { decodeCheckpointSignature, encodeCheckpointSignature } from "./wire.ts";
+import {
+  type CheckpointSignatureMessage,
+  decodeCheckpointSignature,
+  encodeCheckpointSignature,
+} from "./wire.ts";
 
 export type GossipVerdict = "accept" | "reject" | "ignore";
 
@@ -31,6 +35,8 @@ export class CheckpointCoordinator {
   /** Certified checkpoints not yet known to be in a block, by number. */
   readonly #certified = new Map<number, CertifiedCheckpoint>();
   #pendingHash: Hex | null = null;
+  /** The highest checkpoint number a committed block carried: nothing up to it needs gossiping again. */
+  #includedUpTo = 0;
 
   constructor(
     private readonly opts: CheckpointCoordinatorOptions,
@@ -49,20 +55,69 @@ export class CheckpointCoordinator {
 
   /** Drops certified checkpoints a committed block already carries. */
   included(upTo: number): void {
+    this.#includedUpTo = Math.max(this.#includedUpTo, upTo);
     for (const number of this.#certified.keys()) if (number <= upTo) this.#certified.delete(number);
   }
 
-  /** Called once the epoch's last block is committed; `sign` false while catching up on old blocks. */
+  /**
+   * The signatures this node holds for checkpoint `number`: the pending one's (certified or not), or a certified
+   * one still waiting for a block. What a peer that missed them asks for (DESIGN §5).
+   */
+  heldSignatures(number: number): CheckpointSignatureMessage[] {
+    const pendingHash = this.#pendingHash;
+    if (number === this.#collector.pendingNumber && pendingHash !== null) {
+      return this.#collector.signatures().map(({ validator, signature }) => ({
+        number,
+        checkpointHash: pendingHash,
+        signer: validator,
+        signature,
+      }));
+    }
+    const certified = this.#certified.get(number);
+    if (certified === undefined) return [];
+    const hash = checkpointHash(certified.checkpoint);
+    return certified.signatures.map(({ validator, signature }) => ({
+      number,
+      checkpointHash: hash,
+      signer: validator,
+      signature,
+    }));
+  }
+
+  /** The pending checkpoint while it is neither certified here nor carried by a block: what to ask peers for. */
+  awaitingSignatures(): number | null {
+    const number = this.#collector.pendingNumber;
+    if (number === null || number <= this.#includedUpTo || this.#certified.has(number)) return null;
+    return number;
+  }
+
+  /** What to gossip again: the pending checkpoint's signatures until a block carries that checkpoint. */
+  regossipSignatures(): CheckpointSignatureMessage[] {
+    const number = this.#collector.pendingNumber;
+    if (number === null || number <= this.#includedUpTo) return [];
+    return this.heldSignatures(number);
+  }
+
+  /**
+   * Called once the epoch's last block is committed; `sign` false while catching up on old blocks. Called again
+   * for the pending checkpoint with `sign` true (a node that resumed it after a restart and a sync), it signs
+   * what it has not signed yet.
+   */
   async onEpochEnd(number: number, sign: boolean): Promise<void> {
     const { service, signer } = this.modules;
-    const checkpoint = await service.compute(number);
-    const validators = await service.signers(number);
-    if (checkpoint === null || validators === null) return;
-    if ((this.#collector.pendingNumber ?? 0) >= number) return;
-    this.#collector.setPending(checkpoint, validators);
-    const hash = checkpointHash(checkpoint);
-    this.#pendingHash = hash;
+    if ((this.#collector.pendingNumber ?? 0) < number) {
+      const checkpoint = await service.compute(number);
+      const validators = await service.signers(number);
+      if (checkpoint === null || validators === null) return;
+      if ((this.#collector.pendingNumber ?? 0) >= number) return;
+      this.#collector.setPending(checkpoint, validators);
+      this.#pendingHash = checkpointHash(checkpoint);
+    }
+    const checkpoint = this.#collector.pendingCheckpoint;
+    const hash = this.#pendingHash;
+    if (checkpoint === null || hash === null || checkpoint.number !== number) return;
     if (!sign || signer === null || !this.#collector.isSigner(signer.address)) return;
+    if (this.#collector.has(signer.address)) return;
     const signature = signer.sign(checkpoint);
     this.#add(number, signer.address, signature);
     this.modules.publish(
@@ -96,6 +151,8 @@ export class CheckpointCoordinator {
     }
     if (this.#collector.pendingNumber !== message.number) return "ignore";
     if (!this.#collector.isSigner(message.signer)) return "reject";
+    // Re-gossip sends what most peers hold: forwarding it again would flood the network for nothing.
+    if (this.#collector.has(message.signer)) return "ignore";
     if (message.checkpointHash !== this.#pendingHash) return "reject";
     return this.#collector.verifies(message.signer, message.signature) ? "accept" : "reject";
   }

@@ -48,6 +48,24 @@ export class ClaimPool {
     return out;
   }
 
+  /** Held claims from nonce `from` on, lowest first, at most `max`: what a peer that missed them asks for. */
+  from(from: bigint, max: number): DepositClaim[] {
+    return [...this.claims.values()]
+      .filter((claim) => claim.nonce >= from)
+      .sort((a, b) => (a.nonce < b.nonce ? -1 : a.nonce > b.nonce ? 1 : 0))
+      .slice(0, max);
+  }
+
+  /** Every held claim not yet minted, lowest nonce first. */
+  held(): DepositClaim[] {
+    return this.from(this.nextNonce(), MAX_PENDING_CLAIMS);
+  }
+
+  /** Whether claims wait above a nonce this node lacks: the one before them was likely missed. */
+  hasGap(): boolean {
+    return this.claims.size > 0 && !this.claims.has(this.nextNonce());
+  }
+
   /** Drops claims a committed block has minted. */
   prune(): void {
     const next = this.nextNonce();

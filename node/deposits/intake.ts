@@ -1,8 +1,13 @@
-import { type DepositClaim, decodeDepositClaim, encodeDepositClaim } from "../types/index.ts";
+import { type DepositClaim, encodeDepositClaim } from "../types/index.ts";
 import type { SubmitClaimResult } from "../types/rpc/index.ts";
 import { errorMessage } from "../util/errors.ts";
 import type { ClaimPool } from "./claimPool.ts";
 import type { DepositConfirmer } from "./confirmer.ts";
+import { decodeClaimGossip } from "./gossipWire.ts";
+
+export type ClaimGossipVerdict =
+  | { verdict: "accept"; claim: DepositClaim }
+  | { verdict: "reject" | "ignore" };
 
 export interface DepositIntakeModules {
   pool: ClaimPool;
@@ -45,21 +50,36 @@ export class DepositIntake {
 
   /** Gossip validation: reject what L1 contradicts, ignore what cannot be judged now. */
   async validateGossip(data: Uint8Array): Promise<"accept" | "reject" | "ignore"> {
+    const judged = await this.judge(data);
+    if (judged.verdict === "accept") this.m.pool.add(judged.claim);
+    return judged.verdict;
+  }
+
+  /**
+   * The gossip verdict on a payload without taking its claim: a fetched answer is judged whole, then taken or
+   * refused whole.
+   */
+  async judge(data: Uint8Array): Promise<ClaimGossipVerdict> {
     let claim: DepositClaim;
     try {
-      claim = decodeDepositClaim(data);
+      claim = decodeClaimGossip(data).claim;
     } catch {
-      return "reject";
+      return { verdict: "reject" };
     }
-    if (this.m.pool.classify(claim.nonce) !== "new" || this.m.confirmer === null) return "ignore";
+    if (this.m.pool.classify(claim.nonce) !== "new" || this.m.confirmer === null)
+      return { verdict: "ignore" };
     try {
       const verdict = await this.m.confirmer.check(claim);
-      if (verdict === "mismatch") return "reject";
-      if (verdict === "unconfirmed") return "ignore";
+      if (verdict === "mismatch") return { verdict: "reject" };
+      if (verdict === "unconfirmed") return { verdict: "ignore" };
     } catch {
-      return "ignore";
+      return { verdict: "ignore" };
     }
-    this.m.pool.add(claim);
-    return "accept";
+    return { verdict: "accept", claim };
+  }
+
+  /** Takes a claim `judge` accepted (the pool refuses it if another path took the nonce meanwhile). */
+  take(claim: DepositClaim): boolean {
+    return this.m.pool.add(claim) === "added";
   }
 }

@@ -61,6 +61,25 @@ export class NodeMetrics {
     registers: [this.registry],
   });
 
+  readonly regossipMessages = new Counter({
+    name: "outrigger_p2p_regossip_messages_total",
+    help: "Checkpoint signatures and deposit claims gossiped again while not yet certified and included, or minted",
+    labelNames: ["topic"] as const,
+    registers: [this.registry],
+  });
+  readonly regossipBytes = new Counter({
+    name: "outrigger_p2p_regossip_bytes_total",
+    help: "Bytes of the payloads counted in outrigger_p2p_regossip_messages_total",
+    labelNames: ["topic"] as const,
+    registers: [this.registry],
+  });
+  readonly fetchedHeld = new Counter({
+    name: "outrigger_p2p_held_fetched_items_total",
+    help: "Checkpoint signatures and deposit claims this node lacked and got by asking peers (held protocol)",
+    labelNames: ["kind"] as const,
+    registers: [this.registry],
+  });
+
   readonly pendingDepositClaims = new Gauge({
     name: "outrigger_bridge_pending_deposit_claims",
     help: "Deposit claims confirmed on L1 and waiting for a block",

@@ -14,6 +14,7 @@ export {
   type ValidationResult,
 } from "./gossip.ts";
 export { gossipMessageId } from "./gossipConfig.ts";
+export { DEFAULT_HELD_GOSSIP, HeldGossip, type HeldGossipOptions, type HeldSource } from "./heldGossip.ts";
 export {
   createP2pHost,
   DEFAULT_LISTEN,
@@ -28,10 +29,18 @@ export { loadOrCreatePeerKey, PEER_KEY_FILE, peerIdOf } from "./peerKey.ts";
 export {
   type BlocksHandler,
   type CatchUpHandler,
+  type HeldHandler,
+  type HeldRequest,
   ReqResp,
   type ReqRespOptions,
   type RequestOptions,
 } from "./reqresp.ts";
-export { MAX_BLOCKS_PER_REQUEST, protocolId, RESPONSE_LIMITS } from "./reqrespWire.ts";
+export {
+  HELD_LIMITS,
+  MAX_BLOCKS_PER_REQUEST,
+  MAX_HELD_CLAIMS,
+  protocolId,
+  RESPONSE_LIMITS,
+} from "./reqrespWire.ts";
 export { GOSSIP_SCORE_THRESHOLDS, INVALID_MESSAGE_PENALTY } from "./scoring.ts";
 export { TOPIC_MAX_BYTES, TOPIC_NAMES, type TopicName, topicString } from "./topics.ts";

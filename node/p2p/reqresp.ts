@@ -1,4 +1,5 @@
 import type { PeerId } from "@libp2p/interface";
+import { errorMessage } from "../util/errors.ts";
 import { P2pError } from "./errors.ts";
 import type { P2pHost } from "./host.ts";
 import type { P2pLogger } from "./logger.ts";
@@ -6,12 +7,17 @@ import { type RequestOptions, requestItems } from "./reqrespClient.ts";
 import {
   type BlocksHandler,
   type CatchUpHandler,
+  type HeldHandler,
   ReqRespServer,
   type ServerOptions,
 } from "./reqrespServer.ts";
 import {
   encodeBlocksRequest,
   encodeCatchUpRequest,
+  encodeHeldRequest,
+  HELD_LIMITS,
+  type HeldKind,
+  type HeldRequest,
   MAX_BLOCKS_PER_REQUEST,
   RESPONSE_LIMITS,
   type ReqRespProtocol,
@@ -24,7 +30,11 @@ export interface ReqRespModules {
   logger: P2pLogger;
 }
 
-const DEFAULT_TIMEOUT_MS: Readonly<Record<ReqRespProtocol, number>> = { blocks: 15_000, catchup: 5_000 };
+const DEFAULT_TIMEOUT_MS: Readonly<Record<ReqRespProtocol, number>> = {
+  blocks: 15_000,
+  catchup: 5_000,
+  held: 5_000,
+};
 
 /**
  * Request/response over libp2p streams (DESIGN §3): block-range sync and current-height catch-up, because
@@ -78,6 +88,25 @@ export class ReqResp {
     return this.request("catchup", peer, encodeCatchUpRequest(height), RESPONSE_LIMITS.catchup, opts);
   }
 
+  handleHeld<K extends HeldKind>(kind: K, handler: HeldHandler<K>): Promise<void> {
+    return this.server.handleHeld(kind, handler);
+  }
+
+  /** The payloads the peer holds for `request` (checkpoint-sig or deposit-claim gossip payloads), maybe none. */
+  async requestHeld(
+    peer: PeerId | string,
+    request: HeldRequest,
+    opts: RequestOptions = {},
+  ): Promise<Uint8Array[]> {
+    let body: Uint8Array;
+    try {
+      body = encodeHeldRequest(request);
+    } catch (err) {
+      throw new P2pError("invalid-request", `cannot encode the held request: ${errorMessage(err)}`);
+    }
+    return this.request("held", peer, body, HELD_LIMITS[request.kind], opts);
+  }
+
   stop(): Promise<void> {
     return this.server.stop();
   }
@@ -104,4 +133,4 @@ export class ReqResp {
   }
 }
 
-export type { BlocksHandler, CatchUpHandler, RequestOptions };
+export type { BlocksHandler, CatchUpHandler, HeldHandler, HeldRequest, RequestOptions };

@@ -9,7 +9,11 @@ import { PeerRateLimiter, type TokenBucketOptions } from "./rateLimit.ts";
 import {
   decodeBlocksRequest,
   decodeCatchUpRequest,
+  decodeHeldRequest,
   errorFrame,
+  HELD_LIMITS,
+  type HeldKind,
+  type HeldRequest,
   isSingleRlpItem,
   MAX_BLOCKS_PER_REQUEST,
   MAX_REQUEST_BYTES,
@@ -23,12 +27,18 @@ import {
 export type BlocksHandler = (fromHeight: number, count: number) => AsyncIterable<Uint8Array>;
 /** The current height's proposals and votes as opaque RLP items, or [] if `height` is not the current one. */
 export type CatchUpHandler = (height: number) => Promise<Uint8Array[]>;
+/** What this node holds of one kind of bridge gossip, as topic payloads (reqrespWire.ts HeldRequest). */
+export type HeldHandler<K extends HeldKind = HeldKind> = (
+  request: Extract<HeldRequest, { kind: K }>,
+) => Promise<Uint8Array[]>;
 
 export interface ServerOptions {
   /** Blocks served per peer: a burst, then a sustained rate (tokens are blocks requested). */
   blocksRate?: TokenBucketOptions;
   /** Catch-up requests served per peer (tokens are requests). */
   catchUpRate?: TokenBucketOptions;
+  /** "held" requests served per peer (tokens are requests). */
+  heldRate?: TokenBucketOptions;
   /** Requests of one protocol served at once across all peers; more get a rate-limited answer. */
   maxConcurrent?: number;
   /** Streams of one protocol a connection may hold open, each way; libp2p refuses extra ones. */
@@ -39,7 +49,10 @@ export interface ServerOptions {
   serverResponseTimeoutMs?: number;
 }
 
-type Request = { kind: "blocks"; fromHeight: number; count: number } | { kind: "catchup"; height: number };
+type Request =
+  | { kind: "blocks"; fromHeight: number; count: number }
+  | { kind: "catchup"; height: number }
+  | { kind: "held"; held: HeldRequest };
 
 /**
  * Serves the request/response protocols with the node's handlers. Bounded per peer (token buckets), overall
@@ -47,9 +60,10 @@ type Request = { kind: "blocks"; fromHeight: number; count: number } | { kind: "
  */
 export class ReqRespServer {
   private readonly limiters: Record<ReqRespProtocol, PeerRateLimiter>;
-  private readonly active: Record<ReqRespProtocol, number> = { blocks: 0, catchup: 0 };
+  private readonly active: Record<ReqRespProtocol, number> = { blocks: 0, catchup: 0, held: 0 };
   private blocksHandler: BlocksHandler | undefined;
   private catchUpHandler: CatchUpHandler | undefined;
+  private readonly heldHandlers = new Map<HeldKind, HeldHandler>();
   private readonly registered = new Set<ReqRespProtocol>();
 
   constructor(
@@ -65,6 +79,8 @@ export class ReqRespServer {
         opts.blocksRate ?? { capacity: 16 * MAX_BLOCKS_PER_REQUEST, refillPerSecond: 4096 },
       ),
       catchup: new PeerRateLimiter(opts.catchUpRate ?? { capacity: 10, refillPerSecond: 2 }),
+      // A node asks at (re)start and then every few seconds while a checkpoint or a deposit waits.
+      held: new PeerRateLimiter(opts.heldRate ?? { capacity: 10, refillPerSecond: 2 }),
     };
   }
 
@@ -76,6 +92,13 @@ export class ReqRespServer {
   async handleCatchUp(handler: CatchUpHandler): Promise<void> {
     this.catchUpHandler = handler;
     await this.register("catchup");
+  }
+
+  /** Serves one kind of "held" request; a kind without a handler is refused as invalid. */
+  async handleHeld<K extends HeldKind>(kind: K, handler: HeldHandler<K>): Promise<void> {
+    // Keyed by kind, so a handler is only ever called with requests of its own kind.
+    this.heldHandlers.set(kind, handler as unknown as HeldHandler);
+    await this.register("held");
   }
 
   async stop(): Promise<void> {
@@ -144,12 +167,17 @@ export class ReqRespServer {
       yield errorFrame(Status.InvalidRequest, errorMessage(err));
       return;
     }
+    // A full node without an L1 section has no checkpoints to serve.
+    if (request.kind === "held" && !this.heldHandlers.has(request.held.kind)) {
+      yield errorFrame(Status.InvalidRequest, `this node serves no ${request.held.kind}`);
+      return;
+    }
     const cost = request.kind === "blocks" ? request.count : 1;
     if (!this.limiters[kind].tryTake(peer, cost)) {
       yield errorFrame(Status.RateLimited, `over the ${kind} request quota`);
       return;
     }
-    const limits = RESPONSE_LIMITS[kind];
+    const limits = request.kind === "held" ? HELD_LIMITS[request.held.kind] : RESPONSE_LIMITS[kind];
     const maxItems = request.kind === "blocks" ? request.count : limits.maxItems;
     let count = 0;
     let total = 0;
@@ -181,6 +209,13 @@ export class ReqRespServer {
       if (this.blocksHandler === undefined) throw new P2pError("server-error", "no blocks handler");
       return this.blocksHandler(request.fromHeight, request.count);
     }
+    if (request.kind === "held") {
+      const held = this.heldHandlers.get(request.held.kind);
+      if (held === undefined) throw new P2pError("server-error", `no ${request.held.kind} handler`);
+      return (async function* () {
+        yield* await held(request.held);
+      })();
+    }
     const handler = this.catchUpHandler;
     if (handler === undefined) throw new P2pError("server-error", "no catch-up handler");
     return (async function* () {
@@ -190,6 +225,7 @@ export class ReqRespServer {
 }
 
 function parseRequest(kind: ReqRespProtocol, body: Uint8Array): Request {
+  if (kind === "held") return { kind, held: decodeHeldRequest(body) };
   if (kind === "catchup") {
     const { height } = decodeCatchUpRequest(body);
     if (height < 1) throw new P2pError("invalid-request", "height must be >= 1");

@@ -1,7 +1,16 @@
-import { decodeRlpStrict, encodeRlpItem, rlpList } from "../crypto/index.ts";
-import { COMMIT_LIMITS, MAX_BLOCK_BYTES, safeIntFromRlp, safeIntToRlp } from "../types/index.ts";
+import { decodeRlpStrict, encodeRlpItem, type RlpItem, rlpList } from "../crypto/index.ts";
+import {
+  COMMIT_LIMITS,
+  MAX_BLOCK_BYTES,
+  MAX_VALIDATORS,
+  safeIntFromRlp,
+  safeIntToRlp,
+  uintFromRlp,
+  uintToRlp,
+} from "../types/index.ts";
+import { errorMessage } from "../util/errors.ts";
 import { P2pError } from "./errors.ts";
-import { MAX_TOPIC_BYTES } from "./topics.ts";
+import { MAX_TOPIC_BYTES, TOPIC_MAX_BYTES } from "./topics.ts";
 
 /**
  * Wire format of the request/response protocols. Every message is a length-prefixed frame (unsigned varint
@@ -10,12 +19,17 @@ import { MAX_TOPIC_BYTES } from "./topics.ts";
  * RLP item, an error frame carries a UTF-8 reason and is the last frame (Lodestar's result codes, simplified).
  */
 
-export type ReqRespProtocol = "blocks" | "catchup";
+export type ReqRespProtocol = "blocks" | "catchup" | "held";
 
 export function protocolId(chainId: bigint, protocol: ReqRespProtocol): string {
-  return protocol === "blocks"
-    ? `/outrigger/${chainId.toString()}/sync/blocks/1`
-    : `/outrigger/${chainId.toString()}/catchup/1`;
+  switch (protocol) {
+    case "blocks":
+      return `/outrigger/${chainId.toString()}/sync/blocks/1`;
+    case "catchup":
+      return `/outrigger/${chainId.toString()}/catchup/1`;
+    case "held":
+      return `/outrigger/${chainId.toString()}/held/1`;
+  }
 }
 
 export const Status = { Ok: 0, InvalidRequest: 1, RateLimited: 2, ServerError: 3 } as const;
@@ -48,7 +62,85 @@ export const RESPONSE_LIMITS: Readonly<Record<ReqRespProtocol, ResponseLimits>> 
     maxItems: 16_384,
     maxResponseBytes: 32 * 1024 * 1024,
   },
+  // The larger of HELD_LIMITS' kinds; a client asks with the limits of the kind it asked for.
+  held: {
+    maxItemBytes: TOPIC_MAX_BYTES["deposit-claim"],
+    maxItems: MAX_VALIDATORS,
+    maxResponseBytes: MAX_VALIDATORS * TOPIC_MAX_BYTES["checkpoint-sig"],
+  },
 };
+
+/**
+ * "held": what a node holds of the bridge's gossip, for a peer that missed it (DESIGN §5). Either the
+ * signatures of checkpoint `number` (the pending checkpoint's, or a certified one's), or the deposit claims held
+ * from nonce `fromNonce` on, lowest first. Each item is the payload as gossiped on its topic, so the asking node
+ * judges it with the topic's own validation.
+ */
+export type HeldRequest =
+  | { kind: "checkpoint-signatures"; number: number }
+  | { kind: "deposit-claims"; fromNonce: bigint };
+export type HeldKind = HeldRequest["kind"];
+
+const HELD_KIND_CODES: Readonly<Record<HeldKind, number>> = {
+  "checkpoint-signatures": 0,
+  "deposit-claims": 1,
+};
+
+/** Deposit claims one answer carries at most; the asker asks again from the last one's next nonce. */
+export const MAX_HELD_CLAIMS = 256;
+
+export const HELD_LIMITS: Readonly<Record<HeldKind, ResponseLimits>> = {
+  // One checkpoint-sig payload per validator of the epoch.
+  "checkpoint-signatures": {
+    maxItemBytes: TOPIC_MAX_BYTES["checkpoint-sig"],
+    maxItems: MAX_VALIDATORS,
+    maxResponseBytes: MAX_VALIDATORS * TOPIC_MAX_BYTES["checkpoint-sig"],
+  },
+  "deposit-claims": {
+    maxItemBytes: TOPIC_MAX_BYTES["deposit-claim"],
+    maxItems: MAX_HELD_CLAIMS,
+    maxResponseBytes: MAX_HELD_CLAIMS * TOPIC_MAX_BYTES["deposit-claim"],
+  },
+};
+
+/** RLP [kind, from]: kind 0 (checkpoint signatures, from = the checkpoint number) or 1 (claims, from = nonce). */
+export function encodeHeldRequest(request: HeldRequest): Uint8Array {
+  const from =
+    request.kind === "checkpoint-signatures"
+      ? safeIntToRlp(request.number, "held.number")
+      : uintToRlp(request.fromNonce, "held.fromNonce");
+  return encodeRlpItem([safeIntToRlp(HELD_KIND_CODES[request.kind], "held.kind"), from]);
+}
+
+/** Throws P2pError "invalid-request" for anything but a well-formed request a server can answer. */
+export function decodeHeldRequest(bytes: Uint8Array): HeldRequest {
+  if (bytes.length > MAX_REQUEST_BYTES)
+    throw new P2pError(
+      "invalid-request",
+      `held request of ${bytes.length} bytes is over ${MAX_REQUEST_BYTES}`,
+    );
+  let kind: number;
+  let from: RlpItem | undefined;
+  try {
+    const [k, f] = rlpList(decodeRlpStrict(bytes), 2, "held request");
+    kind = safeIntFromRlp(k, "held.kind");
+    from = f;
+  } catch (err) {
+    throw new P2pError("invalid-request", `malformed held request: ${errorMessage(err)}`);
+  }
+  try {
+    if (kind === HELD_KIND_CODES["checkpoint-signatures"]) {
+      const number = safeIntFromRlp(from, "held.number");
+      if (number < 1) throw new Error("checkpoint number must be >= 1");
+      return { kind: "checkpoint-signatures", number };
+    }
+    if (kind === HELD_KIND_CODES["deposit-claims"])
+      return { kind: "deposit-claims", fromNonce: uintFromRlp(from, "held.fromNonce") };
+  } catch (err) {
+    throw new P2pError("invalid-request", `malformed held request: ${errorMessage(err)}`);
+  }
+  throw new P2pError("invalid-request", `unknown held request kind ${kind}`);
+}
 
 export function encodeBlocksRequest(fromHeight: number, count: number): Uint8Array {
   return encodeRlpItem([safeIntToRlp(fromHeight, "fromHeight"), safeIntToRlp(count, "count")]);

@@ -66,4 +66,60 @@ describe("EpochDuty", () => {
     duty.stop();
     assert.equal(subscribed(), false);
   });
+
+  it("after a restart and its sync, takes up the last ended epoch's checkpoint unless a block carries it", async () => {
+    const cases: [string, number, number, string[]][] = [
+      ["restarted after epoch 3's end, checkpoint 2 included", 13, 2, ["included 2", "epoch 3 sign=true"]],
+      ["checkpoint 3 already included", 13, 3, ["included 3"]],
+      ["before the first epoch's end", 3, 0, ["included 0"]],
+      ["exactly at the end of epoch 3", 12, 2, ["included 2", "epoch 3 sign=true"]],
+    ];
+    for (const [what, head, included, expected] of cases) {
+      const calls: string[] = [];
+      const sync = { syncing: true };
+      const duty = new EpochDuty(
+        { epochLength: 4, resumePollMs: 5 },
+        {
+          coordinator: {
+            included: (upTo) => void calls.push(`included ${upTo}`),
+            onEpochEnd: async (number, sign) => void calls.push(`epoch ${number} sign=${sign}`),
+          },
+          chain: { onCommitted: () => () => {} },
+          sync,
+          resume: { headHeight: () => head, includedNumber: async () => included },
+          logger: silentLogger,
+        },
+      );
+      duty.start();
+      await new Promise((r) => setTimeout(r, 30));
+      assert.deepEqual(calls, [], `${what}: nothing while the initial sync runs`);
+      sync.syncing = false;
+      await new Promise((r) => setTimeout(r, 30));
+      assert.deepEqual(calls, expected, what);
+      duty.stop();
+    }
+  });
+
+  it("stop() before the sync ends cancels the resume", async () => {
+    const calls: string[] = [];
+    const sync = { syncing: true };
+    const duty = new EpochDuty(
+      { epochLength: 4, resumePollMs: 5 },
+      {
+        coordinator: {
+          included: (upTo) => void calls.push(`included ${upTo}`),
+          onEpochEnd: async (number) => void calls.push(`epoch ${number}`),
+        },
+        chain: { onCommitted: () => () => {} },
+        sync,
+        resume: { headHeight: () => 8, includedNumber: async () => 0 },
+        logger: silentLogger,
+      },
+    );
+    duty.start();
+    duty.stop();
+    sync.syncing = false;
+    await new Promise((r) => setTimeout(r, 30));
+    assert.deepEqual(calls, []);
+  });
 });
