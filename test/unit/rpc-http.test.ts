@@ -406,7 +406,15 @@ describe("rpc over HTTP: the rest of the surface", () => {
     assert.equal(validators.totalPower, "60");
     assert.deepEqual(
       validators.validators,
-      backend.validators.map((v) => ({ address: v.address, power: v.power.toString() })),
+      backend.validators.map((v) => ({
+        address: v.address,
+        power: v.power.toString(),
+        stake: "10",
+        jailed: false,
+        jailedUntil: 0,
+        slashed: "0",
+        missedInWindow: 0,
+      })),
     );
     assert.equal(obj(await call("outrigger_validators", [2])).height, 2);
     assert.equal(obj(await call("outrigger_validators", ["0x2"])).height, 2);
