@@ -85,7 +85,7 @@ export class EvidenceService {
   async restore(): Promise<void> {
     const gone: Hex[] = [];
     for (const e of await this.modules.keeper.all()) {
-      const problem = await this.modules.check(e, this.modules.height() + 1);
+      const problem = await this.checkHeld(e);
       if (problem === null) this.modules.pool.add(e);
       else gone.push(evidenceHash(e));
     }
@@ -98,7 +98,7 @@ export class EvidenceService {
     const fields = { validator: e.voteA.validator, height: e.voteA.height, round: e.voteA.round };
     try {
       if (this.modules.pool.has(e)) return;
-      const problem = await this.modules.check(e, this.modules.height() + 1);
+      const problem = await this.checkHeld(e);
       if (problem !== null) {
         logger.info({ ...fields, reason: problem.reason }, "duplicate vote seen, not punishable");
         return;
@@ -120,7 +120,7 @@ export class EvidenceService {
       return "reject";
     }
     if (this.modules.pool.has(e)) return "ignore";
-    const problem = await this.modules.check(e, this.modules.height() + 1);
+    const problem = await this.checkHeld(e);
     if (problem !== null) return problem.fault ? "reject" : "ignore";
     return this.hold(e) ? "accept" : "ignore";
   }
@@ -155,7 +155,7 @@ export class EvidenceService {
       );
     }
     for (const e of pool.all()) {
-      const problem = await this.modules.check(e, block.header.height + 1);
+      const problem = await this.checkHeld(e);
       if (problem !== null) {
         pool.remove(e);
         gone.push(e);
@@ -173,6 +173,19 @@ export class EvidenceService {
         this.modules.logger.warn({ err: errorMessage(err) }, "could not store evidence"),
       );
     return true;
+  }
+
+  /**
+   * Checked for the first block that may carry it: the engine reports a double sign at the height it is still
+   * deciding, which only the block after that height can carry, so "not before this block" is not a reason to drop.
+   */
+  private async checkHeld(e: DuplicateVoteEvidence): Promise<EvidenceProblem | null> {
+    const deciding = this.modules.height() + 1;
+    // Beyond the height being decided nothing can be checked yet, and holding it would only take a pool slot.
+    if (e.voteA.height > deciding) {
+      return { reason: `evidence of height ${e.voteA.height} is ahead of height ${deciding}`, fault: false };
+    }
+    return this.modules.check(e, Math.max(deciding, e.voteA.height + 1));
   }
 
   /** What this node holds, for RPC. */

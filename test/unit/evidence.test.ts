@@ -157,6 +157,18 @@ describe("evidence service", () => {
     assert.equal(svc.pending, 1);
   });
 
+  it("holds a double sign of the height being decided, for the block after it", async () => {
+    const { svc, published } = service();
+    const current = doubleSign(alice, 11);
+    await svc.report(current);
+    assert.equal(svc.pending, 1, "the engine reports at the height it decides: not a reason to drop");
+    assert.equal(published.length, 1);
+    assert.deepEqual(await svc.toInclude(11), [], "block 11 cannot carry its own height's evidence");
+    assert.deepEqual(await svc.toInclude(12), [current]);
+    await svc.committedBlock(blockWith(10, []));
+    assert.equal(svc.pending, 1, "pruning keeps it too");
+  });
+
   it("gossip: accepts new evidence, rejects garbage and forgeries, ignores known or early evidence", async () => {
     const { svc } = service();
     const e = doubleSign(bob, 8);
