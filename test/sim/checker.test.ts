@@ -51,6 +51,7 @@ function observe(commits: CommitRecord[], proposed: SimBlock[]): Observations {
     evidence: [],
     honestVotes: [],
     honestProposals: [],
+    heardVotes: [],
     proposedBlocks: new Map(proposed.map((b) => [blockHash(b), b])),
     crashes: [],
     anomalies: [],
@@ -69,6 +70,7 @@ const input: CheckInput = {
   ]),
   deadlineMs: 1_000,
   reachedTarget: true,
+  evidenceAge: 2,
 };
 
 const blockA = makeBlock({

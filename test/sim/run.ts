@@ -4,7 +4,8 @@ import { ValidatorSet } from "../../node/consensus/validatorSet.ts";
 import type { Address } from "../../node/crypto/index.ts";
 import type { SimBlock } from "./block.ts";
 import { createByzantineNode } from "./byzantine.ts";
-import { check, type Violation } from "./checker.ts";
+import { check, committedChain, doubleSignsSeen, type Violation } from "./checker.ts";
+import { EVIDENCE_AGE } from "./evidence.ts";
 import { poolKey } from "./keys.ts";
 import { type NetworkStats, SimNetwork } from "./network.ts";
 import { createHonestNode, type NodeSetup, type SimNode } from "./node.ts";
@@ -41,7 +42,14 @@ export interface RunStats {
   simTimeMs: number;
   events: number;
   messages: NetworkStats;
+  /** Double signs honest engines reported (each engine's reports counted). */
   evidence: number;
+  /** Distinct byzantine double signs (validator, height, round, type) some honest engine heard both halves of. */
+  doubleSigns: number;
+  /** Pieces of evidence in the committed chain. */
+  evidenceCommitted: number;
+  /** Proposed blocks carrying evidence against an honest validator (all of them byzantine-built). */
+  falseEvidenceProposed: number;
   wallMs: number;
 }
 
@@ -77,7 +85,8 @@ export async function runScenario(manifest: Manifest, options: RunOptions = {}):
   const scheduler = new Scheduler();
   const rng = new Rng(manifest.seed).fork("run");
   const traceHash = new TraceHash();
-  const recorder = new Recorder(() => scheduler.now, traceHash, options.log);
+  const byzantineAddresses = new Set(manifest.byzantine.map((b) => addresses[b.node] as Address));
+  const recorder = new Recorder(() => scheduler.now, traceHash, options.log, byzantineAddresses);
   const nodes: SimNode[] = [];
   const network = new SimNetwork<Packet>(
     scheduler,
@@ -96,9 +105,11 @@ export async function runScenario(manifest: Manifest, options: RunOptions = {}):
     const address = addresses[index] as Address;
     const setup: NodeSetup = {
       index,
+      chainId,
       privateKey: keys[index] as `0x${string}`,
       address,
       nodeCount: manifest.nodes.length,
+      addresses,
       scheduler,
       scheme,
       validators,
@@ -124,20 +135,26 @@ export async function runScenario(manifest: Manifest, options: RunOptions = {}):
   );
 
   const obs = recorder.observations;
+  const honestAddresses = new Set(honest.map((n) => addresses[n.index] as Address));
   const violations = check(
     {
       chainId,
       verifier: scheme.verifier,
       power,
-      honestAddresses: new Set(honest.map((n) => addresses[n.index] as Address)),
+      honestAddresses,
       targetHeight: target,
       finalHeights: new Map(honest.map((n) => [`n${n.index}`, n.committedHeight()])),
       deadlineMs: manifest.progressDeadlineMs,
       reachedTarget: outcome === "done",
+      evidenceAge: EVIDENCE_AGE,
     },
     obs,
   );
   const honestCommits = obs.commits.filter((c) => c.by.honest);
+  let falseEvidenceProposed = 0;
+  for (const block of obs.proposedBlocks.values()) {
+    if (block.evidence.some((e) => honestAddresses.has(e.voteA.validator))) falseEvidenceProposed++;
+  }
   return {
     manifest,
     ok: violations.length === 0,
@@ -155,6 +172,9 @@ export async function runScenario(manifest: Manifest, options: RunOptions = {}):
       events: scheduler.eventsRun,
       messages: { ...network.stats },
       evidence: obs.evidence.filter((e) => e.by.honest).length,
+      doubleSigns: doubleSignsSeen(obs).length,
+      evidenceCommitted: committedChain(obs.commits).reduce((n, b) => n + b.evidence.length, 0),
+      falseEvidenceProposed,
       wallMs: performance.now() - wallStart,
     },
   };
