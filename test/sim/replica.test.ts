@@ -75,3 +75,39 @@ describe("sim replica around the production driver", () => {
     assert.ok(!kinds.some((k) => k.startsWith("crash")), kinds.join(", "));
   });
 });
+
+describe("sim replica: evidence in proposed blocks", () => {
+  /** Byzantine proposers whose every block accuses an honest validator with forged votes. */
+  const forging = (): Manifest => {
+    const m = standardScenario(6);
+    return {
+      ...m,
+      targetHeight: 12,
+      byzantine: m.byzantine.map((b) => ({
+        ...b,
+        strategy: "equivocate",
+        invalidBlockProb: 0,
+        voteEquivocationProb: 0,
+        withholdProb: 0,
+        falseEvidenceProb: 1,
+        silentFromHeight: undefined,
+      })),
+    };
+  };
+
+  it("honest nodes refuse blocks with false evidence, so no honest validator is slashed", async () => {
+    const manifest = forging();
+    assert.ok(manifest.byzantine.length > 0, "the scenario has a byzantine proposer");
+    const result = await runScenario(manifest);
+    assert.ok(result.stats.falseEvidenceProposed > 0, "false evidence was proposed");
+    assert.deepEqual(result.violations, []);
+  });
+
+  it("the checker reports slashed honest validators when honest nodes take any evidence", async () => {
+    const result = await runScenario(forging(), { honestSkipEvidenceCheck: true });
+    assert.ok(
+      result.violations.some((v) => v.kind === "slashedHonest"),
+      result.violations.map((v) => v.kind).join(", "),
+    );
+  });
+});

@@ -27,6 +27,8 @@ export interface RunOptions {
   log?: (line: string) => void;
   /** Overrides the manifest's signature scheme (replays with real secp256k1). */
   signatures?: SchemeName;
+  /** Test only: honest nodes take blocks without checking their evidence, to show the checker notices. */
+  honestSkipEvidenceCheck?: boolean;
 }
 
 export interface RunStats {
@@ -123,7 +125,9 @@ export async function runScenario(manifest: Manifest, options: RunOptions = {}):
       send: (from, to, packet) => network.send(from, to, packet),
     };
     const byzantine = manifest.byzantine.find((b) => b.node === index);
-    const node = byzantine ? createByzantineNode(setup, byzantine, byzantineNodes) : createHonestNode(setup);
+    const node = byzantine
+      ? createByzantineNode(setup, byzantine, byzantineNodes)
+      : createHonestNode(setup, options.honestSkipEvidenceCheck !== true);
     nodes.push(node);
     scheduler.at(spec.startMs, () => node.start());
   }
