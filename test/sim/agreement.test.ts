@@ -1,9 +1,10 @@
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 import type { ByzantineSpec } from "./byzantine.ts";
+import { runStandardScenarios } from "./parallel.ts";
 import { formatResult } from "./report.ts";
-import { type RunResult, runScenario } from "./run.ts";
-import { NODE_COUNTS, standardScenario } from "./scenario.ts";
+import type { RunResult } from "./run.ts";
+import { NODE_COUNTS } from "./scenario.ts";
 
 /**
  * The consensus simulation proper: seeded scenarios with N in {4, 7, 10}, unequal stakes, byzantine nodes
@@ -26,9 +27,8 @@ describe("consensus simulation: agreement, validity, progress", () => {
   let heights = 0;
   before(async () => {
     const wallStart = performance.now();
-    for (let seed = FIRST_SEED; seed < FIRST_SEED + SCENARIOS; seed++) {
-      results.push(await runScenario(standardScenario(seed)));
-    }
+    const seeds = Array.from({ length: SCENARIOS }, (_, i) => FIRST_SEED + i);
+    results.push(...(await runStandardScenarios(seeds)));
     const wallMs = performance.now() - wallStart;
     heights = results.reduce((n, r) => n + r.stats.heights, 0);
     const simMs = results.reduce((n, r) => n + r.stats.simTimeMs, 0);
