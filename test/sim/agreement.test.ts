@@ -35,7 +35,7 @@ describe("consensus simulation: agreement, validity, progress", () => {
     const sum = (f: (r: RunResult) => number): number => results.reduce((n, r) => n + f(r), 0);
     process.stdout.write(
       `sim: ${results.length} scenarios, ${heights} committed heights, ${(simMs / 1000).toFixed(0)} s simulated, ` +
-        `${sum((r) => r.stats.doubleSigns)} double signs seen, ` +
+        `${sum((r) => r.stats.doubleSigns)} double signs seen (${sum((r) => r.stats.doubleSignsDue)} held to the evidence age), ` +
         `${sum((r) => r.stats.evidenceCommitted)} pieces of evidence committed, ` +
         `${sum((r) => r.stats.falseEvidenceProposed)} blocks with false evidence proposed, ` +
         `${(wallMs / 1000).toFixed(1)} s wall\n`,
@@ -66,6 +66,10 @@ describe("consensus simulation: agreement, validity, progress", () => {
     assert.ok(share((r) => r.stats.evidence > 0) > 0.2, "equivocation detected in many scenarios");
     assert.ok(share((r) => r.stats.maxRound > 0) > 0.5, "round changes in most scenarios");
     assert.ok(share((r) => r.stats.doubleSigns > 0) > 0.4, "double signs seen in many scenarios");
+    assert.ok(
+      share((r) => r.stats.doubleSignsDue > 0) > 0.3,
+      "double signs held to the evidence age in many",
+    );
     assert.ok(share((r) => r.stats.evidenceCommitted > 0) > 0.4, "evidence committed in many scenarios");
     assert.ok(
       share((r) => r.stats.falseEvidenceProposed > 0) > 0.2,

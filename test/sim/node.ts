@@ -77,7 +77,13 @@ export function newReplica(
  * A correct validator: builds valid blocks carrying the evidence it holds, accepts only valid ones (their
  * evidence included), tells every peer the same thing.
  */
-export function createHonestNode(setup: NodeSetup, checksEvidence = true): SimNode {
+/**
+ * How an honest node treats evidence; anything but "full" is a fault planted by a test to show the checker
+ * notices: "unchecked" takes any evidence in a proposed block, "withheld" never proposes any.
+ */
+export type HonestEvidence = "full" | "unchecked" | "withheld";
+
+export function createHonestNode(setup: NodeSetup, evidenceMode: HonestEvidence = "full"): SimNode {
   const { index, address, rng } = setup;
   const peers = otherNodes(setup);
   const send = (to: number, message: SimMessage): void => setup.send(index, to, { message });
@@ -98,12 +104,12 @@ export function createHonestNode(setup: NodeSetup, checksEvidence = true): SimNo
         parentHash,
         proposer: address,
         payload,
-        evidence: await evidence.toInclude(height),
+        evidence: evidenceMode === "withheld" ? [] : await evidence.toInclude(height),
       });
     },
     accepts: async (block, height, parentHash) =>
       blockDefect(block, height, parentHash, setup.isValidator) === null &&
-      (!checksEvidence || (await evidence.defect(block.evidence, height)) === null),
+      (evidenceMode === "unchecked" || (await evidence.defect(block.evidence, height)) === null),
     publishProposal: (message) => broadcast({ kind: "proposal", message }),
     publishVote: (vote) => broadcast({ kind: "vote", vote }),
   });

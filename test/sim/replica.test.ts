@@ -104,10 +104,24 @@ describe("sim replica: evidence in proposed blocks", () => {
   });
 
   it("the checker reports slashed honest validators when honest nodes take any evidence", async () => {
-    const result = await runScenario(forging(), { honestSkipEvidenceCheck: true });
+    const result = await runScenario(forging(), { honestEvidence: "unchecked" });
     assert.ok(
       result.violations.some((v) => v.kind === "slashedHonest"),
       result.violations.map((v) => v.kind).join(", "),
+    );
+  });
+});
+
+describe("sim replica: double signs left unpunished", () => {
+  it("the checker reports double signs when honest proposers never include evidence", async () => {
+    const manifest = standardScenario(6);
+    const fair = await runScenario(manifest);
+    assert.ok(fair.stats.doubleSignsDue > 0, "the run holds some double sign to its evidence age");
+    assert.deepEqual(fair.violations, []);
+    const withheld = await runScenario(manifest, { honestEvidence: "withheld" });
+    assert.ok(
+      withheld.violations.some((v) => v.kind === "evidenceMissing"),
+      withheld.violations.map((v) => v.kind).join(", "),
     );
   });
 });

@@ -8,7 +8,7 @@ import { check, committedChain, doubleSignsSeen, type Violation } from "./checke
 import { EVIDENCE_AGE } from "./evidence.ts";
 import { poolKey } from "./keys.ts";
 import { type NetworkStats, SimNetwork } from "./network.ts";
-import { createHonestNode, type NodeSetup, type SimNode } from "./node.ts";
+import { createHonestNode, type HonestEvidence, type NodeSetup, type SimNode } from "./node.ts";
 import { Recorder } from "./recorder.ts";
 import { Rng } from "./rng.ts";
 import { byzantineShare, type Manifest } from "./scenario.ts";
@@ -27,8 +27,8 @@ export interface RunOptions {
   log?: (line: string) => void;
   /** Overrides the manifest's signature scheme (replays with real secp256k1). */
   signatures?: SchemeName;
-  /** Test only: honest nodes take blocks without checking their evidence, to show the checker notices. */
-  honestSkipEvidenceCheck?: boolean;
+  /** Test only: a planted evidence fault of every honest node (see HonestEvidence), to show the checker notices. */
+  honestEvidence?: HonestEvidence;
 }
 
 export interface RunStats {
@@ -48,6 +48,8 @@ export interface RunStats {
   evidence: number;
   /** Distinct byzantine double signs (validator, height, round, type) some honest engine heard both halves of. */
   doubleSigns: number;
+  /** Of those, the ones whose evidence age the chain outlived: the ones the checker held to be punished. */
+  doubleSignsDue: number;
   /** Pieces of evidence in the committed chain. */
   evidenceCommitted: number;
   /** Proposed blocks carrying evidence against an honest validator (all of them byzantine-built). */
@@ -127,7 +129,7 @@ export async function runScenario(manifest: Manifest, options: RunOptions = {}):
     const byzantine = manifest.byzantine.find((b) => b.node === index);
     const node = byzantine
       ? createByzantineNode(setup, byzantine, byzantineNodes)
-      : createHonestNode(setup, options.honestSkipEvidenceCheck !== true);
+      : createHonestNode(setup, options.honestEvidence);
     nodes.push(node);
     scheduler.at(spec.startMs, () => node.start());
   }
@@ -155,6 +157,8 @@ export async function runScenario(manifest: Manifest, options: RunOptions = {}):
     obs,
   );
   const honestCommits = obs.commits.filter((c) => c.by.honest);
+  const chain = committedChain(obs.commits);
+  const doubleSigns = doubleSignsSeen(obs);
   let falseEvidenceProposed = 0;
   for (const block of obs.proposedBlocks.values()) {
     if (block.evidence.some((e) => honestAddresses.has(e.voteA.validator))) falseEvidenceProposed++;
@@ -176,8 +180,9 @@ export async function runScenario(manifest: Manifest, options: RunOptions = {}):
       events: scheduler.eventsRun,
       messages: { ...network.stats },
       evidence: obs.evidence.filter((e) => e.by.honest).length,
-      doubleSigns: doubleSignsSeen(obs).length,
-      evidenceCommitted: committedChain(obs.commits).reduce((n, b) => n + b.evidence.length, 0),
+      doubleSigns: doubleSigns.length,
+      doubleSignsDue: doubleSigns.filter((d) => chain.length >= d.height + EVIDENCE_AGE).length,
+      evidenceCommitted: chain.reduce((n, b) => n + b.evidence.length, 0),
       falseEvidenceProposed,
       wallMs: performance.now() - wallStart,
     },
