@@ -74,15 +74,15 @@ export function newReplica(
 }
 
 /**
- * A correct validator: builds valid blocks carrying the evidence it holds, accepts only valid ones (their
- * evidence included), tells every peer the same thing.
- */
-/**
  * How an honest node treats evidence; anything but "full" is a fault planted by a test to show the checker
  * notices: "unchecked" takes any evidence in a proposed block, "withheld" never proposes any.
  */
 export type HonestEvidence = "full" | "unchecked" | "withheld";
 
+/**
+ * A correct validator: builds valid blocks carrying the evidence it holds, accepts only valid ones (their
+ * evidence included), tells every peer the same thing.
+ */
 export function createHonestNode(setup: NodeSetup, evidenceMode: HonestEvidence = "full"): SimNode {
   const { index, address, rng } = setup;
   const peers = otherNodes(setup);

@@ -142,7 +142,13 @@ export class Replica {
     const evidence = this.env.evidence;
     if (evidence === undefined) return;
     const fresh: DuplicateVoteEvidence[] = [];
-    for (const e of list) if (await evidence.add(e)) fresh.push(e);
+    try {
+      for (const e of list) if (await evidence.add(e)) fresh.push(e);
+    } catch (err) {
+      // Evidence from anyone must never break an honest node: the checker sees this as a crash.
+      this.env.observer.crashed(this.env.id, err);
+      return;
+    }
     if (fresh.length === 0 || this.crashed) return;
     for (const peer of this.env.peers) this.env.send(peer, { kind: "evidence", evidence: fresh });
   }
