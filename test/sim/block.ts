@@ -7,6 +7,8 @@ import {
   uintToBytes,
   ZERO_HASH,
 } from "../../node/crypto/index.ts";
+import type { DuplicateVoteEvidence } from "../../node/types/shapes.ts";
+import { voteToRlp } from "../../node/types/vote.ts";
 
 /**
  * The simulator's application block: just enough structure for a validity rule that a byzantine proposer can
@@ -17,6 +19,8 @@ export interface SimBlock {
   readonly parentHash: Hex;
   readonly proposer: Address;
   readonly payload: string;
+  /** Double-sign evidence the block carries (checked by honest validators before they prevote it). */
+  readonly evidence: readonly DuplicateVoteEvidence[];
 }
 
 /** Payloads starting with this are invalid by the application's rule; only byzantine nodes build them. */
@@ -36,14 +40,18 @@ export function blockHash(block: SimBlock): Hex {
       hexToBytes(block.parentHash, 32),
       hexToBytes(block.proposer, 20),
       new TextEncoder().encode(block.payload),
+      // The votes as they are, without the evidence shape check: a byzantine block's hash must still compute.
+      block.evidence.map((e) => [voteToRlp(e.voteA), voteToRlp(e.voteB)]),
     ]),
   );
   hashes.set(block, hash);
   return hash;
 }
 
-export function makeBlock(fields: SimBlock): SimBlock {
-  return Object.freeze({ ...fields });
+export function makeBlock(
+  fields: Omit<SimBlock, "evidence"> & Partial<Pick<SimBlock, "evidence">>,
+): SimBlock {
+  return Object.freeze({ ...fields, evidence: Object.freeze([...(fields.evidence ?? [])]) });
 }
 
 /** Why a block is unacceptable to an honest application at `height` on top of `parentHash`, or null. */

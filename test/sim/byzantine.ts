@@ -1,7 +1,9 @@
 import type { UnsignedVote } from "../../node/consensus/messages.ts";
-import { bytesToHex, type Hex, VoteType } from "../../node/crypto/index.ts";
-import type { Vote } from "../../node/types/shapes.ts";
+import { makeEvidence } from "../../node/consensus/voteSet.ts";
+import { type Address, bytesToHex, type Hex, VoteType } from "../../node/crypto/index.ts";
+import type { DuplicateVoteEvidence, Vote } from "../../node/types/shapes.ts";
 import { blockHash, makeBlock, POISON_PREFIX, type SimBlock } from "./block.ts";
+import { EVIDENCE_AGE } from "./evidence.ts";
 import { type NodeSetup, newReplica, otherNodes, type SimNode } from "./node.ts";
 import type { ReplicaId } from "./observer.ts";
 import type { Replica, ReplicaPolicy } from "./replica.ts";
@@ -19,6 +21,8 @@ import type { ProposalMessage, SimMessage } from "./wire.ts";
  *   while the rest, locked, move on; it never decides itself, and only proposes fresh blocks (some claiming a
  *   proof-of-lock they lack), which locked validators must refuse.
  * - silent: never says anything (a crashed or withholding validator).
+ * Any of the others may also fall silent from a given height on (`silentFromHeight`), and every block a
+ * byzantine node builds may carry false evidence: a double sign of an honest validator, forged.
  */
 export type ByzantineStrategy = "equivocate" | "splitBrain" | "lockBreaker" | "silent";
 
@@ -33,6 +37,17 @@ export interface ByzantineSpec {
   withholdProb: number;
   /** splitBrain: the honest nodes each face talks to. */
   sides: number[][];
+  /** Chance that a block it builds accuses an honest validator of a double sign it did not commit. */
+  falseEvidenceProb: number;
+  /** From this height on it sends nothing at all (absent: it never stops talking). */
+  silentFromHeight?: number;
+}
+
+/** What a byzantine node's blocks are made from besides its setup: its spec and whom it can falsely accuse. */
+interface Forge {
+  readonly setup: NodeSetup;
+  readonly spec: ByzantineSpec;
+  readonly victims: readonly Address[];
 }
 
 export function createByzantineNode(
@@ -40,19 +55,41 @@ export function createByzantineNode(
   spec: ByzantineSpec,
   byzantine: readonly number[],
 ): SimNode {
+  if (spec.strategy === "silent")
+    return { index: setup.index, honest: false, start() {}, receive() {}, committedHeight: () => 0 };
+  const silentFrom = spec.silentFromHeight;
+  let node: SimNode | undefined;
+  // Muted at the source: whatever the strategy would say from that height on never reaches the network.
+  const talking: NodeSetup =
+    silentFrom === undefined
+      ? setup
+      : {
+          ...setup,
+          send: (from, to, packet) => {
+            if ((node?.committedHeight() ?? 0) + 1 < silentFrom) setup.send(from, to, packet);
+          },
+        };
+  const forge: Forge = {
+    setup: talking,
+    spec,
+    victims: setup.addresses.filter((_, i) => !byzantine.includes(i)),
+  };
   switch (spec.strategy) {
-    case "silent":
-      return { index: setup.index, honest: false, start() {}, receive() {}, committedHeight: () => 0 };
     case "equivocate":
-      return equivocator(setup, spec);
+      node = equivocator(forge);
+      break;
     case "splitBrain":
-      return splitBrain(setup, spec, byzantine);
+      node = splitBrain(forge, byzantine);
+      break;
     case "lockBreaker":
-      return lockBreaker(setup, spec, byzantine);
+      node = lockBreaker(forge, byzantine);
+      break;
   }
+  return node;
 }
 
-function lockBreaker(setup: NodeSetup, spec: ByzantineSpec, byzantine: readonly number[]): SimNode {
+function lockBreaker(forge: Forge, byzantine: readonly number[]): SimNode {
+  const { setup, spec } = forge;
   const { index, rng } = setup;
   const id: ReplicaId = { node: index, label: `n${index}`, honest: false };
   const peers = otherNodes(setup);
@@ -65,7 +102,7 @@ function lockBreaker(setup: NodeSetup, spec: ByzantineSpec, byzantine: readonly 
   const address = setup.address;
   const policy = (): ReplicaPolicy => ({
     buildBlock: (height, round, parentHash) =>
-      byzantineBlock(setup, spec, height, parentHash, `h${height}r${round}`),
+      byzantineBlock(forge, height, parentHash, `h${height}r${round}`),
     accepts: () => true,
     // Blind to others' precommits for blocks, so its engine never decides (it follows rounds by the f+1 skip
     // and heights by block sync) and is still around to push a conflicting block after an honest node decided.
@@ -80,13 +117,7 @@ function lockBreaker(setup: NodeSetup, spec: ByzantineSpec, byzantine: readonly 
         broadcast({ kind: "proposal", message });
         return;
       }
-      const block = byzantineBlock(
-        setup,
-        spec,
-        p.height,
-        message.block.parentHash,
-        `h${p.height}r${p.round}f`,
-      );
+      const block = byzantineBlock(forge, p.height, message.block.parentHash, `h${p.height}r${p.round}f`);
       const { signature: _signature, ...unsigned } = p;
       const fresh = setup.scheme.signProposal(setup.privateKey, {
         ...unsigned,
@@ -127,7 +158,8 @@ function lockBreaker(setup: NodeSetup, spec: ByzantineSpec, byzantine: readonly 
   };
 }
 
-function equivocator(setup: NodeSetup, spec: ByzantineSpec): SimNode {
+function equivocator(forge: Forge): SimNode {
+  const { setup, spec } = forge;
   const { index, rng } = setup;
   const id: ReplicaId = { node: index, label: `n${index}`, honest: false };
   const peers = otherNodes(setup);
@@ -147,17 +179,11 @@ function equivocator(setup: NodeSetup, spec: ByzantineSpec): SimNode {
   };
   const policy = (replica: Replica): ReplicaPolicy => ({
     buildBlock: (height, round, parentHash) =>
-      byzantineBlock(setup, spec, height, parentHash, `h${height}r${round}a`),
+      byzantineBlock(forge, height, parentHash, `h${height}r${round}a`),
     accepts: () => true,
     publishProposal(message) {
       const p = message.proposal;
-      const twinBlock = byzantineBlock(
-        setup,
-        spec,
-        p.height,
-        message.block.parentHash,
-        `h${p.height}r${p.round}b`,
-      );
+      const twinBlock = byzantineBlock(forge, p.height, message.block.parentHash, `h${p.height}r${p.round}b`);
       // A fresh twin tempts locked validators to unlock; one claiming a POL it lacks tempts them to skip the check.
       const polRound = rng.pick([-1, p.polRound, p.round - 1]);
       const twin = setup.scheme.signProposal(setup.privateKey, {
@@ -191,7 +217,8 @@ function equivocator(setup: NodeSetup, spec: ByzantineSpec): SimNode {
   };
 }
 
-function splitBrain(setup: NodeSetup, spec: ByzantineSpec, byzantine: readonly number[]): SimNode {
+function splitBrain(forge: Forge, byzantine: readonly number[]): SimNode {
+  const { setup, spec } = forge;
   const { index } = setup;
   const allies = byzantine.filter((n) => n !== index);
   const faces = spec.sides.map((side, s) => {
@@ -203,7 +230,7 @@ function splitBrain(setup: NodeSetup, spec: ByzantineSpec, byzantine: readonly n
     };
     return newReplica(setup, id, peers, send, () => ({
       buildBlock: (height, round, parentHash) =>
-        byzantineBlock(setup, spec, height, parentHash, `h${height}r${round}${id.label}`),
+        byzantineBlock(forge, height, parentHash, `h${height}r${round}${id.label}`),
       accepts: () => true,
       publishProposal: (message) => broadcast({ kind: "proposal", message }),
       publishVote: (vote) => broadcast({ kind: "vote", vote }),
@@ -224,26 +251,53 @@ function splitBrain(setup: NodeSetup, spec: ByzantineSpec, byzantine: readonly n
   };
 }
 
-/** A block that looks normal or, with the spec's probability, breaks one of the validity rules. */
-function byzantineBlock(
-  setup: NodeSetup,
-  spec: ByzantineSpec,
-  height: number,
-  parentHash: Hex,
-  tag: string,
-): SimBlock {
+/**
+ * A block that looks normal or, with the spec's probabilities, breaks one of the validity rules or carries
+ * false evidence.
+ */
+function byzantineBlock(forge: Forge, height: number, parentHash: Hex, tag: string): SimBlock {
+  const { setup, spec } = forge;
   const { rng, address, index } = setup;
   const payload = `byz:n${index}:${tag}:${rng.u32().toString(16)}`;
+  const evidence = rng.chance(spec.falseEvidenceProb) ? falseEvidence(forge, height) : [];
   if (!rng.chance(spec.invalidBlockProb))
-    return makeBlock({ height, parentHash, proposer: address, payload });
+    return makeBlock({ height, parentHash, proposer: address, payload, evidence });
   switch (rng.int(0, 2)) {
     case 0:
-      return makeBlock({ height, parentHash, proposer: address, payload: `${POISON_PREFIX}${payload}` });
+      return makeBlock({
+        height,
+        parentHash,
+        proposer: address,
+        payload: `${POISON_PREFIX}${payload}`,
+        evidence,
+      });
     case 1:
-      return makeBlock({ height, parentHash: randomHash(rng), proposer: address, payload });
+      return makeBlock({ height, parentHash: randomHash(rng), proposer: address, payload, evidence });
     default:
-      return makeBlock({ height: height + 1, parentHash, proposer: address, payload });
+      return makeBlock({ height: height + 1, parentHash, proposer: address, payload, evidence });
   }
+}
+
+/**
+ * Two conflicting prevotes of an honest validator at a recent committed height, in canonical order (so only
+ * the signatures give them away): signed with the forger's own key, which is all it has.
+ */
+function falseEvidence(forge: Forge, height: number): DuplicateVoteEvidence[] {
+  const { setup, victims } = forge;
+  const { rng } = setup;
+  if (height < 2 || victims.length === 0) return [];
+  const victim = rng.pick(victims);
+  const at = rng.int(Math.max(1, height - EVIDENCE_AGE), height - 1);
+  const round = rng.int(0, 2);
+  const vote = (blockHashValue: Hex | null): Vote =>
+    setup.scheme.signVote(setup.privateKey, {
+      type: VoteType.Prevote,
+      height: at,
+      round,
+      blockHash: blockHashValue,
+      validator: victim,
+    });
+  return [makeEvidence(vote(randomHash(rng)), vote(null))];
 }
 
 /** Same (height, round, type), another block: one somebody proposed, nil, or one nobody has. */

@@ -1,9 +1,10 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { type Address, VoteType } from "../../node/crypto/index.ts";
-import type { Commit } from "../../node/types/shapes.ts";
+import { makeEvidence } from "../../node/consensus/voteSet.ts";
+import { type Address, type Hex, VoteType } from "../../node/crypto/index.ts";
+import type { Commit, DuplicateVoteEvidence, Vote } from "../../node/types/shapes.ts";
 import { blockHash, GENESIS_PARENT, makeBlock, POISON_PREFIX, type SimBlock } from "./block.ts";
-import { type CheckInput, check, type ViolationKind } from "./checker.ts";
+import { type CheckInput, check, doubleSignsSeen, type ViolationKind } from "./checker.ts";
 import { poolKey } from "./keys.ts";
 import type { CommitRecord, ReplicaId } from "./observer.ts";
 import type { Observations } from "./recorder.ts";
@@ -51,6 +52,7 @@ function observe(commits: CommitRecord[], proposed: SimBlock[]): Observations {
     evidence: [],
     honestVotes: [],
     honestProposals: [],
+    heardVotes: [],
     proposedBlocks: new Map(proposed.map((b) => [blockHash(b), b])),
     crashes: [],
     anomalies: [],
@@ -69,6 +71,7 @@ const input: CheckInput = {
   ]),
   deadlineMs: 1_000,
   reachedTarget: true,
+  evidenceAge: 2,
 };
 
 const blockA = makeBlock({
@@ -146,5 +149,79 @@ describe("checker", () => {
         ["progress", "n1"],
       ],
     );
+  });
+});
+
+/** A vote of validator `signer`, signed with `key` (the same one unless forging). */
+function prevote(signer: number, height: number, hash: Hex | null, key = signer): Vote {
+  return scheme.signVote(keys[key] as Hex, {
+    type: VoteType.Prevote,
+    height,
+    round: 0,
+    blockHash: hash,
+    validator: addresses[signer] as Address,
+  });
+}
+
+/** Heights 1..n, each block carrying the evidence listed for its height, committed by n0 and n1. */
+function chainOf(
+  n: number,
+  evidenceAt: ReadonlyMap<number, DuplicateVoteEvidence[]> = new Map(),
+): Observations {
+  const blocks: SimBlock[] = [];
+  for (let h = 1; h <= n; h++) {
+    const parentHash = h === 1 ? GENESIS_PARENT : blockHash(blocks[h - 2] as SimBlock);
+    const proposer = addresses[h % 3] as Address;
+    blocks.push(
+      makeBlock({ height: h, parentHash, proposer, payload: `h${h}`, evidence: evidenceAt.get(h) }),
+    );
+  }
+  return observe(
+    blocks.flatMap((b) => [commitBy(0, b), commitBy(1, b)]),
+    blocks,
+  );
+}
+
+describe("checker: double signs and evidence", () => {
+  // Validator 3 is the byzantine one: two prevotes at height 1, both heard by honest n0.
+  const a = prevote(3, 1, blockHash(blockA));
+  const b = prevote(3, 1, null);
+  const seen = (obs: Observations): Observations => {
+    obs.heardVotes.push({ by: id(0), vote: a, timeMs: 5 }, { by: id(0), vote: b, timeMs: 6 });
+    return obs;
+  };
+  const age = input.evidenceAge;
+
+  it("finds a double sign only where one honest node heard both votes", () => {
+    const split = chainOf(1);
+    split.heardVotes.push({ by: id(0), vote: a, timeMs: 5 }, { by: id(1), vote: b, timeMs: 6 });
+    assert.deepEqual(doubleSignsSeen(split), []);
+    assert.deepEqual(
+      doubleSignsSeen(seen(chainOf(1))).map((d) => [d.validator, d.height, d.seenBy]),
+      [[addresses[3], 1, "n0"]],
+    );
+  });
+
+  it("reports a double sign not punished within the evidence age once the chain got that far", () => {
+    assert.deepEqual(kinds(seen(chainOf(1 + age))), ["evidenceMissing"]);
+    // Punished too late: at the first height past the age.
+    const late = new Map([[2 + age, [makeEvidence(a, b)]]]);
+    assert.deepEqual(kinds(seen(chainOf(2 + age, late))), ["evidenceMissing"]);
+  });
+
+  it("accepts a double sign punished within the age, or one whose age has not run out", () => {
+    assert.deepEqual(kinds(seen(chainOf(1 + age, new Map([[1 + age, [makeEvidence(a, b)]]])))), []);
+    assert.deepEqual(kinds(seen(chainOf(age))), []);
+  });
+
+  it("reports a committed block carrying evidence against an honest validator", () => {
+    // Validator 3 forges two votes of honest validator 0: the signatures are 3's.
+    const forged = makeEvidence(prevote(0, 1, blockHash(blockA), 3), prevote(0, 1, null, 3));
+    assert.deepEqual(kinds(chainOf(2, new Map([[2, [forged]]]))), ["slashedHonest"]);
+  });
+
+  it("reports committed evidence against a byzantine validator that its signatures do not prove", () => {
+    const forged = makeEvidence(prevote(3, 1, blockHash(blockA), 2), prevote(3, 1, null, 2));
+    assert.deepEqual(kinds(chainOf(2, new Map([[2, [forged]]]))), ["validity"]);
   });
 });

@@ -1,7 +1,8 @@
 import type { MessageVerifier } from "../../node/consensus/messages.ts";
 import { type Address, type Hex, VoteType } from "../../node/crypto/index.ts";
-import type { Vote } from "../../node/types/shapes.ts";
-import { blockDefect, blockHash, GENESIS_PARENT } from "./block.ts";
+import type { DuplicateVoteEvidence, Vote } from "../../node/types/shapes.ts";
+import { blockDefect, blockHash, GENESIS_PARENT, type SimBlock } from "./block.ts";
+import { offenceKey, shapeProblem } from "./evidence.ts";
 import type { CommitRecord } from "./observer.ts";
 import type { Observations } from "./recorder.ts";
 
@@ -16,6 +17,10 @@ export type ViolationKind =
   | "doubleSign"
   /** An honest node reported evidence that is malformed or accuses an honest validator. */
   | "falseEvidence"
+  /** A double sign honest nodes saw was not in a committed block within the evidence age. */
+  | "evidenceMissing"
+  /** A committed block carries evidence against an honest validator: it would be slashed. */
+  | "slashedHonest"
   /** An honest node had not reached the target height by the deadline. */
   | "progress"
   /** The driver reported an error: the engine threw, or a port failed. */
@@ -42,6 +47,19 @@ export interface CheckInput {
   deadlineMs: number;
   /** Whether the run stopped before every honest node reached the target (so progress failed). */
   reachedTarget: boolean;
+  /** Heights after its offence within which a double sign must be in a committed block. */
+  evidenceAge: number;
+}
+
+/** A byzantine validator's two conflicting votes for one (height, round, type), both heard by one honest engine. */
+export interface DoubleSign {
+  readonly validator: Address;
+  readonly height: number;
+  readonly round: number;
+  readonly type: VoteType;
+  /** The honest replica that heard both, first. */
+  readonly seenBy: string;
+  readonly timeMs: number;
 }
 
 export function check(input: CheckInput, obs: Observations): Violation[] {
@@ -51,6 +69,7 @@ export function check(input: CheckInput, obs: Observations): Violation[] {
   checkValidity(input, obs, honestCommits, violations);
   checkSigning(obs, violations);
   checkEvidence(input, obs, violations);
+  checkPunishment(input, obs, honestCommits, violations);
   if (!input.reachedTarget) {
     for (const [node, height] of input.finalHeights) {
       if (height < input.targetHeight) {
@@ -195,4 +214,90 @@ function checkEvidence(input: CheckInput, obs: Observations, out: Violation[]): 
       bad("a vote's signature does not verify");
     } else if (input.honestAddresses.has(a.validator)) bad(`accuses honest validator ${a.validator}`);
   }
+}
+
+/** Every double sign honest engines heard, once per (validator, height, round, type), in the order first heard. */
+export function doubleSignsSeen(obs: Observations): DoubleSign[] {
+  const first = new Map<string, Hex | null>();
+  const found = new Map<string, DoubleSign>();
+  for (const { by, vote, timeMs } of obs.heardVotes) {
+    const what = `${vote.validator}|${vote.height}|${vote.round}|${vote.type}`;
+    const key = `${by.label}|${what}`;
+    const earlier = first.get(key);
+    if (earlier === undefined) first.set(key, vote.blockHash);
+    else if (earlier !== vote.blockHash && !found.has(what)) {
+      const { validator, height, round, type } = vote;
+      found.set(what, { validator, height, round, type, seenBy: by.label, timeMs });
+    }
+  }
+  return [...found.values()];
+}
+
+/** The chain honest nodes committed, from height 1 up to the first height none of them committed. */
+export function committedChain(commits: readonly CommitRecord[]): SimBlock[] {
+  const byHeight = new Map<number, SimBlock>();
+  for (const c of commits) if (c.by.honest && !byHeight.has(c.height)) byHeight.set(c.height, c.block);
+  const chain: SimBlock[] = [];
+  for (let h = 1; byHeight.has(h); h++) chain.push(byHeight.get(h) as SimBlock);
+  return chain;
+}
+
+/**
+ * Evidence in committed blocks must be true (an honest validator is never slashed, a forged signature never
+ * convicts anyone), and every double sign seen must be punished within the evidence age if the chain got
+ * that far: an offence is one validator at one height, whatever the round or the vote type.
+ */
+function checkPunishment(
+  input: CheckInput,
+  obs: Observations,
+  commits: readonly CommitRecord[],
+  out: Violation[],
+): void {
+  const chain = committedChain(commits);
+  const punishedAt = new Map<string, number>();
+  for (const block of chain) {
+    for (const e of block.evidence) {
+      const defect = evidenceDefect(input, e);
+      if (defect !== null) {
+        const kind = input.honestAddresses.has(e.voteA.validator) ? "slashedHonest" : "validity";
+        out.push({
+          kind,
+          height: block.height,
+          detail: `block ${blockHash(block)} carries evidence ${defect}`,
+        });
+      }
+      const key = offenceKey(e.voteA.validator, e.voteA.height);
+      if (!punishedAt.has(key)) punishedAt.set(key, block.height);
+    }
+  }
+  const reported = new Set<string>();
+  for (const d of doubleSignsSeen(obs)) {
+    const key = offenceKey(d.validator, d.height);
+    const deadline = d.height + input.evidenceAge;
+    if (chain.length < deadline || reported.has(key)) continue;
+    const at = punishedAt.get(key);
+    if (at !== undefined && at <= deadline) continue;
+    reported.add(key);
+    out.push({
+      kind: "evidenceMissing",
+      node: d.seenBy,
+      height: d.height,
+      detail:
+        `${d.validator} double signed type ${d.type} in round ${d.round} (seen at ${d.timeMs.toFixed(0)} ms), ` +
+        `${at === undefined ? "never punished" : `punished only at height ${at}`} (deadline ${deadline})`,
+    });
+  }
+}
+
+/** Why committed evidence convicts nobody (shape, signatures) or convicts an honest validator, or null. */
+function evidenceDefect(input: CheckInput, e: DuplicateVoteEvidence): string | null {
+  const shape = shapeProblem(e);
+  if (shape !== null) return `of bad shape: ${shape}`;
+  const { validator } = e.voteA;
+  for (const vote of [e.voteA, e.voteB]) {
+    if (input.verifier.voteSigner(input.chainId, vote) !== validator)
+      return `against ${validator} whose signature does not verify`;
+  }
+  if (input.honestAddresses.has(validator)) return `against honest validator ${validator}`;
+  return null;
 }

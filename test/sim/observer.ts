@@ -31,6 +31,11 @@ export interface Observer {
   signedProposal(by: ReplicaId, proposal: Proposal, block: SimBlock): void;
   committed(record: CommitRecord): void;
   evidence(record: EvidenceRecord): void;
+  /**
+   * A vote an honest engine took in at its own height, before deciding it: a conflicting pair of these is a
+   * double sign the engine must notice, so the checker expects it to end up in a block.
+   */
+  heardVote(by: ReplicaId, vote: Vote): void;
   crashed(by: ReplicaId, error: unknown): void;
   /** An engine action the driver could not honour (e.g. a commit without the proposal it names). */
   anomaly(by: ReplicaId, what: string): void;

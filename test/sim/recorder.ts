@@ -1,4 +1,4 @@
-import type { Hex } from "../../node/crypto/index.ts";
+import type { Address, Hex } from "../../node/crypto/index.ts";
 import type { Proposal, Vote } from "../../node/types/shapes.ts";
 import type { SimBlock } from "./block.ts";
 import type { CommitRecord, EvidenceRecord, Observer, ReplicaId } from "./observer.ts";
@@ -14,6 +14,12 @@ export interface SignedProposalRecord {
   readonly proposal: Proposal;
 }
 
+export interface HeardVoteRecord {
+  readonly by: ReplicaId;
+  readonly vote: Vote;
+  readonly timeMs: number;
+}
+
 export interface IncidentRecord {
   readonly by: ReplicaId;
   readonly what: string;
@@ -27,6 +33,8 @@ export interface Observations {
   /** Only honest replicas' signatures: those must never conflict. */
   readonly honestVotes: SignedVoteRecord[];
   readonly honestProposals: SignedProposalRecord[];
+  /** Votes of byzantine validators that honest engines took in: where the checker finds the double signs. */
+  readonly heardVotes: HeardVoteRecord[];
   /** Every block anyone signed a proposal for: the "was proposed" half of validity. */
   readonly proposedBlocks: Map<Hex, SimBlock>;
   readonly crashes: IncidentRecord[];
@@ -39,6 +47,7 @@ export class Recorder implements Observer {
     evidence: [],
     honestVotes: [],
     honestProposals: [],
+    heardVotes: [],
     proposedBlocks: new Map(),
     crashes: [],
     anomalies: [],
@@ -48,6 +57,8 @@ export class Recorder implements Observer {
     private readonly now: () => number,
     private readonly traceHash: TraceHash,
     private readonly log: ((line: string) => void) | undefined,
+    /** Whose heard votes to keep: the byzantine validators (honest ones never double sign, checkSigning says). */
+    private readonly suspects: ReadonlySet<Address> = new Set(),
   ) {}
 
   /** Also used for network deliveries: one fingerprinted, optionally printed, line per happening. */
@@ -76,6 +87,11 @@ export class Recorder implements Observer {
 
   evidence(record: EvidenceRecord): void {
     this.observations.evidence.push(record);
+  }
+
+  heardVote(by: ReplicaId, vote: Vote): void {
+    if (this.suspects.has(vote.validator))
+      this.observations.heardVotes.push({ by, vote, timeMs: this.now() });
   }
 
   crashed(by: ReplicaId, error: unknown): void {

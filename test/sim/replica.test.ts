@@ -75,3 +75,53 @@ describe("sim replica around the production driver", () => {
     assert.ok(!kinds.some((k) => k.startsWith("crash")), kinds.join(", "));
   });
 });
+
+describe("sim replica: evidence in proposed blocks", () => {
+  /** Byzantine proposers whose every block accuses an honest validator with forged votes. */
+  const forging = (): Manifest => {
+    const m = standardScenario(6);
+    return {
+      ...m,
+      targetHeight: 12,
+      byzantine: m.byzantine.map((b) => ({
+        ...b,
+        strategy: "equivocate",
+        invalidBlockProb: 0,
+        voteEquivocationProb: 0,
+        withholdProb: 0,
+        falseEvidenceProb: 1,
+        silentFromHeight: undefined,
+      })),
+    };
+  };
+
+  it("honest nodes refuse blocks with false evidence, so no honest validator is slashed", async () => {
+    const manifest = forging();
+    assert.ok(manifest.byzantine.length > 0, "the scenario has a byzantine proposer");
+    const result = await runScenario(manifest);
+    assert.ok(result.stats.falseEvidenceProposed > 0, "false evidence was proposed");
+    assert.deepEqual(result.violations, []);
+  });
+
+  it("the checker reports slashed honest validators when honest nodes take any evidence", async () => {
+    const result = await runScenario(forging(), { honestEvidence: "unchecked" });
+    assert.ok(
+      result.violations.some((v) => v.kind === "slashedHonest"),
+      result.violations.map((v) => v.kind).join(", "),
+    );
+  });
+});
+
+describe("sim replica: double signs left unpunished", () => {
+  it("the checker reports double signs when honest proposers never include evidence", async () => {
+    const manifest = standardScenario(6);
+    const fair = await runScenario(manifest);
+    assert.ok(fair.stats.doubleSignsDue > 0, "the run holds some double sign to its evidence age");
+    assert.deepEqual(fair.violations, []);
+    const withheld = await runScenario(manifest, { honestEvidence: "withheld" });
+    assert.ok(
+      withheld.violations.some((v) => v.kind === "evidenceMissing"),
+      withheld.violations.map((v) => v.kind).join(", "),
+    );
+  });
+});

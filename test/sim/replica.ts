@@ -2,8 +2,9 @@ import { ConsensusDriver, type DriverPorts, driverOptions } from "../../node/cha
 import type { ConsensusEngine, EngineEvent, TimeoutConfig } from "../../node/consensus/messages.ts";
 import type { ValidatorSet } from "../../node/consensus/validatorSet.ts";
 import type { Address, Hex } from "../../node/crypto/index.ts";
-import type { Commit, Vote } from "../../node/types/shapes.ts";
+import type { Commit, DuplicateVoteEvidence, Vote } from "../../node/types/shapes.ts";
 import { blockHash, GENESIS_PARENT, type SimBlock } from "./block.ts";
+import type { SimEvidence } from "./evidence.ts";
 import type { Observer, ReplicaId } from "./observer.ts";
 import type { Scheduler } from "./scheduler.ts";
 import type { SigningScheme } from "./signing.ts";
@@ -13,9 +14,9 @@ import { type Decision, type ProposalMessage, proposalKey, type SimMessage, vote
 
 /** What differs between an honest replica and a byzantine one: what it builds, accepts and says to whom. */
 export interface ReplicaPolicy {
-  buildBlock(height: number, round: number, parentHash: Hex): SimBlock;
+  buildBlock(height: number, round: number, parentHash: Hex): SimBlock | Promise<SimBlock>;
   /** The application's verdict on a block whose hash already matched. */
-  accepts(block: SimBlock, height: number, parentHash: Hex): boolean;
+  accepts(block: SimBlock, height: number, parentHash: Hex): boolean | Promise<boolean>;
   publishProposal(message: ProposalMessage): void;
   publishVote(vote: Vote): void;
   /** Whether a received vote reaches the engine at all (a byzantine node may choose not to look). */
@@ -36,6 +37,8 @@ export interface ReplicaEnv {
   /** The peers this replica gossips with and serves block sync to. */
   readonly peers: readonly number[];
   readonly send: (to: number, message: SimMessage) => void;
+  /** An honest replica's evidence pool and checks; a byzantine replica keeps none. */
+  readonly evidence?: SimEvidence;
 }
 
 /** Heights of decisions served per block-sync reply, and how far ahead received ones are kept. */
@@ -54,7 +57,9 @@ class ReportedAnomaly extends Error {
  * timer, the simulated network as its broadcast, and the policy's blocks as build/validate/commit, so what the
  * simulation checks is the driver and engine the node runs. Around the driver it does what the p2p layer does
  * for consensus: drops duplicates, re-gossips the current height (gossipsub never resends, so without it one
- * dropped message could stall a height forever), and serves decided heights to peers that are behind.
+ * dropped message could stall a height forever), and serves decided heights to peers that are behind. With
+ * an evidence pool it is also the evidence reactor: what the engine detects or a peer sends is verified, kept,
+ * gossiped (again with every catch-up round) and pruned after each commit.
  */
 export class Replica {
   private height = 0;
@@ -124,7 +129,28 @@ export class Replica {
       case "decisions":
         for (const d of message.decisions) this.acceptDecision(d);
         return;
+      case "evidence":
+        if (this.env.evidence === undefined) return;
+        this.env.scheduler.markAsync();
+        void this.takeEvidence(message.evidence);
+        return;
     }
+  }
+
+  /** Verified new evidence goes into the pool and on to the peers, as gossipsub forwards an accepted message. */
+  private async takeEvidence(list: readonly DuplicateVoteEvidence[]): Promise<void> {
+    const evidence = this.env.evidence;
+    if (evidence === undefined) return;
+    const fresh: DuplicateVoteEvidence[] = [];
+    try {
+      for (const e of list) if (await evidence.add(e)) fresh.push(e);
+    } catch (err) {
+      // Evidence from anyone must never break an honest node: the checker sees this as a crash.
+      this.env.observer.crashed(this.env.id, err);
+      return;
+    }
+    if (fresh.length === 0 || this.crashed) return;
+    for (const peer of this.env.peers) this.env.send(peer, { kind: "evidence", evidence: fresh });
   }
 
   /** Called by the engine wrapper once the driver has started a height (after the commit timeout). */
@@ -201,6 +227,10 @@ export class Replica {
       votes: state.votes,
     };
     for (const peer of this.env.peers) this.env.send(peer, message);
+    // gossipsub does not resend either: evidence a peer missed (dropped, partitioned) comes with the next round.
+    const held = this.env.evidence?.pool.all() ?? [];
+    if (held.length > 0)
+      for (const peer of this.env.peers) this.env.send(peer, { kind: "evidence", evidence: held });
   }
 
   private rememberProposal(m: ProposalMessage): void {
@@ -250,14 +280,24 @@ export class Replica {
       validateBlock: async (height, { block, blockHash: claimed }) => {
         const parent = this.parentOf(height);
         return (
-          parent !== undefined && blockHash(block) === claimed && this.policy.accepts(block, height, parent)
+          parent !== undefined &&
+          blockHash(block) === claimed &&
+          (await this.policy.accepts(block, height, parent))
         );
       },
-      commitBlock: async (value, commit) => this.onCommit(value.block, value.blockHash, commit),
+      commitBlock: async (value, commit) => {
+        const next = this.onCommit(value.block, value.blockHash, commit);
+        // Before the next height starts, so its proposal draws from a pool that knows what this block punished.
+        await env.evidence?.committed(commit.height, value.block.evidence);
+        return next;
+      },
       // Replicas never restart within a run, so there is nothing to replay.
       recordWal: async () => {},
-      reportEvidence: (evidence) =>
-        env.observer.evidence({ by: env.id, evidence, timeMs: env.scheduler.now }),
+      reportEvidence: (evidence) => {
+        env.observer.evidence({ by: env.id, evidence, timeMs: env.scheduler.now });
+        env.scheduler.markAsync();
+        void this.takeEvidence([evidence]);
+      },
       onError: (err) => {
         if (err instanceof ReportedAnomaly) return;
         // An honest node must never fail: record it, and stop like a process that died.

@@ -13,7 +13,7 @@ export function summaryLine(r: RunResult): string {
     `sim=${(s.simTimeMs / 1000).toFixed(1)}s`,
     `events=${s.events}`,
     `msgs=${s.messages.sent} (dropped ${s.messages.dropped}, partitioned ${s.messages.partitioned})`,
-    `evidence=${s.evidence}`,
+    `evidence=${s.evidence} (double signs ${s.doubleSigns}, due ${s.doubleSignsDue}, committed ${s.evidenceCommitted}, false proposed ${s.falseEvidenceProposed})`,
     `wall=${s.wallMs.toFixed(0)}ms`,
     `trace=${r.traceHash}`,
   ].join(" ");

@@ -4,10 +4,11 @@ import { ValidatorSet } from "../../node/consensus/validatorSet.ts";
 import type { Address } from "../../node/crypto/index.ts";
 import type { SimBlock } from "./block.ts";
 import { createByzantineNode } from "./byzantine.ts";
-import { check, type Violation } from "./checker.ts";
+import { check, committedChain, doubleSignsSeen, type Violation } from "./checker.ts";
+import { EVIDENCE_AGE } from "./evidence.ts";
 import { poolKey } from "./keys.ts";
 import { type NetworkStats, SimNetwork } from "./network.ts";
-import { createHonestNode, type NodeSetup, type SimNode } from "./node.ts";
+import { createHonestNode, type HonestEvidence, type NodeSetup, type SimNode } from "./node.ts";
 import { Recorder } from "./recorder.ts";
 import { Rng } from "./rng.ts";
 import { byzantineShare, type Manifest } from "./scenario.ts";
@@ -26,6 +27,8 @@ export interface RunOptions {
   log?: (line: string) => void;
   /** Overrides the manifest's signature scheme (replays with real secp256k1). */
   signatures?: SchemeName;
+  /** Test only: a planted evidence fault of every honest node (see HonestEvidence), to show the checker notices. */
+  honestEvidence?: HonestEvidence;
 }
 
 export interface RunStats {
@@ -41,7 +44,16 @@ export interface RunStats {
   simTimeMs: number;
   events: number;
   messages: NetworkStats;
+  /** Double signs honest engines reported (each engine's reports counted). */
   evidence: number;
+  /** Distinct byzantine double signs (validator, height, round, type) some honest engine heard both halves of. */
+  doubleSigns: number;
+  /** Of those, the ones whose evidence age the chain outlived: the ones the checker held to be punished. */
+  doubleSignsDue: number;
+  /** Pieces of evidence in the committed chain. */
+  evidenceCommitted: number;
+  /** Proposed blocks carrying evidence against an honest validator (all of them byzantine-built). */
+  falseEvidenceProposed: number;
   wallMs: number;
 }
 
@@ -77,7 +89,8 @@ export async function runScenario(manifest: Manifest, options: RunOptions = {}):
   const scheduler = new Scheduler();
   const rng = new Rng(manifest.seed).fork("run");
   const traceHash = new TraceHash();
-  const recorder = new Recorder(() => scheduler.now, traceHash, options.log);
+  const byzantineAddresses = new Set(manifest.byzantine.map((b) => addresses[b.node] as Address));
+  const recorder = new Recorder(() => scheduler.now, traceHash, options.log, byzantineAddresses);
   const nodes: SimNode[] = [];
   const network = new SimNetwork<Packet>(
     scheduler,
@@ -96,9 +109,11 @@ export async function runScenario(manifest: Manifest, options: RunOptions = {}):
     const address = addresses[index] as Address;
     const setup: NodeSetup = {
       index,
+      chainId,
       privateKey: keys[index] as `0x${string}`,
       address,
       nodeCount: manifest.nodes.length,
+      addresses,
       scheduler,
       scheme,
       validators,
@@ -112,7 +127,9 @@ export async function runScenario(manifest: Manifest, options: RunOptions = {}):
       send: (from, to, packet) => network.send(from, to, packet),
     };
     const byzantine = manifest.byzantine.find((b) => b.node === index);
-    const node = byzantine ? createByzantineNode(setup, byzantine, byzantineNodes) : createHonestNode(setup);
+    const node = byzantine
+      ? createByzantineNode(setup, byzantine, byzantineNodes)
+      : createHonestNode(setup, options.honestEvidence);
     nodes.push(node);
     scheduler.at(spec.startMs, () => node.start());
   }
@@ -124,20 +141,28 @@ export async function runScenario(manifest: Manifest, options: RunOptions = {}):
   );
 
   const obs = recorder.observations;
+  const honestAddresses = new Set(honest.map((n) => addresses[n.index] as Address));
   const violations = check(
     {
       chainId,
       verifier: scheme.verifier,
       power,
-      honestAddresses: new Set(honest.map((n) => addresses[n.index] as Address)),
+      honestAddresses,
       targetHeight: target,
       finalHeights: new Map(honest.map((n) => [`n${n.index}`, n.committedHeight()])),
       deadlineMs: manifest.progressDeadlineMs,
       reachedTarget: outcome === "done",
+      evidenceAge: EVIDENCE_AGE,
     },
     obs,
   );
   const honestCommits = obs.commits.filter((c) => c.by.honest);
+  const chain = committedChain(obs.commits);
+  const doubleSigns = doubleSignsSeen(obs);
+  let falseEvidenceProposed = 0;
+  for (const block of obs.proposedBlocks.values()) {
+    if (block.evidence.some((e) => honestAddresses.has(e.voteA.validator))) falseEvidenceProposed++;
+  }
   return {
     manifest,
     ok: violations.length === 0,
@@ -155,6 +180,10 @@ export async function runScenario(manifest: Manifest, options: RunOptions = {}):
       events: scheduler.eventsRun,
       messages: { ...network.stats },
       evidence: obs.evidence.filter((e) => e.by.honest).length,
+      doubleSigns: doubleSigns.length,
+      doubleSignsDue: doubleSigns.filter((d) => chain.length >= d.height + EVIDENCE_AGE).length,
+      evidenceCommitted: chain.reduce((n, b) => n + b.evidence.length, 0),
+      falseEvidenceProposed,
       wallMs: performance.now() - wallStart,
     },
   };

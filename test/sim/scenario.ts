@@ -122,6 +122,9 @@ export function standardScenario(seed: number): Manifest {
     voteEquivocationProb: rng.pick([0.2, 0.6, 1]),
     withholdProb: rng.pick([0, 0, 0.3, 0.7]),
     sides,
+    falseEvidenceProb: rng.pick([0, 0.3, 1]),
+    // A quarter of them stop talking part-way, as a validator that crashes or withholds after misbehaving.
+    ...(rng.chance(0.25) && { silentFromHeight: rng.int(2, 30) }),
   }));
 
   const late = rng.chance(0.25) ? rng.pick(honest) : -1;
@@ -140,7 +143,8 @@ export function standardScenario(seed: number): Manifest {
   };
   const timeouts = rng.chance(0.35) ? TIGHT_TIMEOUTS : NORMAL_TIMEOUTS;
   const gossipIntervalMs = rng.pick([rng.int(200, 600), rng.int(600, 2000)]);
-  const targetHeight = rng.int(4, 9);
+  // Long enough that the evidence age (EVIDENCE_AGE heights) runs out within a run, several times over.
+  const targetHeight = rng.int(28, 44);
 
   return {
     seed,
@@ -205,6 +209,7 @@ export function forkDemoScenario(seed: number): Manifest {
     voteEquivocationProb: 0,
     withholdProb: 0,
     sides,
+    falseEvidenceProb: 0,
   }));
   const targetHeight = 3;
   const gossipIntervalMs = 300;

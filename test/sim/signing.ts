@@ -51,7 +51,8 @@ function secpScheme(chainId: bigint): SigningScheme {
 }
 
 /**
- * Stand-in signature: keccak(secret || digest) || address || zero padding, 65 bytes like the real thing.
+ * Stand-in signature: keccak(secret || digest) || address || zero padding || v = 27, 65 bytes and a valid
+ * recovery byte like the real thing (evidence in blocks goes through the wire codec, which checks v).
  * Verification looks the claimed address up in the registry and recomputes the MAC, so a byzantine node that
  * holds only its own key cannot produce a message that verifies as anyone else's (an ideal signature oracle).
  */
@@ -76,18 +77,21 @@ function keyedHashScheme(chainId: bigint): SigningScheme {
   const sign: Signer = (digest, privateKey) => {
     const address = addressOfKey(privateKey);
     const mac = keccak256(concatBytes(secretFor(privateKey), digest));
-    return bytesToHex(concatBytes(mac, hexToBytes(address, 20), new Uint8Array(13)));
+    return bytesToHex(concatBytes(mac, hexToBytes(address, 20), new Uint8Array(12), V_BYTE));
   };
   const recover: Recoverer = (digest, signature) => {
     if (!/^0x[0-9a-f]{130}$/.test(signature)) return null;
     const address: Address = `0x${signature.slice(66, 106)}`;
     const secret = secretOf.get(address);
-    if (secret === undefined || !signature.endsWith("00".repeat(13))) return null;
+    if (secret === undefined || !signature.endsWith(TAIL)) return null;
     const mac = keccak256(concatBytes(secret, digest));
     return equalBytes(mac, hexToBytes(signature.slice(0, 66))) ? address : null;
   };
-  return build("fast", chainId, register, sign, recover);
+  return build("fast", chainId, register, sign, recover, true);
 }
+
+const V_BYTE = new Uint8Array([27]);
+const TAIL = `${"00".repeat(12)}1b`;
 
 function build(
   name: SchemeName,
@@ -95,24 +99,52 @@ function build(
   register: (privateKey: Hex) => Address,
   sign: Signer,
   recover: Recoverer,
+  /**
+   * Whether what this scheme signs is known to verify as its signer without recomputing: true for the
+   * stand-in, whose signatures are the sim's own; secp256k1 recovers everything, as a node would.
+   */
+  trustOwn = false,
 ): SigningScheme {
   // One cache per scenario: every node verifies the same gossiped message, but it is recovered once.
   const memo = new Map<string, Address | null>();
-  const memoised = (key: string, digest: () => Uint8Array, signature: Hex): Address | null => {
-    const hit = memo.get(key);
-    if (hit !== undefined) return hit;
-    const signer = recover(digest(), signature);
-    memo.set(key, signer);
+  // Gossip hands the same frozen message object to every node: looked up by identity first, by content after.
+  const byObject = new WeakMap<object, Address | null>();
+  const memoised = (
+    message: object,
+    chain: bigint,
+    key: () => string,
+    digest: () => Uint8Array,
+    signature: Hex,
+  ): Address | null => {
+    const known = chain === chainId ? byObject.get(message) : undefined;
+    if (known !== undefined) return known;
+    const k = key();
+    let signer = memo.get(k);
+    if (signer === undefined) {
+      signer = recover(digest(), signature);
+      memo.set(k, signer);
+    }
+    if (chain === chainId) byObject.set(message, signer);
     return signer;
   };
   const verifier: MessageVerifier = {
     voteSigner(chain, vote) {
-      const key = `v|${chain}|${vote.type}|${vote.height}|${vote.round}|${vote.blockHash}|${vote.signature}`;
-      return memoised(key, () => voteDigest({ chainId: chain, ...vote }), vote.signature);
+      return memoised(
+        vote,
+        chain,
+        () => `v|${chain}|${vote.type}|${vote.height}|${vote.round}|${vote.blockHash}|${vote.signature}`,
+        () => voteDigest({ chainId: chain, ...vote }),
+        vote.signature,
+      );
     },
     proposalSigner(chain, p) {
-      const key = `p|${chain}|${p.height}|${p.round}|${p.polRound}|${p.blockHash}|${p.signature}`;
-      return memoised(key, () => proposalDigest({ chainId: chain, ...p }), p.signature);
+      return memoised(
+        p,
+        chain,
+        () => `p|${chain}|${p.height}|${p.round}|${p.polRound}|${p.blockHash}|${p.signature}`,
+        () => proposalDigest({ chainId: chain, ...p }),
+        p.signature,
+      );
     },
   };
   return {
@@ -120,13 +152,20 @@ function build(
     verifier,
     register,
     signVote(privateKey, vote) {
-      return Object.freeze({ ...vote, signature: sign(voteDigest({ chainId, ...vote }), privateKey) });
+      const signed = Object.freeze({
+        ...vote,
+        signature: sign(voteDigest({ chainId, ...vote }), privateKey),
+      });
+      if (trustOwn) byObject.set(signed, addressOfKey(privateKey));
+      return signed;
     },
     signProposal(privateKey, proposal) {
-      return Object.freeze({
+      const signed = Object.freeze({
         ...proposal,
         signature: sign(proposalDigest({ chainId, ...proposal }), privateKey),
       });
+      if (trustOwn) byObject.set(signed, addressOfKey(privateKey));
+      return signed;
     },
   };
 }

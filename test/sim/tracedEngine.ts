@@ -1,10 +1,11 @@
-import type {
-  CatchUpState,
-  ConsensusEngine,
-  EngineAction,
-  EngineEvent,
+import {
+  type CatchUpState,
+  type ConsensusEngine,
+  type EngineAction,
+  type EngineEvent,
   Step,
 } from "../../node/consensus/messages.ts";
+import type { Vote } from "../../node/types/shapes.ts";
 import type { SimBlock } from "./block.ts";
 import type { Observer, ReplicaId } from "./observer.ts";
 
@@ -45,11 +46,19 @@ export class TracedEngine implements ConsensusEngine<SimBlock> {
   handle(event: EngineEvent<SimBlock>): EngineAction<SimBlock>[] {
     if (event.kind === "timeout")
       this.observer.trace(this.id, `timeout h${event.height}r${event.round} ${event.step}`);
+    if (event.kind === "vote" && this.id.honest) this.noteVote(event.vote);
     const before = this.engine.height;
     const actions = this.engine.handle(event);
     for (const action of actions) this.observer.trace(this.id, describeAction(action));
     if (this.engine.height !== before) this.onHeightStarted(this.engine.height);
     return actions;
+  }
+
+  /** Votes the engine counts (its height, not yet decided, no further than the next round) go to the checker. */
+  private noteVote(vote: Vote): void {
+    const e = this.engine;
+    if (vote.height === e.height && e.step !== Step.Commit && vote.round <= e.round + 1)
+      this.observer.heardVote(this.id, vote);
   }
 }
 

@@ -1,5 +1,5 @@
 import { VoteType } from "../../node/crypto/index.ts";
-import type { Commit, Proposal, Vote } from "../../node/types/shapes.ts";
+import type { Commit, DuplicateVoteEvidence, Proposal, Vote } from "../../node/types/shapes.ts";
 import type { SimBlock } from "./block.ts";
 
 /** A proposal travels with its block, as on the proposal gossip topic. */
@@ -17,7 +17,7 @@ export interface Decision {
 /**
  * What simulated nodes send each other. `catchUp` is the periodic re-gossip of the sender's current height
  * (gossipsub never resends, so without it a dropped message would be lost for good); `decisions` answers a
- * peer whose catch-up shows it is behind, like block sync.
+ * peer whose catch-up shows it is behind, like block sync; `evidence` is the evidence gossip topic.
  */
 export type SimMessage =
   | { readonly kind: "proposal"; readonly message: ProposalMessage }
@@ -29,14 +29,30 @@ export type SimMessage =
       readonly proposals: readonly ProposalMessage[];
       readonly votes: readonly Vote[];
     }
-  | { readonly kind: "decisions"; readonly decisions: readonly Decision[] };
+  | { readonly kind: "decisions"; readonly decisions: readonly Decision[] }
+  /** Double-sign evidence an honest node holds: sent when it is new, and again with every catch-up round. */
+  | { readonly kind: "evidence"; readonly evidence: readonly DuplicateVoteEvidence[] };
+
+// Messages are frozen objects that gossip hands around many times: each one's key is built once (building and
+// hashing these long strings again on every delivery was the simulation's largest cost).
+const keys = new WeakMap<Vote | Proposal, string>();
 
 export function voteKey(v: Vote): string {
-  return `v${v.type}|${v.height}|${v.round}|${v.validator}|${v.blockHash}|${v.signature}`;
+  let key = keys.get(v);
+  if (key === undefined) {
+    key = `v${v.type}|${v.height}|${v.round}|${v.validator}|${v.blockHash}|${v.signature}`;
+    keys.set(v, key);
+  }
+  return key;
 }
 
 export function proposalKey(p: Proposal): string {
-  return `p|${p.height}|${p.round}|${p.polRound}|${p.proposer}|${p.blockHash}|${p.signature}`;
+  let key = keys.get(p);
+  if (key === undefined) {
+    key = `p|${p.height}|${p.round}|${p.polRound}|${p.proposer}|${p.blockHash}|${p.signature}`;
+    keys.set(p, key);
+  }
+  return key;
 }
 
 /** One line per message, for traces: short enough to read, precise enough to hash. */
@@ -55,6 +71,8 @@ export function describeMessage(m: SimMessage): string {
       return `catchUp h${m.height}r${m.round} ${m.proposals.length}p ${m.votes.length}v`;
     case "decisions":
       return `decisions ${m.decisions.map((d) => d.commit.height).join(",")}`;
+    case "evidence":
+      return `evidence ${m.evidence.map((e) => `${e.voteA.validator.slice(0, 8)}@${e.voteA.height}`).join(",")}`;
   }
 }
 
