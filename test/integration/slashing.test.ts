@@ -1,0 +1,153 @@
+import "../../node/util/polyfill.ts";
+import assert from "node:assert/strict";
+import { cp, rm } from "node:fs/promises";
+import { join } from "node:path";
+import { describe, it } from "node:test";
+import { killChild, type NodeProcess, spawnNode } from "../../cli/devnet/nodeProcess.ts";
+import type { Address } from "../../node/crypto/index.ts";
+import { outrigger } from "../helpers/cli.ts";
+import { blockHashAt, Cluster, eventually, heightOf, rpc } from "../helpers/cluster.ts";
+
+interface Standing {
+  address: Address;
+  power: string;
+  stake: string;
+  jailed: boolean;
+  jailedUntil: number;
+  slashed: string;
+  missedInWindow: number;
+}
+
+const validators = async (url: string) =>
+  (await rpc<{ validators: Standing[] }>(url, "outrigger_validators", [])).validators;
+
+async function assertOneChain(urls: string[], upTo: number): Promise<void> {
+  for (let h = 1; h <= upTo; h++) {
+    const hashes = new Set(await Promise.all(urls.map((u) => blockHashAt(u, h))));
+    assert.equal(hashes.size, 1, `height ${h} differs across nodes`);
+  }
+}
+
+describe("misbehaviour is punished on real processes", { timeout: 600_000 }, () => {
+  it("two processes on one validator key: the double sign is evidence in a block, the offender is slashed and jailed, the chain goes on", async (t) => {
+    const cluster = await Cluster.create({ validators: 4, overrides: { epochLength: 10 } });
+    let twin: NodeProcess | null = null;
+    t.after(async () => {
+      if (twin) await killChild(twin.child);
+      await cluster.destroy();
+    });
+    await cluster.startAll();
+    const url = cluster.nodes[0]?.rpcUrl as string;
+    await eventually("a few blocks", async () => (await heightOf(url)) >= 3);
+    const before = await validators(url);
+    const offender = (
+      await rpc<{ validator: Address }>(cluster.nodes[1]?.rpcUrl as string, "outrigger_status")
+    ).validator;
+    assert.ok(offender);
+
+    // The same key and genesis in a second home with its own store and peer identity: a careless failover.
+    const home = join(cluster.dir, "twin");
+    await cp(cluster.nodes[1]?.home as string, home, { recursive: true });
+    await rm(join(home, "data"), { recursive: true, force: true });
+    await rm(join(home, "p2p-key.json"), { force: true });
+    twin = await spawnNode(home, {
+      env: { OUTRIGGER_P2P_PERSISTENT_PEERS: cluster.bootstrapAddrs().join(",") },
+    });
+
+    await eventually("the offender is out of the set", async () =>
+      (await validators(url)).every((v) => v.address !== offender),
+    );
+    const after = await validators(url);
+    assert.equal(after.length, 3, "the three honest validators remain");
+    for (const v of after) {
+      const was = before.find((b) => b.address === v.address);
+      assert.equal(v.stake, was?.stake, `${v.address} lost nothing`);
+      assert.equal(v.jailed, false);
+      assert.equal(v.slashed, "0");
+    }
+    const stake = BigInt(before.find((v) => v.address === offender)?.stake ?? "0");
+
+    // Every committed evidence is against the offender; the first one convicted it.
+    const head = await heightOf(url);
+    const convictions: { validator: Address; height: number }[] = [];
+    for (let h = 1; h <= head; h++) {
+      const block = await rpc<{ evidence: { validator: Address; height: number }[] }>(
+        url,
+        "outrigger_evidence",
+        [h],
+      );
+      convictions.push(...block.evidence);
+    }
+    assert.ok(convictions.length >= 1, "a block carried the evidence");
+    assert.ok(
+      convictions.every((e) => e.validator === offender),
+      "no honest validator was accused",
+    );
+
+    await eventually("the chain goes on without it", async () => (await heightOf(url)) >= head + 5);
+    const urls = [0, 2, 3].map((i) => cluster.nodes[i]?.rpcUrl as string);
+    await assertOneChain(urls, head + 5);
+    // Its standing is served with a set it was in: the one of the height it double signed at.
+    const then = await rpc<{ validators: Standing[] }>(url, "outrigger_validators", [
+      convictions[0]?.height ?? 1,
+    ]);
+    const standing = then.validators.find((v) => v.address === offender);
+    assert.equal(standing?.jailed, true);
+    assert.equal(BigInt(standing?.slashed ?? "0"), stake / 20n, "5% of its stake");
+    assert.equal(BigInt(standing?.stake ?? "0"), stake - stake / 20n);
+  });
+
+  it("a validator offline past the downtime share is jailed and slashed, and after the jail period unjails by transaction", async (t) => {
+    const cluster = await Cluster.create({
+      validators: 4,
+      overrides: {
+        epochLength: 10,
+        slashing: {
+          signedBlocksWindow: 20,
+          minSignedPpm: 500_000,
+          jailHeights: 30,
+          downtimeSlashPpm: 10_000,
+        },
+      },
+    });
+    t.after(() => cluster.destroy());
+    await cluster.startAll();
+    const url = cluster.nodes[0]?.rpcUrl as string;
+    const node3 = cluster.nodes[3];
+    assert.ok(node3);
+    const absent = (await rpc<{ validator: Address }>(node3.rpcUrl, "outrigger_status")).validator;
+    assert.ok(absent);
+    await eventually("a few blocks", async () => (await heightOf(url)) >= 3);
+    await cluster.kill(3);
+    await eventually("the absent validator is out of the set", async () =>
+      (await validators(url)).every((v) => v.address !== absent),
+    );
+    // Its standing is still served while it is out of the set: ask the set of a height it was in.
+    const record = (await rpc<{ validators: Standing[] }>(url, "outrigger_validators", [2])).validators.find(
+      (v) => v.address === absent,
+    );
+    assert.equal(record?.jailed, true);
+    assert.ok(BigInt(record?.slashed ?? "0") > 0n, "downtime costs a slice of the stake");
+    for (const v of await validators(url)) assert.equal(v.jailed, false, `${v.address} is not jailed`);
+
+    // Sent through another node: the jailed validator's key is all it takes.
+    const early = await outrigger(["unjail", "--rpc", url, "--key-file", join(node3.home, "validator.key")]);
+    assert.ok(
+      (await heightOf(url)) < (record?.jailedUntil ?? 0),
+      "the refusal below happened inside the jail period",
+    );
+    assert.notEqual(early.code, 0, "an unjail before the jail period is over is refused");
+    assert.match(early.stderr + early.stdout, /still jailed until height/);
+
+    await cluster.start(3);
+    await eventually(
+      "the jail period is over",
+      async () => (await heightOf(url)) >= (record?.jailedUntil ?? 0),
+    );
+    const unjail = await outrigger(["unjail", "--rpc", url, "--key-file", join(node3.home, "validator.key")]);
+    assert.equal(unjail.code, 0, unjail.stderr);
+    await eventually("back in the set from the next epoch", async () =>
+      (await validators(url)).some((v) => v.address === absent && !v.jailed),
+    );
+  });
+});
