@@ -19,6 +19,7 @@ import { killChildNow, type NodeProcess, spawnNode, stopChild } from "./nodeProc
 import { stopWithNpmScript } from "./npmScript.ts";
 import { checkPortsFree, type PlannedPort } from "./ports.ts";
 import { spawnRelayer } from "./relayerProcess.ts";
+import { supervise } from "./supervisor.ts";
 
 export interface DevnetFlags {
   dir: string;
@@ -136,13 +137,19 @@ export async function runDevnet(flags: DevnetFlags): Promise<void> {
     // One after another, each dialling those already up at the addresses they reported (their ports may have
     // been bound at start), so every pair is connected by the later one.
     const nodes: NodeProcess[] = [];
-    for (const home of homes) {
-      const bootstrap = nodes.flatMap((n) => n.ready.p2p.slice(0, 1)).join(",");
+    // A restarted node dials every other at the address it reported last.
+    const startNode = async (i: number) => {
+      const bootstrap = nodes.flatMap((n, j) => (j === i ? [] : n.ready.p2p.slice(0, 1))).join(",");
       // A resumed node follows the L1 at the URL it has now (port 0 binds another one each run).
       const env = { OUTRIGGER_P2P_PERSISTENT_PEERS: bootstrap, OUTRIGGER_L1_RPC_URL: l1.url };
-      const node = await spawnNode(home, { env, onSpawn });
-      nodes.push(node);
+      const node = await spawnNode(homes[i] as string, { env, onSpawn });
+      nodes[i] = node;
+      return node;
+    };
+    for (const i of homes.keys()) {
+      const node = await startNode(i);
       if (stopping) return;
+      supervise(`validator ${i}`, node, { start: () => startNode(i), stopping: () => stopping, say });
     }
     const rpcUrl = nodes[0]?.ready.rpc ?? "";
     if (resumed) {
@@ -151,11 +158,14 @@ export async function runDevnet(flags: DevnetFlags): Promise<void> {
     }
     const relayerKey = join(dir, "relayer.key");
     await writeFile(relayerKey, `${devAccountKey(DEV_RELAYER_ACCOUNT)}\n`, { mode: 0o600 });
-    await spawnRelayer(
-      { rpcUrl, l1RpcUrl: l1.url, keyFile: relayerKey },
-      { logFile: join(dir, "relayer.log"), onSpawn },
-    );
+    const startRelayer = () =>
+      spawnRelayer(
+        { rpcUrl, l1RpcUrl: l1.url, keyFile: relayerKey },
+        { logFile: join(dir, "relayer.log"), onSpawn },
+      );
+    const relayer = await startRelayer();
     if (stopping) return;
+    supervise("the relayer", relayer, { start: startRelayer, stopping: () => stopping, say });
     printSummary({ l1Url: l1.url, nodes, dir, deployment, testToken });
     await followHeight(rpcUrl, () => stopping);
   } catch (err) {
