@@ -3,8 +3,11 @@ import assert from "node:assert/strict";
 import { cp, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, it } from "node:test";
+import { Contract } from "ethers";
 import { killChild, type NodeProcess, spawnNode } from "../../cli/devnet/nodeProcess.ts";
-import type { Address } from "../../node/crypto/index.ts";
+import { type Address, hashValidatorSet } from "../../node/crypto/index.ts";
+import { CHECKPOINT_MANAGER_ABI } from "../../node/types/index.ts";
+import { BridgeNet } from "../helpers/bridgeNet.ts";
 import { outrigger } from "../helpers/cli.ts";
 import { blockHashAt, Cluster, eventually, heightOf, rpc } from "../helpers/cluster.ts";
 
@@ -29,14 +32,16 @@ async function assertOneChain(urls: string[], upTo: number): Promise<void> {
 }
 
 describe("misbehaviour is punished on real processes", { timeout: 600_000 }, () => {
-  it("two processes on one validator key: the double sign is evidence in a block, the offender is slashed and jailed, the chain goes on", async (t) => {
-    const cluster = await Cluster.create({ validators: 4, overrides: { epochLength: 10 } });
+  it("two processes on one validator key: the double sign is evidence in a block, the offender is slashed and jailed, the chain goes on, and L1 takes the set without it", async (t) => {
+    const net = await BridgeNet.create({ validators: 4, epochLength: 10 });
+    const { cluster } = net;
     let twin: NodeProcess | null = null;
     t.after(async () => {
       if (twin) await killChild(twin.child);
-      await cluster.destroy();
+      await net.destroy();
     });
     await cluster.startAll();
+    await net.startRelayer();
     const url = cluster.nodes[0]?.rpcUrl as string;
     await eventually("a few blocks", async () => (await heightOf(url)) >= 3);
     const before = await validators(url);
@@ -95,6 +100,18 @@ describe("misbehaviour is punished on real processes", { timeout: 600_000 }, () 
     assert.equal(standing?.jailed, true);
     assert.equal(BigInt(standing?.slashed ?? "0"), stake / 20n, "5% of its stake");
     assert.equal(BigInt(standing?.stake ?? "0"), stake - stake / 20n);
+
+    // The checkpoint of the epoch it was jailed in hands L1 the set without it, as for any set change.
+    const manager = new Contract(net.deployment.checkpointManager, CHECKPOINT_MANAGER_ABI, net.l1Provider);
+    const without = hashValidatorSet(
+      after
+        .map((v) => ({ address: v.address, power: BigInt(v.power) }))
+        .sort((a, b) => (a.address < b.address ? -1 : 1)),
+    );
+    await eventually(
+      "L1's CheckpointManager holds the set without the offender",
+      async () => (await manager.getFunction("validatorSetHash")()) === without,
+    );
   });
 
   it("a validator offline past the downtime share is jailed and slashed, and after the jail period unjails by transaction", async (t) => {
