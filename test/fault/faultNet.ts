@@ -5,6 +5,7 @@ import { devValidatorKey } from "../../genesis/devKeys.ts";
 import { genesisHash } from "../../node/config/genesis.ts";
 import { privateKeyToAddress } from "../../node/crypto/index.ts";
 import { loadOrCreatePeerKey, peerIdOf } from "../../node/p2p/index.ts";
+import { BridgeNet } from "../helpers/bridgeNet.ts";
 import type { Manifest } from "./manifest.ts";
 import { VoteObserver } from "./observer.ts";
 import { LinkProxy } from "./proxy.ts";
@@ -45,6 +46,8 @@ export class FaultNet {
     readonly nodes: FaultNode[],
     private readonly links: Map<string, LinkProxy>,
     private readonly observerLinks: Map<string, LinkProxy>,
+    /** The L1, contracts and relayer of a bridge scenario. */
+    readonly bridge: BridgeNet | null,
   ) {
     const power = new Map(manifest.validators.map((v) => [v.name, v.power]));
     this.topology = new Topology(
@@ -56,17 +59,26 @@ export class FaultNet {
 
   static async create(manifest: Manifest): Promise<FaultNet> {
     const genesisValidators = manifest.validators.filter((v) => v.duplicateOf === undefined);
-    const cluster = await Cluster.create({
-      validators: genesisValidators.length,
-      overrides: {
-        validators: genesisValidators.map((v, i) => ({
-          address: privateKeyToAddress(devValidatorKey(i)),
-          stake: (BigInt(v.power) * TOKEN).toString(),
-          name: v.name,
-        })),
-        ...(manifest.epochLength === undefined ? {} : { epochLength: manifest.epochLength }),
-      },
-    });
+    // A bridge scenario's genesis is the one its contracts were deployed for (equal powers, the manifest says so).
+    const bridge = manifest.bridge
+      ? await BridgeNet.create({
+          validators: genesisValidators.length,
+          epochLength: manifest.epochLength ?? 10,
+        })
+      : null;
+    const cluster =
+      bridge?.cluster ??
+      (await Cluster.create({
+        validators: genesisValidators.length,
+        overrides: {
+          validators: genesisValidators.map((v, i) => ({
+            address: privateKeyToAddress(devValidatorKey(i)),
+            stake: (BigInt(v.power) * TOKEN).toString(),
+            name: v.name,
+          })),
+          ...(manifest.epochLength === undefined ? {} : { epochLength: manifest.epochLength }),
+        },
+      }));
     const links = new Map<string, LinkProxy>();
     const observerLinks = new Map<string, LinkProxy>();
     try {
@@ -89,10 +101,10 @@ export class FaultNet {
         observerLinks.set(a.name, await LinkProxy.start());
         for (const b of nodes) if (a !== b) links.set(`${a.name}>${b.name}`, await LinkProxy.start());
       }
-      return new FaultNet(manifest, cluster, nodes, links, observerLinks);
+      return new FaultNet(manifest, cluster, nodes, links, observerLinks, bridge);
     } catch (err) {
       await Promise.all([...links.values(), ...observerLinks.values()].map((l) => l.stop()));
-      await cluster.destroy();
+      await (bridge ?? cluster).destroy();
       throw err;
     }
   }
@@ -229,6 +241,7 @@ export class FaultNet {
       }
     }
     this.cluster.killAllNow();
+    this.bridge?.relayer?.child.kill("SIGKILL");
   }
 
   /** Stops every process it started (paused ones are continued first, so they can exit), proxies and observer. */
@@ -241,8 +254,11 @@ export class FaultNet {
         n.paused = false;
       }
     await this.observer?.stop().catch(() => undefined);
+    await this.bridge?.relayer?.stop();
     await this.cluster.stop();
+    await this.bridge?.l1.stop();
+    this.bridge?.l1Provider.destroy();
     await Promise.all([...this.links.values(), ...this.observerLinks.values()].map((l) => l.stop()));
-    if (!opts.keepFiles) await rm(this.cluster.dir, { recursive: true, force: true });
+    if (!opts.keepFiles) await rm(this.bridge?.dir ?? this.cluster.dir, { recursive: true, force: true });
   }
 }

@@ -118,6 +118,12 @@ export const manifestSchema = z
           message: `${v.duplicateOf} is not a genesis validator of this manifest`,
         });
     });
+    if (m.bridge && m.validators.some((v) => v.duplicateOf !== undefined || v.power !== 1000))
+      ctx.addIssue({
+        code: "custom",
+        path: ["validators"],
+        message: "a bridge scenario's validators have the deployed set's equal powers and no duplicates",
+      });
     const check = (path: (string | number)[], n: string) => {
       if (!known.has(n)) ctx.addIssue({ code: "custom", path, message: `unknown node ${JSON.stringify(n)}` });
     };

@@ -1,5 +1,6 @@
 import { errorMessage } from "../../node/util/errors.ts";
 import { eventually, heightOf } from "../helpers/cluster.ts";
+import { BridgeLedger } from "./bridgeSteps.ts";
 import { runExpectations } from "./expectChecks.ts";
 import { type FaultNet, FaultNet as Net } from "./faultNet.ts";
 import { ChainRecord, checkVotes, InvariantError } from "./invariants.ts";
@@ -37,28 +38,38 @@ export interface RunOptions {
 /** Runs one manifest on real processes; every process it started is stopped before it returns or throws. */
 export async function runScenario(manifest: Manifest, opts: RunOptions = {}): Promise<ScenarioResult> {
   const started = Date.now();
-  const log = opts.log ?? (() => {});
+  const say = opts.log ?? (() => {});
+  const log = (line: string) => say(`[${((Date.now() - started) / 1000).toFixed(1)} s] ${line}`);
   const record = new ChainRecord();
   const state = { faults: 0, checks: 0, recoverMs: 0, failedStep: undefined as string | undefined };
   let net: FaultNet | null = null;
   const onExit = () => net?.killAllNow();
   process.on("exit", onExit);
   let failure: unknown = null;
+  let ledgerChecks = () => 0;
   try {
     net = await Net.create(manifest);
     const observer = await net.startObserver();
-    for (const node of net.nodes) {
-      const spec = manifest.validators.find((v) => v.name === node.name);
-      if (!spec?.startLater) await net.start(node.name);
-    }
+    const first = manifest.validators.filter((v) => !v.startLater).map((v) => v.name);
+    // At once: each node's peers are its proxies, known before any node runs.
+    await Promise.all(first.map((name) => (net as FaultNet).start(name)));
     log(`${manifest.name}: ${net.running().length} nodes up`);
     const exempt = new Set(manifest.expect.doubleSigners.map((n) => net?.node(n).address ?? n));
-    const check = () => checkInvariants(net as FaultNet, record, observer, exempt, state);
+    const upNet = net;
+    if (net.bridge) await net.bridge.startRelayer();
+    const ledger = net.bridge
+      ? new BridgeLedger(net.bridge, () => upNet.up().map((n) => n.cluster.rpcUrl))
+      : null;
+    ledgerChecks = () => ledger?.checks ?? 0;
+    const check = async () => {
+      await checkInvariants(upNet, record, observer, exempt, state);
+      await ledger?.checkLedger();
+    };
     await check();
     for (const [i, step] of manifest.steps.entries()) {
       state.failedStep = `${i}: ${step.do}`;
       log(`${manifest.name}: step ${i} ${JSON.stringify(step)}`);
-      await applyStep(net, record, step);
+      await applyStep(net, record, step, ledger);
       if (step.do !== "advance" && step.do !== "sleep") state.faults++;
       await check();
     }
@@ -81,7 +92,7 @@ export async function runScenario(manifest: Manifest, opts: RunOptions = {}): Pr
     result: failure === null ? "pass" : "fail",
     height: record.tip,
     faults: state.faults,
-    checks: state.checks + record.checks,
+    checks: state.checks + record.checks + ledgerChecks(),
     recoverMs: state.recoverMs,
     durationMs: Date.now() - started,
   };
@@ -98,7 +109,12 @@ async function maxHeight(net: FaultNet, names?: readonly string[]): Promise<numb
   return Math.max(0, ...heights);
 }
 
-async function applyStep(net: FaultNet, record: ChainRecord, step: Step): Promise<void> {
+async function applyStep(
+  net: FaultNet,
+  record: ChainRecord,
+  step: Step,
+  ledger: BridgeLedger | null,
+): Promise<void> {
   const probe = (name: string) => ({ name, rpcUrl: net.node(name).cluster.rpcUrl });
   switch (step.do) {
     case "advance": {
@@ -139,7 +155,7 @@ async function applyStep(net: FaultNet, record: ChainRecord, step: Step): Promis
       const names = net.running().map((n) => n.name);
       for (const n of net.up()) await record.noteGoingDown(probe(n.name));
       await Promise.all(names.map((name) => net.stop(name, { kill: true })));
-      for (const name of names) await startChecked(net, record, name);
+      await Promise.all(names.map((name) => startChecked(net, record, name)));
       return;
     }
     case "wipe":
@@ -188,8 +204,13 @@ async function applyStep(net: FaultNet, record: ChainRecord, step: Step): Promis
       net.shape(step.nodes, step.link);
       return;
     case "deposit":
+      if (!ledger) throw new Error("deposit: not a bridge scenario");
+      await ledger.deposit(step.killRelayer);
+      return;
     case "withdraw":
-      throw new Error(`${step.do}: bridge steps are not implemented by this runner yet`);
+      if (!ledger) throw new Error("withdraw: not a bridge scenario");
+      await ledger.withdraw(step.killRelayer);
+      return;
   }
 }
 
