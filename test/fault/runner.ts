@@ -51,8 +51,9 @@ export async function runScenario(manifest: Manifest, opts: RunOptions = {}): Pr
     net = await Net.create(manifest);
     const observer = await net.startObserver();
     const first = manifest.validators.filter((v) => !v.startLater).map((v) => v.name);
-    // At once: each node's peers are its proxies, known before any node runs.
-    await Promise.all(first.map((name) => (net as FaultNet).start(name)));
+    // At once: each node's peers are its proxies, known before any node runs; unproxied, each dials those before.
+    if (manifest.proxied) await Promise.all(first.map((name) => (net as FaultNet).start(name)));
+    else for (const name of first) await net.start(name);
     log(`${manifest.name}: ${net.running().length} nodes up`);
     const exempt = new Set(manifest.expect.doubleSigners.map((n) => net?.node(n).address ?? n));
     const upNet = net;
