@@ -124,23 +124,40 @@ export class LinkProxy {
     this.relay(server, client, "backward");
   }
 
-  /** Copies one direction, chunk by chunk, in order, each chunk held for the link's delay at that moment. */
+  /**
+   * Copies one direction in order, each chunk held for the link's delay at the moment it came. One queue and one
+   * timer per direction: timers of different lengths that fall due together may fire in any order, which would
+   * reorder (and so corrupt) the stream.
+   */
   private relay(from: Socket, to: Socket, direction: "forward" | "backward"): void {
-    let lastDue = 0;
+    const queue: { due: number; chunk: Buffer }[] = [];
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const drain = () => {
+      timer = undefined;
+      while (queue.length > 0 && (queue[0]?.due ?? 0) <= Date.now()) {
+        const next = queue.shift();
+        if (next && !to.destroyed) to.write(next.chunk);
+      }
+      const head = queue[0];
+      if (head) timer = setTimeout(drain, Math.max(0, head.due - Date.now()));
+    };
     from.on("data", (chunk: Buffer) => {
       const shape = this.shape;
       if (!shape[direction]) return;
       const lost = shape.loss > 0 && this.random() < shape.loss;
       const wait = shape.delayMs + shape.jitterMs * this.random() + (lost ? shape.retransmitMs : 0);
-      if (wait <= 0 && lastDue <= Date.now()) {
+      if (wait <= 0 && queue.length === 0) {
         to.write(chunk);
         return;
       }
-      const due = Math.max(Date.now() + wait, lastDue);
-      lastDue = due;
-      setTimeout(() => {
-        if (!to.destroyed) to.write(chunk);
-      }, due - Date.now());
+      // Never before the chunk ahead of it: a stream keeps its order, so a late chunk holds up those behind.
+      const due = Math.max(Date.now() + wait, queue.at(-1)?.due ?? 0);
+      queue.push({ due, chunk });
+      if (timer === undefined) timer = setTimeout(drain, Math.max(0, due - Date.now()));
+    });
+    to.on("close", () => {
+      clearTimeout(timer);
+      queue.length = 0;
     });
   }
 }

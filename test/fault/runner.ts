@@ -21,6 +21,10 @@ export interface ScenarioResult {
   faults: number;
   /** Invariant checks that ran: heights compared, restarts checked, vote checks, liveness and halt checks. */
   checks: number;
+  /** Signed votes the observer recorded off the wire (the double-sign check's input). */
+  votes: number;
+  /** Validators seen signing two different votes for one (height, round, type): the exempt ones only, on a pass. */
+  doubleSigners: string[];
   /** The longest wait, after a step, for the chain to advance again (and every linked node to reach the tip). */
   recoverMs: number;
   durationMs: number;
@@ -47,9 +51,11 @@ export async function runScenario(manifest: Manifest, opts: RunOptions = {}): Pr
   process.on("exit", onExit);
   let failure: unknown = null;
   let ledgerChecks = () => 0;
+  let observed: VoteObserver | null = null;
   try {
     net = await Net.create(manifest);
     const observer = await net.startObserver();
+    observed = observer;
     const first = manifest.validators.filter((v) => !v.startLater).map((v) => v.name);
     // At once: each node's peers are its proxies, known before any node runs; unproxied, each dials those before.
     if (manifest.proxied) await Promise.all(first.map((name) => (net as FaultNet).start(name)));
@@ -94,6 +100,8 @@ export async function runScenario(manifest: Manifest, opts: RunOptions = {}): Pr
     height: record.tip,
     faults: state.faults,
     checks: state.checks + record.checks + ledgerChecks(),
+    votes: observed?.seen ?? 0,
+    doubleSigners: [...new Set((observed?.conflicts() ?? []).map((c) => c.validator))],
     recoverMs: state.recoverMs,
     durationMs: Date.now() - started,
   };

@@ -18,12 +18,13 @@ function seconds(ms: number): string {
 /** The summary table: one row per scenario. */
 export function resultTable(results: readonly ScenarioResult[]): string {
   const rows = [
-    ["scenario", "heights", "faults", "checks", "result", "recover", "time"],
+    ["scenario", "heights", "faults", "checks", "votes", "result", "recover", "time"],
     ...results.map((r) => [
       r.scenario,
       String(r.height),
       String(r.faults),
       String(r.checks),
+      String(r.votes),
       r.result === "pass" ? "pass" : `FAIL at ${r.failedStep ?? "start"}`,
       seconds(r.recoverMs),
       seconds(r.durationMs),

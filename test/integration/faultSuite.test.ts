@@ -18,6 +18,7 @@ describe("fault scenarios on real processes (fast subset)", { timeout: 900_000 }
       const result = await runScenario(manifest);
       assert.equal(result.result, "pass", `${result.failedStep ?? ""}: ${result.error ?? ""}`);
       assert.ok(result.checks > 0, "invariants were checked");
+      assert.ok(result.votes > 0, "the observer recorded votes off the wire");
       assert.ok(result.height > 0, "the chain advanced");
     });
   }

@@ -142,21 +142,26 @@ describe("fault suite link proxy", () => {
     assert.equal(await roundTrip(proxy.port, "late", 1000), "late");
     assert.ok(Date.now() - began >= 300, "each direction held 150 ms");
     proxy.reshape({ delayMs: 0 });
+    // Chunks written a millisecond apart, each with its own random delay: they must come back in order.
+    const sent = Array.from({ length: 60 }, (_, i) => `<${i}>`).join("");
+    proxy.reshape({ jitterMs: 40, loss: 0.3, retransmitMs: 25 });
     const spread = await new Promise<string>((resolve) => {
       let got = "";
-      const socket = connect({ host: "127.0.0.1", port: proxy.port }, () => {
-        proxy.reshape({ jitterMs: 50 });
-        for (const c of "abcdefghij") socket.write(c);
+      const socket = connect({ host: "127.0.0.1", port: proxy.port }, async () => {
+        for (const piece of sent.match(/<\d+>/g) ?? []) {
+          socket.write(piece);
+          await new Promise((r) => setTimeout(r, 1));
+        }
       });
       socket.on("data", (d) => {
         got += d.toString();
-        if (got.length >= 10) {
+        if (got.length >= sent.length) {
           socket.destroy();
           resolve(got);
         }
       });
     });
-    assert.equal(spread, "abcdefghij", "jitter never reorders a stream");
+    assert.equal(spread, sent, "jitter and loss never reorder a stream");
   });
 });
 
