@@ -83,6 +83,8 @@ export type StepKind = Step["do"];
 const expectations = z.strictObject({
   /** Validators expected to sign two different votes for one (height, round, type): exempt from that check. */
   doubleSigners: z.array(name).default([]),
+  /** Each of doubleSigners must really be seen double-signing (the scenario is about catching it). */
+  doubleSignSeen: z.boolean().default(false),
   /** Validators expected to be out of the active set at the end (checked over RPC, see expectChecks.ts). */
   jailed: z.array(name).default([]),
   /** The chain reaches at least this height by the end. */
@@ -101,7 +103,7 @@ export const manifestSchema = z
     validators: z.array(validator).min(1).max(7),
     epochLength: z.number().int().min(2).optional(),
     steps: z.array(step).min(1),
-    expect: expectations.default({ doubleSigners: [], jailed: [], minHeight: 0 }),
+    expect: expectations.default({ doubleSigners: [], doubleSignSeen: false, jailed: [], minHeight: 0 }),
   })
   .superRefine((m, ctx) => {
     const names = m.validators.map((v) => v.name);

@@ -85,6 +85,12 @@ export async function runScenario(manifest: Manifest, opts: RunOptions = {}): Pr
       throw new InvariantError(
         `the chain reached ${record.tip}, expected at least ${manifest.expect.minHeight}`,
       );
+    if (manifest.expect.doubleSignSeen) {
+      const seen = new Set(observer.conflicts().map((c) => c.validator));
+      for (const name of manifest.expect.doubleSigners)
+        if (!seen.has(net.node(name).address))
+          throw new InvariantError(`${name} was expected to double-sign, but no conflicting votes were seen`);
+    }
     await runExpectations(manifest, net);
     state.failedStep = undefined;
   } catch (err) {
