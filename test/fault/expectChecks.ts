@@ -1,4 +1,4 @@
-import { rpc } from "../helpers/cluster.ts";
+import { eventually, rpc } from "../helpers/cluster.ts";
 import type { FaultNet } from "./faultNet.ts";
 import { InvariantError } from "./invariants.ts";
 import type { Manifest } from "./manifest.ts";
@@ -17,14 +17,19 @@ const CHECKS: Record<"jailed", (net: FaultNet, names: readonly string[]) => Prom
    * jail flag of its own (DESIGN.md §7); when it does, this is where to read it.
    */
   jailed: async (net, names) => {
-    const node = net.up()[0];
-    if (node === undefined) throw new InvariantError("no running node to ask who is jailed");
-    const answer = await rpc<ValidatorsAnswer | null>(node.cluster.rpcUrl, "outrigger_validators", []);
-    const active = new Set((answer?.validators ?? []).map((v) => v.address.toLowerCase()));
-    for (const name of names) {
-      if (active.has(net.node(name).address))
-        throw new InvariantError(`${name} was expected to be jailed but is still in the active set`);
-    }
+    // Jailing takes the validator out at an epoch boundary: wait for it, with a deadline against a hang.
+    await eventually(
+      `${names.join(", ")} out of the active set`,
+      async () => {
+        const node = net.up()[0];
+        if (node === undefined) throw new InvariantError("no running node to ask who is jailed");
+        const answer = await rpc<ValidatorsAnswer | null>(node.cluster.rpcUrl, "outrigger_validators", []);
+        const active = new Set((answer?.validators ?? []).map((v) => v.address.toLowerCase()));
+        return names.every((name) => !active.has(net.node(name).address));
+      },
+      150_000,
+      1000,
+    );
   },
 };
 

@@ -2,7 +2,7 @@ import { errorMessage } from "../../node/util/errors.ts";
 import { eventually, heightOf } from "../helpers/cluster.ts";
 import { BridgeLedger } from "./bridgeSteps.ts";
 import { runExpectations } from "./expectChecks.ts";
-import { type FaultNet, FaultNet as Net } from "./faultNet.ts";
+import { FaultNet } from "./faultNet.ts";
 import { ChainRecord, checkVotes, InvariantError } from "./invariants.ts";
 import type { Manifest, Step } from "./manifest.ts";
 import type { VoteObserver } from "./observer.ts";
@@ -53,7 +53,7 @@ export async function runScenario(manifest: Manifest, opts: RunOptions = {}): Pr
   let ledgerChecks = () => 0;
   let observed: VoteObserver | null = null;
   try {
-    net = await Net.create(manifest);
+    net = await FaultNet.create(manifest);
     const observer = await net.startObserver();
     observed = observer;
     const first = manifest.validators.filter((v) => !v.startLater).map((v) => v.name);
