@@ -131,6 +131,10 @@ async function applyStep(
   ledger: BridgeLedger | null,
 ): Promise<void> {
   const probe = (name: string) => ({ name, rpcUrl: net.node(name).cluster.rpcUrl });
+  // A frozen (SIGSTOP) node accepts a connection and never answers: what it committed is read before it froze.
+  const noteGoingDown = async (name: string) => {
+    if (!net.node(name).paused) await record.noteGoingDown(probe(name));
+  };
   switch (step.do) {
     case "advance": {
       const target = (await maxHeight(net)) + step.blocks;
@@ -146,13 +150,13 @@ async function applyStep(
       return;
     case "kill":
       for (const name of step.nodes) {
-        await record.noteGoingDown(probe(name));
+        await noteGoingDown(name);
         await net.stop(name, { kill: true });
       }
       return;
     case "restart":
       for (const name of step.nodes) {
-        await record.noteGoingDown(probe(name));
+        await noteGoingDown(name);
         await net.stop(name, { kill: false });
         await startChecked(net, record, name);
       }
@@ -168,7 +172,7 @@ async function applyStep(
       return;
     case "crash-all": {
       const names = net.running().map((n) => n.name);
-      for (const n of net.up()) await record.noteGoingDown(probe(n.name));
+      for (const n of net.up()) await noteGoingDown(n.name);
       await Promise.all(names.map((name) => net.stop(name, { kill: true })));
       await Promise.all(names.map((name) => startChecked(net, record, name)));
       return;
@@ -183,7 +187,7 @@ async function applyStep(
       return;
     case "crash-mid-commit": {
       const node = net.node(step.node);
-      await record.noteGoingDown(probe(step.node));
+      await noteGoingDown(step.node);
       const target = (await maxHeight(net)) + step.heightsAhead;
       await net.stop(step.node, { kill: false });
       await net.start(step.node, { OUTRIGGER_FAULT_CRASH_AFTER_BLOCK_WRITE: String(target) });
