@@ -165,7 +165,10 @@ async function applyStep(
       for (const name of step.nodes) await startChecked(net, record, name);
       return;
     case "pause":
-      for (const name of step.nodes) net.pause(name);
+      for (const name of step.nodes) {
+        await noteGoingDown(name);
+        net.pause(name);
+      }
       return;
     case "resume":
       for (const name of step.nodes) net.resume(name);
