@@ -1,10 +1,12 @@
 import "../../node/util/polyfill.ts";
 import assert from "node:assert/strict";
+import { createServer as createHttpServer } from "node:http";
 import { connect, createServer, type Server } from "node:net";
-import { describe, it } from "node:test";
+import { describe, it, type TestContext } from "node:test";
 import { devValidatorKey } from "../../genesis/devKeys.ts";
 import { privateKeyToAddress, signDigest, VoteType, voteDigest } from "../../node/crypto/index.ts";
 import { encodeVote } from "../../node/types/vote.ts";
+import { ChainRecord, InvariantError } from "../fault/invariants.ts";
 import { ManifestError, parseManifest } from "../fault/manifest.ts";
 import { VoteObserver } from "../fault/observer.ts";
 import { LinkProxy } from "../fault/proxy.ts";
@@ -194,5 +196,56 @@ describe("fault suite vote observer", () => {
     assert.equal(conflicts[0]?.validator, validator.toLowerCase());
     assert.equal(conflicts[0]?.blockHashes.length, 2, "the forged vote is not counted");
     assert.deepEqual(observer.conflicts(new Set([validator.toLowerCase()])), []);
+  });
+});
+
+/** A node's RPC as the checks read it: eth_blockNumber and eth_getBlockByNumber over `chain` (hashes by height). */
+async function fakeNode(t: TestContext, chain: string[]): Promise<string> {
+  const server = createHttpServer((req, res) => {
+    let body = "";
+    req.on("data", (d) => {
+      body += d;
+    });
+    req.on("end", () => {
+      const { method, params } = JSON.parse(body) as { method: string; params: string[] };
+      const height = Number.parseInt(params[0] ?? "0x0", 16);
+      const result =
+        method === "eth_blockNumber"
+          ? `0x${chain.length.toString(16)}`
+          : height >= 1 && height <= chain.length
+            ? { hash: chain[height - 1] }
+            : null;
+      res.end(JSON.stringify({ jsonrpc: "2.0", id: 1, result }));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  t.after(() => server.close());
+  const address = server.address();
+  return `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}`;
+}
+
+describe("fault suite chain record", () => {
+  it("finds a fork at any height since the last check, and blocks lost or changed across a restart", async (t) => {
+    const record = new ChainRecord();
+    const a = ["0xa1", "0xa2"];
+    await record.checkAgreement({ name: "a", rpcUrl: await fakeNode(t, a) });
+    await record.checkAgreement({ name: "b", rpcUrl: await fakeNode(t, ["0xa1", "0xa2", "0xa3"]) });
+    await assert.rejects(
+      record.checkAgreement({ name: "c", rpcUrl: await fakeNode(t, ["0xa1", "0xc2"]) }),
+      (err: unknown) => err instanceof InvariantError && /fork at height 2: c has 0xc2/.test(err.message),
+    );
+    await record.noteGoingDown({ name: "a", rpcUrl: await fakeNode(t, a) });
+    await assert.rejects(
+      record.checkDurability({ name: "a", rpcUrl: await fakeNode(t, ["0xa1"]) }),
+      /a lost committed blocks: it had 2, after the restart 1/,
+    );
+    await assert.rejects(
+      record.checkDurability({ name: "a", rpcUrl: await fakeNode(t, ["0xa1", "0xff"]) }),
+      /block 2 changed across the restart/,
+    );
+    await record.checkDurability({ name: "a", rpcUrl: await fakeNode(t, ["0xa1", "0xa2", "0xa3"]) });
+    record.forget("a");
+    await record.checkAgreement({ name: "a", rpcUrl: await fakeNode(t, ["0xa1"]) });
+    assert.equal(record.tip, 3);
   });
 });
