@@ -69,6 +69,8 @@ export interface NodeOptions {
   /** The validator key, or null for a full node. */
   validatorKey: Hex | null;
   clientVersion: string;
+  /** A fault-injection hook (cli/run/testFaults.ts), set only when the process runs under a fault test. */
+  afterBlockWrite?: (height: number) => void;
 }
 
 export interface NodeModules {
@@ -118,6 +120,7 @@ export async function startNode(opts: NodeOptions, modules: NodeModules): Promis
       {
         listen: config.p2pListen,
         bootstrap: config.persistentPeers,
+        dialOnlyBootstrap: config.p2pDialOnlyPersistentPeers,
         privateKey: await loadOrCreatePeerKey(opts.home),
         chainId,
         genesisHash: genesisHash(genesis),
@@ -173,6 +176,7 @@ export async function startNode(opts: NodeOptions, modules: NodeModules): Promis
       onInvalidBlock: (height, blockHash, reason) =>
         logger.warn({ height, blockHash, reason }, "refused a proposed block"),
       onHalt: (err) => halt(err),
+      ...(opts.afterBlockWrite ? { afterBlockWrite: opts.afterBlockWrite } : {}),
     });
     head.height = () => chain.height;
 

@@ -1,8 +1,9 @@
 import type { ChildProcess } from "node:child_process";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { copyFile, mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createNetwork, type NetworkLayout } from "../../genesis/network.ts";
+import { CONFIG_FILE } from "../../node/config/configFile.ts";
 import type { GenesisJson } from "../../node/config/genesis.ts";
 import {
   killChild,
@@ -73,6 +74,14 @@ export class ClusterNode {
   }
 }
 
+/** How one run of a node is started; a fault test routes its peers through proxies and sets fault hooks. */
+export interface StartOverrides {
+  /** The peers it dials (default: every running node's address). */
+  persistentPeers?: string[];
+  /** More environment for this run (OUTRIGGER_* settings, fault hooks). */
+  env?: NodeJS.ProcessEnv;
+}
+
 /**
  * A network of real node processes on 127.0.0.1 (tests, benches); every process it starts is stopped by stop().
  * The nodes stay in the starter's process group, so a Ctrl-C on the terminal or a kill of the group reaches them,
@@ -116,14 +125,15 @@ export class Cluster {
    * the one started later dials the earlier, so a cluster started node by node is fully connected, and a
    * restarted node reconnects to everyone.
    */
-  async start(i: number): Promise<void> {
+  async start(i: number, overrides: StartOverrides = {}): Promise<void> {
     const node = this.nodes[i];
     if (!node) throw new Error(`no node ${i}`);
     if (node.process) throw new Error(`node ${i} is already running`);
     if (node.child) throw new Error(`node ${i} is already starting`);
     const env = {
       OUTRIGGER_LOG_LEVEL: "info",
-      OUTRIGGER_P2P_PERSISTENT_PEERS: this.bootstrapAddrs().join(","),
+      OUTRIGGER_P2P_PERSISTENT_PEERS: (overrides.persistentPeers ?? this.bootstrapAddrs()).join(","),
+      ...overrides.env,
     };
     let child: ChildProcess | null = null;
     try {
@@ -142,6 +152,23 @@ export class Cluster {
       if (child !== null && node.child === child) node.child = null;
       throw err;
     }
+  }
+
+  /**
+   * A further node with node i's validator key in a home of its own (its own peer key, data and RPC port): two
+   * processes signing as one validator, as an operator who starts a backup next to a live node does.
+   */
+  async addTwin(i: number): Promise<ClusterNode> {
+    const original = this.nodes[i];
+    if (!original) throw new Error(`no node ${i}`);
+    const index = this.nodes.length;
+    const home = join(this.dir, `node${index}-twin-of-${i}`);
+    await mkdir(home, { recursive: true });
+    for (const file of ["genesis.json", CONFIG_FILE, "validator.key"])
+      await copyFile(join(original.home, file), join(home, file));
+    const node = new ClusterNode(index, home);
+    this.nodes.push(node);
+    return node;
   }
 
   /** One after another: each node needs the addresses of those before it. */

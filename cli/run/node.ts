@@ -55,8 +55,13 @@ export async function runNode(flags: {
     name: "node",
     pretty: process.stderr.isTTY === true,
   });
+  // Fault injection is loaded only when asked for, so no production run carries its code.
+  const faults =
+    process.env.OUTRIGGER_TEST_FAULTS === "1"
+      ? (await import("./testFaults.ts")).testFaultHooks(process.env)
+      : {};
   const node = await startNode(
-    { home: flags.home, config, genesis, validatorKey: key, clientVersion: CLIENT_VERSION },
+    { home: flags.home, config, genesis, validatorKey: key, clientVersion: CLIENT_VERSION, ...faults },
     { logger },
   );
   // Machine-readable readiness line: the devnet and tests wait for it instead of guessing ports.

@@ -72,6 +72,8 @@ export interface ChainModules {
    * stops and exits non-zero, so a supervisor restarts it, rather than running on without committing.
    */
   onHalt?: (err: ChainHaltError) => void;
+  /** Told once a decided block's batch is stored, before the app and consensus move on (fault tests only). */
+  afterBlockWrite?: (height: number) => void;
 }
 
 /** How long a block check decodes before it lets the event loop run (RPC, gossip, timers). */
@@ -368,6 +370,7 @@ export class Chain {
     } catch (err) {
       throw this.halt(`cannot store decided block ${block.header.height}: ${errorMessage(err)}`);
     }
+    this.modules.afterBlockWrite?.(block.header.height);
     app.commit(result);
     mempool.update(result.receipts.map((r) => r.txHash));
     this.head = { height: block.header.height, hash: blockHash, time: block.header.time };

@@ -1,7 +1,14 @@
 import type { NodeConfigInput } from "./nodeConfig.ts";
 
 /** How a value written as text (environment, flag) becomes a config value. */
-export type ConfigValueKind = "string" | "optional-string" | "list" | "port" | "optional-port" | "seconds";
+export type ConfigValueKind =
+  | "string"
+  | "optional-string"
+  | "list"
+  | "port"
+  | "optional-port"
+  | "seconds"
+  | "boolean";
 
 /**
  * One setting of config.toml, declared once: its place in the file, the environment variable and the flag that
@@ -75,6 +82,15 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
     flag: "--persistent-peers",
     kind: "list",
     help: "Peers to dial and keep dialling, as multiaddrs ending in /p2p/<peer id> (`outrigger keys show`).",
+  },
+  {
+    field: "p2pDialOnlyPersistentPeers",
+    section: "p2p",
+    key: "dial_only_persistent_peers",
+    env: "OUTRIGGER_P2P_DIAL_ONLY_PERSISTENT_PEERS",
+    flag: "--dial-only-persistent-peers",
+    kind: "boolean",
+    help: "true: dial only the persistent_peers addresses, never one a peer announced (tests whose links run through proxies).",
   },
   {
     field: "rpcHost",

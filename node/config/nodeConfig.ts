@@ -39,6 +39,8 @@ export const nodeConfigSchema = z.strictObject({
   p2pListen: z.array(listenAddr).default(["/ip4/127.0.0.1/tcp/0"]),
   /** Multiaddrs with /p2p/<peer id> of peers to dial and keep dialling. */
   persistentPeers: z.array(peerAddr).default([]),
+  /** Dial only the persistentPeers addresses, none learnt from peers (fault tests proxy every link). */
+  p2pDialOnlyPersistentPeers: z.boolean().default(false),
   rpcHost: z.string().min(1).default("127.0.0.1"),
   rpcPort: port.default(8545),
   // Any origin by default: wallets and dapps call from pages anywhere, and no RPC call relies on cookies.
@@ -142,6 +144,12 @@ export function fromText(text: string, kind: ConfigValueKind, name: string): unk
           `invalid node configuration: ${name}: expected a whole number of seconds, got ${JSON.stringify(text)}`,
         );
       return Number(text);
+    case "boolean":
+      if (text !== "true" && text !== "false")
+        throw new ConfigError(
+          `invalid node configuration: ${name}: expected true or false, got ${JSON.stringify(text)}`,
+        );
+      return text === "true";
   }
 }
 

@@ -5,6 +5,7 @@ import { yamux } from "@chainsafe/libp2p-yamux";
 import { type Identify, identify } from "@libp2p/identify";
 import type { PeerId, PrivateKey } from "@libp2p/interface";
 import { tcp } from "@libp2p/tcp";
+import type { Multiaddr } from "@multiformats/multiaddr";
 import { createLibp2p, type Libp2p } from "libp2p";
 import type { Hex } from "../crypto/index.ts";
 import { errorMessage } from "../util/errors.ts";
@@ -27,6 +28,11 @@ export interface P2pHostOptions {
   genesisHash: Hex;
   redial?: RedialOptions;
   maxConnections?: number;
+  /**
+   * Dial no address but the bootstrap entries' own, never one learnt from a peer (identify): a test network
+   * whose links run through proxies must not be bypassed. Off by default.
+   */
+  dialOnlyBootstrap?: boolean;
 }
 
 export interface P2pHostModules {
@@ -46,12 +52,21 @@ export interface P2pHost {
   stop(): Promise<void>;
 }
 
+/** An address without its /p2p/<id> part, so the same transport address compares equal with or without it. */
+function transportPart(addr: Multiaddr): string {
+  return addr.getPeerId() === null ? addr.toString() : addr.decapsulateCode(P2P_CODE).toString();
+}
+
+/** The multicodec of the /p2p/<peer id> component. */
+const P2P_CODE = 421;
+
 export async function createP2pHost(opts: P2pHostOptions, modules: P2pHostModules): Promise<P2pHost> {
   const { logger } = modules;
   const bootstrap = parseBootstrap(opts.bootstrap ?? []);
   const listen = [...(opts.listen ?? DEFAULT_LISTEN)];
   const pubsubOptions = gossipsubOptions(opts.chainId);
   const refused = new RefusedPeers(Date.now);
+  const dialable = new Set(bootstrap.map((p) => transportPart(p.addr)));
   let libp2p: P2pLibp2p;
   try {
     libp2p = await createLibp2p({
@@ -65,6 +80,7 @@ export async function createP2pHost(opts: P2pHostOptions, modules: P2pHostModule
       connectionManager: { maxConnections: opts.maxConnections ?? 100 },
       connectionGater: {
         denyDialPeer: (peer) => refused.has(peer),
+        denyDialMultiaddr: (addr) => opts.dialOnlyBootstrap === true && !dialable.has(transportPart(addr)),
         denyInboundEncryptedConnection: (peer) => refused.has(peer),
       },
       services: {

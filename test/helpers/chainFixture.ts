@@ -47,7 +47,7 @@ export interface TestChainOptions<X extends ChainExtraModules> {
   /** The chain's build clock and event-loop yield. */
   timing?: Pick<ChainModules, "elapsed" | "yieldNow">;
   /** What the chain tells the node: a halt, a refused proposal. */
-  events?: Pick<ChainModules, "onHalt" | "onInvalidBlock">;
+  events?: Pick<ChainModules, "onHalt" | "onInvalidBlock" | "afterBlockWrite">;
   /** The mempool's check-cost clock. */
   mempoolElapsed?: MempoolModules["elapsed"];
 }

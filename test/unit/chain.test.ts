@@ -25,6 +25,32 @@ function tampered(block: Block, change: (b: Block) => Block) {
 }
 
 describe("chain: build, validate, commit", () => {
+  it("tells afterBlockWrite of a block once it is stored and before the app commits it (the fault tests' crash point)", async (t) => {
+    const seen: { height: number; chainHeight: number; bobBalance: bigint }[] = [];
+    const a = await openTestChain(t);
+    const b = await openTestChain(t, {
+      events: {
+        afterBlockWrite: (height) =>
+          seen.push({ height, chainHeight: b.chain.height, bobBalance: b.app.balance(addr(bob)) }),
+      },
+    });
+    a.mempool.add(
+      await signTx(alice, {
+        to: bob.address,
+        value: ETHER,
+        nonce: 0,
+        maxFeePerGas: BASE_FEE,
+        maxPriorityFeePerGas: 0n,
+        gasLimit: 21_000n,
+      }),
+    );
+    const one = await a.chain.buildBlock(1, addr(val1));
+    await b.chain.commitBlock(one, commitFor(1, one.blockHash));
+    assert.deepEqual(seen, [{ height: 1, chainHeight: 0, bobBalance: 1000n * ETHER }]);
+    assert.equal((await b.store.head())?.height, 1, "stored before the hook returned");
+    assert.equal(b.app.balance(addr(bob)), 1001n * ETHER);
+  });
+
   it("a block built by one node is accepted, committed identically by another, and survives a restart", async (t) => {
     const a = await openTestChain(t);
     const b = await openTestChain(t);

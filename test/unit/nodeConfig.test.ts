@@ -37,6 +37,19 @@ describe("node configuration (config.toml, OUTRIGGER_* environment, flags)", () 
     assert.deepEqual(resolveNodeConfig([fromFile(renderConfigFile(chosen))]), nodeConfigSchema.parse(chosen));
   });
 
+  it("reads a boolean from the environment as true or false, and refuses anything else", () => {
+    assert.equal(
+      resolveNodeConfig([configFromEnv({ OUTRIGGER_P2P_DIAL_ONLY_PERSISTENT_PEERS: "true" })])
+        .p2pDialOnlyPersistentPeers,
+      true,
+    );
+    assert.equal(resolveNodeConfig([]).p2pDialOnlyPersistentPeers, false, "off by default");
+    assert.throws(
+      () => configFromEnv({ OUTRIGGER_P2P_DIAL_ONLY_PERSISTENT_PEERS: "yes" }),
+      /OUTRIGGER_P2P_DIAL_ONLY_PERSISTENT_PEERS: expected true or false/,
+    );
+  });
+
   it("leaves unset what may be unset, commented out with an example", () => {
     const written = renderConfigFile({});
     assert.match(written, /^# rpc_url = "http:\/\/127\.0\.0\.1:8545"$/m);

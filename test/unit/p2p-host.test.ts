@@ -4,6 +4,7 @@ import { chmod, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises"
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
+import { multiaddr } from "@multiformats/multiaddr";
 import { P2pError } from "../../node/p2p/errors.ts";
 import { createP2pHost } from "../../node/p2p/host.ts";
 import type { Network } from "../../node/p2p/network.ts";
@@ -127,6 +128,26 @@ describe("p2p host", () => {
       host.multiaddrs()[0] ?? "",
       new RegExp(`^/ip4/127\\.0\\.0\\.1/tcp/\\d+/p2p/${peerIdOf(key)}$`),
     );
+  });
+
+  it("with dialOnlyBootstrap, dials only its bootstrap addresses, never another address of a known peer", async (t) => {
+    const target = await startNetwork();
+    t.after(() => target.stop());
+    const targetAddr = target.host.multiaddrs()[0] ?? "";
+    const other = await startNetwork();
+    t.after(() => other.stop());
+    const otherAddr = other.host.multiaddrs()[0] ?? "";
+    const strict = await startNetwork({ bootstrap: [targetAddr], dialOnlyBootstrap: true });
+    t.after(() => strict.stop());
+    await waitFor(() => strict.host.peerCount() === 1, "the bootstrap peer is dialled");
+    await assert.rejects(
+      strict.host.libp2p.dial(multiaddr(otherAddr)),
+      "an address not configured is refused",
+    );
+    const open = await startNetwork({ bootstrap: [targetAddr] });
+    t.after(() => open.stop());
+    await open.host.libp2p.dial(multiaddr(otherAddr));
+    assert.ok(open.host.libp2p.getConnections(other.host.peerId).length > 0, "off by default");
   });
 
   it("a restarted host (same key, same port) is redialled by its bootstrap peers and gets gossip again", async (t) => {
