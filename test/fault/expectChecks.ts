@@ -4,7 +4,7 @@ import { InvariantError } from "./invariants.ts";
 import type { Manifest } from "./manifest.ts";
 
 interface ValidatorsAnswer {
-  validators: { address: string }[];
+  validators: { address: string; jailed: boolean; slashed: string }[];
 }
 
 /**
@@ -13,8 +13,8 @@ interface ValidatorsAnswer {
  */
 const CHECKS: Record<"jailed", (net: FaultNet, names: readonly string[]) => Promise<void>> = {
   /**
-   * Jailed = no longer in the active set that signs the next height (outrigger_validators). The RPC serves no
-   * jail flag of its own (DESIGN.md §7); when it does, this is where to read it.
+   * Jailed: out of the active set that signs the next height, its standing jailed and slashed, and every other
+   * validator of the first set neither jailed nor slashed (no honest validator pays for another's fault).
    */
   jailed: async (net, names) => {
     // Jailing takes the validator out at an epoch boundary: wait for it, with a deadline against a hang.
@@ -30,6 +30,20 @@ const CHECKS: Record<"jailed", (net: FaultNet, names: readonly string[]) => Prom
       150_000,
       1000,
     );
+    const node = net.up()[0];
+    if (node === undefined) throw new InvariantError("no running node to ask who is jailed");
+    // The first set holds every genesis validator; each row carries its standing now.
+    const first = await rpc<ValidatorsAnswer | null>(node.cluster.rpcUrl, "outrigger_validators", [1]);
+    const punished = new Set(names.map((name) => net.node(name).address));
+    for (const v of first?.validators ?? []) {
+      const address = v.address.toLowerCase();
+      const expected = punished.has(address);
+      if (v.jailed !== expected || (v.slashed !== "0") !== expected) {
+        throw new InvariantError(
+          `${address}: jailed ${v.jailed}, slashed ${v.slashed}; expected ${expected ? "jailed and slashed" : "neither"}`,
+        );
+      }
+    }
   },
 };
 
