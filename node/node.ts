@@ -33,11 +33,11 @@ import {
   depositsForBlocks,
 } from "./deposits/index.ts";
 import {
+  createEvidenceCheck,
   DEFAULT_EVIDENCE_POOL,
   DEFAULT_EVIDENCE_SERVICE,
   EvidencePool,
   EvidenceService,
-  evidenceProblem,
 } from "./evidence/index.ts";
 import { connectL1 } from "./l1/index.ts";
 import { L1Watcher } from "./l1/l1Watcher.ts";
@@ -58,7 +58,6 @@ import {
   Wal,
 } from "./storage/index.ts";
 import { SyncService } from "./sync/syncService.ts";
-import type { DuplicateVoteEvidence } from "./types/index.ts";
 import { serveMetrics } from "./util/metricsServer.ts";
 import { StopStack } from "./util/stopStack.ts";
 
@@ -147,16 +146,14 @@ export async function startNode(opts: NodeOptions, modules: NodeModules): Promis
       { capacity: NODE_TUNABLES.verifierCacheSize },
       { inner: secp256k1Verifier },
     );
-    const checkEvidence = (e: DuplicateVoteEvidence, blockHeight: number) =>
-      evidenceProblem(e, blockHeight, chainId, {
-        setAt: (height) => storedValidatorSetAt(store, height),
-        verifier,
-        appProblem: (validator, height, at) => app.evidenceProblem(validator, height, at),
-      });
     const evidence = new EvidenceService(DEFAULT_EVIDENCE_SERVICE, {
       pool: new EvidencePool(DEFAULT_EVIDENCE_POOL),
       keeper: new EvidenceStore({ db }),
-      check: checkEvidence,
+      check: createEvidenceCheck(chainId, {
+        setAt: (height) => storedValidatorSetAt(store, height),
+        verifier,
+        appProblem: (validator, height, at) => app.evidenceProblem(validator, height, at),
+      }),
       height: () => head.height(),
       publish: (data) => publish("evidence", data),
       logger: logger.child({ part: "evidence" }),
@@ -169,10 +166,7 @@ export async function startNode(opts: NodeOptions, modules: NodeModules): Promis
       now: Date.now,
       checkpoints: checkpointing?.forBlocks ?? null,
       deposits: confirmer === null ? null : depositsForBlocks(claims, confirmer),
-      evidence: {
-        toInclude: (height) => evidence.toInclude(height),
-        problem: async (e, height) => (await checkEvidence(e, height))?.reason ?? null,
-      },
+      evidence: evidence.forBlocks,
       onInvalidBlock: (height, blockHash, reason) =>
         logger.warn({ height, blockHash, reason }, "refused a proposed block"),
       onHalt: (err) => halt(err),

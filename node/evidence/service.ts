@@ -8,7 +8,7 @@ import {
 } from "../types/index.ts";
 import { errorMessage } from "../util/errors.ts";
 import { type EvidencePool, evidenceHash } from "./pool.ts";
-import type { EvidenceProblem } from "./verify.ts";
+import type { EvidenceCheck, EvidenceProblem } from "./verify.ts";
 
 export interface EvidenceServiceOptions {
   /**
@@ -36,7 +36,7 @@ export interface EvidenceServiceModules {
   pool: EvidencePool;
   keeper: EvidenceKeeper;
   /** Why a block at `blockHeight` may not carry the evidence (node/evidence/verify.ts), null if it may. */
-  check(e: DuplicateVoteEvidence, blockHeight: number): Promise<EvidenceProblem | null>;
+  check: EvidenceCheck;
   /** The last committed height. */
   height(): number;
   publish(data: Uint8Array): void;
@@ -124,6 +124,13 @@ export class EvidenceService {
     if (problem !== null) return problem.fault ? "reject" : "ignore";
     return this.hold(e) ? "accept" : "ignore";
   }
+
+  /** What the block pipeline asks (node/chain's ChainEvidence): what to propose, and why a block's may not stand. */
+  readonly forBlocks = {
+    toInclude: (height: number) => this.toInclude(height),
+    problem: async (e: DuplicateVoteEvidence, height: number) =>
+      (await this.modules.check(e, height))?.reason ?? null,
+  };
 
   /** For a proposal at `height`: held evidence that is still punishable, at most one per offender. */
   async toInclude(height: number): Promise<DuplicateVoteEvidence[]> {

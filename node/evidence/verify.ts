@@ -47,3 +47,13 @@ export async function evidenceProblem(
 
 const late = (reason: string): EvidenceProblem => ({ reason, fault: false });
 const falseEvidence = (reason: string): EvidenceProblem => ({ reason, fault: true });
+
+/** Why a block at `blockHeight` may not carry the evidence, or null: the check with its modules bound. */
+export type EvidenceCheck = (
+  e: DuplicateVoteEvidence,
+  blockHeight: number,
+) => Promise<EvidenceProblem | null>;
+
+export function createEvidenceCheck(chainId: bigint, modules: EvidenceCheckModules): EvidenceCheck {
+  return (e, blockHeight) => evidenceProblem(e, blockHeight, chainId, modules);
+}

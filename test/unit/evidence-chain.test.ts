@@ -7,7 +7,7 @@ import type { ProposedBlock } from "../../node/consensus/messages.ts";
 import { secp256k1Verifier } from "../../node/consensus/verifier.ts";
 import { makeEvidence } from "../../node/consensus/voteSet.ts";
 import { type Hex, VoteType } from "../../node/crypto/index.ts";
-import { EvidencePool, EvidenceService, evidenceProblem } from "../../node/evidence/index.ts";
+import { createEvidenceCheck, EvidencePool, EvidenceService } from "../../node/evidence/index.ts";
 import {
   type Block,
   computeBodyHashes,
@@ -26,12 +26,11 @@ async function openNode(t: TestContext) {
   const node = await openTestChain(t, {
     events: { onInvalidBlock: (_h, _hash, reason) => void refused.push(reason) },
     extras: ({ store, app, height }) => {
-      const check = (e: DuplicateVoteEvidence, at: number) =>
-        evidenceProblem(e, at, CHAIN_ID, {
-          setAt: (h) => storedValidatorSetAt(store, h),
-          verifier: secp256k1Verifier,
-          appProblem: (v, h, b) => app.evidenceProblem(v, h, b),
-        });
+      const check = createEvidenceCheck(CHAIN_ID, {
+        setAt: (h) => storedValidatorSetAt(store, h),
+        verifier: secp256k1Verifier,
+        appProblem: (v, h, b) => app.evidenceProblem(v, h, b),
+      });
       const service = new EvidenceService(
         { regossipMs: 60_000 },
         {
@@ -43,10 +42,7 @@ async function openNode(t: TestContext) {
           logger: { warn: () => {}, info: () => {} },
         },
       );
-      const evidence: ChainEvidence = {
-        toInclude: (h) => service.toInclude(h),
-        problem: async (e, h) => (await check(e, h))?.reason ?? null,
-      };
+      const evidence: ChainEvidence = service.forBlocks;
       return { service, evidence, refused };
     },
   });
