@@ -1,5 +1,6 @@
 import "../../node/util/polyfill.ts";
 import assert from "node:assert/strict";
+import { readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { Bucket, ChainStore, heightCodec, openDatabase } from "../../node/storage/index.ts";
@@ -66,7 +67,7 @@ describe("faults on real processes", { timeout: 600_000 }, () => {
     }
   });
 
-  it("a node whose store lost its head block exits non-zero with one line, instead of running without a chain", async (t) => {
+  it("a node whose store lost its head block, or whose database is damaged, exits non-zero with one line, instead of running without a chain", async (t) => {
     const cluster = await Cluster.create({ validators: 1 });
     t.after(() => cluster.destroy());
     await cluster.startAll();
@@ -85,5 +86,17 @@ describe("faults on real processes", { timeout: 600_000 }, () => {
     const lines = run.stderr.trim().split("\n");
     assert.equal(lines.length, 1, run.stderr);
     assert.match(lines[0] ?? "", new RegExp(`head block ${head.height} is missing from storage`));
+
+    // A database whose files are damaged: the same, with what is wrong in the line.
+    for (const name of (await readdir(join(home, "data"))).filter((n) => n.startsWith("MANIFEST-"))) {
+      const path = join(home, "data", name);
+      const bytes = await readFile(path);
+      bytes.fill(0x5a, 8, Math.min(bytes.length, 40));
+      await writeFile(path, bytes);
+    }
+    const damaged = await outrigger(["node", "--home", home, "--no-log-file"]);
+    assert.equal(damaged.code, 1, damaged.stderr);
+    assert.equal(damaged.stderr.trim().split("\n").length, 1, damaged.stderr);
+    assert.match(damaged.stderr, /the database is damaged \(Corruption: /);
   });
 });
