@@ -33,16 +33,18 @@ export async function evidenceProblem(
   // A peer ahead of this node may hold evidence of a height it has not committed: early, not false.
   if (height >= blockHeight)
     return late(`evidence of height ${height} is not from before height ${blockHeight}`);
-  const set = await modules.setAt(height);
-  if (set === null) return late(`no validator set is known for height ${height}`);
-  if (!set.has(validator)) return falseEvidence(`${validator} was not a validator at height ${height}`);
+  // Cheapest first, the store last: a flood of stale or forged evidence costs no set lookups.
+  const appReason = modules.appProblem(validator, height, blockHeight);
+  if (appReason !== null) return late(appReason);
   for (const vote of [voteA, voteB]) {
     if (modules.verifier.voteSigner(chainId, vote) !== validator) {
       return falseEvidence(`a vote's signature is not ${validator}'s`);
     }
   }
-  const appReason = modules.appProblem(validator, height, blockHeight);
-  return appReason === null ? null : late(appReason);
+  const set = await modules.setAt(height);
+  if (set === null) return late(`no validator set is known for height ${height}`);
+  if (!set.has(validator)) return falseEvidence(`${validator} was not a validator at height ${height}`);
+  return null;
 }
 
 const late = (reason: string): EvidenceProblem => ({ reason, fault: false });
