@@ -1,10 +1,8 @@
 import "../../node/util/polyfill.ts";
 import assert from "node:assert/strict";
-import { cp, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { Contract } from "ethers";
-import { killChild, type NodeProcess, spawnNode } from "../../cli/devnet/nodeProcess.ts";
 import { type Address, hashValidatorSet } from "../../node/crypto/index.ts";
 import { CHECKPOINT_MANAGER_ABI } from "../../node/types/index.ts";
 import { BridgeNet } from "../helpers/bridgeNet.ts";
@@ -35,32 +33,24 @@ describe("misbehaviour is punished on real processes", { timeout: 600_000 }, () 
   it("two processes on one validator key: the double sign is evidence in a block, the offender is slashed and jailed, the chain goes on, and L1 takes the set without it", async (t) => {
     const net = await BridgeNet.create({ validators: 4, epochLength: 10 });
     const { cluster } = net;
-    let twin: NodeProcess | null = null;
-    t.after(async () => {
-      if (twin) await killChild(twin.child);
-      await net.destroy();
-    });
+    t.after(() => net.destroy());
+    // The same key and genesis in a second home with its own store and peer identity (a careless failover),
+    // running from the first height: a twin that first has to catch up may only ever follow, never sign.
+    await cluster.addTwin(1);
     await cluster.startAll();
     await net.startRelayer();
     const url = cluster.nodes[0]?.rpcUrl as string;
-    await eventually("a few blocks", async () => (await heightOf(url)) >= 3);
     const before = await validators(url);
     const offender = (
       await rpc<{ validator: Address }>(cluster.nodes[1]?.rpcUrl as string, "outrigger_status")
     ).validator;
     assert.ok(offender);
 
-    // The same key and genesis in a second home with its own store and peer identity: a careless failover.
-    const home = join(cluster.dir, "twin");
-    await cp(cluster.nodes[1]?.home as string, home, { recursive: true });
-    await rm(join(home, "data"), { recursive: true, force: true });
-    await rm(join(home, "p2p-key.json"), { force: true });
-    twin = await spawnNode(home, {
-      env: { OUTRIGGER_P2P_PERSISTENT_PEERS: cluster.bootstrapAddrs().join(",") },
-    });
-
-    await eventually("the offender is out of the set", async () =>
-      (await validators(url)).every((v) => v.address !== offender),
+    // A deadline against a hang on a loaded machine, not a speed claim: the twins sign apart when v1 proposes.
+    await eventually(
+      "the offender is out of the set",
+      async () => (await validators(url)).every((v) => v.address !== offender),
+      300_000,
     );
     const after = await validators(url);
     assert.equal(after.length, 3, "the three honest validators remain");
@@ -70,7 +60,6 @@ describe("misbehaviour is punished on real processes", { timeout: 600_000 }, () 
       assert.equal(v.jailed, false);
       assert.equal(v.slashed, "0");
     }
-    const stake = BigInt(before.find((v) => v.address === offender)?.stake ?? "0");
 
     // Every committed evidence is against the offender; the first one convicted it.
     const head = await heightOf(url);
@@ -98,8 +87,11 @@ describe("misbehaviour is punished on real processes", { timeout: 600_000 }, () 
     ]);
     const standing = then.validators.find((v) => v.address === offender);
     assert.equal(standing?.jailed, true);
-    assert.equal(BigInt(standing?.slashed ?? "0"), stake / 20n, "5% of its stake");
-    assert.equal(BigInt(standing?.stake ?? "0"), stake - stake / 20n);
+    // One punishment covers every double sign of its epoch: 5% of what it had, once.
+    const slashed = BigInt(standing?.slashed ?? "0");
+    const left = BigInt(standing?.stake ?? "0");
+    assert.ok(slashed > 0n);
+    assert.equal(slashed * 20n, left + slashed, "5% of its stake");
 
     // The checkpoint of the epoch it was jailed in hands L1 the set without it, as for any set change.
     const manager = new Contract(net.deployment.checkpointManager, CHECKPOINT_MANAGER_ABI, net.l1Provider);
