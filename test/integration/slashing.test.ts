@@ -114,7 +114,7 @@ describe("misbehaviour is punished on real processes", { timeout: 600_000 }, () 
         slashing: {
           signedBlocksWindow: 20,
           minSignedPpm: 500_000,
-          jailHeights: 30,
+          jailHeights: 90,
           downtimeSlashPpm: 10_000,
         },
       },
