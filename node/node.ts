@@ -17,6 +17,7 @@ import {
   blockIntervalMs,
   chainOptions,
   checkpointingOptions,
+  rpcLimits,
   syncOptions,
   topicHandlersOptions,
 } from "./config/serviceOptions.ts";
@@ -323,6 +324,7 @@ export async function startNode(opts: NodeOptions, modules: NodeModules): Promis
         genesis,
         clientVersion: opts.clientVersion,
         extraRoutes: { "/metrics": metricsRoute(metrics) },
+        limits: rpcLimits(config),
       },
       {
         chain,
@@ -344,6 +346,7 @@ export async function startNode(opts: NodeOptions, modules: NodeModules): Promis
           validator: consensus.self,
         }),
         logger: logger.child({ part: "rpc" }),
+        onLimited: (limit) => metrics.rpcLimited.inc({ limit }),
       },
     );
     stops.push(() => rpc.close());

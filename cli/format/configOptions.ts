@@ -11,6 +11,7 @@ const PLACEHOLDER: Record<ConfigKey["kind"], string> = {
   port: "<port>",
   "optional-port": "<port>",
   seconds: "<seconds>",
+  count: "<n>",
   boolean: "<true|false>",
 };
 

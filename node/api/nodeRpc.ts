@@ -1,5 +1,12 @@
 import type { Genesis } from "../config/genesis.ts";
-import { createRpcServer, type RouteHandler, type RpcLogger, type RpcServer } from "../rpc/index.ts";
+import {
+  createRpcServer,
+  type RouteHandler,
+  type RpcLimit,
+  type RpcLogger,
+  type RpcPublicLimits,
+  type RpcServer,
+} from "../rpc/index.ts";
 import { DEFAULT_BLOCK_GAS_LIMIT } from "../types/index.ts";
 import { createRpcBackend, type RpcBackendModules } from "./rpcBackend.ts";
 
@@ -11,14 +18,16 @@ export interface NodeRpcOptions {
   clientVersion: string;
   /** Plain HTTP routes served next to JSON-RPC (the metrics scrape). */
   extraRoutes: Record<string, RouteHandler>;
+  /** What a public endpoint bounds (config rpc.*). */
+  limits: RpcPublicLimits;
 }
 
 /** The node's JSON-RPC server over its parts. */
 export function startNodeRpc(
   opts: NodeRpcOptions,
-  modules: RpcBackendModules & { logger: RpcLogger },
+  modules: RpcBackendModules & { logger: RpcLogger; onLimited: (limit: RpcLimit) => void },
 ): Promise<RpcServer> {
-  const { logger, ...parts } = modules;
+  const { logger, onLimited, ...parts } = modules;
   const backend = createRpcBackend(
     {
       chainId: opts.genesis.chainId,
@@ -30,7 +39,13 @@ export function startNodeRpc(
     parts,
   );
   return createRpcServer(
-    { host: opts.host, port: opts.port, corsOrigins: opts.corsOrigins, extraRoutes: opts.extraRoutes },
-    { backend, logger },
+    {
+      host: opts.host,
+      port: opts.port,
+      corsOrigins: opts.corsOrigins,
+      extraRoutes: opts.extraRoutes,
+      ...opts.limits,
+    },
+    { backend, logger, onLimited },
   );
 }

@@ -124,9 +124,14 @@ export function createRpcBackend(info: ChainInfo, m: RpcBackendModules): RpcBack
     }),
     pendingNonce: async (address) => m.mempool.pendingNonce(address),
     getCode: async (address) => m.app.code(address),
-    call: (req) => evaluate(req, async (c) => ({ ok: true, returnData: await m.app.call(c), gasUsed: 0n })),
-    estimateGas: (req) =>
-      evaluate(req, async (c) => ({ ok: true, returnData: "0x", gasUsed: await m.app.estimateGas(c) })),
+    call: (req, budget) =>
+      evaluate(req, async (c) => ({ ok: true, returnData: await m.app.call(c, budget), gasUsed: 0n })),
+    estimateGas: (req, budget) =>
+      evaluate(req, async (c) => ({
+        ok: true,
+        returnData: "0x",
+        gasUsed: await m.app.estimateGas(c, budget),
+      })),
     getStorageAt: async (address, slot) => m.app.storageAt(address, slot),
     async sendRawTransaction(raw): Promise<SendTxResult> {
       try {

@@ -1,5 +1,6 @@
 import { type Address, bytesToHex, type Hex, hexToBytes, keccak256Hex } from "../crypto/index.ts";
 import { MAX_TXS_PER_BLOCK } from "../types/index.ts";
+import { WorkBudget } from "../util/workBudget.ts";
 import { GAS_POOL_ADDRESS, STAKING_ADDRESS, SYSTEM_CODE, ZERO_ADDRESS } from "./addresses.ts";
 import { nextBaseFee } from "./baseFee.ts";
 import { systemTargetOf } from "./calls.ts";
@@ -191,26 +192,37 @@ function ledgerApplication(
   }
 
   /**
-   * Runs a call as a transaction of the next block would, on a scratch overlay of committed state: eth_call and
+   * Runs a call as a transaction of the next block would, on a scratch overlay of `state`: eth_call and
    * eth_estimateGas. Nothing is charged for gas.
    */
-  async function simulate(request: CallRequest, gasLimit: bigint): Promise<EvmOutcome> {
+  async function simulate(
+    state: LedgerState,
+    request: CallRequest,
+    gasLimit: bigint,
+    budget: WorkBudget,
+  ): Promise<EvmOutcome> {
     // Lowercase as our types are; JSON-RPC clients may send checksummed addresses or uppercase hex.
     const from = (request.from ?? ZERO_ADDRESS).toLowerCase() as Address;
     const to = request.to === null ? null : (request.to.toLowerCase() as Address);
     const data = hexToBytes((request.data ?? "0x").toLowerCase());
     const value = request.value ?? 0n;
     // geth's wording: the call could not start, which is not a revert (ethers tells the two apart).
-    if (value > 0n && root.account(from).balance < value) {
+    if (value > 0n && state.account(from).balance < value) {
       throw new AppError("insufficient-funds", "insufficient funds for transfer");
     }
     const minimum = minimumGasLimit({ to, data });
     if (gasLimit < minimum) {
       throw new AppError("tx-intrinsic-gas", `intrinsic gas too low: gas ${gasLimit}, need ${minimum}`);
     }
-    const scratch = root.child();
-    const env = blockEnv({ height: root.height() + 1, time: now(), proposer: ZERO_ADDRESS });
-    const evm = await env.evm();
+    const scratch = state.child();
+    const block = {
+      height: root.height() + 1,
+      time: now(),
+      proposer: ZERO_ADDRESS,
+      baseFee: baseFee(),
+      gasLimit: params.blockGasLimit,
+    };
+    const evm = await createEvmRunner({ common, params, block, budget }, { blockHash: modules.blockHash });
     return evm.run(scratch, {
       from,
       to,
@@ -220,6 +232,16 @@ function ledgerApplication(
       gasLimit,
       gasPrice: 0n,
     });
+  }
+
+  /** Runs `work` on the committed state as it is now, which blocks committing meanwhile do not change. */
+  async function onPinnedState<T>(work: (state: LedgerState) => Promise<T>): Promise<T> {
+    const pinned = root.pinnedChild();
+    try {
+      return await work(pinned.state);
+    } finally {
+      pinned.release();
+    }
   }
 
   function revertError(outcome: EvmOutcome): AppError {
@@ -233,14 +255,14 @@ function ledgerApplication(
     return gas < params.blockGasLimit ? gas : params.blockGasLimit;
   }
 
-  async function estimate(request: CallRequest): Promise<bigint> {
+  async function estimate(state: LedgerState, request: CallRequest, budget: WorkBudget): Promise<bigint> {
     const cap = callGas(request);
-    const first = await simulate(request, cap);
+    const first = await simulate(state, request, cap, budget);
     if (first.status === 0) throw revertError(first);
     // The 63/64 rule and refunds can make a call need more than it used: search as geth does, from what it used.
     const succeeds = async (gas: bigint) => {
       try {
-        return (await simulate(request, gas)).status === 1;
+        return (await simulate(state, request, gas, budget)).status === 1;
       } catch (err) {
         if (err instanceof AppError && err.code === "tx-intrinsic-gas") return false;
         throw err;
@@ -426,12 +448,13 @@ function ledgerApplication(
       return bytesToHex(root.codeOf(address));
     },
     storageAt: (address, slot) => root.storageAt(address, slot),
-    async call(request) {
-      const outcome = await simulate(request, callGas(request));
+    async call(request, budget = WorkBudget.unbounded()) {
+      const outcome = await onPinnedState((state) => simulate(state, request, callGas(request), budget));
       if (outcome.status === 0) throw revertError(outcome);
       return outcome.returnData;
     },
-    estimateGas: (request) => estimate(request),
+    estimateGas: (request, budget = WorkBudget.unbounded()) =>
+      onPinnedState((state) => estimate(state, request, budget)),
     tokens: () => root.tokens.entries().map(([, t]) => t),
     token: (address) => root.tokens.get(address) ?? null,
     tokenBalance: (token, holder) => root.tokenBalance(token, holder),

@@ -1,5 +1,6 @@
 import type { Address, Hex } from "../crypto/index.ts";
 import type { DepositClaim, Receipt, Validator } from "../types/index.ts";
+import type { WorkBudget } from "../util/workBudget.ts";
 import type { AppError } from "./errors.ts";
 import type { BlockContext, TxResult } from "./execute.ts";
 import type { ChainParams } from "./params.ts";
@@ -164,11 +165,12 @@ export interface ApplicationQuery {
   storageAt(address: Address, slot: Hex): bigint;
   /**
    * eth_call on committed state, run in the EVM as if in the next block. Throws AppError "reverted" (with the
-   * revert data in `data`) when the call fails, "insufficient-funds" when `from` cannot pay `value`.
+   * revert data in `data`) when the call fails, "insufficient-funds" when `from` cannot pay `value`. It reads
+   * the state as it was when it began, and throws WorkTimeoutError once `budget` is spent.
    */
-  call(request: CallRequest): Promise<Hex>;
+  call(request: CallRequest, budget?: WorkBudget): Promise<Hex>;
   /** The least gas limit with which the call succeeds, found by running it; throws like call. */
-  estimateGas(request: CallRequest): Promise<bigint>;
+  estimateGas(request: CallRequest, budget?: WorkBudget): Promise<bigint>;
   tokens(): TokenInfo[];
   token(address: Address): TokenInfo | null;
   tokenBalance(token: Address, holder: Address): bigint;

@@ -157,6 +157,35 @@ export class LedgerState implements LedgerLayers {
     return new LedgerState(this);
   }
 
+  /**
+   * An overlay over this state as it is now, unchanged by later commits into it (Table.pin); release() when done.
+   */
+  pinnedChild(): { state: LedgerState; release: () => void } {
+    const views = {
+      accounts: this.accounts.pin(),
+      tokens: this.tokens.pin(),
+      tokenBalances: this.tokenBalances.pin(),
+      stakes: this.stakes.pin(),
+      unbonding: this.unbonding.pin(),
+      validators: this.validators.pin(),
+      withdrawals: this.withdrawals.pin(),
+      deposits: this.deposits.pin(),
+      code: this.code.pin(),
+      storage: this.storage.pin(),
+      allowances: this.allowances.pin(),
+      permitNonces: this.permitNonces.pin(),
+      gasGrants: this.gasGrants.pin(),
+      signingInfos: this.signingInfos.pin(),
+      meta: this.meta.pin(),
+    } satisfies LedgerLayers;
+    return {
+      state: new LedgerState(views),
+      release: () => {
+        for (const view of Object.values(views)) view.release();
+      },
+    };
+  }
+
   mergeIntoParent(): void {
     for (const table of this.tables()) table.mergeIntoParent();
   }

@@ -18,6 +18,8 @@ export class Table<V> implements TableLayer<V> {
   readonly #parent: TableLayer<V> | null;
   /** In an overlay, null marks a deletion that hides the parent's value. */
   readonly #own = new Map<string, V | null>();
+  /** The undo maps of live pinned views: each keeps the value a key had when its view was taken. */
+  readonly #pins = new Set<Map<string, V | undefined>>();
 
   constructor(parent: TableLayer<V> | null = null) {
     this.#parent = parent;
@@ -30,16 +32,34 @@ export class Table<V> implements TableLayer<V> {
   }
 
   set(key: string, value: V): void {
+    if (this.#pins.size > 0) this.#retain(key);
     this.#own.set(key, value);
   }
 
   delete(key: string): void {
+    if (this.#pins.size > 0) this.#retain(key);
     if (this.#parent === null) this.#own.delete(key);
     else this.#own.set(key, null);
   }
 
   child(): Table<V> {
     return new Table(this);
+  }
+
+  /**
+   * A read-only view of this table as it is now, which later writes do not change: a write first saves the
+   * value it replaces into each live view. Long reads (an eth_call that lets the event loop turn) see one state
+   * while blocks commit; release() the view when done, or it keeps collecting.
+   */
+  pin(): PinnedTable<V> {
+    const undo = new Map<string, V | undefined>();
+    this.#pins.add(undo);
+    return new PinnedTable(this, undo, () => this.#pins.delete(undo));
+  }
+
+  #retain(key: string): void {
+    const before = this.get(key);
+    for (const undo of this.#pins) if (!undo.has(key)) undo.set(key, before);
   }
 
   /** Applies this overlay's changes to its parent. */
@@ -67,6 +87,36 @@ export class Table<V> implements TableLayer<V> {
     const merged = new Map<string, V>(parent?.entries?.());
     for (const [key, value] of this.#own) {
       if (value === null) merged.delete(key);
+      else merged.set(key, value);
+    }
+    return [...merged].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  }
+}
+
+/** A table as it was when pinned (Table.pin). Writing to it is a bug: overlays over it never merge. */
+export class PinnedTable<V> implements TableLayer<V> {
+  constructor(
+    private readonly table: Table<V>,
+    private readonly undo: ReadonlyMap<string, V | undefined>,
+    readonly release: () => void,
+  ) {}
+
+  get(key: string): V | undefined {
+    return this.undo.has(key) ? this.undo.get(key) : this.table.get(key);
+  }
+
+  set(): void {
+    throw new Error("a pinned table is read-only");
+  }
+
+  delete(): void {
+    throw new Error("a pinned table is read-only");
+  }
+
+  entries(): [string, V][] {
+    const merged = new Map(this.table.entries());
+    for (const [key, value] of this.undo) {
+      if (value === undefined) merged.delete(key);
       else merged.set(key, value);
     }
     return [...merged].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));

@@ -8,6 +8,7 @@ export type ConfigValueKind =
   | "port"
   | "optional-port"
   | "seconds"
+  | "count"
   | "boolean";
 
 /**
@@ -118,6 +119,87 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
     flag: "--rpc-cors-origins",
     kind: "list",
     help: 'Origins browsers may call the RPC from: ["*"] for any, [] for none, or exact origins.',
+  },
+  {
+    field: "rpcRateLimitPerSecond",
+    section: "rpc",
+    key: "rate_limit_per_s",
+    env: "OUTRIGGER_RPC_RATE_LIMIT_PER_S",
+    flag: "--rpc-rate-limit-per-s",
+    kind: "count",
+    help: "Requests per second one client (IP address, IPv6 /64) may sustain; beyond it, -32005 and HTTP 429. 0: no limit.",
+  },
+  {
+    field: "rpcRateLimitBurst",
+    section: "rpc",
+    key: "rate_limit_burst",
+    env: "OUTRIGGER_RPC_RATE_LIMIT_BURST",
+    flag: "--rpc-rate-limit-burst",
+    kind: "count",
+    help: "Requests a rested client may send at once (a batch counts each of its requests).",
+  },
+  {
+    field: "rpcExemptLoopback",
+    section: "rpc",
+    key: "exempt_loopback",
+    env: "OUTRIGGER_RPC_EXEMPT_LOOPBACK",
+    flag: "--rpc-exempt-loopback",
+    kind: "boolean",
+    help: "true: clients on 127.0.0.0/8 and ::1 skip the per-client limits (set false behind a local reverse proxy).",
+  },
+  {
+    field: "rpcMaxConnections",
+    section: "rpc",
+    key: "max_connections",
+    env: "OUTRIGGER_RPC_MAX_CONNECTIONS",
+    flag: "--rpc-max-connections",
+    kind: "count",
+    help: "Open HTTP and WebSocket connections the server holds at most; more are closed at once.",
+  },
+  {
+    field: "rpcMaxConnectionsPerClient",
+    section: "rpc",
+    key: "max_connections_per_client",
+    env: "OUTRIGGER_RPC_MAX_CONNECTIONS_PER_CLIENT",
+    flag: "--rpc-max-connections-per-client",
+    kind: "count",
+    help: "Open connections one client (IP address) may hold.",
+  },
+  {
+    field: "rpcRequestTimeoutSeconds",
+    section: "rpc",
+    key: "request_timeout_s",
+    env: "OUTRIGGER_RPC_REQUEST_TIMEOUT_S",
+    flag: "--rpc-request-timeout-s",
+    kind: "seconds",
+    help: "What one request or batch may take; an eth_call or eth_getLogs still running then is stopped (-32005).",
+  },
+  {
+    field: "rpcMaxConcurrentCalls",
+    section: "rpc",
+    key: "max_concurrent_calls",
+    env: "OUTRIGGER_RPC_MAX_CONCURRENT_CALLS",
+    flag: "--rpc-max-concurrent-calls",
+    kind: "count",
+    help: "eth_call and eth_estimateGas running at once on this node; up to 64 more wait, then -32005.",
+  },
+  {
+    field: "rpcMaxLogBlockRange",
+    section: "rpc",
+    key: "max_log_block_range",
+    env: "OUTRIGGER_RPC_MAX_LOG_BLOCK_RANGE",
+    flag: "--rpc-max-log-block-range",
+    kind: "count",
+    help: "Blocks one eth_getLogs may scan.",
+  },
+  {
+    field: "rpcMaxLogResults",
+    section: "rpc",
+    key: "max_log_results",
+    env: "OUTRIGGER_RPC_MAX_LOG_RESULTS",
+    flag: "--rpc-max-log-results",
+    kind: "count",
+    help: "Logs one eth_getLogs may return.",
   },
   {
     field: "l1RpcUrl",

@@ -1,11 +1,13 @@
 import { multiaddr } from "@multiformats/multiaddr";
 import { z } from "zod";
 import { parseBootstrap } from "../p2p/bootstrap.ts";
+import { RPC_DEFAULTS } from "../rpc/defaults.ts";
 import { errorMessage } from "../util/errors.ts";
 import { CONFIG_KEYS, type ConfigKey, type ConfigValueKind, tomlName } from "./configKeys.ts";
 import { ConfigError } from "./errors.ts";
 
 const port = z.number().int().min(0).max(65535);
+const count = z.number().int().min(0);
 
 /** A multiaddr, checked with the parser the network uses, so a typo is refused here rather than at start. */
 const listenAddr = z
@@ -45,6 +47,18 @@ export const nodeConfigSchema = z.strictObject({
   rpcPort: port.default(8545),
   // Any origin by default: wallets and dapps call from pages anywhere, and no RPC call relies on cookies.
   rpcCorsOrigins: z.array(z.string().min(1)).default(["*"]),
+  rpcRateLimitPerSecond: count.max(1_000_000).default(RPC_DEFAULTS.ratePerSecond),
+  rpcRateLimitBurst: count.min(1).max(1_000_000).default(RPC_DEFAULTS.rateBurst),
+  rpcExemptLoopback: z.boolean().default(RPC_DEFAULTS.exemptLoopback),
+  rpcMaxConnections: count.min(1).max(1_000_000).default(RPC_DEFAULTS.maxConnections),
+  rpcMaxConnectionsPerClient: count.min(1).max(1_000_000).default(RPC_DEFAULTS.maxConnectionsPerClient),
+  rpcRequestTimeoutSeconds: count
+    .min(1)
+    .max(600)
+    .default(RPC_DEFAULTS.requestTimeoutMs / 1000),
+  rpcMaxConcurrentCalls: count.min(1).max(64).default(RPC_DEFAULTS.maxConcurrentCalls),
+  rpcMaxLogBlockRange: count.min(1).max(1_000_000).default(RPC_DEFAULTS.maxLogBlockRange),
+  rpcMaxLogResults: count.min(1).max(1_000_000).default(RPC_DEFAULTS.maxLogResults),
   /** Path of the validator key file, relative to home; null runs a full node that never signs. */
   validatorKeyFile: z.string().min(1).nullable().default("validator.key"),
   logLevel: z.enum(["trace", "debug", "info", "warn", "error"]).default("info"),
@@ -139,9 +153,10 @@ export function fromText(text: string, kind: ConfigValueKind, name: string): unk
     case "port":
       return parsePort(text, name);
     case "seconds":
+    case "count":
       if (!/^[0-9]{1,9}$/.test(text))
         throw new ConfigError(
-          `invalid node configuration: ${name}: expected a whole number of seconds, got ${JSON.stringify(text)}`,
+          `invalid node configuration: ${name}: expected a whole number${kind === "seconds" ? " of seconds" : ""}, got ${JSON.stringify(text)}`,
         );
       return Number(text);
     case "boolean":

@@ -3,6 +3,7 @@ import type { CheckpointingOptions } from "../checkpoint/checkpointing.ts";
 import type { Hex } from "../crypto/index.ts";
 import type { TopicHandlersOptions } from "../p2p/topicHandlers.ts";
 import { DEFAULT_TX_GOSSIP } from "../p2p/txGossip.ts";
+import type { RpcPublicLimits } from "../rpc/index.ts";
 import type { SyncServiceOptions } from "../sync/syncService.ts";
 import { type Genesis, genesisHash } from "./genesis.ts";
 import type { NodeConfig } from "./nodeConfig.ts";
@@ -55,5 +56,19 @@ export function topicHandlersOptions(genesis: Genesis): TopicHandlersOptions {
   return {
     chainId: genesis.chainId,
     txGossip: { ...DEFAULT_TX_GOSSIP, regossipMs: NODE_TUNABLES.txRegossipMs },
+  };
+}
+
+export function rpcLimits(config: NodeConfig): RpcPublicLimits {
+  return {
+    ratePerSecond: config.rpcRateLimitPerSecond,
+    rateBurst: config.rpcRateLimitBurst,
+    exemptLoopback: config.rpcExemptLoopback,
+    maxConnections: config.rpcMaxConnections,
+    maxConnectionsPerClient: config.rpcMaxConnectionsPerClient,
+    requestTimeoutMs: config.rpcRequestTimeoutSeconds * 1000,
+    maxConcurrentCalls: config.rpcMaxConcurrentCalls,
+    maxLogBlockRange: config.rpcMaxLogBlockRange,
+    maxLogResults: config.rpcMaxLogResults,
   };
 }

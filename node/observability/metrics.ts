@@ -134,6 +134,13 @@ export class NodeMetrics {
     registers: [this.registry],
   });
 
+  readonly rpcLimited = new Counter({
+    name: "outrigger_rpc_limited_total",
+    help: "RPC requests and connections refused by a limit (rate, connections, timeout, sizes, ranges, calls)",
+    labelNames: ["limit"],
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: "outrigger_process_" });
   }

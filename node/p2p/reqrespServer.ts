@@ -2,10 +2,10 @@ import type { IncomingStreamData, Stream } from "@libp2p/interface";
 import * as lp from "it-length-prefixed";
 import { concatBytes } from "../crypto/index.ts";
 import { errorMessage } from "../util/errors.ts";
+import { KeyedTokenBuckets, type TokenBucketOptions } from "../util/tokenBuckets.ts";
 import { P2pError } from "./errors.ts";
 import type { P2pHost } from "./host.ts";
 import type { P2pLogger } from "./logger.ts";
-import { PeerRateLimiter, type TokenBucketOptions } from "./rateLimit.ts";
 import {
   decodeBlocksRequest,
   decodeCatchUpRequest,
@@ -59,7 +59,7 @@ type Request =
  * (concurrent requests) and per response (items, bytes, time), so no peer can make us serve unbounded data.
  */
 export class ReqRespServer {
-  private readonly limiters: Record<ReqRespProtocol, PeerRateLimiter>;
+  private readonly limiters: Record<ReqRespProtocol, KeyedTokenBuckets>;
   private readonly active: Record<ReqRespProtocol, number> = { blocks: 0, catchup: 0, held: 0 };
   private blocksHandler: BlocksHandler | undefined;
   private catchUpHandler: CatchUpHandler | undefined;
@@ -75,12 +75,12 @@ export class ReqRespServer {
       // A syncing node fetches ahead (several full requests at once) and catches up at the speed it verifies,
       // thousands of blocks a second: a quota of 64 a second made every late node sync at that pace. A peer's
       // load stays bounded by the concurrency limit and the per-connection stream limit.
-      blocks: new PeerRateLimiter(
+      blocks: new KeyedTokenBuckets(
         opts.blocksRate ?? { capacity: 16 * MAX_BLOCKS_PER_REQUEST, refillPerSecond: 4096 },
       ),
-      catchup: new PeerRateLimiter(opts.catchUpRate ?? { capacity: 10, refillPerSecond: 2 }),
+      catchup: new KeyedTokenBuckets(opts.catchUpRate ?? { capacity: 10, refillPerSecond: 2 }),
       // A node asks at (re)start and then every few seconds while a checkpoint or a deposit waits.
-      held: new PeerRateLimiter(opts.heldRate ?? { capacity: 10, refillPerSecond: 2 }),
+      held: new KeyedTokenBuckets(opts.heldRate ?? { capacity: 10, refillPerSecond: 2 }),
     };
   }
 

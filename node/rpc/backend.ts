@@ -17,6 +17,7 @@ import type {
   Validator,
   Withdrawal,
 } from "../types/shapes.ts";
+import type { WorkBudget } from "../util/workBudget.ts";
 
 // The outrigger_* result shapes are declared once, with their wire schemas, where the bridge can import them.
 export type { BridgeInfo, CheckpointL1Status, DepositView, Log, Receipt, TxStatus };
@@ -151,9 +152,9 @@ export interface RpcBackend {
   getCode(address: Address): Promise<Hex>;
   /** A contract's storage word at a 32-byte slot (lowercase hex); zero where nothing is stored. */
   getStorageAt(address: Address, slot: Hex): Promise<bigint>;
-  call(request: CallRequest): Promise<CallOutcome>;
+  call(request: CallRequest, budget: WorkBudget): Promise<CallOutcome>;
   /** gasUsed of a successful outcome is the estimate. */
-  estimateGas(request: CallRequest): Promise<CallOutcome>;
+  estimateGas(request: CallRequest, budget: WorkBudget): Promise<CallOutcome>;
   sendRawTransaction(raw: Uint8Array): Promise<SendTxResult>;
   status(): Promise<NodeStatus>;
   /** The set that signs `height`; known up to headHeight() + 1, null outside what the node has. */

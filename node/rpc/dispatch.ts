@@ -1,7 +1,9 @@
-import { RpcError, RpcErrorCode } from "./errors.ts";
+import type { TakeResult } from "../util/tokenBuckets.ts";
+import { WorkBudget, WorkTimeoutError } from "../util/workBudget.ts";
+import { RpcError, RpcErrorCode, type RpcLimit, RpcLimitError } from "./errors.ts";
 import type { Json } from "./ethJson.ts";
 import type { RpcLogger } from "./logger.ts";
-import type { MethodContext, RpcMethod } from "./methods/index.ts";
+import type { ConnectionContext, RpcMethod } from "./methods/index.ts";
 
 /**
  * JSON-RPC 2.0 request handling shared by HTTP and WebSocket: a body in, the response text out (null when every
@@ -12,10 +14,27 @@ export interface DispatchLimits {
   maxBatch: number;
   /** Once a batch's responses exceed this, its remaining requests are answered with an error instead. */
   maxResponseBytes: number;
+  /** What one body (a request or a whole batch) may take; its work is stopped, and the rest refused, after it. */
+  requestTimeoutMs: number;
+}
+
+export interface DispatchModules {
+  logger: RpcLogger;
+  /** Counts each refusal by the limit that caused it (the rejection metric). */
+  onLimited?: (limit: RpcLimit) => void;
+}
+
+/** Asks the client's rate limit for `requests` requests at once. */
+export type Admit = (requests: number) => TakeResult;
+
+export interface DispatchResult {
+  body: string | null;
+  /** Set when the client's rate limit refused the whole body: HTTP answers 429 with Retry-After. */
+  retryAfterMs: number | null;
 }
 
 export interface Dispatcher {
-  handle(body: string, ctx: MethodContext): Promise<string | null>;
+  handle(body: string, ctx: ConnectionContext, admit?: Admit): Promise<DispatchResult>;
 }
 
 type Id = string | number | null;
@@ -34,17 +53,44 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
+/** The id to answer a request with, whatever shape it has. */
+function idOf(request: unknown): Id {
+  return isPlainObject(request) && isId(request.id) ? request.id : null;
+}
+
 /** Method names echo back in errors; a stranger's string is cut short first. */
 function shown(name: string): string {
   return JSON.stringify(name.length > 64 ? `${name.slice(0, 64)}...` : name);
 }
 
+function seconds(ms: number): string {
+  return ms % 1000 === 0 ? `${ms / 1000} s` : `${ms} ms`;
+}
+
 export function createDispatcher(
   methods: ReadonlyMap<string, RpcMethod>,
   limits: DispatchLimits,
-  logger: RpcLogger,
+  modules: DispatchModules,
 ): Dispatcher {
-  async function handleOne(request: unknown, ctx: MethodContext): Promise<string | null> {
+  const { logger } = modules;
+
+  function limitResponse(id: Id, err: RpcLimitError): string {
+    modules.onLimited?.(err.limit);
+    return errorResponse(id, err.code, err.message, err.data);
+  }
+
+  function timedOut(): RpcLimitError {
+    return new RpcLimitError(
+      "timeout",
+      `request timed out: the limit is ${seconds(limits.requestTimeoutMs)}`,
+    );
+  }
+
+  async function handleOne(
+    request: unknown,
+    ctx: ConnectionContext,
+    work: WorkBudget,
+  ): Promise<string | null> {
     if (!isPlainObject(request))
       return errorResponse(null, RpcErrorCode.InvalidRequest, "invalid request: expected an object");
     const hasId = Object.hasOwn(request, "id");
@@ -86,40 +132,77 @@ export function createDispatcher(
         "invalid params: params must be an array (by position)",
       );
     } else {
-      response = await run(method, id, params ?? [], ctx);
+      response = await run(method, id, params ?? [], ctx, work);
     }
     // A notification is executed but never answered.
     return hasId ? response : null;
   }
 
-  async function run(method: RpcMethod, id: Id, params: unknown[], ctx: MethodContext): Promise<string> {
+  async function run(
+    method: RpcMethod,
+    id: Id,
+    params: unknown[],
+    ctx: ConnectionContext,
+    work: WorkBudget,
+  ): Promise<string> {
+    if (work.expired) return limitResponse(id, timedOut());
+    // The timer answers work that never checks its budget (an L1 round trip); work that does stops by itself.
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        work.abort();
+        reject(new WorkTimeoutError("request timed out"));
+      }, work.remainingMs());
+    });
     try {
-      const result: Json = await method.run(params, ctx);
+      const result: Json = await Promise.race([method.run(params, { ...ctx, work }), deadline]);
       return JSON.stringify({ jsonrpc: "2.0", id, result });
     } catch (err) {
+      if (err instanceof WorkTimeoutError) return limitResponse(id, timedOut());
+      if (err instanceof RpcLimitError) return limitResponse(id, err);
       if (err instanceof RpcError) return errorResponse(id, err.code, err.message, err.data);
       // Internals stay in the log: a stranger gets no stack traces or paths.
       logger.error({ err, method: method.name }, "rpc method failed");
       return errorResponse(id, RpcErrorCode.Internal, "internal error");
+    } finally {
+      clearTimeout(timer);
     }
   }
 
-  async function handle(body: string, ctx: MethodContext): Promise<string | null> {
+  function refuse(id: Id, limit: RpcLimitError): DispatchResult {
+    return { body: limitResponse(id, limit), retryAfterMs: limit.retryAfterMs };
+  }
+
+  async function handle(body: string, ctx: ConnectionContext, admit?: Admit): Promise<DispatchResult> {
     let parsed: unknown;
     try {
       parsed = JSON.parse(body);
     } catch {
-      return errorResponse(null, RpcErrorCode.ParseError, "parse error: the body is not valid JSON");
+      return {
+        body: errorResponse(null, RpcErrorCode.ParseError, "parse error: the body is not valid JSON"),
+        retryAfterMs: null,
+      };
     }
-    if (!Array.isArray(parsed)) return handleOne(parsed, ctx);
-    if (parsed.length === 0)
-      return errorResponse(null, RpcErrorCode.InvalidRequest, "invalid request: empty batch");
+    const requests = Array.isArray(parsed) ? parsed.length : 1;
+    const admitted = admit?.(Math.max(requests, 1)) ?? { ok: true };
+    if (!admitted.ok) {
+      const id = Array.isArray(parsed) ? null : idOf(parsed);
+      const message = `rate limit exceeded: retry in ${seconds(admitted.retryAfterMs)}`;
+      return refuse(id, new RpcLimitError("rate", message, admitted.retryAfterMs));
+    }
+    const work = new WorkBudget({ timeoutMs: limits.requestTimeoutMs });
+    if (!Array.isArray(parsed)) return { body: await handleOne(parsed, ctx, work), retryAfterMs: null };
+    if (parsed.length === 0) {
+      return {
+        body: errorResponse(null, RpcErrorCode.InvalidRequest, "invalid request: empty batch"),
+        retryAfterMs: null,
+      };
+    }
     if (parsed.length > limits.maxBatch) {
-      return errorResponse(
-        null,
-        RpcErrorCode.InvalidRequest,
-        `invalid request: batch of ${parsed.length} requests is over the limit of ${limits.maxBatch}`,
-      );
+      // geth's answer to an oversized batch: the request as a whole is invalid.
+      modules.onLimited?.("batch-size");
+      const message = `invalid request: batch of ${parsed.length} requests is over the limit of ${limits.maxBatch}`;
+      return { body: errorResponse(null, RpcErrorCode.InvalidRequest, message), retryAfterMs: null };
     }
     // One at a time, so a batch never holds more than maxResponseBytes of answers in memory.
     const responses: string[] = [];
@@ -127,24 +210,25 @@ export function createDispatcher(
     for (const request of parsed) {
       let response: string | null;
       if (bytes > limits.maxResponseBytes) {
-        const id = isPlainObject(request) && isId(request.id) ? request.id : null;
         response =
           isPlainObject(request) && !Object.hasOwn(request, "id")
             ? null
-            : errorResponse(
-                id,
-                RpcErrorCode.LimitExceeded,
-                `response too large: batch responses exceed ${limits.maxResponseBytes} bytes`,
+            : limitResponse(
+                idOf(request),
+                new RpcLimitError(
+                  "response-size",
+                  `response too large: batch responses exceed ${limits.maxResponseBytes} bytes`,
+                ),
               );
       } else {
-        response = await handleOne(request, ctx);
+        response = await handleOne(request, ctx, work);
       }
       if (response !== null) {
         responses.push(response);
         bytes += response.length;
       }
     }
-    return responses.length === 0 ? null : `[${responses.join(",")}]`;
+    return { body: responses.length === 0 ? null : `[${responses.join(",")}]`, retryAfterMs: null };
   }
 
   return { handle };

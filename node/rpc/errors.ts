@@ -17,7 +17,7 @@ export const RpcErrorCode = {
 
 /** An error a method reports to its caller; anything else thrown by a method becomes a generic -32603. */
 export class RpcError extends Error {
-  override readonly name = "RpcError";
+  override readonly name: string = "RpcError";
   readonly code: number;
   readonly data: unknown;
 
@@ -30,4 +30,32 @@ export class RpcError extends Error {
 
 export function invalidParams(message: string): RpcError {
   return new RpcError(RpcErrorCode.InvalidParams, `invalid params: ${message}`);
+}
+
+/** The limits a public endpoint enforces, by the name the rejection metric counts them under. */
+export type RpcLimit =
+  | "rate"
+  | "connections"
+  | "client-connections"
+  | "ws-connections"
+  | "timeout"
+  | "batch-size"
+  | "body-size"
+  | "response-size"
+  | "subscriptions"
+  | "log-range"
+  | "log-results"
+  | "evm-calls";
+
+/** -32005, as providers answer a client over a limit; `retryAfterMs` is the hint when waiting would help. */
+export class RpcLimitError extends RpcError {
+  override readonly name = "RpcLimitError";
+
+  constructor(
+    readonly limit: RpcLimit,
+    message: string,
+    readonly retryAfterMs: number | null = null,
+  ) {
+    super(RpcErrorCode.LimitExceeded, message, retryAfterMs === null ? undefined : { retryAfterMs });
+  }
 }

@@ -1,8 +1,9 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
+import type { ClientLimits } from "./clientLimits.ts";
 import type { Dispatcher } from "./dispatch.ts";
 import { RpcErrorCode } from "./errors.ts";
 import type { RpcLogger } from "./logger.ts";
-import type { MethodContext } from "./methods/index.ts";
+import type { ConnectionContext } from "./methods/index.ts";
 
 /** Serves a non-RPC path on the RPC port (node.ts mounts prom-client's /metrics this way). */
 export type RouteHandler = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
@@ -16,8 +17,10 @@ export interface HttpHandlerOptions {
 
 export interface HttpHandlerModules {
   dispatcher: Dispatcher;
-  context: MethodContext;
+  context: ConnectionContext;
+  clients: ClientLimits;
   logger: RpcLogger;
+  onBodyTooLarge: () => void;
 }
 
 /**
@@ -129,7 +132,7 @@ export function createHttpHandler(
   opts: HttpHandlerOptions,
   modules: HttpHandlerModules,
 ): (req: IncomingMessage, res: ServerResponse) => void {
-  const { dispatcher, context, logger } = modules;
+  const { dispatcher, context, clients, logger } = modules;
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     setCors(req, res, opts.corsOrigins);
@@ -159,16 +162,23 @@ export function createHttpHandler(
     }
     const body = await readBody(req, opts.maxBodyBytes);
     if (!body.ok) {
+      modules.onBodyTooLarge();
       refuseTooLarge(req, res, opts.maxBodyBytes);
       return;
     }
-    const response = await dispatcher.handle(body.text, context);
-    if (response === null) {
+    const response = await dispatcher.handle(body.text, context, clients.admitFor(req.socket.remoteAddress));
+    if (response.body === null) {
       res.writeHead(204);
       res.end();
       return;
     }
-    sendJson(res, 200, response);
+    if (response.retryAfterMs !== null) {
+      // What providers answer a client over its rate: ethers and viem back off on 429 and honour Retry-After.
+      res.setHeader("Retry-After", Math.ceil(response.retryAfterMs / 1000));
+      sendJson(res, 429, response.body);
+      return;
+    }
+    sendJson(res, 200, response.body);
   }
 
   return (req, res) => {

@@ -1,10 +1,11 @@
 export type * from "./backend.ts";
-export { RpcError, RpcErrorCode } from "./errors.ts";
+export { RPC_DEFAULTS } from "./defaults.ts";
+export { RpcError, RpcErrorCode, type RpcLimit, RpcLimitError } from "./errors.ts";
 export type { RouteHandler } from "./http.ts";
 export type { RpcLogger } from "./logger.ts";
 export {
   createRpcServer,
-  RPC_DEFAULTS,
+  type RpcPublicLimits,
   type RpcServer,
   type RpcServerModules,
   type RpcServerOptions,

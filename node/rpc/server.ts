@@ -1,7 +1,11 @@
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
+import { ConcurrencyGate } from "../util/concurrencyGate.ts";
 import type { RpcBackend } from "./backend.ts";
+import { ClientLimits } from "./clientLimits.ts";
+import { RPC_DEFAULTS } from "./defaults.ts";
 import { createDispatcher } from "./dispatch.ts";
+import type { RpcLimit } from "./errors.ts";
 import { createHttpHandler, type RouteHandler } from "./http.ts";
 import type { RpcLogger } from "./logger.ts";
 import { allMethods, type MethodLimits } from "./methods/index.ts";
@@ -22,15 +26,45 @@ export interface RpcServerOptions {
   maxLogBlockRange?: number;
   maxLogResults?: number;
   maxFeeHistoryBlocks?: number;
+  /** Requests per second one client (remote address) may sustain; 0: no per-client rate limit. */
+  ratePerSecond?: number;
+  /** Requests a rested client may send at once. */
+  rateBurst?: number;
+  /** Loopback clients skip the per-client limits (rate, connections). */
+  exemptLoopback?: boolean;
+  /** Open connections (HTTP and WebSocket together) the server holds at most. */
+  maxConnections?: number;
+  maxConnectionsPerClient?: number;
+  /** What one request (or batch) may take; its work stops after that. */
+  requestTimeoutMs?: number;
+  /** EVM calls (eth_call, eth_estimateGas) running at once, node-wide, and waiting for a turn. */
+  maxConcurrentCalls?: number;
+  maxQueuedCalls?: number;
   /** Origins browsers may call from (Access-Control-Allow-Origin); ["*"] by default. */
   corsOrigins?: readonly string[];
   /** Extra paths on the same port, e.g. { "/metrics": handler }. */
   extraRoutes?: Record<string, RouteHandler>;
 }
 
+/** The RPC server's limits an operator sets in config.toml. */
+export type RpcPublicLimits = Pick<
+  RpcServerOptions,
+  | "ratePerSecond"
+  | "rateBurst"
+  | "exemptLoopback"
+  | "maxConnections"
+  | "maxConnectionsPerClient"
+  | "requestTimeoutMs"
+  | "maxConcurrentCalls"
+  | "maxLogBlockRange"
+  | "maxLogResults"
+>;
+
 export interface RpcServerModules {
   backend: RpcBackend;
   logger: RpcLogger;
+  /** Counts each refusal by the limit that caused it (outrigger_rpc_limited_total). */
+  onLimited?: (limit: RpcLimit) => void;
 }
 
 export interface RpcServer {
@@ -40,35 +74,19 @@ export interface RpcServer {
   close(): Promise<void>;
 }
 
-export const RPC_DEFAULTS = {
-  host: "127.0.0.1",
-  maxBodyBytes: 1024 * 1024,
-  // ethers' JsonRpcProvider batches up to 100 requests (batchMaxCount), so it never hits this.
-  maxBatch: 100,
-  // geth's BatchResponseMaxSize.
-  maxResponseBytes: 25 * 1000 * 1000,
-  maxWsConnections: 256,
-  maxSubscriptionsPerConnection: 64,
-  maxWsBufferedBytes: 16 * 1024 * 1024,
-  wsPingIntervalMs: 30_000,
-  maxLogBlockRange: 10_000,
-  maxLogResults: 10_000,
-  // geth's cap on eth_feeHistory's block count.
-  maxFeeHistoryBlocks: 1024,
-  maxInFlightPerConnection: 16,
-  requestTimeoutMs: 30_000,
-  /**
-   * How long an idle keep-alive connection stays open: geth's 120 s rather than Node's 5 s. A server closes an idle
-   * connection from its timers, which run before it reads what arrived meanwhile: after an event-loop stall longer
-   * than the timeout, a request already sent on that connection is answered with a reset (a client then sees
-   * "fetch failed" for a request the node never read). The longer the timeout, the longer a stall must be.
-   */
-  keepAliveTimeoutMs: 120_000,
-} as const;
-
 /** JSON-RPC over HTTP POST and WebSocket on one port (DESIGN.md §6). */
 export async function createRpcServer(opts: RpcServerOptions, modules: RpcServerModules): Promise<RpcServer> {
   const { backend, logger } = modules;
+  const onLimited = (limit: RpcLimit): void => modules.onLimited?.(limit);
+  const clients = new ClientLimits(
+    {
+      ratePerSecond: opts.ratePerSecond ?? RPC_DEFAULTS.ratePerSecond,
+      burst: opts.rateBurst ?? RPC_DEFAULTS.rateBurst,
+      maxConnectionsPerClient: opts.maxConnectionsPerClient ?? RPC_DEFAULTS.maxConnectionsPerClient,
+      exemptLoopback: opts.exemptLoopback ?? RPC_DEFAULTS.exemptLoopback,
+    },
+    onLimited,
+  );
   const host = opts.host ?? RPC_DEFAULTS.host;
   const maxBodyBytes = opts.maxBodyBytes ?? RPC_DEFAULTS.maxBodyBytes;
   const limits: MethodLimits = {
@@ -76,13 +94,18 @@ export async function createRpcServer(opts: RpcServerOptions, modules: RpcServer
     maxLogResults: opts.maxLogResults ?? RPC_DEFAULTS.maxLogResults,
     maxFeeHistoryBlocks: opts.maxFeeHistoryBlocks ?? RPC_DEFAULTS.maxFeeHistoryBlocks,
   };
+  const evmCalls = new ConcurrencyGate({
+    maxRunning: opts.maxConcurrentCalls ?? RPC_DEFAULTS.maxConcurrentCalls,
+    maxWaiting: opts.maxQueuedCalls ?? RPC_DEFAULTS.maxQueuedCalls,
+  });
   const dispatcher = createDispatcher(
     allMethods(),
     {
       maxBatch: opts.maxBatch ?? RPC_DEFAULTS.maxBatch,
       maxResponseBytes: opts.maxResponseBytes ?? RPC_DEFAULTS.maxResponseBytes,
+      requestTimeoutMs: opts.requestTimeoutMs ?? RPC_DEFAULTS.requestTimeoutMs,
     },
-    logger,
+    { logger, onLimited },
   );
   const handler = createHttpHandler(
     {
@@ -90,7 +113,13 @@ export async function createRpcServer(opts: RpcServerOptions, modules: RpcServer
       extraRoutes: new Map(Object.entries(opts.extraRoutes ?? {})),
       corsOrigins: opts.corsOrigins ?? ["*"],
     },
-    { dispatcher, context: { backend, limits, subscriptions: null }, logger },
+    {
+      dispatcher,
+      context: { backend, limits, subscriptions: null, evmCalls },
+      clients,
+      logger,
+      onBodyTooLarge: () => onLimited("body-size"),
+    },
   );
   const hub = createWsHub(
     {
@@ -102,13 +131,23 @@ export async function createRpcServer(opts: RpcServerOptions, modules: RpcServer
       pingIntervalMs: opts.wsPingIntervalMs ?? RPC_DEFAULTS.wsPingIntervalMs,
       maxInFlightPerConnection: RPC_DEFAULTS.maxInFlightPerConnection,
     },
-    { dispatcher, backend, limits, logger },
+    { dispatcher, backend, limits, evmCalls, clients, logger, onFull: () => onLimited("ws-connections") },
   );
 
   const server = createServer(
-    { requestTimeout: RPC_DEFAULTS.requestTimeoutMs, keepAliveTimeout: RPC_DEFAULTS.keepAliveTimeoutMs },
+    {
+      requestTimeout: RPC_DEFAULTS.receiveTimeoutMs,
+      headersTimeout: RPC_DEFAULTS.headersTimeoutMs,
+      // How often those two are checked (30 s by default, which would let a slow sender hold on for 40 s).
+      connectionsCheckingInterval: 2_000,
+      keepAliveTimeout: RPC_DEFAULTS.keepAliveTimeoutMs,
+    },
     handler,
   );
+  // Past it the kernel's accepted socket is closed at once ("drop"): the node's memory and descriptors stay bounded.
+  server.maxConnections = opts.maxConnections ?? RPC_DEFAULTS.maxConnections;
+  server.on("drop", () => onLimited("connections"));
+  server.on("connection", (socket) => clients.acceptConnection(socket));
   server.on("upgrade", (req, socket, head) => hub.handleUpgrade(req, socket, head));
   server.on("clientError", (err, socket) => {
     logger.debug({ err }, "rpc client error");

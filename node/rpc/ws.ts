@@ -2,13 +2,20 @@ import { randomBytes } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 import { type RawData, type WebSocket, WebSocketServer } from "ws";
+import type { ConcurrencyGate } from "../util/concurrencyGate.ts";
 import type { BlockRecord, RpcBackend } from "./backend.ts";
-import type { Dispatcher } from "./dispatch.ts";
-import { RpcError, RpcErrorCode } from "./errors.ts";
+import type { ClientLimits } from "./clientLimits.ts";
+import type { Admit, Dispatcher } from "./dispatch.ts";
+import { RpcLimitError } from "./errors.ts";
 import { blockLogs, headerJson, logJson, type PositionedLog } from "./ethJson.ts";
 import type { RpcLogger } from "./logger.ts";
 import { type LogMatcher, logMatcher, matchesLog } from "./logs.ts";
-import type { MethodContext, MethodLimits, SubscriptionHost, SubscriptionRequest } from "./methods/index.ts";
+import type {
+  ConnectionContext,
+  MethodLimits,
+  SubscriptionHost,
+  SubscriptionRequest,
+} from "./methods/index.ts";
 
 export interface WsOptions {
   maxConnections: number;
@@ -28,7 +35,11 @@ export interface WsModules {
   dispatcher: Dispatcher;
   backend: RpcBackend;
   limits: MethodLimits;
+  evmCalls: ConcurrencyGate;
+  clients: ClientLimits;
   logger: RpcLogger;
+  /** Counts an upgrade refused because the server holds maxConnections sessions already. */
+  onFull: () => void;
 }
 
 export interface WsHub {
@@ -64,20 +75,27 @@ class Connection implements SubscriptionHost {
   #inFlight = 0;
   readonly #queue: string[] = [];
   #queuedBytes = 0;
-  readonly #context: MethodContext;
+  readonly #context: ConnectionContext;
 
   constructor(
     readonly ws: WebSocket,
     readonly opts: WsOptions,
     readonly modules: WsModules,
+    /** The client's rate limit, shared with its HTTP requests (one bucket per address). */
+    readonly admit: Admit | undefined,
   ) {
-    this.#context = { backend: modules.backend, limits: modules.limits, subscriptions: this };
+    this.#context = {
+      backend: modules.backend,
+      limits: modules.limits,
+      subscriptions: this,
+      evmCalls: modules.evmCalls,
+    };
   }
 
   subscribe(request: SubscriptionRequest): string {
     if (this.subscriptions.size >= this.opts.maxSubscriptionsPerConnection) {
-      throw new RpcError(
-        RpcErrorCode.LimitExceeded,
+      throw new RpcLimitError(
+        "subscriptions",
         `too many subscriptions: the limit is ${this.opts.maxSubscriptionsPerConnection} per connection`,
       );
     }
@@ -126,9 +144,9 @@ class Connection implements SubscriptionHost {
   #start(text: string): void {
     this.#inFlight++;
     this.modules.dispatcher
-      .handle(text, this.#context)
+      .handle(text, this.#context, this.admit)
       .then((response) => {
-        if (response !== null) this.send(response);
+        if (response.body !== null) this.send(response.body);
       })
       .catch((err: unknown) => this.modules.logger.error({ err }, "websocket request failed"))
       .finally(() => {
@@ -203,11 +221,12 @@ export function createWsHub(opts: WsOptions, modules: WsModules): WsHub {
       return;
     }
     if (connections.size >= opts.maxConnections) {
+      modules.onFull();
       rejectUpgrade(socket, "503 Service Unavailable");
       return;
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
-      const conn = new Connection(ws, opts, modules);
+      const conn = new Connection(ws, opts, modules, modules.clients.admitFor(req.socket.remoteAddress));
       connections.add(conn);
       ws.on("pong", () => {
         conn.alive = true;

@@ -53,7 +53,15 @@ const ALLOWED: Record<string, string[]> = {
     "node/config",
   ],
   // Each service's options derived from the genesis and the node's config (node.ts only wires).
-  "node/config": ["node/crypto", "node/types", "node/chain", "node/checkpoint", "node/sync", "node/p2p"],
+  "node/config": [
+    "node/crypto",
+    "node/types",
+    "node/chain",
+    "node/checkpoint",
+    "node/sync",
+    "node/p2p",
+    "node/rpc",
+  ],
   contracts: ["node/crypto", "node/types", "node/util"],
   // The bridge talks to nodes over RPC only; it shares their wire types and the contract ABIs (node/types).
   bridge: ["node/crypto", "node/types"],

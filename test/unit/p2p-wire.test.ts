@@ -9,7 +9,6 @@ import {
 import fc from "fast-check";
 import { encodeRlpItem, RlpError, type RlpItem } from "../../node/crypto/index.ts";
 import { gossipMessageId } from "../../node/p2p/gossipConfig.ts";
-import { PeerRateLimiter } from "../../node/p2p/rateLimit.ts";
 import {
   decodeBlocksRequest,
   decodeCatchUpRequest,
@@ -39,6 +38,7 @@ import {
   PROPOSAL_LIMITS,
   VOTE_LIMITS,
 } from "../../node/types/index.ts";
+import { KeyedTokenBuckets } from "../../node/util/tokenBuckets.ts";
 
 describe("p2p topics and limits", () => {
   it("names the seven topics of DESIGN §3 per chain", () => {
@@ -164,7 +164,7 @@ describe("p2p req/resp wire", () => {
 
   it("the rate limiter allows a burst, then the refill rate, per peer", () => {
     let now = 0;
-    const limiter = new PeerRateLimiter({ capacity: 10, refillPerSecond: 2 }, () => now);
+    const limiter = new KeyedTokenBuckets({ capacity: 10, refillPerSecond: 2 }, () => now);
     assert.equal(limiter.tryTake("a", 10), true);
     assert.equal(limiter.tryTake("a", 1), false);
     assert.equal(limiter.tryTake("b", 10), true, "buckets are per peer");

@@ -3,6 +3,7 @@ import { createEVM, type EVM, EVMError, type EVMRunCallOpts, type Message } from
 import { bigIntToBytes, Address as EvmAddress, generateAddress } from "@ethereumjs/util";
 import { type Address, bytesToHex, type Hex, hexToBytes } from "../../crypto/index.ts";
 import type { Log } from "../../types/index.ts";
+import type { WorkBudget } from "../../util/workBudget.ts";
 import { decodeRevertReason } from "../abi.ts";
 import type { ChainParams } from "../params.ts";
 import type { LedgerState } from "../state.ts";
@@ -70,11 +71,24 @@ export interface EvmRunner {
   isPrecompile(address: Address): boolean;
 }
 
+const JUMPDEST = 0x5b;
+/** JUMPDEST's gas in every hardfork since Frontier. */
+const JUMPDEST_GAS = 1;
+
 export async function createEvmRunner(
-  opts: { common: Common; params: ChainParams; block: EvmBlockContext },
+  opts: {
+    common: Common;
+    params: ChainParams;
+    block: EvmBlockContext;
+    /**
+     * For calls a stranger asks for (eth_call, eth_estimateGas): the run stops with WorkTimeoutError once the
+     * budget is spent, and lets the event loop turn between slices. Never set for block execution.
+     */
+    budget?: WorkBudget;
+  },
   modules: EvmRunnerModules,
 ): Promise<EvmRunner> {
-  const { params, block } = opts;
+  const { params, block, budget } = opts;
   const stateManager = new LedgerStateManager();
   let lastMessage: Message | undefined;
   const blockHash = modules.blockHash;
@@ -83,6 +97,19 @@ export async function createEvmRunner(
     common: opts.common.copy(),
     stateManager,
     customPrecompiles: [{ address: KZG_POINT_EVALUATION_ADDRESS, function: kzgPointEvaluationUnavailable }],
+    // Every loop passes a JUMPDEST, so checking the budget there bounds any run's time; the gas is the standard one.
+    ...(budget === undefined
+      ? {}
+      : {
+          customOpcodes: [
+            {
+              opcode: JUMPDEST,
+              opcodeName: "JUMPDEST",
+              baseFee: JUMPDEST_GAS,
+              logicFunction: () => budget.checkpoint(),
+            },
+          ],
+        }),
     blockchain: {
       async getBlock(height: number) {
         const hash = (await blockHash?.(height)) ?? null;
@@ -96,6 +123,8 @@ export async function createEvmRunner(
     },
   });
   evm.events.on("beforeMessage", (message: Message) => {
+    // Straight-line code reaches no JUMPDEST; each call frame it opens is checked here (a throw ends the run).
+    budget?.check();
     lastMessage = message;
   });
   const precompileModules = {

@@ -1,4 +1,6 @@
 import type { z } from "zod";
+import type { ConcurrencyGate } from "../../util/concurrencyGate.ts";
+import type { WorkBudget } from "../../util/workBudget.ts";
 import type { RpcBackend } from "../backend.ts";
 import { invalidParams } from "../errors.ts";
 import type { Json } from "../ethJson.ts";
@@ -20,10 +22,18 @@ export interface SubscriptionHost {
   unsubscribe(id: string): boolean;
 }
 
-export interface MethodContext {
+/** What a connection gives the requests it carries. */
+export interface ConnectionContext {
   backend: RpcBackend;
   limits: MethodLimits;
   subscriptions: SubscriptionHost | null;
+  /** EVM calls (eth_call, eth_estimateGas) run a few at a time node-wide: each holds the CPU for its slices. */
+  evmCalls: ConcurrencyGate;
+}
+
+export interface MethodContext extends ConnectionContext {
+  /** This request's deadline: long work (an EVM call, a log scan) checks it and stops when it is spent. */
+  work: WorkBudget;
 }
 
 export interface RpcMethod {

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import type { BlockRecord } from "../backend.ts";
 import { heightOf, resolveBlock } from "../blockRef.ts";
-import { RpcError, RpcErrorCode } from "../errors.ts";
+import { RpcError, RpcErrorCode, RpcLimitError } from "../errors.ts";
 import { blockJson, blockTxCount, committedTxJson, type Json, receiptJson } from "../ethJson.ts";
 import { quantity } from "../format.ts";
 import { logMatcher, matchingLogs } from "../logs.ts";
@@ -43,19 +43,20 @@ async function getLogs(filter: z.output<typeof logFilterSchema>, ctx: MethodCont
   const to = Math.min(requestedTo, head);
   const first = Math.max(from, 1);
   if (to - first + 1 > limits.maxLogBlockRange) {
-    throw new RpcError(
-      RpcErrorCode.LimitExceeded,
+    throw new RpcLimitError(
+      "log-range",
       `block range too large: ${to - first + 1} blocks, the limit is ${limits.maxLogBlockRange}`,
     );
   }
   const out: Json[] = [];
   for (let height = first; height <= to; height++) {
+    await ctx.work.checkpoint();
     const record = await backend.getBlockByHeight(height);
     if (record === null) throw new Error(`block ${height} at or below the head ${head} is missing`);
     out.push(...matchingLogs(record, matcher));
     if (out.length > limits.maxLogResults) {
-      throw new RpcError(
-        RpcErrorCode.LimitExceeded,
+      throw new RpcLimitError(
+        "log-results",
         `query returned more than ${limits.maxLogResults} results; narrow the block range or the filter`,
       );
     }

@@ -6,6 +6,7 @@ import { outriggerMethods } from "./outrigger.ts";
 import { subscriptionMethods } from "./subscribe.ts";
 
 export type {
+  ConnectionContext,
   MethodContext,
   MethodLimits,
   RpcMethod,
