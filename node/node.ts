@@ -111,7 +111,11 @@ export async function startNode(opts: NodeOptions, modules: NodeModules): Promis
     const claims = new ClaimPool(() => app.nextDepositNonce());
     const l1Link = await connectL1(
       { url: config.l1RpcUrl, l1, validator: opts.validatorKey !== null },
-      { logger },
+      {
+        logger,
+        onRequest: (call) => metrics.l1Requests.inc({ call }),
+        onBusy: () => metrics.l1Busy.inc(),
+      },
     );
     if (l1Link !== null) stops.push(() => l1Link.reader.close());
     const confirmer = l1Link === null ? null : createDepositConfirmer(l1Link.reader);

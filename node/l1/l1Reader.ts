@@ -1,3 +1,4 @@
+import type { JsonRpcPayload, JsonRpcResult } from "ethers/providers";
 import type { Address, Hex } from "../crypto/index.ts";
 import { CHECKPOINT_MANAGER_ABI, L1_BRIDGE_ABI } from "../types/index.ts";
 import { errorMessage } from "../util/errors.ts";
@@ -15,7 +16,22 @@ export interface L1ReaderOptions {
   /** Blocks behind latest that count as final; 0 means the `finalized` tag (genesis l1.confirmations). */
   confirmations: number;
   timeoutMs?: number;
+  /** Told of every JSON-RPC request sent to L1, by what it asks (for the node's metrics). */
+  onRequest?: (call: L1Call) => void;
 }
+
+/** What an L1 JSON-RPC request asks, by method; a method this reader does not use keeps its own name. */
+export type L1Call = "chainId" | "blockNumber" | "finalizedBlock" | "depositHash" | "checkpointLogs" | string;
+
+const CALL_OF_METHOD: Record<string, L1Call> = {
+  eth_chainId: "chainId",
+  eth_blockNumber: "blockNumber",
+  // The only block this reader fetches whole is the `finalized` one.
+  eth_getBlockByNumber: "finalizedBlock",
+  // The only contract call is Bridge.depositHash.
+  eth_call: "depositHash",
+  eth_getLogs: "checkpointLogs",
+};
 
 /** A CheckpointSubmitted event: where a checkpoint landed on L1. */
 export interface CheckpointSubmission {
@@ -29,6 +45,8 @@ export interface L1Reader {
   confirmedBlock(): Promise<number>;
   /** Bridge.depositHash(nonce) at the confirmed block: ZERO_HASH while the deposit is not (yet) final there. */
   confirmedDepositHash(nonce: bigint): Promise<Hex>;
+  /** Bridge.depositHash(nonce) at L1 block `block`: one request, for a caller that already knows the block. */
+  depositHashAt(nonce: bigint, block: number): Promise<Hex>;
   /** CheckpointSubmitted events in the L1 block range [from, to]. */
   checkpointSubmissions(from: number, to: number): Promise<CheckpointSubmission[]>;
   latestBlock(): Promise<number>;
@@ -47,7 +65,17 @@ export async function createL1Reader(opts: L1ReaderOptions): Promise<L1Reader> {
   ]);
   // A static network skips ethers' chain detection, which retries forever in the background while L1 is down;
   // no response cache, or a check right after a deposit would read the block before it for 250 ms.
-  const provider = new JsonRpcProvider(opts.url, Network.from(opts.chainId), {
+  const onRequest = opts.onRequest;
+  // Counted where the payload is sent, so every request is seen, ethers' own ones included.
+  class CountingProvider extends JsonRpcProvider {
+    override _send(payload: JsonRpcPayload | JsonRpcPayload[]): Promise<JsonRpcResult[]> {
+      if (onRequest !== undefined)
+        for (const { method } of Array.isArray(payload) ? payload : [payload])
+          onRequest(CALL_OF_METHOD[method] ?? method);
+      return super._send(payload);
+    }
+  }
+  const provider = new CountingProvider(opts.url, Network.from(opts.chainId), {
     staticNetwork: true,
     batchMaxCount: 1,
     cacheTimeout: -1,
@@ -87,14 +115,16 @@ export async function createL1Reader(opts: L1ReaderOptions): Promise<L1Reader> {
     return Math.max(0, (await provider.getBlockNumber()) - opts.confirmations);
   }
 
+  async function depositHashAt(nonce: bigint, blockTag: number): Promise<Hex> {
+    const hash = (await bridge.getFunction("depositHash").staticCall(nonce, { blockTag })) as string;
+    return hash.toLowerCase() as Hex;
+  }
+
   return {
     confirmedBlock: () => guarded("confirmed block", confirmedBlock),
     confirmedDepositHash: (nonce) =>
-      guarded(`depositHash(${nonce})`, async () => {
-        const blockTag = await confirmedBlock();
-        const hash = (await bridge.getFunction("depositHash").staticCall(nonce, { blockTag })) as string;
-        return hash.toLowerCase() as Hex;
-      }),
+      guarded(`depositHash(${nonce})`, async () => depositHashAt(nonce, await confirmedBlock())),
+    depositHashAt: (nonce, block) => guarded(`depositHash(${nonce})`, () => depositHashAt(nonce, block)),
     checkpointSubmissions: (from, to) =>
       guarded("CheckpointSubmitted logs", async () => {
         const logs = await manager.queryFilter("CheckpointSubmitted", from, to);

@@ -90,6 +90,17 @@ export class NodeMetrics {
     help: "Deposits minted by committed blocks",
     registers: [this.registry],
   });
+  readonly l1Requests = new Counter({
+    name: "outrigger_l1_requests_total",
+    help: "JSON-RPC requests this node sent to L1, by what they ask",
+    labelNames: ["call"] as const,
+    registers: [this.registry],
+  });
+  readonly l1Busy = new Counter({
+    name: "outrigger_l1_busy_total",
+    help: "Callers refused at once because too many L1 requests were already waiting",
+    registers: [this.registry],
+  });
 
   readonly pendingEvidence = new Gauge({
     name: "outrigger_evidence_pending",

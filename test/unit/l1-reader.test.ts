@@ -4,14 +4,19 @@ import type { AddressInfo } from "node:net";
 import { after, before, describe, it } from "node:test";
 import { Interface, toQuantity } from "ethers";
 import { type Address, type Hex, ZERO_HASH } from "../../node/crypto/index.ts";
+import { ClaimPool, createDepositConfirmer, DepositIntake } from "../../node/deposits/index.ts";
 import {
   type CheckpointSubmission,
   CheckpointTracker,
   createL1Reader,
+  DEFAULT_L1_GATE,
+  type L1Call,
   type L1Reader,
   type L1ReaderOptions,
   L1UnavailableError,
+  openL1Link,
 } from "../../node/l1/index.ts";
+import { NodeMetrics } from "../../node/observability/metrics.ts";
 import { CHECKPOINT_MANAGER_ABI, depositHash, L1_BRIDGE_ABI } from "../../node/types/index.ts";
 import { errorMessage } from "../../node/util/errors.ts";
 import { testClaim } from "../helpers/deposits.ts";
@@ -325,6 +330,74 @@ describe("createL1Reader", () => {
     assert.equal(filter.toBlock, toQuantity(50));
     assert.equal(filter.topics[0], managerAbi.getEvent("CheckpointSubmitted")?.topicHash);
     assert.deepEqual(await r.checkpointSubmissions(52, 60), []);
+  });
+});
+
+describe("L1 request accounting", () => {
+  it("tells onRequest of every JSON-RPC request, by call; depositHashAt is one eth_call at the block given", async () => {
+    const { l1, url } = await startL1();
+    const seen: L1Call[] = [];
+    const r = await reader(url, { confirmations: 5, onRequest: (call) => seen.push(call) });
+    l1.hashes.set(3n, depositHash(testClaim(3n)));
+    assert.equal(await r.latestBlock(), 100);
+    assert.deepEqual(seen, ["chainId", "blockNumber"]);
+    assert.equal(await r.depositHashAt(3n, 42), depositHash(testClaim(3n)));
+    assert.equal(l1.callsOf("eth_call")[0]?.params[1], toQuantity(42));
+    assert.deepEqual(seen.slice(2), ["depositHash"], "no block number: the caller gave the block");
+    await r.confirmedDepositHash(3n);
+    await r.checkpointSubmissions(0, 10);
+    assert.deepEqual(seen.slice(3), ["blockNumber", "depositHash", "checkpointLogs"]);
+
+    const f = await reader(url, { confirmations: 0, onRequest: (call) => seen.push(call) });
+    await f.confirmedBlock();
+    assert.deepEqual(seen.slice(6), ["chainId", "finalizedBlock"]);
+    assert.equal(seen.length, l1.calls.length, "every request the L1 saw was counted");
+  });
+
+  it("through openL1Link, 1,000 identical forged claims cost one depositHash request per L1 block (by the metric)", async () => {
+    const { l1, url } = await startL1();
+    const metrics = new NodeMetrics();
+    const link = await openL1Link(
+      url,
+      {
+        chainId: L1_CHAIN_ID,
+        bridge: BRIDGE,
+        checkpointManager: MANAGER,
+        confirmations: 5,
+        deploymentBlock: 0,
+      },
+      { onRequest: (call) => metrics.l1Requests.inc({ call }), onBusy: () => metrics.l1Busy.inc() },
+    );
+    readers.push(link.reader);
+    const requests = async () => {
+      const byCall: Record<string, number> = {};
+      for (const v of (await metrics.l1Requests.get()).values) byCall[String(v.labels.call)] = v.value;
+      return byCall;
+    };
+    const intake = new DepositIntake({
+      pool: new ClaimPool(() => 0n),
+      confirmer: createDepositConfirmer(link.reader),
+      publish: () => {},
+    });
+    const forged = testClaim(7n);
+    const submitAll = () => Promise.all(Array.from({ length: 1_000 }, () => intake.submit(forged)));
+    for (const r of await submitAll()) assert.equal(r.ok, false);
+    assert.deepEqual(await requests(), { chainId: 1, blockNumber: 1, depositHash: 1 });
+    for (let i = 0; i < 100; i++) assert.equal((await intake.submit(forged)).ok, false);
+    assert.equal((await requests()).depositHash, 1, "one after another, within the same L1 block");
+
+    l1.latest++;
+    await new Promise((resolve) => setTimeout(resolve, DEFAULT_L1_GATE.headTtlMs + 50));
+    for (const r of await submitAll()) assert.equal(r.ok, false);
+    const after = await requests();
+    assert.equal(after.depositHash, 2, "one more at the new L1 block");
+    assert.equal(after.blockNumber, 2);
+    assert.equal(l1.callsOf("eth_call").length, 2, "the metric counts what L1 saw");
+    assert.equal(
+      (await metrics.l1Busy.get()).values[0]?.value ?? 0,
+      0,
+      "identical claims take no queue places",
+    );
   });
 });
 
