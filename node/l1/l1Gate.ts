@@ -1,6 +1,6 @@
 import { type Hex, ZERO_HASH } from "../crypto/index.ts";
-import { L1Limiter } from "./l1Limiter.ts";
-import type { CheckpointSubmission, L1Reader } from "./l1Reader.ts";
+import { ConcurrencyGate, GateFullError } from "../util/concurrencyGate.ts";
+import { type CheckpointSubmission, type L1Reader, L1UnavailableError } from "./l1Reader.ts";
 
 export interface L1GateOptions {
   /** Blocks behind latest that count as final; 0 means the `finalized` tag (genesis l1.confirmations). */
@@ -76,7 +76,7 @@ class SharedRead<T> {
  * lookups join one request), and at most `maxInFlight` requests run at once with a bounded queue behind them.
  */
 export class L1Gate implements L1Reader {
-  private readonly limiter: L1Limiter;
+  private readonly slots: ConcurrencyGate;
   private readonly latest: SharedRead<number>;
   private readonly finalized: SharedRead<number>;
   private readonly verdicts = new Map<bigint, Verdict>();
@@ -90,11 +90,9 @@ export class L1Gate implements L1Reader {
   ) {
     const now = modules.now ?? Date.now;
     const { reader } = modules;
-    this.limiter = new L1Limiter(opts, modules.onBusy);
-    this.latest = new SharedRead(opts.headTtlMs, now, () => this.limiter.run(() => reader.latestBlock()));
-    this.finalized = new SharedRead(opts.headTtlMs, now, () =>
-      this.limiter.run(() => reader.confirmedBlock()),
-    );
+    this.slots = new ConcurrencyGate({ maxRunning: opts.maxInFlight, maxWaiting: opts.maxQueued });
+    this.latest = new SharedRead(opts.headTtlMs, now, () => this.limited(() => reader.latestBlock()));
+    this.finalized = new SharedRead(opts.headTtlMs, now, () => this.limited(() => reader.confirmedBlock()));
   }
 
   latestBlock(): Promise<number> {
@@ -129,11 +127,11 @@ export class L1Gate implements L1Reader {
   }
 
   depositHashAt(nonce: bigint, block: number): Promise<Hex> {
-    return this.limiter.run(() => this.modules.reader.depositHashAt(nonce, block));
+    return this.limited(() => this.modules.reader.depositHashAt(nonce, block));
   }
 
   checkpointSubmissions(from: number, to: number): Promise<CheckpointSubmission[]> {
-    return this.limiter.run(() => this.modules.reader.checkpointSubmissions(from, to));
+    return this.limited(() => this.modules.reader.checkpointSubmissions(from, to));
   }
 
   close(): void {
@@ -141,6 +139,17 @@ export class L1Gate implements L1Reader {
   }
 
   /** Deposits not final at an older block may be final now: those verdicts go once a new block is confirmed. */
+  /** Runs an L1 request in one of the gate's slots; a full queue is refused as L1 being unavailable now. */
+  private async limited<T>(call: () => Promise<T>): Promise<T> {
+    try {
+      return await this.slots.run(call);
+    } catch (err) {
+      if (!(err instanceof GateFullError)) throw err;
+      this.modules.onBusy?.();
+      throw new L1UnavailableError("L1 busy");
+    }
+  }
+
   private pruneUnconfirmed(block: number): void {
     if (block === this.prunedAt) return;
     this.prunedAt = block;

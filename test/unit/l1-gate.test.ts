@@ -8,7 +8,6 @@ import {
   DEFAULT_L1_GATE,
   L1Gate,
   type L1GateOptions,
-  L1Limiter,
   type L1Reader,
   L1UnavailableError,
 } from "../../node/l1/index.ts";
@@ -297,40 +296,5 @@ describe("L1Gate: head and concurrency", () => {
     await assert.rejects(gate.checkpointSubmissions(0, 10), /L1 busy/);
     l1.open();
     await busyLookup;
-  });
-});
-
-describe("L1Limiter", () => {
-  it("hands a freed slot to the next waiter, in order, and counts refusals", async () => {
-    let refused = 0;
-    const limiter = new L1Limiter({ maxInFlight: 1, maxQueued: 2 }, () => refused++);
-    const order: number[] = [];
-    let release: () => void = () => {};
-    const first = limiter.run(
-      () =>
-        new Promise<void>((resolve) => {
-          release = resolve;
-        }),
-    );
-    const waiters = [1, 2].map((n) => limiter.run(async () => void order.push(n)));
-    await assert.rejects(
-      limiter.run(async () => 3),
-      (err: unknown) => err instanceof L1UnavailableError,
-    );
-    assert.equal(refused, 1);
-    assert.equal(limiter.running, 1);
-    assert.equal(limiter.waiting, 2);
-    release();
-    await first;
-    await Promise.all(waiters);
-    assert.deepEqual(order, [1, 2]);
-    assert.equal(limiter.running, 0);
-    await assert.rejects(
-      limiter.run(async () => {
-        throw new Error("boom");
-      }),
-      /boom/,
-    );
-    assert.equal(limiter.running, 0, "a failed call frees its slot");
   });
 });
