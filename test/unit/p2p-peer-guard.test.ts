@@ -77,10 +77,14 @@ describe("peer guard on real hosts", () => {
     await waitForTopicPeers(good, "tx", [b]);
     assert.equal(b.host.isPersistent(bad.host.peerId), true);
     const badConnects = connects(b, bad);
+    let bannedAt = 0;
+    // The ban is in place before the hang-up, so the disconnect event dates it closely.
+    b.host.libp2p.addEventListener("peer:disconnect", (evt: CustomEvent<PeerId>) => {
+      if (evt.detail.equals(bad.host.peerId) && bannedAt === 0) bannedAt = Date.now();
+    });
 
     for (let i = 0; i < 20; i++) await bad.gossip.publish("tx", payload(`junk-${i}`));
-    await waitFor(() => !connected(b, bad), "b to disconnect the bad peer");
-    const bannedAt = Date.now();
+    await waitFor(() => !connected(b, bad) && bannedAt > 0, "b to disconnect the bad peer");
 
     // The bad peer cannot come back during the ban: not by its own dial (b's gater denies the connection before
     // b counts it as connected), not by b's bootstrap redial.
@@ -91,13 +95,12 @@ describe("peer guard on real hosts", () => {
     await sleep(BAN_MS / 2);
     assert.equal(connected(b, bad), false, "still out during the ban");
     assert.equal(connected(b, good), true, "the well-behaved peer stays connected");
-    assert.equal(connected(b, good) && connected(good, b), true);
     assert.deepEqual(badConnects, [], "no reconnection during the ban");
     assert.ok(b.gossip.peerScore(good.host.peerId) >= 0);
 
     // After it, b's bootstrap dialer brings the peer back (and the guard is free to judge it again).
     await waitFor(() => badConnects.length > 0, "b to redial its persistent peer after the ban");
-    assert.ok((badConnects[0] ?? 0) >= bannedAt + BAN_MS - 200, "not before the ban ended");
+    assert.ok((badConnects[0] ?? 0) >= bannedAt + BAN_MS - 100, "not before the ban ended");
   });
 
   it("penalties enter the gossip score, and past the ban level disconnect the peer", async (t) => {
