@@ -48,7 +48,13 @@ import { ChainMonitor } from "./observability/chainMonitor.ts";
 import type { Logger } from "./observability/logger.ts";
 import { NodeMetrics } from "./observability/metrics.ts";
 import { metricsRoute } from "./observability/metricsRoute.ts";
-import { DEFAULT_HELD_GOSSIP, HeldGossip, loadOrCreatePeerKey, Network } from "./p2p/index.ts";
+import {
+  DEFAULT_HELD_GOSSIP,
+  DEFAULT_PEER_GUARD,
+  HeldGossip,
+  loadOrCreatePeerKey,
+  Network,
+} from "./p2p/index.ts";
 import { createPublisher, TopicHandlers } from "./p2p/topicHandlers.ts";
 import {
   ChainStore,
@@ -128,8 +134,15 @@ export async function startNode(opts: NodeOptions, modules: NodeModules): Promis
         privateKey: await loadOrCreatePeerKey(opts.home),
         chainId,
         genesisHash: genesisHash(genesis),
+        peerGuard: DEFAULT_PEER_GUARD,
       },
-      { logger: logger.child({ part: "p2p" }) },
+      {
+        logger: logger.child({ part: "p2p" }),
+        peerEvents: {
+          penalty: (cause) => metrics.penalties.inc({ cause }),
+          disconnected: (reason) => metrics.peersDisconnected.inc({ reason }),
+        },
+      },
     );
     stops.push(() => network.stop());
     logger.info({ peerId: network.peerId, listen: network.host.multiaddrs() }, "p2p listening");
@@ -210,6 +223,7 @@ export async function startNode(opts: NodeOptions, modules: NodeModules): Promis
       blocksRange: (from, to) => store.encodedBlocksRange(from, to),
       consensus,
       syncedBlocks: metrics.syncedBlocks,
+      penalise: (peer) => network.penalties.add(peer, "bad-block"),
       logger,
       now: Date.now,
     });

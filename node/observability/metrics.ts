@@ -28,6 +28,18 @@ export class NodeMetrics {
     help: "Connected peers",
     registers: [this.registry],
   });
+  readonly peersDisconnected = new Counter({
+    name: "outrigger_p2p_peers_disconnected_total",
+    help: "Peers disconnected and banned for misbehaving, by reason (gossip-score, penalties)",
+    labelNames: ["reason"] as const,
+    registers: [this.registry],
+  });
+  readonly penalties = new Counter({
+    name: "outrigger_p2p_penalties_total",
+    help: "Penalties given to peers outside gossip validation, by cause (bad-request, bad-response, bad-block, rate-limited)",
+    labelNames: ["cause"] as const,
+    registers: [this.registry],
+  });
   readonly mempoolSize = new Gauge({
     name: "outrigger_mempool_txs",
     help: "Transactions in the mempool",

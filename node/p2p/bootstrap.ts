@@ -60,6 +60,8 @@ export class BootstrapDialer {
     peers: readonly BootstrapPeer[],
     private readonly opts: RedialOptions,
     private readonly logger: P2pLogger,
+    /** How long the connection gater still refuses the peer (banned or another genesis); 0 if it does not. */
+    private readonly refusedForMs: (peer: PeerId) => number = () => 0,
   ) {
     const self = libp2p.peerId.toString();
     this.targets = new Map(
@@ -128,7 +130,9 @@ export class BootstrapDialer {
     if (this.stopped || target.timer !== undefined) return;
     const base = Math.min(this.opts.maxMs, this.opts.minMs * 2 ** Math.min(target.failures, 20));
     // Jitter keeps peers that lost each other at the same moment from redialling in lockstep.
-    const delay = base * (0.75 + Math.random() * 0.5);
+    const backoff = base * (0.75 + Math.random() * 0.5);
+    // A refused peer is not dialled until its refusal ends: each dial would only be denied by our own gater.
+    const delay = Math.max(backoff, this.refusedForMs(target.peerId));
     target.timer = setTimeout(() => {
       target.timer = undefined;
       this.dial(target);

@@ -130,16 +130,24 @@ export class RefusedPeers {
 
   constructor(private readonly now: () => number) {}
 
+  /** A shorter refusal never cuts a longer one short (a genesis refusal must not end a ban). */
   refuse(peer: PeerId, forMs: number): void {
-    this.until.set(peer.toString(), this.now() + forMs);
+    const until = this.now() + forMs;
+    this.until.set(peer.toString(), Math.max(until, this.until.get(peer.toString()) ?? 0));
   }
 
   has(peer: PeerId): boolean {
+    return this.remainingMs(peer) > 0;
+  }
+
+  /** How long the peer stays refused; 0 if it is not. */
+  remainingMs(peer: PeerId): number {
     const until = this.until.get(peer.toString());
-    if (until === undefined) return false;
-    if (until > this.now()) return true;
+    if (until === undefined) return 0;
+    const left = until - this.now();
+    if (left > 0) return left;
     this.until.delete(peer.toString());
-    return false;
+    return 0;
   }
 }
 

@@ -20,7 +20,11 @@ export function gossipMessageId(msg: Pick<Message, "topic" | "data">): Uint8Arra
 /** One RPC frame may carry several messages (IWANT replies batch them): room for two of the largest. */
 const MAX_RPC_BYTES = 2 * MAX_TOPIC_BYTES + 1024 * 1024;
 
-export function gossipsubOptions(chainId: bigint): Partial<GossipsubOpts> {
+/** `appSpecificScore`: the node's own penalties of a peer, as gossipsub's P5 (scoring.ts). */
+export function gossipsubOptions(
+  chainId: bigint,
+  appSpecificScore?: (peer: string) => number,
+): Partial<GossipsubOpts> {
   return {
     // Payloads carry their own signatures; unsigned envelopes also keep message ids content-only (no seqno).
     globalSignaturePolicy: "StrictNoSign",
@@ -47,7 +51,7 @@ export function gossipsubOptions(chainId: bigint): Partial<GossipsubOpts> {
       maxControlMessages: 256,
       maxPeerInfos: 16,
     },
-    scoreParams: gossipScoreParams(chainId),
+    scoreParams: gossipScoreParams(chainId, appSpecificScore),
     scoreThresholds: GOSSIP_SCORE_THRESHOLDS,
   };
 }

@@ -14,6 +14,7 @@ import { P2pError } from "./errors.ts";
 import { GenesisCheck, RefusedPeers } from "./genesisCheck.ts";
 import { gossipsubOptions } from "./gossipConfig.ts";
 import type { P2pLogger } from "./logger.ts";
+import type { PeerPenalties } from "./peerPenalties.ts";
 
 export const DEFAULT_LISTEN = ["/ip4/127.0.0.1/tcp/0"];
 
@@ -37,6 +38,8 @@ export interface P2pHostOptions {
 
 export interface P2pHostModules {
   logger: P2pLogger;
+  /** The node's own penalties of peers, fed to gossipsub's score (P5); none without it. */
+  penalties?: Pick<PeerPenalties, "appSpecificScore">;
 }
 
 export type P2pLibp2p = Libp2p<{ identify: Identify; pubsub: GossipSub }>;
@@ -49,6 +52,10 @@ export interface P2pHost {
   multiaddrs(): string[];
   peerCount(): number;
   connectedPeers(): PeerId[];
+  /** Denies the peer's dials and inbound connections for `forMs` (connection gater); it does not disconnect. */
+  refuse(peer: PeerId, forMs: number): void;
+  /** Whether the peer is one of the bootstrap (persistent) peers this host keeps redialling. */
+  isPersistent(peer: PeerId): boolean;
   stop(): Promise<void>;
 }
 
@@ -64,7 +71,7 @@ export async function createP2pHost(opts: P2pHostOptions, modules: P2pHostModule
   const { logger } = modules;
   const bootstrap = parseBootstrap(opts.bootstrap ?? []);
   const listen = [...(opts.listen ?? DEFAULT_LISTEN)];
-  const pubsubOptions = gossipsubOptions(opts.chainId);
+  const pubsubOptions = gossipsubOptions(opts.chainId, modules.penalties?.appSpecificScore);
   const refused = new RefusedPeers(Date.now);
   const dialable = new Set(bootstrap.map((p) => transportPart(p.addr)));
   let libp2p: P2pLibp2p;
@@ -103,7 +110,10 @@ export async function createP2pHost(opts: P2pHostOptions, modules: P2pHostModule
       cause: err,
     });
   }
-  const dialer = new BootstrapDialer(libp2p, bootstrap, opts.redial ?? DEFAULT_REDIAL, logger);
+  const dialer = new BootstrapDialer(libp2p, bootstrap, opts.redial ?? DEFAULT_REDIAL, logger, (peer) =>
+    refused.remainingMs(peer),
+  );
+  const persistent = new Set(bootstrap.map((p) => p.peerId.toString()));
   dialer.start();
   const host: P2pHost = {
     libp2p,
@@ -116,6 +126,8 @@ export async function createP2pHost(opts: P2pHostOptions, modules: P2pHostModule
       }),
     peerCount: () => libp2p.getPeers().length,
     connectedPeers: () => libp2p.getPeers(),
+    refuse: (peer, forMs) => refused.refuse(peer, forMs),
+    isPersistent: (peer) => persistent.has(peer.toString()),
     stop: async () => {
       dialer.stop();
       genesisCheck.stop();

@@ -24,8 +24,23 @@ export {
   type P2pLibp2p,
 } from "./host.ts";
 export type { P2pLogger } from "./logger.ts";
-export { Network, type NetworkOptions, type NetworkStatus, type PeerInfo } from "./network.ts";
+export {
+  Network,
+  type NetworkModules,
+  type NetworkOptions,
+  type NetworkStatus,
+  type PeerInfo,
+} from "./network.ts";
+export { DEFAULT_PEER_GUARD, type DisconnectReason, PeerGuard, type PeerGuardOptions } from "./peerGuard.ts";
 export { loadOrCreatePeerKey, PEER_KEY_FILE, peerIdOf } from "./peerKey.ts";
+export {
+  BAN_PENALTY,
+  DEFAULT_PEER_PENALTIES,
+  PENALTY_WEIGHTS,
+  PeerPenalties,
+  type PeerPenaltiesOptions,
+  type PenaltyCause,
+} from "./peerPenalties.ts";
 export {
   type BlocksHandler,
   type CatchUpHandler,

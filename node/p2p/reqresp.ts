@@ -3,6 +3,7 @@ import { errorMessage } from "../util/errors.ts";
 import { P2pError } from "./errors.ts";
 import type { P2pHost } from "./host.ts";
 import type { P2pLogger } from "./logger.ts";
+import type { PeerPenaltySink } from "./peerPenalties.ts";
 import { type RequestOptions, requestItems } from "./reqrespClient.ts";
 import {
   type BlocksHandler,
@@ -28,6 +29,8 @@ export type ReqRespOptions = ServerOptions;
 
 export interface ReqRespModules {
   logger: P2pLogger;
+  /** Where a peer's malformed request or response frames are counted against it. */
+  penalties?: PeerPenaltySink;
 }
 
 const DEFAULT_TIMEOUT_MS: Readonly<Record<ReqRespProtocol, number>> = {
@@ -42,13 +45,15 @@ const DEFAULT_TIMEOUT_MS: Readonly<Record<ReqRespProtocol, number>> = {
  */
 export class ReqResp {
   private readonly server: ReqRespServer;
+  private readonly penalties: PeerPenaltySink | undefined;
 
   constructor(
     private readonly host: P2pHost,
     opts: ReqRespOptions,
     modules: ReqRespModules,
   ) {
-    this.server = new ReqRespServer(host, opts, modules.logger);
+    this.server = new ReqRespServer(host, opts, modules.logger, modules.penalties);
+    this.penalties = modules.penalties;
   }
 
   handleBlocks(handler: BlocksHandler): Promise<void> {
@@ -111,7 +116,7 @@ export class ReqResp {
     return this.server.stop();
   }
 
-  private request(
+  private async request(
     kind: ReqRespProtocol,
     peer: PeerId | string,
     body: Uint8Array,
@@ -122,15 +127,31 @@ export class ReqResp {
       opts.maxResponseBytes ?? limits.maxResponseBytes,
       limits.maxResponseBytes,
     );
-    return requestItems(this.host.libp2p, {
-      chainId: this.host.chainId,
-      kind,
-      peer,
-      body,
-      limits: { ...limits, maxResponseBytes },
-      timeoutMs: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS[kind],
-    });
+    try {
+      return await requestItems(this.host.libp2p, {
+        chainId: this.host.chainId,
+        kind,
+        peer,
+        body,
+        limits: { ...limits, maxResponseBytes },
+        timeoutMs: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS[kind],
+      });
+    } catch (err) {
+      if (breachesProtocol(err, maxResponseBytes < limits.maxResponseBytes))
+        this.penalties?.add(peer.toString(), "bad-response");
+      throw err;
+    }
   }
+}
+
+/**
+ * Whether a failed request proves the peer broke the protocol: a malformed frame always does; "too-large" only
+ * when we asked for no less than the protocol allows, since an honest peer answers up to the protocol's budget.
+ * A timeout, a reset or a refusal proves nothing.
+ */
+function breachesProtocol(err: unknown, loweredLimit: boolean): boolean {
+  if (!(err instanceof P2pError)) return false;
+  return err.code === "bad-frame" || (err.code === "too-large" && !loweredLimit);
 }
 
 export type { BlocksHandler, CatchUpHandler, HeldHandler, HeldRequest, RequestOptions };

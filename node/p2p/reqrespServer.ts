@@ -6,6 +6,7 @@ import { KeyedTokenBuckets, type TokenBucketOptions } from "../util/tokenBuckets
 import { P2pError } from "./errors.ts";
 import type { P2pHost } from "./host.ts";
 import type { P2pLogger } from "./logger.ts";
+import type { PeerPenaltySink } from "./peerPenalties.ts";
 import {
   decodeBlocksRequest,
   decodeCatchUpRequest,
@@ -49,6 +50,13 @@ export interface ServerOptions {
   serverResponseTimeoutMs?: number;
 }
 
+/** it-length-prefixed's errors for a frame whose length prefix is broken or over the limit. */
+const MALFORMED_FRAME_ERRORS: ReadonlySet<string> = new Set([
+  "InvalidDataLengthError",
+  "InvalidDataLengthLengthError",
+  "InvalidMessageLengthError",
+]);
+
 type Request =
   | { kind: "blocks"; fromHeight: number; count: number }
   | { kind: "catchup"; height: number }
@@ -70,6 +78,7 @@ export class ReqRespServer {
     private readonly host: P2pHost,
     private readonly opts: ServerOptions,
     private readonly logger: P2pLogger,
+    private readonly penalties?: PeerPenaltySink,
   ) {
     this.limiters = {
       // A syncing node fetches ahead (several full requests at once) and catches up at the speed it verifies,
@@ -150,6 +159,10 @@ export class ReqRespServer {
         return frame.subarray();
       }
       throw new P2pError("bad-frame", `stream from ${peer} ended before a request`);
+    } catch (err) {
+      // A stream that ends or stalls may be a dropped connection; a broken or oversize frame is never honest.
+      if (MALFORMED_FRAME_ERRORS.has((err as Error).name)) this.penalties?.add(peer, "bad-request");
+      throw err;
     } finally {
       clearTimeout(timer);
     }
@@ -164,6 +177,7 @@ export class ReqRespServer {
     try {
       request = parseRequest(kind, body);
     } catch (err) {
+      this.penalties?.add(peer, "bad-request");
       yield errorFrame(Status.InvalidRequest, errorMessage(err));
       return;
     }
@@ -174,6 +188,8 @@ export class ReqRespServer {
     }
     const cost = request.kind === "blocks" ? request.count : 1;
     if (!this.limiters[kind].tryTake(peer, cost)) {
+      // Not for "server busy" above: that is every peer's load, not this one's doing.
+      this.penalties?.add(peer, "rate-limited");
       yield errorFrame(Status.RateLimited, `over the ${kind} request quota`);
       return;
     }

@@ -93,7 +93,14 @@ function topicScoreParams({ weight, expectedPerSlot }: TopicScoreInput): TopicSc
   };
 }
 
-export function gossipScoreParams(chainId: bigint): Partial<PeerScoreParams> {
+/**
+ * `appSpecificScore` is P5, weighted 1: the node's own penalties (peerPenalties.ts), negative, on the same scale as
+ * the thresholds, so a few req/resp or sync offences graylist a peer as junk gossip does.
+ */
+export function gossipScoreParams(
+  chainId: bigint,
+  appSpecificScore: (peer: string) => number = () => 0,
+): Partial<PeerScoreParams> {
   const topics: Record<string, TopicScoreParams> = {};
   for (const name of TOPIC_NAMES)
     topics[topicString(chainId, name)] = topicScoreParams(TOPIC_SCORE_INPUT[name]);
@@ -104,6 +111,7 @@ export function gossipScoreParams(chainId: bigint): Partial<PeerScoreParams> {
   return {
     topics,
     topicScoreCap,
+    appSpecificScore,
     appSpecificWeight: 1,
     // Devnets run every validator on one machine: colocation on loopback is the normal case, not a Sybil sign.
     IPColocationFactorWeight: -topicScoreCap,

@@ -57,6 +57,8 @@ export interface SyncServiceModules {
   blocksRange(from: number, to: number): Promise<{ block: Uint8Array; commit: Uint8Array }[]>;
   consensus: SyncConsensus;
   syncedBlocks: { inc(n: number): void };
+  /** A peer served a bad block or range: counted against it (the p2p layer's penalties). */
+  penalise?(peer: string): void;
   logger: ServiceLogger;
   now(): number;
 }
@@ -148,7 +150,10 @@ export class SyncService {
         applyRange: (items, signers) => chain.applyCertifiedRange(items, signers),
         ...(this.keyRecovery() === null ? {} : { recoverSigners: (items) => this.recoverSigners(items) }),
         height: () => chain.height,
-        penalise: (peer, reason) => logger.warn({ peer, reason }, "peer served a bad block"),
+        penalise: (peer, reason) => {
+          logger.warn({ peer, reason }, "peer served a bad block");
+          this.modules.penalise?.(peer);
+        },
         dropped: (peer, reason) => logger.debug({ peer, reason }, "sync request failed; peer left out"),
         progress: (p) => logger.info(p, "sync progress"),
       },

@@ -42,7 +42,10 @@ class FakeConsensus implements SyncConsensus {
 }
 
 /** A node whose only peer is `source`, served through a second SyncService as over req/resp. */
-async function syncingPair(t: TestContext, nodeOpts: { recoveryThread?: boolean } = {}) {
+async function syncingPair(
+  t: TestContext,
+  { penalise, ...nodeOpts }: { recoveryThread?: boolean; penalise?: (peer: string) => void } = {},
+) {
   const source = await openTestChain(t);
   const node = await openTestChain(t);
   const sourceService = new SyncService(OPTS, {
@@ -91,6 +94,7 @@ async function syncingPair(t: TestContext, nodeOpts: { recoveryThread?: boolean 
           synced += n;
         },
       },
+      ...(penalise === undefined ? {} : { penalise }),
       logger: silentLogger,
       now: () => clock.now,
     },
@@ -154,6 +158,22 @@ describe("SyncService", () => {
       assert.deepEqual(given, [recoveryThread]);
       service.stop();
     }
+  });
+
+  it("counts a peer that serves a bad block against it, and syncs from another", async (t) => {
+    const penalised: string[] = [];
+    const { source, node, service, reqresp } = await syncingPair(t, {
+      recoveryThread: false,
+      penalise: (peer) => penalised.push(peer),
+    });
+    for (let i = 0; i < 3; i++) await commitNext(source);
+    const honest = reqresp.requestBlocks.bind(reqresp);
+    // a answers with an item that is not a block and commit.
+    reqresp.requestBlocks = (peer, from, count) =>
+      peer === "a" ? Promise.resolve([Uint8Array.of(0xc1, 0x80)]) : honest(peer, from, count);
+    assert.deepEqual(await service.sync(), { applied: 3, height: 3 });
+    assert.equal(node.chain.height, 3);
+    assert.deepEqual(penalised, ["a"]);
   });
 
   it("recovers from a stall: syncs the missed blocks, moves consensus on, catches up", async (t) => {
