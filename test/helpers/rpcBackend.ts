@@ -31,6 +31,7 @@ import { computeBodyHashes, depositTxHash, hashHeader } from "../../node/types/i
 import type { SubmitClaimResult, TxStatus, ValidatorStanding } from "../../node/types/rpc/index.ts";
 import type { Block, Commit, DepositClaim, Header, Validator } from "../../node/types/shapes.ts";
 import { errorMessage } from "../../node/util/errors.ts";
+import type { WorkBudget } from "../../node/util/workBudget.ts";
 import { signVote, type TestValidator, testValidators } from "./validators.ts";
 
 /**
@@ -186,7 +187,7 @@ export class FakeRpcBackend implements RpcBackend {
     return this.#tokens.get(address) ?? 0n;
   }
 
-  async call(req: CallRequest): Promise<CallOutcome> {
+  async call(req: CallRequest, _budget?: WorkBudget): Promise<CallOutcome> {
     this.calls.push("call");
     return this.#evaluate(req);
   }

@@ -1,5 +1,6 @@
 import type { TestContext } from "node:test";
 import type { RpcBackend } from "../../node/rpc/backend.ts";
+import type { RpcLimit } from "../../node/rpc/errors.ts";
 import type { RpcLogger } from "../../node/rpc/logger.ts";
 import { createRpcServer, type RpcServer, type RpcServerOptions } from "../../node/rpc/server.ts";
 
@@ -28,11 +29,15 @@ export async function startRpc(
   t: TestContext,
   backend: RpcBackend,
   opts: Partial<RpcServerOptions> = {},
-): Promise<{ server: RpcServer; logger: RecordingLogger }> {
+): Promise<{ server: RpcServer; logger: RecordingLogger; limited: RpcLimit[] }> {
   const logger = new RecordingLogger();
-  const server = await createRpcServer({ host: "127.0.0.1", port: 0, ...opts }, { backend, logger });
+  const limited: RpcLimit[] = [];
+  const server = await createRpcServer(
+    { host: "127.0.0.1", port: 0, ...opts },
+    { backend, logger, onLimited: (limit) => limited.push(limit) },
+  );
   t.after(() => server.close());
-  return { server, logger };
+  return { server, logger, limited };
 }
 
 export interface RpcMessage {
