@@ -181,7 +181,7 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
     env: "OUTRIGGER_RPC_MAX_CONCURRENT_CALLS",
     flag: "--rpc-max-concurrent-calls",
     kind: "count",
-    help: "eth_call and eth_estimateGas running at once on this node; up to 64 more wait, then -32005.",
+    help: "eth_call, eth_estimateGas and eth_getLogs running at once on this node; up to 64 more wait, then -32005.",
   },
   {
     field: "rpcMaxLogBlockRange",

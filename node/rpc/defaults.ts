@@ -23,7 +23,7 @@ export const RPC_DEFAULTS = {
   maxConnectionsPerClient: 64,
   // geth stops an eth_call after 5 s; a log scan over the whole allowed range may need more.
   requestTimeoutMs: 10_000,
-  // Each running call takes the CPU for a 20 ms slice per event-loop turn: two keep consensus' turns frequent.
+  // Each running heavy call takes the CPU for a 20 ms slice per event-loop turn: two keep consensus' turns frequent.
   maxConcurrentCalls: 2,
   maxQueuedCalls: 64,
   /** The whole request must arrive within this, and its headers within headersTimeoutMs (slow senders). */

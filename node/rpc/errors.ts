@@ -45,7 +45,7 @@ export type RpcLimit =
   | "subscriptions"
   | "log-range"
   | "log-results"
-  | "evm-calls";
+  | "heavy-calls";
 
 /** -32005, as providers answer a client over a limit; `retryAfterMs` is the hint when waiting would help. */
 export class RpcLimitError extends RpcError {

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { ClientLimits } from "./clientLimits.ts";
 import type { Dispatcher } from "./dispatch.ts";
-import { RpcErrorCode } from "./errors.ts";
+import { RpcErrorCode, type RpcLimit } from "./errors.ts";
 import type { RpcLogger } from "./logger.ts";
 import type { ConnectionContext } from "./methods/index.ts";
 
@@ -20,7 +20,7 @@ export interface HttpHandlerModules {
   context: ConnectionContext;
   clients: ClientLimits;
   logger: RpcLogger;
-  onBodyTooLarge: () => void;
+  onLimited: (limit: RpcLimit) => void;
 }
 
 /**
@@ -142,6 +142,17 @@ export function createHttpHandler(
       res.end();
       return;
     }
+    const admit = clients.admitFor(req.socket.remoteAddress);
+    if (path !== "/" || req.method !== "POST") {
+      // Every path costs the client a request, so a flood of /metrics scrapes is refused like any other.
+      const admitted = admit?.(1) ?? { ok: true };
+      if (!admitted.ok) {
+        modules.onLimited("rate");
+        res.setHeader("Retry-After", Math.ceil(admitted.retryAfterMs / 1000));
+        sendJson(res, 429, JSON.stringify({ error: "rate limit exceeded" }));
+        return;
+      }
+    }
     const route = opts.extraRoutes.get(path);
     if (route !== undefined) {
       await route(req, res);
@@ -162,11 +173,11 @@ export function createHttpHandler(
     }
     const body = await readBody(req, opts.maxBodyBytes);
     if (!body.ok) {
-      modules.onBodyTooLarge();
+      modules.onLimited("body-size");
       refuseTooLarge(req, res, opts.maxBodyBytes);
       return;
     }
-    const response = await dispatcher.handle(body.text, context, clients.admitFor(req.socket.remoteAddress));
+    const response = await dispatcher.handle(body.text, context, admit);
     if (response.body === null) {
       res.writeHead(204);
       res.end();

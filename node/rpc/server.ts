@@ -94,7 +94,7 @@ export async function createRpcServer(opts: RpcServerOptions, modules: RpcServer
     maxLogResults: opts.maxLogResults ?? RPC_DEFAULTS.maxLogResults,
     maxFeeHistoryBlocks: opts.maxFeeHistoryBlocks ?? RPC_DEFAULTS.maxFeeHistoryBlocks,
   };
-  const evmCalls = new ConcurrencyGate({
+  const heavyCalls = new ConcurrencyGate({
     maxRunning: opts.maxConcurrentCalls ?? RPC_DEFAULTS.maxConcurrentCalls,
     maxWaiting: opts.maxQueuedCalls ?? RPC_DEFAULTS.maxQueuedCalls,
   });
@@ -115,10 +115,10 @@ export async function createRpcServer(opts: RpcServerOptions, modules: RpcServer
     },
     {
       dispatcher,
-      context: { backend, limits, subscriptions: null, evmCalls },
+      context: { backend, limits, subscriptions: null, heavyCalls },
       clients,
       logger,
-      onBodyTooLarge: () => onLimited("body-size"),
+      onLimited,
     },
   );
   const hub = createWsHub(
@@ -131,7 +131,7 @@ export async function createRpcServer(opts: RpcServerOptions, modules: RpcServer
       pingIntervalMs: opts.wsPingIntervalMs ?? RPC_DEFAULTS.wsPingIntervalMs,
       maxInFlightPerConnection: RPC_DEFAULTS.maxInFlightPerConnection,
     },
-    { dispatcher, backend, limits, evmCalls, clients, logger, onFull: () => onLimited("ws-connections") },
+    { dispatcher, backend, limits, heavyCalls, clients, logger, onFull: () => onLimited("ws-connections") },
   );
 
   const server = createServer(

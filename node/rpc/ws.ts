@@ -35,7 +35,7 @@ export interface WsModules {
   dispatcher: Dispatcher;
   backend: RpcBackend;
   limits: MethodLimits;
-  evmCalls: ConcurrencyGate;
+  heavyCalls: ConcurrencyGate;
   clients: ClientLimits;
   logger: RpcLogger;
   /** Counts an upgrade refused because the server holds maxConnections sessions already. */
@@ -88,7 +88,7 @@ class Connection implements SubscriptionHost {
       backend: modules.backend,
       limits: modules.limits,
       subscriptions: this,
-      evmCalls: modules.evmCalls,
+      heavyCalls: modules.heavyCalls,
     };
   }
 

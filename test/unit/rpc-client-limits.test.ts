@@ -107,6 +107,16 @@ describe("per-client RPC limits", () => {
       assert.equal(one(reply).result, `0x${backend.chain.chainId.toString(16)}`);
     }
     assert.equal(limited.filter((l) => l === "rate").length, refused.length, "each refusal is counted");
+    // Other paths cost the client a request too: its bucket is empty, so /health is refused as well.
+    const health = await new Promise<number>((resolve, reject) => {
+      request(`${url}health`, { localAddress: "127.0.0.2", agent: false }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      })
+        .on("error", reject)
+        .end();
+    });
+    assert.equal(health, 429);
   });
 
   it("charges a batch one token per request", async (t) => {
@@ -215,9 +225,9 @@ describe("bounded request work", () => {
     while (releases.length < 1) await new Promise((r) => setTimeout(r, 5));
     const third = one(await postFrom(url, "127.0.0.1", ethCall(3)));
     assert.equal(third.error?.code, -32005);
-    assert.match(third.error?.message ?? "", /too many calls in progress/);
+    assert.match(third.error?.message ?? "", /too many heavy calls in progress/);
     assert.deepEqual(third.error?.data, { retryAfterMs: 1000 });
-    assert.deepEqual(limited, ["evm-calls"]);
+    assert.deepEqual(limited, ["heavy-calls"]);
     releases.shift()?.();
     while (releases.length < 1) await new Promise((r) => setTimeout(r, 5));
     releases.shift()?.();

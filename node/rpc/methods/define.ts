@@ -1,8 +1,8 @@
 import type { z } from "zod";
-import type { ConcurrencyGate } from "../../util/concurrencyGate.ts";
+import { type ConcurrencyGate, GateFullError } from "../../util/concurrencyGate.ts";
 import type { WorkBudget } from "../../util/workBudget.ts";
 import type { RpcBackend } from "../backend.ts";
-import { invalidParams } from "../errors.ts";
+import { invalidParams, RpcLimitError } from "../errors.ts";
 import type { Json } from "../ethJson.ts";
 import type { LogFilterParams } from "../schemas.ts";
 
@@ -27,8 +27,11 @@ export interface ConnectionContext {
   backend: RpcBackend;
   limits: MethodLimits;
   subscriptions: SubscriptionHost | null;
-  /** EVM calls (eth_call, eth_estimateGas) run a few at a time node-wide: each holds the CPU for its slices. */
-  evmCalls: ConcurrencyGate;
+  /**
+   * Calls whose work grows with what the client asks (eth_call, eth_estimateGas, eth_getLogs) run a few at a time
+   * node-wide: each holds the CPU for its slices, so more at once would space consensus' turns further apart.
+   */
+  heavyCalls: ConcurrencyGate;
 }
 
 export interface MethodContext extends ConnectionContext {
@@ -79,4 +82,20 @@ export function defineMethod<const S extends readonly z.ZodType[]>(
       return await handler(args as Outputs<S>, ctx);
     },
   };
+}
+
+/** Runs `work` in one of the node's few heavy-call slots; a full queue is refused as a limit, with a retry hint. */
+export async function inHeavySlot<T>(ctx: MethodContext, work: () => Promise<T>): Promise<T> {
+  try {
+    return await ctx.heavyCalls.run(work);
+  } catch (err) {
+    if (err instanceof GateFullError) {
+      throw new RpcLimitError(
+        "heavy-calls",
+        "too many heavy calls in progress on this node: retry shortly",
+        1000,
+      );
+    }
+    throw err;
+  }
 }

@@ -2,10 +2,9 @@ import { AbiCoder } from "ethers/abi";
 import { concat } from "ethers/utils";
 import { type Hex, hexToBytes, keccak256Hex } from "../../crypto/index.ts";
 import { MAX_TX_BYTES } from "../../types/index.ts";
-import { GateFullError } from "../../util/concurrencyGate.ts";
 import type { BlockRecord, CallOutcome, TxLocation, TxRejection } from "../backend.ts";
 import { requireLatestState } from "../blockRef.ts";
-import { RpcError, RpcErrorCode, RpcLimitError } from "../errors.ts";
+import { RpcError, RpcErrorCode } from "../errors.ts";
 import { committedTxJson, decodeTx, type Json, receiptJson, txJson } from "../ethJson.ts";
 import { quantity } from "../format.ts";
 import {
@@ -16,7 +15,7 @@ import {
   hashSchema,
   quantitySchema,
 } from "../schemas.ts";
-import { defineMethod, type MethodContext, type RpcMethod } from "./define.ts";
+import { defineMethod, inHeavySlot, type MethodContext, type RpcMethod } from "./define.ts";
 
 /**
  * The suggested tip. The base fee is constant and, unlike Ethereum's, goes to the proposer, so it already pays for
@@ -61,18 +60,6 @@ function callFailure(outcome: Extract<CallOutcome, { ok: false }>): RpcError {
       : concat([ERROR_STRING_SELECTOR, AbiCoder.defaultAbiCoder().encode(["string"], [outcome.reason])]));
   const message = outcome.reason === "" ? "execution reverted" : `execution reverted: ${outcome.reason}`;
   return new RpcError(RpcErrorCode.ExecutionReverted, message, revertData.toLowerCase());
-}
-
-/** Runs an EVM call in one of the node's few call slots; a full queue is refused as a limit, with a retry hint. */
-async function inEvmSlot(ctx: MethodContext, work: () => Promise<CallOutcome>): Promise<CallOutcome> {
-  try {
-    return await ctx.evmCalls.run(work);
-  } catch (err) {
-    if (err instanceof GateFullError) {
-      throw new RpcLimitError("evm-calls", "too many calls in progress on this node: retry shortly", 1000);
-    }
-    throw err;
-  }
 }
 
 /** The block a committed tx is in, checked against the index entry that pointed there. */
@@ -152,7 +139,7 @@ export const ethMethods: RpcMethod[] = [
   ),
   defineMethod("eth_call", [callObjectSchema, blockRefSchema.optional()], async ([request, ref], ctx) => {
     await requireLatestState(ref, ctx.backend);
-    const outcome = await inEvmSlot(ctx, () => ctx.backend.call(request, ctx.work));
+    const outcome = await inHeavySlot(ctx, () => ctx.backend.call(request, ctx.work));
     if (!outcome.ok) throw callFailure(outcome);
     return outcome.returnData.toLowerCase();
   }),
@@ -161,7 +148,7 @@ export const ethMethods: RpcMethod[] = [
     [callObjectSchema, blockRefSchema.optional()],
     async ([request, ref], ctx) => {
       await requireLatestState(ref, ctx.backend);
-      const outcome = await inEvmSlot(ctx, () => ctx.backend.estimateGas(request, ctx.work));
+      const outcome = await inHeavySlot(ctx, () => ctx.backend.estimateGas(request, ctx.work));
       if (!outcome.ok) throw callFailure(outcome);
       return quantity(outcome.gasUsed);
     },

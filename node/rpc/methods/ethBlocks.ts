@@ -13,7 +13,7 @@ import {
   logFilterSchema,
   safeIntSchema,
 } from "../schemas.ts";
-import { defineMethod, type MethodContext, type RpcMethod } from "./define.ts";
+import { defineMethod, inHeavySlot, type MethodContext, type RpcMethod } from "./define.ts";
 
 const indexSchema = safeIntSchema;
 
@@ -182,7 +182,9 @@ export const ethBlockMethods: RpcMethod[] = [
     const record = await resolveBlock(ref, ctx.backend);
     return record === null ? null : record.receipts.map((_, i) => receiptJson(record, i));
   }),
-  defineMethod("eth_getLogs", [logFilterSchema], ([filter], ctx) => getLogs(filter, ctx)),
+  defineMethod("eth_getLogs", [logFilterSchema], ([filter], ctx) =>
+    inHeavySlot(ctx, () => getLogs(filter, ctx)),
+  ),
   defineMethod(
     "eth_feeHistory",
     [blockCountSchema, blockNumberOrTagSchema, percentilesSchema.optional()],
