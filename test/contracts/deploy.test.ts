@@ -4,7 +4,6 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { Contract, ContractFactory, JsonRpcProvider, keccak256, toUtf8Bytes, Wallet } from "ethers";
-import hre from "hardhat";
 import { loadArtifact } from "../../contracts/artifacts.ts";
 import { DeployError, deployContracts } from "../../contracts/deploy.ts";
 import {
@@ -17,6 +16,7 @@ import { type Address, type Hex, hashValidatorSet, toAddress } from "../../node/
 import { ETH_TOKEN } from "../../node/types/index.ts";
 import { provider, signer } from "./support/chain.ts";
 import { addressOf, SIDECHAIN_ID } from "./support/fixture.ts";
+import { serveHardhatOverHttp } from "./support/httpL1.ts";
 import { makeValidators, testKey } from "./support/keys.ts";
 import { expectRevert } from "./support/revert.ts";
 
@@ -25,14 +25,9 @@ const ADMIN: Address = `0x${"ad".repeat(20)}`;
 const GUARDIAN: Address = `0x${"9d".repeat(20)}`;
 const ZERO_HASH: Hex = `0x${"00".repeat(32)}`;
 
-interface RpcServer {
-  listen(): Promise<{ address: string; port: number }>;
-  close(): Promise<void>;
-}
-
 describe("deployContracts", () => {
   let dir: string;
-  let server: RpcServer;
+  let server: Awaited<ReturnType<typeof serveHardhatOverHttp>>;
   let rpc: JsonRpcProvider;
   let wallet: Wallet;
 
@@ -40,13 +35,8 @@ describe("deployContracts", () => {
     dir = await mkdtemp(join(tmpdir(), "outrigger-deploy-"));
     // A real HTTP JSON-RPC endpoint in front of the in-process chain, and a local key: the path a deployment
     // to any L1 takes, with nothing hardhat-specific on the client side.
-    server = (await hre.run("node:create-server", {
-      hostname: "127.0.0.1",
-      port: 0,
-      provider: hre.network.provider,
-    })) as RpcServer;
-    const { address, port } = await server.listen();
-    rpc = new JsonRpcProvider(`http://${address}:${port}/`, undefined, {
+    server = await serveHardhatOverHttp();
+    rpc = new JsonRpcProvider(server.url, undefined, {
       staticNetwork: true,
       cacheTimeout: -1,
       pollingInterval: 50,

@@ -1,24 +1,19 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { type JsonRpcProvider, Wallet } from "ethers";
-import hre from "hardhat";
 import { ConfirmationTimeoutError, connectL1, DeployError, deployContracts } from "../../contracts/deploy.ts";
 import type { Address } from "../../node/crypto/index.ts";
 import { provider } from "./support/chain.ts";
 import { SIDECHAIN_ID } from "./support/fixture.ts";
+import { serveHardhatOverHttp } from "./support/httpL1.ts";
 import { makeValidators, testKey } from "./support/keys.ts";
 
 const validators = makeValidators(3);
 const ADMIN: Address = `0x${"ad".repeat(20)}`;
 const base = { sidechainId: SIDECHAIN_ID, validators, admin: ADMIN, guardian: ADMIN, outFile: null };
 
-interface RpcServer {
-  listen(): Promise<{ address: string; port: number }>;
-  close(): Promise<void>;
-}
-
 describe("deployContracts: L1 checks and confirmations", () => {
-  let server: RpcServer;
+  let server: Awaited<ReturnType<typeof serveHardhatOverHttp>>;
   let url: string;
   let rpc: JsonRpcProvider;
   let wallet: Wallet;
@@ -26,13 +21,8 @@ describe("deployContracts: L1 checks and confirmations", () => {
   before(async () => {
     // hardhat's in-process chain mines a block per transaction and none otherwise: the L1 kind that can never
     // confirm the last deployment more than once by itself.
-    server = (await hre.run("node:create-server", {
-      hostname: "127.0.0.1",
-      port: 0,
-      provider: hre.network.provider,
-    })) as RpcServer;
-    const { address, port } = await server.listen();
-    url = `http://${address}:${port}/`;
+    server = await serveHardhatOverHttp();
+    url = server.url;
     rpc = await connectL1(url, 31337n);
     wallet = new Wallet(testKey("deploy-wait", 0), rpc);
     await provider.send("hardhat_setBalance", [wallet.address, "0x56bc75e2d63100000"]);

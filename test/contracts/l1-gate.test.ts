@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import hre from "hardhat";
 import type { Address } from "../../node/crypto/index.ts";
 import { ClaimPool, createDepositConfirmer, DepositIntake } from "../../node/deposits/index.ts";
 import { DEFAULT_L1_GATE, type L1Link, openL1Link } from "../../node/l1/index.ts";
@@ -8,6 +7,7 @@ import { NodeMetrics } from "../../node/observability/metrics.ts";
 import { ethClaim } from "../helpers/deposits.ts";
 import { provider } from "./support/chain.ts";
 import { addressOf, deployFixture, type Fixture, send } from "./support/fixture.ts";
+import { serveHardhatOverHttp } from "./support/httpL1.ts";
 import { makeValidators } from "./support/keys.ts";
 
 /**
@@ -15,17 +15,12 @@ import { makeValidators } from "./support/keys.ts";
  * flood of deposit claims costs there, counted by the node's own metric.
  */
 
-interface RpcServer {
-  listen(): Promise<{ address: string; port: number }>;
-  close(): Promise<void>;
-}
-
 const ONE = 10n ** 18n;
 const L2_RECIPIENT: Address = `0x${"a2".repeat(20)}`;
 const waitForNewHead = () => new Promise((resolve) => setTimeout(resolve, DEFAULT_L1_GATE.headTtlMs + 50));
 
 describe("L1 gate on the real Bridge (hardhat EVM over HTTP)", () => {
-  let server: RpcServer;
+  let server: Awaited<ReturnType<typeof serveHardhatOverHttp>>;
   let f: Fixture;
   let link: L1Link;
   const metrics = new NodeMetrics();
@@ -34,14 +29,9 @@ describe("L1 gate on the real Bridge (hardhat EVM over HTTP)", () => {
     f = await deployFixture(makeValidators(3));
     // The Bridge exists at the confirmed block (latest - 1) only once a block follows its deployment.
     await provider.send("evm_mine", []);
-    server = (await hre.run("node:create-server", {
-      hostname: "127.0.0.1",
-      port: 0,
-      provider: hre.network.provider,
-    })) as RpcServer;
-    const { address, port } = await server.listen();
+    server = await serveHardhatOverHttp();
     link = await openL1Link(
-      `http://${address}:${port}/`,
+      server.url,
       {
         chainId: f.deployment.l1ChainId,
         bridge: f.deployment.bridge,

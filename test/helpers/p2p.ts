@@ -115,3 +115,15 @@ export async function waitForMesh(network: Network, topic: TopicName, peers: Net
     `${network.peerId.slice(-6)} to mesh with ${peers.length} peers on ${topic}`,
   );
 }
+
+/** An unsigned LEB128 varint, as length-prefixed frames start: tests build malformed frames with it. */
+export function varint(n: number): Uint8Array {
+  const out: number[] = [];
+  let v = n;
+  while (v >= 0x80) {
+    out.push((v % 0x80) | 0x80);
+    v = Math.floor(v / 0x80);
+  }
+  out.push(v);
+  return Uint8Array.from(out);
+}

@@ -16,6 +16,7 @@ import {
   payload,
   sleep,
   startNetwork,
+  varint,
   waitFor,
   waitForTopicPeers,
 } from "../helpers/p2p.ts";
@@ -52,17 +53,6 @@ function connects(net: Network, peer: Network): number[] {
 /** Equal but for the decay of the few milliseconds the test took. */
 function assertAbout(actual: number, expected: number, message?: string): void {
   assert.ok(Math.abs(actual - expected) < expected * 0.001, message ?? `${actual} is not about ${expected}`);
-}
-
-function varint(n: number): Uint8Array {
-  const out: number[] = [];
-  let v = n;
-  while (v >= 0x80) {
-    out.push((v % 0x80) | 0x80);
-    v = Math.floor(v / 0x80);
-  }
-  out.push(v);
-  return Uint8Array.from(out);
 }
 
 describe("peer guard on real hosts", () => {

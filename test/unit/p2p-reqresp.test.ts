@@ -6,7 +6,7 @@ import * as lp from "it-length-prefixed";
 import { P2pError, type P2pErrorCode } from "../../node/p2p/errors.ts";
 import type { Network } from "../../node/p2p/network.ts";
 import { encodeBlocksRequest, protocolId, Status } from "../../node/p2p/reqrespWire.ts";
-import { CHAIN_ID, connected, payload, startNetwork, waitFor } from "../helpers/p2p.ts";
+import { CHAIN_ID, connected, payload, startNetwork, varint, waitFor } from "../helpers/p2p.ts";
 
 const BLOCKS = protocolId(CHAIN_ID, "blocks");
 
@@ -42,17 +42,6 @@ async function rawServer(
     await respond(data);
   });
   return server;
-}
-
-function varint(n: number): Uint8Array {
-  const out: number[] = [];
-  let v = n;
-  while (v >= 0x80) {
-    out.push((v % 0x80) | 0x80);
-    v = Math.floor(v / 0x80);
-  }
-  out.push(v);
-  return Uint8Array.from(out);
 }
 
 describe("p2p req/resp", () => {
