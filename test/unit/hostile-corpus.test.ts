@@ -1,0 +1,133 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { FakeRpcBackend } from "../helpers/rpcBackend.ts";
+import { startRpc } from "../helpers/rpcServer.ts";
+import { type HostileCase, requestCount } from "../hostile/cases.ts";
+import { buildCorpus, type CorpusOptions } from "../hostile/corpus.ts";
+import { runCorpus, summarize } from "../hostile/driver.ts";
+import { judgeHttp, judgeWsResponses } from "../hostile/judge.ts";
+
+const OPTIONS: CorpusOptions = {
+  chainId: 7447n,
+  baseFee: 1_000_000_000n,
+  replay: [],
+  funded: null,
+  slowLorisSockets: 0,
+  slowLorisCloseWithinMs: 0,
+};
+
+const single = (codes: number[], resultOk = false) => ({
+  status: 200,
+  answer: { kind: "single" as const, codes, resultOk },
+});
+
+describe("the hostile corpus", () => {
+  it("holds over 1,000 requests in uniquely named cases, none expecting an internal error", () => {
+    const cases = buildCorpus({ ...OPTIONS, slowLorisSockets: 50, slowLorisCloseWithinMs: 75_000 });
+    const requests = cases.reduce((n, c) => n + requestCount(c), 0);
+    assert.ok(requests >= 1_000, `${requests} requests`);
+    const names = cases.map((c) => `${c.family}/${c.name}`);
+    assert.equal(new Set(names).size, names.length, "case names are unique");
+    for (const c of cases) {
+      if (c.transport !== "http" || c.expect.answer.kind === "none") continue;
+      assert.ok(!c.expect.answer.codes.includes(-32603), c.name);
+    }
+    const families = new Set(cases.map((c) => c.family));
+    for (const f of [
+      "bad-json",
+      "bad-params",
+      "deep-nesting",
+      "batches",
+      "oversized",
+      "transactions",
+      "websocket",
+    ])
+      assert.ok(families.has(f), f);
+    assert.equal(cases.filter((c) => c.transport === "slowloris").length, 1);
+  });
+
+  it("replays the committed transactions it is given and signs nonce cases with a funded key", () => {
+    const funded = { key: `0x${"11".repeat(32)}`, nonce: 2 };
+    const cases = buildCorpus({ ...OPTIONS, replay: ["0x02aa", "0x02bb"], funded });
+    const names = cases.map((c) => c.name);
+    assert.ok(names.includes("replay of committed transaction 1"));
+    assert.ok(names.includes("nonce too low (1)"));
+    assert.ok(!names.includes("nonce too low (2)"));
+  });
+});
+
+describe("judging answers", () => {
+  it("refuses an internal error even when its code is listed", () => {
+    const text = JSON.stringify({ jsonrpc: "2.0", id: 1, error: { code: -32603, message: "x" } });
+    assert.match(judgeHttp({ status: 200, text }, single([-32603])) ?? "", /internal error/);
+  });
+
+  it("tells a wrong code, a wrong status, a result where an error was due and a short batch", () => {
+    const err = (code: number) => ({ jsonrpc: "2.0", id: 1, error: { code, message: "x" } });
+    assert.match(
+      judgeHttp({ status: 200, text: JSON.stringify(err(-32600)) }, single([-32602])) ?? "",
+      /-32600/,
+    );
+    assert.match(judgeHttp({ status: 500, text: "" }, single([-32602])) ?? "", /HTTP 500/);
+    const result = JSON.stringify({ jsonrpc: "2.0", id: 1, result: "0x1" });
+    assert.match(judgeHttp({ status: 200, text: result }, single([-32602])) ?? "", /a result/);
+    assert.equal(judgeHttp({ status: 200, text: result }, single([], true)), null);
+    const batch = {
+      status: 200,
+      answer: { kind: "batch" as const, length: 3, codes: [-32600], resultOk: false },
+    };
+    assert.match(judgeHttp({ status: 200, text: JSON.stringify([err(-32600)]) }, batch) ?? "", /1 responses/);
+    assert.equal(
+      judgeHttp({ status: 200, text: JSON.stringify([1, 2, 3].map(() => err(-32600))) }, batch),
+      null,
+    );
+    assert.match(judgeHttp({ status: 200, text: "not json" }, single([-32700])) ?? "", /not JSON/);
+  });
+
+  it("compares WebSocket answers as a multiset of codes plus a count of results", () => {
+    const e = (code: number) => ({ jsonrpc: "2.0", id: 1, error: { code } });
+    const r = { jsonrpc: "2.0", id: 1, result: true };
+    assert.equal(
+      judgeWsResponses([e(-32005), r, e(-32700)], { errorCodes: [-32700, -32005], results: 1 }),
+      null,
+    );
+    assert.ok(judgeWsResponses([e(-32005), r], { errorCodes: [-32700], results: 1 }) !== null);
+    assert.ok(judgeWsResponses([r, r], { errorCodes: [], results: 1 }) !== null);
+  });
+});
+
+describe("the corpus against an in-process RPC server", () => {
+  it("gets the expected answer to every case that does not depend on chain state, and changes nothing", async (t) => {
+    const backend = new FakeRpcBackend({ alloc: {} });
+    const { server, logger } = await startRpc(t, backend);
+    const stateless = new Set([
+      "bad-json",
+      "envelope",
+      "unknown-methods",
+      "bad-params",
+      "deep-nesting",
+      "oversized",
+      "http",
+      "raw-http",
+      "websocket",
+    ]);
+    const cases: HostileCase[] = buildCorpus(OPTIONS).filter((c) => stateless.has(c.family));
+    const outcomes = await runCorpus(cases, { urls: [server.url], concurrency: 4, answerTimeoutMs: 20_000 });
+    const unexpected = outcomes.filter((o) => o.unexpected !== null);
+    assert.deepEqual(
+      unexpected.map((o) => `${o.family}/${o.name}: ${o.unexpected}`),
+      [],
+      "every case answered as expected",
+    );
+    assert.equal(
+      summarize(outcomes).reduce((n, s) => n + s.asExpected, 0),
+      cases.length,
+    );
+    // Forged deposit claims with bad fields never reach the backend, and no method failed inside.
+    assert.equal(backend.submittedClaims.length, 0);
+    assert.deepEqual(
+      logger.errors().filter((e) => e.msg === "rpc method failed"),
+      [],
+    );
+  });
+});
