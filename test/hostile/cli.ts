@@ -64,6 +64,11 @@ async function main(): Promise<number> {
   const summary = summarize(outcomes);
   const unexpected = outcomes.filter((o) => o.unexpected !== null);
   process.stdout.write(`${formatTable(summary)}\n`);
+  const slowest = outcomes
+    .filter((o) => o.family !== "slow-loris")
+    .sort((a, b) => b.ms - a.ms)
+    .slice(0, 5);
+  process.stdout.write(`slowest: ${slowest.map((o) => `${o.name} ${o.ms} ms`).join("; ")}\n`);
   for (const o of unexpected)
     process.stdout.write(`UNEXPECTED [${o.family}] ${o.name} (${o.url}): ${o.unexpected}\n`);
   process.stdout.write(`${JSON.stringify({ summary, unexpected })}\n`);

@@ -12,6 +12,7 @@ import {
   type WsCase,
   type WsFrame,
 } from "./cases.ts";
+import { edgeCases } from "./edges.ts";
 import { badParamCases, controlCases } from "./params.ts";
 import { type TxContext, txCases } from "./txCases.ts";
 
@@ -577,6 +578,7 @@ export function buildCorpus(opts: CorpusOptions): HostileCase[] {
     ...unknownMethodCases(),
     ...controlCases(),
     ...badParamCases(),
+    ...edgeCases(),
     ...nestingCases(),
     ...batchCases(),
     ...oversizedCases(),

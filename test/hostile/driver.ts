@@ -21,6 +21,8 @@ export interface CaseOutcome {
   requests: number;
   /** Why the answer was not the expected one; null when it was. */
   unexpected: string | null;
+  /** How long the case took, answers included. */
+  ms: number;
 }
 
 export interface DriverOptions {
@@ -274,12 +276,14 @@ export async function runCorpus(cases: readonly HostileCase[], opts: DriverOptio
   const settle = async (i: number, url: string): Promise<void> => {
     const c = cases[i] as HostileCase;
     let unexpected: string | null;
+    const start = Date.now();
     try {
       unexpected = await runCase(c, url, opts.answerTimeoutMs);
     } catch (err) {
       unexpected = `the driver failed: ${errorMessage(err)}`;
     }
-    const outcome = { family: c.family, name: c.name, url, requests: requestCount(c), unexpected };
+    const ms = Date.now() - start;
+    const outcome = { family: c.family, name: c.name, url, requests: requestCount(c), unexpected, ms };
     outcomes[i] = outcome;
     opts.onOutcome?.(outcome);
   };
