@@ -87,7 +87,20 @@ export interface SlowLorisCase {
   closeWithinMs: number;
 }
 
-export type HostileCase = HttpCase | WsCase | SocketCase | SlowLorisCase;
+/**
+ * More WebSocket connections at once than the node allows: those over the limit are refused (503) at the upgrade,
+ * the others are served, and once they close a new one is taken again.
+ */
+export interface WsConnectionsCase {
+  transport: "ws-connections";
+  family: string;
+  name: string;
+  connections: number;
+  /** At least this many must be refused (the excess over the limit; more when others hold connections). */
+  minRefused: number;
+}
+
+export type HostileCase = HttpCase | WsCase | SocketCase | SlowLorisCase | WsConnectionsCase;
 
 /** Requests a case sends: every frame and every socket counts. */
 export function requestCount(c: HostileCase): number {
@@ -96,6 +109,8 @@ export function requestCount(c: HostileCase): number {
       return c.frames.length;
     case "slowloris":
       return c.sockets;
+    case "ws-connections":
+      return c.connections;
     default:
       return 1;
   }

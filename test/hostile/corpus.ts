@@ -10,6 +10,7 @@ import {
   type SocketCase,
   statusOnly,
   type WsCase,
+  type WsConnectionsCase,
   type WsFrame,
 } from "./cases.ts";
 import { edgeCases } from "./edges.ts";
@@ -29,7 +30,12 @@ export interface CorpusOptions extends TxContext {
 }
 
 /** The node's limits the corpus tests (node/rpc/server.ts RPC_DEFAULTS). */
-export const LIMITS = { maxBodyBytes: 1024 * 1024, maxBatch: 100, maxSubscriptionsPerConnection: 64 };
+export const LIMITS = {
+  maxBodyBytes: 1024 * 1024,
+  maxBatch: 100,
+  maxSubscriptionsPerConnection: 64,
+  maxWsConnections: 256,
+};
 
 const VALID = request("eth_chainId", []);
 
@@ -382,6 +388,12 @@ function httpMiscCases(): HttpCase[] {
   ];
 }
 
+const WS_KEY = "dGhlIHNhbXBsZSBub25jZQ==";
+
+function upgrade(path: string, headers: string, method = "GET"): string {
+  return `${method} ${path} HTTP/1.1\r\nHost: node\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n${headers}\r\n`;
+}
+
 function socketCases(): SocketCase[] {
   const post = (body: string, extra = "") =>
     `POST / HTTP/1.1\r\nHost: node\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n${extra}Connection: close\r\n\r\n${body}`;
@@ -436,6 +448,26 @@ function socketCases(): SocketCase[] {
       "two pipelined requests",
       `${post(VALID).replace("Connection: close\r\n", "")}${post(request("nope", []))}`,
       [[200, 200]],
+    ],
+    [
+      "a WebSocket upgrade with a bad key",
+      upgrade("/", "Sec-WebSocket-Key: bad\r\nSec-WebSocket-Version: 13\r\n"),
+      [[400]],
+    ],
+    [
+      "a WebSocket upgrade of an unknown version",
+      upgrade("/", `Sec-WebSocket-Key: ${WS_KEY}\r\nSec-WebSocket-Version: 99\r\n`),
+      [[400], [426]],
+    ],
+    [
+      "a WebSocket upgrade to an unknown path",
+      upgrade("/nope", `Sec-WebSocket-Key: ${WS_KEY}\r\nSec-WebSocket-Version: 13\r\n`),
+      [[404]],
+    ],
+    [
+      "a WebSocket upgrade by POST",
+      upgrade("/", `Sec-WebSocket-Key: ${WS_KEY}\r\nSec-WebSocket-Version: 13\r\n`, "POST"),
+      [[400], [405]],
     ],
     [
       "a declared 10 MiB body that never comes",
@@ -557,6 +589,17 @@ function wsCases(): WsCase[] {
   return cases;
 }
 
+function wsConnectionsCase(): WsConnectionsCase {
+  const excess = 8;
+  return {
+    transport: "ws-connections",
+    family: "websocket",
+    name: `${LIMITS.maxWsConnections + excess} connections at once`,
+    connections: LIMITS.maxWsConnections + excess,
+    minRefused: excess,
+  };
+}
+
 function slowLorisCase(opts: CorpusOptions): SlowLorisCase[] {
   if (opts.slowLorisSockets <= 0) return [];
   return [
@@ -586,5 +629,6 @@ export function buildCorpus(opts: CorpusOptions): HostileCase[] {
     ...txCases(opts),
     ...socketCases(),
     ...wsCases(),
+    wsConnectionsCase(),
   ];
 }

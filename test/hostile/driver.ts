@@ -8,6 +8,7 @@ import {
   type SlowLorisCase,
   type SocketCase,
   type WsCase,
+  type WsConnectionsCase,
 } from "./cases.ts";
 import { judgeHttp, judgeWsResponses, preview } from "./judge.ts";
 
@@ -256,6 +257,58 @@ async function runSlowLoris(c: SlowLorisCase, url: string, timeoutMs: number): P
   return null;
 }
 
+async function runWsConnections(
+  c: WsConnectionsCase,
+  url: string,
+  timeoutMs: number,
+): Promise<string | null> {
+  const opened = await Promise.allSettled(
+    Array.from({ length: c.connections }, () => openWs(url, timeoutMs)),
+  );
+  const sockets = opened.flatMap((o) => (o.status === "fulfilled" ? [o.value] : []));
+  try {
+    const failures = opened.flatMap((o) => (o.status === "rejected" ? [errorMessage(o.reason)] : []));
+    const other = failures.filter((f) => !f.includes("503"));
+    if (other.length > 0) return `${other.length} connections failed other than with 503: ${other[0]}`;
+    if (failures.length < c.minRefused)
+      return `${failures.length} of ${c.connections} connections refused, expected at least ${c.minRefused}`;
+    // Those taken are served.
+    const answers = await Promise.all(
+      sockets.map(async (ws, i) => {
+        const reader = new WsReader(ws);
+        ws.send(JSON.stringify({ jsonrpc: "2.0", id: i, method: "eth_chainId", params: [] }));
+        const event = await reader.next(Date.now() + timeoutMs);
+        return event?.kind === "message" && (event.data as { result?: unknown })?.result !== undefined;
+      }),
+    );
+    const unserved = answers.filter((ok) => !ok).length;
+    if (unserved > 0) return `${unserved} of ${sockets.length} accepted connections got no answer`;
+  } finally {
+    await Promise.all(
+      sockets.map(
+        (ws) =>
+          new Promise<void>((resolve) => {
+            ws.once("close", () => resolve());
+            ws.close();
+            setTimeout(resolve, 2000).unref();
+          }),
+      ),
+    );
+  }
+  // The node counts a connection gone once it has seen its close: retried for a moment.
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const ws = await openWs(url, timeoutMs);
+      ws.terminate();
+      return null;
+    } catch (err) {
+      if (Date.now() > deadline) return `no connection taken after the others closed: ${errorMessage(err)}`;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+}
+
 function runCase(c: HostileCase, url: string, timeoutMs: number): Promise<string | null> {
   switch (c.transport) {
     case "http":
@@ -266,6 +319,8 @@ function runCase(c: HostileCase, url: string, timeoutMs: number): Promise<string
       return runSocket(c, url, timeoutMs);
     case "slowloris":
       return runSlowLoris(c, url, timeoutMs);
+    case "ws-connections":
+      return runWsConnections(c, url, timeoutMs);
   }
 }
 
@@ -289,8 +344,11 @@ export async function runCorpus(cases: readonly HostileCase[], opts: DriverOptio
   };
   const background: Promise<void>[] = [];
   const queue: number[] = [];
+  const last: number[] = [];
   for (const [i, c] of cases.entries()) {
+    // Slow-loris runs alongside everything else; the connection flood alone at the end (it would starve others).
     if (c.transport === "slowloris") background.push(settle(i, opts.urls[0] as string));
+    else if (c.transport === "ws-connections") last.push(i);
     else queue.push(i);
   }
   let next = 0;
@@ -303,6 +361,7 @@ export async function runCorpus(cases: readonly HostileCase[], opts: DriverOptio
       }
     }),
   );
+  for (const i of last) await settle(i, opts.urls[0] as string);
   await Promise.all(background);
   return outcomes;
 }
