@@ -75,13 +75,14 @@ export interface SocketCase {
 }
 
 /**
- * Many connections that send their request headers one byte a second: the node must keep serving others and close
- * each of them by its header timeout.
+ * Many connections that send their request one byte a second, the headers (slow-loris) or, after complete headers,
+ * the body (slow POST): the node must keep serving others and close each of them by its header or request timeout.
  */
 export interface SlowLorisCase {
   transport: "slowloris";
   family: string;
   name: string;
+  trickle: "headers" | "body";
   sockets: number;
   /** By when every socket must have been closed by the node. */
   closeWithinMs: number;

@@ -203,19 +203,23 @@ async function runSocket(c: SocketCase, url: string, timeoutMs: number): Promise
 
 async function runSlowLoris(c: SlowLorisCase, url: string, timeoutMs: number): Promise<string | null> {
   const { host, port } = hostPort(url);
-  const headers = `POST / HTTP/1.1\r\nHost: ${host}\r\nContent-Type: application/json\r\nX-Slow: ${"s".repeat(1000)}`;
+  const head = `POST / HTTP/1.1\r\nHost: ${host}\r\nContent-Type: application/json\r\n`;
+  // Headers that take over 15 minutes to finish, or a body that does once the headers are in.
+  const slow = c.trickle === "headers" ? `${head}X-Slow: ${"s".repeat(1000)}` : " ".repeat(1000);
+  const prefix = c.trickle === "headers" ? "" : `${head}Content-Length: 1002\r\n\r\n{`;
   const start = Date.now();
   const sockets: Socket[] = [];
   const closedAt: (number | null)[] = [];
   const timers: NodeJS.Timeout[] = [];
   for (let i = 0; i < c.sockets; i++) {
     const socket = connect({ host, port });
+    if (prefix !== "") socket.write(prefix);
     sockets.push(socket);
     closedAt.push(null);
     let sent = 0;
     const timer = setInterval(() => {
-      if (!socket.writable || sent >= headers.length) return;
-      socket.write(headers[sent++] as string);
+      if (!socket.writable || sent >= slow.length) return;
+      socket.write(slow[sent++] as string);
     }, 1000);
     timers.push(timer);
     socket.on("close", () => {

@@ -1,8 +1,10 @@
 import assert from "node:assert/strict";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
 import { describe, it } from "node:test";
 import { FakeRpcBackend } from "../helpers/rpcBackend.ts";
 import { startRpc } from "../helpers/rpcServer.ts";
-import { type HostileCase, requestCount } from "../hostile/cases.ts";
+import { type HostileCase, requestCount, type SlowLorisCase } from "../hostile/cases.ts";
 import { buildCorpus, type CorpusOptions } from "../hostile/corpus.ts";
 import { runCorpus, summarize } from "../hostile/driver.ts";
 import { judgeHttp, judgeWsResponses } from "../hostile/judge.ts";
@@ -43,7 +45,10 @@ describe("the hostile corpus", () => {
       "websocket",
     ])
       assert.ok(families.has(f), f);
-    assert.equal(cases.filter((c) => c.transport === "slowloris").length, 1);
+    assert.deepEqual(
+      cases.flatMap((c) => (c.transport === "slowloris" ? [`${c.trickle} ${c.sockets}`] : [])),
+      ["headers 50", "body 10"],
+    );
   });
 
   it("replays the committed transactions it is given and signs nonce cases with a funded key", () => {
@@ -129,5 +134,51 @@ describe("the corpus against an in-process RPC server", () => {
       logger.errors().filter((e) => e.msg === "rpc method failed"),
       [],
     );
+  });
+});
+
+describe("the slow-loris driver", () => {
+  const serve = async (
+    t: { after(fn: () => unknown): void },
+    timeouts: { headers: number; request: number },
+  ) => {
+    const server: Server = createServer(
+      {
+        headersTimeout: timeouts.headers,
+        requestTimeout: timeouts.request,
+        connectionsCheckingInterval: 200,
+      },
+      (_req, res) => res.end('{"jsonrpc":"2.0","id":1,"result":"0x1"}'),
+    );
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    t.after(() => {
+      server.closeAllConnections();
+      server.close();
+    });
+    return `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+  };
+  const cases = (closeWithinMs: number): SlowLorisCase[] =>
+    (["headers", "body"] as const).map((trickle) => ({
+      transport: "slowloris",
+      family: "slow-loris",
+      name: trickle,
+      trickle,
+      sockets: 5,
+      closeWithinMs,
+    }));
+
+  it("passes a server that closes slow requests by its timeouts and serves others meanwhile", async (t) => {
+    const url = await serve(t, { headers: 1_000, request: 1_500 });
+    const outcomes = await runCorpus(cases(6_000), { urls: [url], concurrency: 1, answerTimeoutMs: 5_000 });
+    assert.deepEqual(
+      outcomes.map((o) => o.unexpected),
+      [null, null],
+    );
+  });
+
+  it("fails a server that keeps them open", async (t) => {
+    const url = await serve(t, { headers: 0, request: 0 });
+    const outcomes = await runCorpus(cases(2_500), { urls: [url], concurrency: 1, answerTimeoutMs: 5_000 });
+    for (const o of outcomes) assert.match(o.unexpected ?? "", /5 of 5 slow connections still open/);
   });
 });
