@@ -276,9 +276,9 @@ export const METHODS: readonly MethodSpec[] = [
   { name: "outrigger_deposit", params: ["uint"], required: 1 },
   { name: "outrigger_evidence", params: ["height"], required: 0 },
   { name: "outrigger_txStatus", params: ["hash"], required: 1 },
-  // A forged claim: refused (no L1 to confirm it, or L1 contradicts it), never taken.
+  // A forged claim: refused (no L1 to confirm it, or L1 contradicts it), never taken. Withdrawal 0 may exist.
   { name: "outrigger_submitDepositClaim", params: ["claim"], required: 1, control: error(Code.Server) },
-  { name: "outrigger_withdrawalProof", params: ["uint"], required: 1, control: error(Code.Server) },
+  { name: "outrigger_withdrawalProof", params: ["uint"], required: 1, control: SERVER_OR_RESULT },
 ];
 
 function shorten(value: string): string {
