@@ -2,9 +2,11 @@ import assert from "node:assert/strict";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { describe, it } from "node:test";
+import { keccak256, Transaction, Wallet } from "ethers";
 import { FakeRpcBackend } from "../helpers/rpcBackend.ts";
 import { startRpc } from "../helpers/rpcServer.ts";
 import { type HostileCase, requestCount, type SlowLorisCase } from "../hostile/cases.ts";
+import { rawOf } from "../hostile/context.ts";
 import { buildCorpus, type CorpusOptions } from "../hostile/corpus.ts";
 import { runCorpus, summarize } from "../hostile/driver.ts";
 import { judgeHttp, judgeWsResponses } from "../hostile/judge.ts";
@@ -181,4 +183,50 @@ describe("the slow-loris driver", () => {
     const outcomes = await runCorpus(cases(2_500), { urls: [url], concurrency: 1, answerTimeoutMs: 5_000 });
     for (const o of outcomes) assert.match(o.unexpected ?? "", /5 of 5 slow connections still open/);
   });
+});
+
+describe("rebuilding a committed transaction's bytes from its JSON", () => {
+  const hex = (v: bigint | number) => `0x${v.toString(16)}`;
+  for (const type of [0, 2]) {
+    it(`gives back the signed bytes of a type-${type} transaction, and null when the hash does not match`, async () => {
+      const wallet = new Wallet(`0x${"42".repeat(32)}`);
+      const raw = await wallet.signTransaction({
+        type,
+        chainId: 7447n,
+        nonce: 5,
+        gasLimit: 21_000n,
+        to: "0x000000000000000000000000000000000000dEaD",
+        value: 12_345n,
+        data: "0xabcd",
+        ...(type === 2
+          ? { maxFeePerGas: 2_000_000_000n, maxPriorityFeePerGas: 1n }
+          : { gasPrice: 1_000_000_000n }),
+      });
+      const tx = Transaction.from(raw);
+      const sig = tx.signature;
+      assert.ok(sig);
+      const json = {
+        hash: keccak256(raw),
+        type: hex(type),
+        chainId: hex(tx.chainId),
+        nonce: hex(tx.nonce),
+        gas: hex(tx.gasLimit),
+        to: tx.to,
+        value: hex(tx.value),
+        input: tx.data,
+        ...(type === 2
+          ? {
+              maxFeePerGas: hex(tx.maxFeePerGas ?? 0n),
+              maxPriorityFeePerGas: hex(tx.maxPriorityFeePerGas ?? 0n),
+              accessList: [],
+            }
+          : { gasPrice: hex(tx.gasPrice ?? 0n) }),
+        r: sig.r,
+        s: sig.s,
+        v: hex(type === 2 ? sig.yParity : (sig.networkV ?? BigInt(sig.v))),
+      };
+      assert.equal(rawOf(json), raw);
+      assert.equal(rawOf({ ...json, hash: `0x${"00".repeat(32)}` }), null);
+    });
+  }
 });
