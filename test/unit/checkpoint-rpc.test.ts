@@ -23,6 +23,34 @@ function checkpoint(number: number): Checkpoint {
 }
 
 describe("outrigger checkpoint methods", () => {
+  it("cuts a checkpoint range at the largest safe number instead of asking the backend past it", async (t) => {
+    const backend = new FakeRpcBackend({ alloc: {} });
+    const asked: [number, number][] = [];
+    backend.getCheckpoints = async (from, count) => {
+      asked.push([from, count]);
+      // The store refuses a range whose end it cannot encode, as the real one does.
+      if (!Number.isSafeInteger(from + count - 1))
+        throw new Error(`range end ${from + count - 1} is not safe`);
+      return [];
+    };
+    const { server, logger } = await startRpc(t, backend);
+    const max = Number.MAX_SAFE_INTEGER;
+    for (const [from, count] of [
+      [max, 100],
+      [max - 10, 100],
+      [`0x${max.toString(16)}`, 1],
+    ] as const) {
+      const answer = single(await rpc(server.url, "outrigger_checkpoints", [from, count]));
+      assert.deepEqual(answer.result, [], `from ${from}: ${JSON.stringify(answer.error)}`);
+    }
+    assert.deepEqual(asked, [
+      [max, 1],
+      [max - 10, 11],
+      [max, 1],
+    ]);
+    assert.deepEqual(logger.errors(), []);
+  });
+
   it("serves checkpoints with signers and L1 status, ranges, and withdrawal proofs or their errors", async (t) => {
     const backend = new FakeRpcBackend({ alloc: {} });
     const [v] = backend.validators;

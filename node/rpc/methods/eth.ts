@@ -49,6 +49,7 @@ export function rejectionError(reason: TxRejection, detail: string): RpcError {
 }
 
 const ERROR_STRING_SELECTOR = "0x08c379a0";
+const REVERTED = "execution reverted";
 
 /** A failed call as geth reports it: code 3 with the revert bytes, which ethers decodes into a CALL_EXCEPTION. */
 function callFailure(outcome: Extract<CallOutcome, { ok: false }>): RpcError {
@@ -58,7 +59,13 @@ function callFailure(outcome: Extract<CallOutcome, { ok: false }>): RpcError {
     (outcome.reason === ""
       ? "0x"
       : concat([ERROR_STRING_SELECTOR, AbiCoder.defaultAbiCoder().encode(["string"], [outcome.reason])]));
-  const message = outcome.reason === "" ? "execution reverted" : `execution reverted: ${outcome.reason}`;
+  // The app already words an EVM revert as geth does ("execution reverted: <reason>"): said once, not twice.
+  const message =
+    outcome.reason === "" || outcome.reason === REVERTED
+      ? REVERTED
+      : outcome.reason.startsWith(`${REVERTED}: `)
+        ? outcome.reason
+        : `${REVERTED}: ${outcome.reason}`;
   return new RpcError(RpcErrorCode.ExecutionReverted, message, revertData.toLowerCase());
 }
 

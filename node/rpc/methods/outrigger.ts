@@ -152,7 +152,12 @@ export const outriggerMethods: RpcMethod[] = [
   defineOutrigger(
     "outrigger_checkpoints",
     [checkpointFromSchema, countSchema],
-    async ([from, count], { backend }) => (await backend.getCheckpoints(from, count)).map(checkpointInfo),
+    // No checkpoint is numbered past the largest safe integer: a range running past it is cut there, so the
+    // backend is never asked for numbers it cannot represent.
+    async ([from, count], { backend }) =>
+      (await backend.getCheckpoints(from, Math.min(count, Number.MAX_SAFE_INTEGER - from + 1))).map(
+        checkpointInfo,
+      ),
   ),
   defineOutrigger("outrigger_bridgeInfo", [], async (_, { backend }) => {
     const info = await backend.bridgeInfo();
