@@ -1,3 +1,4 @@
+import { RPC_DEFAULTS } from "../../node/rpc/defaults.ts";
 import {
   batchOf,
   Code,
@@ -29,13 +30,8 @@ export interface CorpusOptions extends TxContext {
   slowLorisCloseWithinMs: number;
 }
 
-/** The node's limits the corpus tests (node/rpc/server.ts RPC_DEFAULTS). */
-export const LIMITS = {
-  maxBodyBytes: 1024 * 1024,
-  maxBatch: 100,
-  maxSubscriptionsPerConnection: 64,
-  maxWsConnections: 256,
-};
+/** The node's limits the corpus tests: a node run with the defaults. */
+export const LIMITS = RPC_DEFAULTS;
 
 const VALID = request("eth_chainId", []);
 
