@@ -128,10 +128,6 @@ async function parse(argv: string[]): Promise<void> {
 
 export const cliTargets: FuzzTarget[] = [
   asyncTarget("cli argv", 1, argvArb, (argv) =>
-    expectTypedAsync(
-      () => parse(argv),
-      [ReachedAction, ParseFailure, UsageError],
-      `outrigger ${argv.join(" ")}`,
-    ),
+    expectTypedAsync(() => parse(argv), [ReachedAction, ParseFailure, UsageError], "outrigger argv"),
   ),
 ];

@@ -32,7 +32,8 @@ import {
  * app's decoder (the mempool's admission), which throws AppError only.
  */
 
-const validPayloads: Readonly<Record<TopicName, fc.Arbitrary<Uint8Array>>> = {
+/** A valid payload of each topic, built with the real encoders. */
+export const validPayloads: Readonly<Record<TopicName, fc.Arbitrary<Uint8Array>>> = {
   proposal: fc.tuple(proposalArb, blockArb).map(([p, b]) => encodeProposalMessage(p, b)),
   vote: voteArb.map(encodeVote),
   tx: signedTxArb,

@@ -20,13 +20,36 @@ export class FuzzFailure extends Error {
   override readonly name = "FuzzFailure";
 }
 
+/**
+ * Outcomes by check and kind ("ok" or the error's name), kept when asked for (run.ts --tally): shows whether
+ * inputs get past the first check of a decoder or all die at its door.
+ */
+export const outcomes: { enabled: boolean; counts: Map<string, Map<string, number>> } = {
+  enabled: false,
+  counts: new Map(),
+};
+
+export function tally(what: string, outcome: string): void {
+  if (!outcomes.enabled) return;
+  const byKind = outcomes.counts.get(what) ?? new Map<string, number>();
+  byKind.set(outcome, (byKind.get(outcome) ?? 0) + 1);
+  outcomes.counts.set(what, byKind);
+}
+
 function checkThrown(err: unknown, allowed: readonly ErrorClass[], what: string): void {
   if (err instanceof FuzzFailure) throw err;
+  tally(what, outcomeOf(err));
   if (allowed.some((cls) => err instanceof cls)) return;
   const kind = err instanceof Error ? err.constructor.name : typeof err;
   throw new FuzzFailure(`${what} threw ${kind} (${errorMessage(err)}), not one of ${names(allowed)}`, {
     cause: err,
   });
+}
+
+function outcomeOf(err: unknown): string {
+  if (!(err instanceof Error)) return typeof err;
+  const code = (err as { code?: unknown }).code;
+  return typeof code === "string" ? `${err.name} ${code}` : err.name;
 }
 
 function names(allowed: readonly ErrorClass[]): string {
@@ -43,6 +66,7 @@ export function expectTyped(decode: () => unknown, allowed: readonly ErrorClass[
   const started = performance.now();
   try {
     decode();
+    tally(what, "ok");
   } catch (err) {
     checkThrown(err, allowed, what);
   }
@@ -57,6 +81,7 @@ export async function expectTypedAsync(
   const started = performance.now();
   try {
     await decode();
+    tally(what, "ok");
   } catch (err) {
     checkThrown(err, allowed, what);
   }
@@ -118,7 +143,7 @@ export async function runTarget(target: FuzzTarget, numRuns: number, seed: numbe
     failures: details.failed ? 1 : 0,
   };
   if (details.failed) {
-    result.counterexample = shown(details.counterexample);
+    result.counterexample = shown(details.counterexample?.[0]);
     result.error = errorMessage(details.errorInstance);
   }
   return result;

@@ -19,13 +19,16 @@ import { BadRangeError, decodeRange } from "../../node/sync/blockSync.ts";
 import { encodeSyncItem } from "../../node/sync/wire.ts";
 import { encodeBlock, encodeCommit } from "../../node/types/index.ts";
 import { decodeCatchUpItem, encodeCatchUpItem } from "../../node/types/wireMessages.ts";
+import { errorMessage } from "../../node/util/errors.ts";
+import { validPayloads } from "./gossip.ts";
 import {
   asyncTarget,
   expectTyped,
-  expectTypedAsync,
   FuzzFailure,
   type FuzzTarget,
+  SLOW_INPUT_MS,
   syncTarget,
+  tally,
 } from "./harness.ts";
 import { randomBytesArb, wireInputs } from "./mutate.ts";
 import { blockArb, commitArb, proposalArb, uint64Arb, voteArb } from "./wireValues.ts";
@@ -49,11 +52,35 @@ const heldRequestArb = fc.oneof(
   uint64Arb.map((fromNonce) => encodeHeldRequest({ kind: "deposit-claims", fromNonce })),
 );
 
-/** A block and the commit that decided it: the commit's height is the block's. */
-const syncItemArb = fc.tuple(blockArb, commitArb).map(([block, commit]) => ({
-  height: block.header.height,
-  bytes: encodeSyncItem(encodeBlock(block), encodeCommit({ ...commit, height: block.header.height })),
-}));
+/** A block and the commit that decided it, at `height`: the commit's height is the block's. */
+function syncItemAt(height: number): fc.Arbitrary<Uint8Array> {
+  return fc
+    .tuple(blockArb, commitArb)
+    .map(([block, commit]) =>
+      encodeSyncItem(
+        encodeBlock({ ...block, header: { ...block.header, height } }),
+        encodeCommit({ ...commit, height }),
+      ),
+    );
+}
+
+/** An answer to "blocks from `from`, `count` of them": consecutive items, some mutated, some count asked. */
+const blockRangeArb = fc
+  .tuple(height, fc.integer({ min: 1, max: 3 }), fc.integer({ min: -1, max: 1 }))
+  .chain(([from, items, slack]) =>
+    fc.record({
+      from: fc.constant(from),
+      count: fc.constant(Math.max(1, items + slack)),
+      items: fc.tuple(
+        ...Array.from({ length: items }, (_, i) =>
+          fc.oneof(
+            { weight: 3, arbitrary: syncItemAt(from + i) },
+            { weight: 1, arbitrary: wireInputs(syncItemAt(from + i)) },
+          ),
+        ),
+      ),
+    }),
+  );
 
 const catchUpItemArb = fc.oneof(
   fc
@@ -83,16 +110,21 @@ const FRAMING_ERRORS = new Set([
   "UnexpectedEOFError",
 ]);
 
+/** Reads the frames as reqrespServer.ts does; only the framing errors classify() names may come out. */
 async function readFrames(chunks: Uint8Array[]): Promise<void> {
   const source = (async function* () {
     yield* chunks;
   })();
+  const started = performance.now();
   try {
     for await (const frame of lp.decode(source, { maxDataLength: MAX_REQUEST_BYTES })) frame.subarray();
+    tally("lp.decode", "ok");
   } catch (err) {
-    if (err instanceof Error && FRAMING_ERRORS.has(err.name)) return;
-    throw err;
+    if (!(err instanceof Error && FRAMING_ERRORS.has(err.name)))
+      throw new FuzzFailure(`lp.decode threw ${errorMessage(err)}`, { cause: err });
+    tally("lp.decode", err.name);
   }
+  if (performance.now() - started > SLOW_INPUT_MS) throw new FuzzFailure("lp.decode hung");
 }
 
 export const reqrespTargets: FuzzTarget[] = [
@@ -105,26 +137,25 @@ export const reqrespTargets: FuzzTarget[] = [
   syncTarget("req held request", 3, wireInputs(heldRequestArb), (body) =>
     expectTyped(() => decodeHeldRequest(body), [P2pError], "decodeHeldRequest"),
   ),
-  syncTarget(
-    "resp block range",
-    1,
-    fc.tuple(
-      fc.array(wireInputs(syncItemArb.map((i) => i.bytes)), { minLength: 1, maxLength: 2 }),
-      height,
-      fc.integer({ min: 1, max: 3 }),
-    ),
-    ([items, from, count]) =>
-      expectTyped(() => decodeRange({ from, count }, items), [RlpError, BadRangeError], "decodeRange"),
+  syncTarget("resp block range", 1, blockRangeArb, ({ from, count, items }) =>
+    expectTyped(() => decodeRange({ from, count }, items), [RlpError, BadRangeError], "decodeRange"),
   ),
   syncTarget("resp catch-up item", 1, wireInputs(catchUpItemArb), (bytes) =>
     expectTyped(() => decodeCatchUpItem(bytes), [RlpError], "decodeCatchUpItem"),
   ),
-  syncTarget("resp held item", 2, fc.tuple(fc.boolean(), randomBytesArb), ([claims, bytes]) =>
-    expectTyped(
-      () => (claims ? decodeClaimGossip(bytes) : decodeCheckpointSignature(bytes)),
-      [RlpError],
-      "held item",
+  syncTarget(
+    "resp held item",
+    2,
+    fc.oneof(
+      wireInputs(validPayloads["deposit-claim"]).map((bytes) => [true, bytes] as const),
+      wireInputs(validPayloads["checkpoint-sig"]).map((bytes) => [false, bytes] as const),
     ),
+    ([claims, bytes]) =>
+      expectTyped(
+        () => (claims ? decodeClaimGossip(bytes) : decodeCheckpointSignature(bytes)),
+        [RlpError],
+        "held item",
+      ),
   ),
   syncTarget("resp frame status", 3, fc.tuple(fc.nat({ max: 255 }), randomBytesArb), ([status, payload]) => {
     const frame = Uint8Array.of(status, ...payload);
@@ -150,7 +181,5 @@ export const reqrespTargets: FuzzTarget[] = [
       if (!(err instanceof P2pError)) throw new FuzzFailure("errorFromFrame returned no P2pError");
     }
   }),
-  asyncTarget("resp length-prefixed frames", 1, frameStreamArb, (chunks) =>
-    expectTypedAsync(() => readFrames(chunks), [], "lp.decode"),
-  ),
+  asyncTarget("resp length-prefixed frames", 1, frameStreamArb, readFrames),
 ];

@@ -1,11 +1,11 @@
 import { parseArgs } from "node:util";
-import { runTarget, splitRuns, type TargetResult } from "./harness.ts";
+import { outcomes, runTarget, splitRuns, type TargetResult } from "./harness.ts";
 import { allTargets } from "./targets.ts";
 
 /**
  * `npm run fuzz`: every target for a total of --runs inputs (split by weight), from --seed or a random seed that
  * is printed so a failure can be replayed. Prints a table, then the results as JSON; exits 1 on any failure.
- * --only keeps the targets whose name contains its text.
+ * --only keeps the targets whose name contains its text; --tally prints how each check's inputs ended.
  */
 
 const { values } = parseArgs({
@@ -13,6 +13,7 @@ const { values } = parseArgs({
     runs: { type: "string", default: "1000000" },
     seed: { type: "string" },
     only: { type: "string" },
+    tally: { type: "boolean", default: false },
   },
 });
 
@@ -24,6 +25,7 @@ if (!Number.isSafeInteger(seed)) throw new Error(`--seed must be an integer, got
 const only = values.only;
 const targets = allTargets().filter((t) => only === undefined || t.name.includes(only));
 
+outcomes.enabled = values.tally;
 console.log(`fuzzing ${targets.length} targets, ${total} inputs, seed ${seed}`);
 const started = performance.now();
 const results: TargetResult[] = [];
@@ -46,6 +48,12 @@ console.log(
   `${pad("total", 28)} ${pad(String(inputs), 9)} ${pad(`${seconds.toFixed(1)} s`, 10)} ${failures}`,
 );
 console.log(JSON.stringify({ seed, inputs, seconds: Number(seconds.toFixed(1)), failures, results }));
+if (values.tally) {
+  for (const [what, byKind] of outcomes.counts) {
+    const kinds = [...byKind].sort((a, b) => b[1] - a[1]).map(([kind, n]) => `${kind} ${n}`);
+    console.log(`${what}: ${kinds.join(", ")}`);
+  }
+}
 if (failures > 0) process.exitCode = 1;
 
 function pad(text: string, width: number): string {
