@@ -161,10 +161,45 @@ export function mutated(valid: fc.Arbitrary<Uint8Array>): fc.Arbitrary<Uint8Arra
     .map(([bytes, ms]) => ms.reduce(applyMutation, bytes));
 }
 
-/** Raw random bytes, and random well-formed RLP of no particular shape. */
+/** `depth` lists nested in one another around `core`, headers written outside in (no recursion). */
+function nestedLists(depth: number, core: Uint8Array): Uint8Array {
+  let bytes = core;
+  for (let i = 0; i < depth; i++) bytes = wrapList(bytes);
+  return bytes;
+}
+
+/** An RLP list header around already encoded bytes. */
+function wrapList(payload: Uint8Array): Uint8Array {
+  const n = payload.length;
+  if (n <= 55) return concat(Uint8Array.of(0xc0 + n), payload);
+  const len: number[] = [];
+  for (let v = n; v > 0; v = Math.floor(v / 256)) len.unshift(v % 256);
+  return concat(Uint8Array.of(0xf7 + len.length), Uint8Array.from(len), payload);
+}
+
+/**
+ * What a hostile peer sends to break a recursive or trusting reader: lists nested thousands deep, headers that
+ * claim gigabytes (or 2^64 bytes) of payload, and one string near a size bound.
+ */
+export const hostileBytesArb: fc.Arbitrary<Uint8Array> = fc.oneof(
+  fc
+    .tuple(fc.integer({ min: 17, max: 3000 }), fc.uint8Array({ maxLength: 4 }))
+    .map(([d, core]) => nestedLists(d, core)),
+  fc
+    .tuple(
+      fc.constantFrom(0xb8, 0xbb, 0xbf, 0xf8, 0xfb, 0xff),
+      fc.uint8Array({ minLength: 1, maxLength: 8 }),
+      fc.uint8Array({ maxLength: 16 }),
+    )
+    .map(([prefix, length, rest]) => concat(Uint8Array.of(prefix), length, rest)),
+  fc.integer({ min: 60_000, max: 140_000 }).map((n) => encodeRlpItem(new Uint8Array(n).fill(0xab))),
+);
+
+/** Raw random bytes, random well-formed RLP of no particular shape, and now and then a hostile input. */
 export const randomBytesArb: fc.Arbitrary<Uint8Array> = fc.oneof(
-  fc.uint8Array({ maxLength: 300 }),
-  rlpTreeArb.map((tree) => encodeRlpItem(tree)),
+  { weight: 10, arbitrary: fc.uint8Array({ maxLength: 300 }) },
+  { weight: 10, arbitrary: rlpTreeArb.map((tree) => encodeRlpItem(tree)) },
+  { weight: 1, arbitrary: hostileBytesArb },
 );
 
 /**

@@ -158,7 +158,9 @@ export const reqrespTargets: FuzzTarget[] = [
       ),
   ),
   syncTarget("resp frame status", 3, fc.tuple(fc.nat({ max: 255 }), randomBytesArb), ([status, payload]) => {
-    const frame = Uint8Array.of(status, ...payload);
+    const frame = new Uint8Array(1 + payload.length);
+    frame[0] = status;
+    frame.set(payload, 1);
     const item = frame.subarray(1);
     let single = false;
     expectTyped(

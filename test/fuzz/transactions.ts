@@ -5,7 +5,7 @@ import { decodeTransaction, type TxRules } from "../../node/app/transaction.ts";
 import { bytesToHex, RlpError } from "../../node/crypto/index.ts";
 import { decodeDepositTx, encodeDepositTx } from "../../node/types/index.ts";
 import { type ErrorClass, expectTyped, type FuzzTarget, syncTarget } from "./harness.ts";
-import { wireInputs } from "./mutate.ts";
+import { hostileBytesArb, wireInputs } from "./mutate.ts";
 import { addressArb, hashArb, uint64Arb, uint256Arb } from "./wireValues.ts";
 
 /**
@@ -131,10 +131,21 @@ const depositTxArb = fc
   })
   .map(encodeDepositTx);
 
+/** Hostile RLP behind the one typed prefix the decoder reads past its first byte. */
+const typed2Hostile = hostileBytesArb.map((body) => {
+  const raw = new Uint8Array(1 + body.length);
+  raw[0] = 0x02;
+  raw.set(body, 1);
+  return raw;
+});
+
 export const transactionTargets: FuzzTarget[] = [
   ...TX_KINDS.map((kind) =>
-    syncTarget(`tx ${kind}`, 1, wireInputs(txArb(kind)), (raw) =>
-      expectTyped(() => decodeTxAsAdmitted.decode(raw), decodeTxAsAdmitted.errors, `tx ${kind}`),
+    syncTarget(
+      `tx ${kind}`,
+      1,
+      fc.oneof({ weight: 9, arbitrary: wireInputs(txArb(kind)) }, { weight: 1, arbitrary: typed2Hostile }),
+      (raw) => expectTyped(() => decodeTxAsAdmitted.decode(raw), decodeTxAsAdmitted.errors, `tx ${kind}`),
     ),
   ),
   syncTarget("tx 0x7e deposit", 2, wireInputs(depositTxArb), (raw) => {
