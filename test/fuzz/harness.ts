@@ -149,10 +149,13 @@ export async function runTarget(target: FuzzTarget, numRuns: number, seed: numbe
   return result;
 }
 
-/** Splits `total` inputs across targets by weight (each gets at least one). */
+/** Splits exactly `total` inputs across targets by weight (each gets at least one), remainders to the first. */
 export function splitRuns(targets: readonly FuzzTarget[], total: number): Map<FuzzTarget, number> {
   const weights = targets.reduce((sum, t) => sum + t.weight, 0);
-  return new Map(targets.map((t) => [t, Math.max(1, Math.round((total * t.weight) / weights))]));
+  const runs = targets.map((t) => Math.max(1, Math.floor((total * t.weight) / weights)));
+  let left = total - runs.reduce((sum, n) => sum + n, 0);
+  for (let i = 0; left > 0; i = (i + 1) % runs.length, left--) runs[i] = (runs[i] ?? 0) + 1;
+  return new Map(targets.map((t, i) => [t, runs[i] ?? 1]));
 }
 
 /** The failing input, cut short: a deeply nested one is too deep for fast-check's printer. */

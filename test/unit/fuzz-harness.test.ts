@@ -35,6 +35,8 @@ describe("the fuzz harness", () => {
     const a = syncTarget("a", 3, fc.constant(0), () => {});
     const b = syncTarget("b", 1, fc.constant(0), () => {});
     assert.deepEqual([...splitRuns([a, b], 1000).values()], [750, 250]);
+    const c = syncTarget("c", 1, fc.constant(0), () => {});
+    assert.deepEqual([...splitRuns([a, b, c], 1001).values()], [601, 200, 200]);
   });
 
   it("mutates RLP structurally: a swap of two fields re-encodes canonically", () => {
