@@ -7,7 +7,7 @@ export class UsageError extends Error {
 }
 
 /** Commander's own parse error, with the command that raised it so the hint names the right --help. */
-class ParseFailure extends Error {
+export class ParseFailure extends Error {
   override readonly name = "ParseFailure";
   constructor(
     readonly commander: CommanderError,
