@@ -7,7 +7,7 @@ import { systemTargetOf } from "./calls.ts";
 import { type DepositExecution, executeDepositClaims } from "./deposits.ts";
 import { AppError } from "./errors.ts";
 import { createChainCommon } from "./evm/chainCommon.ts";
-import { createEvmRunner, type EvmOutcome, type EvmRunner } from "./evm/evmRunner.ts";
+import { createEvmRunner, type EvmOutcome, type EvmRunner, endedInRevert } from "./evm/evmRunner.ts";
 import { minimumGasLimit } from "./evm/intrinsicGas.ts";
 import {
   type BlockContext,
@@ -244,8 +244,14 @@ function ledgerApplication(
     }
   }
 
-  function revertError(outcome: EvmOutcome): AppError {
-    return new AppError("reverted", outcome.error ?? "execution failed", { data: outcome.returnData });
+  /**
+   * geth's answers: a REVERT is "reverted" with its data (code 3), any other fault (out of gas, invalid opcode) a
+   * plain failure with the EVM's reason (-32000).
+   */
+  function callFailure(outcome: EvmOutcome): AppError {
+    if (endedInRevert(outcome))
+      return new AppError("reverted", outcome.error ?? "execution reverted", { data: outcome.returnData });
+    return new AppError("invalid-call", outcome.error ?? "execution failed");
   }
 
   /** What a call may use: the caller's gas, at most a block's, as geth caps it (its RPC gas cap). */
@@ -258,7 +264,12 @@ function ledgerApplication(
   async function estimate(state: LedgerState, request: CallRequest, budget: WorkBudget): Promise<bigint> {
     const cap = callGas(request);
     const first = await simulate(state, request, cap, budget);
-    if (first.status === 0) throw revertError(first);
+    if (first.status === 0) {
+      // geth's wording when even the cap does not suffice.
+      if (first.error === "out of gas")
+        throw new AppError("invalid-call", `gas required exceeds allowance (${cap})`);
+      throw callFailure(first);
+    }
     // The 63/64 rule and refunds can make a call need more than it used: search as geth does, from what it used.
     const succeeds = async (gas: bigint) => {
       try {
@@ -450,7 +461,7 @@ function ledgerApplication(
     storageAt: (address, slot) => root.storageAt(address, slot),
     async call(request, budget = WorkBudget.unbounded()) {
       const outcome = await onPinnedState((state) => simulate(state, request, callGas(request), budget));
-      if (outcome.status === 0) throw revertError(outcome);
+      if (outcome.status === 0) throw callFailure(outcome);
       return outcome.returnData;
     },
     estimateGas: (request, budget = WorkBudget.unbounded()) =>

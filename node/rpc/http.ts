@@ -54,13 +54,13 @@ function sendJson(res: ServerResponse, status: number, body: string): void {
   res.end(body);
 }
 
-type BodyResult = { ok: true; text: string } | { ok: false };
+type BodyResult = { kind: "ok"; text: string } | { kind: "too-large" } | { kind: "aborted" };
 
 function readBody(req: IncomingMessage, maxBytes: number): Promise<BodyResult> {
-  return new Promise((resolve, reject) => {
+  return new Promise((resolve) => {
     const declared = Number(req.headers["content-length"]);
     if (Number.isFinite(declared) && declared > maxBytes) {
-      resolve({ ok: false });
+      resolve({ kind: "too-large" });
       return;
     }
     const chunks: Buffer[] = [];
@@ -71,15 +71,19 @@ function readBody(req: IncomingMessage, maxBytes: number): Promise<BodyResult> {
         req.off("data", onData);
         req.off("end", onEnd);
         chunks.length = 0;
-        resolve({ ok: false });
+        resolve({ kind: "too-large" });
         return;
       }
       chunks.push(chunk);
     };
-    const onEnd = (): void => resolve({ ok: true, text: Buffer.concat(chunks).toString("utf8") });
+    const onEnd = (): void => resolve({ kind: "ok", text: Buffer.concat(chunks).toString("utf8") });
     req.on("data", onData);
     req.on("end", onEnd);
-    req.on("error", reject);
+    // A client that goes away mid-body (or is cut off by the request timeout) is not the node's failure.
+    req.on("error", () => resolve({ kind: "aborted" }));
+    req.on("close", () => {
+      if (!req.complete) resolve({ kind: "aborted" });
+    });
   });
 }
 
@@ -172,7 +176,12 @@ export function createHttpHandler(
       return;
     }
     const body = await readBody(req, opts.maxBodyBytes);
-    if (!body.ok) {
+    if (body.kind === "aborted") {
+      logger.debug({ url: req.url }, "rpc client went away before its request body ended");
+      res.destroy();
+      return;
+    }
+    if (body.kind === "too-large") {
       modules.onLimited("body-size");
       refuseTooLarge(req, res, opts.maxBodyBytes);
       return;

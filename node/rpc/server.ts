@@ -74,6 +74,12 @@ export interface RpcServer {
   close(): Promise<void>;
 }
 
+/** What Node's parser errors mean to the client, as Node answers them itself. */
+const CLIENT_ERROR_STATUS: Readonly<Record<string, string>> = {
+  HPE_HEADER_OVERFLOW: "431 Request Header Fields Too Large",
+  ERR_HTTP_REQUEST_TIMEOUT: "408 Request Timeout",
+};
+
 /** JSON-RPC over HTTP POST and WebSocket on one port (DESIGN.md §6). */
 export async function createRpcServer(opts: RpcServerOptions, modules: RpcServerModules): Promise<RpcServer> {
   const { backend, logger } = modules;
@@ -149,10 +155,17 @@ export async function createRpcServer(opts: RpcServerOptions, modules: RpcServer
   server.on("drop", () => onLimited("connections"));
   server.on("connection", (socket) => clients.acceptConnection(socket));
   server.on("upgrade", (req, socket, head) => hub.handleUpgrade(req, socket, head));
-  server.on("clientError", (err, socket) => {
-    logger.debug({ err }, "rpc client error");
-    if (socket.writable) socket.end("HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n");
-    else socket.destroy();
+  server.on("clientError", (err: NodeJS.ErrnoException, socket) => {
+    logger.debug({ code: err.code, message: err.message }, "rpc client error");
+    // As Node's own handler: no answer where a response is already under way on the socket (it would be garbled).
+    const inResponse = Reflect.get(socket, "_httpMessage") as { headersSent?: boolean } | null | undefined;
+    if (!socket.writable || inResponse?.headersSent === true) {
+      socket.destroy();
+      return;
+    }
+    socket.end(
+      `HTTP/1.1 ${CLIENT_ERROR_STATUS[err.code ?? ""] ?? "400 Bad Request"}\r\nConnection: close\r\n\r\n`,
+    );
   });
 
   await new Promise<void>((resolve, reject) => {

@@ -1,6 +1,6 @@
 import { ok, rejects, strictEqual } from "node:assert/strict";
 import { describe, test } from "node:test";
-import type { Application } from "../../node/app/index.ts";
+import { AppError, type Application } from "../../node/app/index.ts";
 import type { Address, Hex } from "../../node/crypto/index.ts";
 import { WorkBudget, WorkTimeoutError } from "../../node/util/workBudget.ts";
 import { alice, bob, ETHER, runBlock, signTx, testApp } from "../helpers/appFixture.ts";
@@ -49,6 +49,23 @@ describe("eth_call's work budget", () => {
     await rejects(
       app.estimateGas({ to: spinner, data: "0x" }, new WorkBudget({ timeoutMs: 100 })),
       WorkTimeoutError,
+    );
+  });
+
+  test("a call that runs out of gas fails as geth says, not as a revert", async () => {
+    const app = testApp();
+    const spinner = await deploy(app, SPIN, 0);
+    await rejects(
+      app.call({ to: spinner, data: "0x", gas: 50_000n }),
+      (err: unknown) =>
+        err instanceof AppError && err.code === "invalid-call" && err.message === "out of gas",
+    );
+    await rejects(
+      app.estimateGas({ to: spinner, data: "0x", gas: 50_000n }),
+      (err: unknown) =>
+        err instanceof AppError &&
+        err.code === "invalid-call" &&
+        err.message === "gas required exceeds allowance (50000)",
     );
   });
 

@@ -236,3 +236,31 @@ describe("bounded request work", () => {
     assert.equal(peak, 1, "one call at a time");
   });
 });
+
+describe("clients that go away", () => {
+  it("a body cut off mid-way is a debug line, not an error, and the server goes on", async (t) => {
+    const { server, logger } = await serve(t, {});
+    const socket = connect({ host: "127.0.0.1", port: server.port });
+    await new Promise((resolve) => socket.once("connect", resolve));
+    socket.write(
+      "POST / HTTP/1.1\r\nHost: node\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{",
+    );
+    await new Promise((r) => setTimeout(r, 50));
+    socket.destroy();
+    await new Promise((r) => setTimeout(r, 100));
+    assert.deepEqual(logger.errors(), []);
+    assert.ok(logger.entries.some((e) => e.level === "debug" && /went away/.test(e.msg ?? "")));
+    assert.equal((await postFrom(server.url, "127.0.0.1", chainId(1))).status, 200);
+  });
+
+  it("oversized headers are answered 431, as Node answers them", async (t) => {
+    const { server } = await serve(t, {});
+    const socket = connect({ host: "127.0.0.1", port: server.port });
+    const chunks: Buffer[] = [];
+    socket.on("data", (c: Buffer) => chunks.push(c));
+    const closed = new Promise((resolve) => socket.once("close", resolve));
+    socket.write(`POST / HTTP/1.1\r\nHost: node\r\nX-Big: ${"b".repeat(64 * 1024)}\r\n\r\n`);
+    await closed;
+    assert.match(Buffer.concat(chunks).toString(), /^HTTP\/1\.1 431 /);
+  });
+});

@@ -219,10 +219,17 @@ function warm(evm: EVM, message: EvmMessage, coinbase: Address): void {
   }
 }
 
+const REVERTED = "execution reverted";
+
 /** geth's wording: "execution reverted", with the reason when the revert data is Error(string). */
 function failureText(error: EVMError | undefined, returnValue: Uint8Array): string {
   if (error === undefined) return "";
   if (error.error !== EVMError.errorMessages.REVERT) return error.error;
   const reason = decodeRevertReason(bytesToHex(returnValue));
-  return reason === null ? "execution reverted" : `execution reverted: ${reason}`;
+  return reason === null ? REVERTED : `${REVERTED}: ${reason}`;
+}
+
+/** Whether a failed run ended in REVERT (with data for the caller) rather than an EVM fault (out of gas, ...). */
+export function endedInRevert(outcome: EvmOutcome): boolean {
+  return outcome.error?.startsWith(REVERTED) === true;
 }
