@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, it, type TestContext } from "node:test";
 import { isError, JsonRpcProvider, type TransactionResponse } from "ethers";
+import { createPublicClient, createWalletClient, defineChain, http } from "viem";
+import { privateKeyToAccount } from "viem/accounts";
 import { genesisBlockOf } from "../../node/api/nodeRpc.ts";
 import { createRpcBackend } from "../../node/api/rpcBackend.ts";
 import { initialState } from "../../node/app/index.ts";
@@ -9,6 +11,7 @@ import { MIN_SUGGESTED_TIP } from "../../node/rpc/feeOracle.ts";
 import { GENESIS_BLOCK_HASH } from "../../node/rpc/genesisBlock.ts";
 import { addr, alice, BASE_FEE, bob, signTx, testGenesis, val1 } from "../helpers/appFixture.ts";
 import { commitFor, GENESIS_TIME, openTestChain } from "../helpers/chainFixture.ts";
+import { CHAIN_ID, TEST_KEYS } from "../helpers/genesisFixture.ts";
 import { obj, rpc, single, startRpc } from "../helpers/rpcServer.ts";
 
 /**
@@ -163,5 +166,48 @@ describe("rpc over the node's backend: a wallet's speed-up and cancel through et
     assert.equal(receipt?.to?.toLowerCase(), addr(alice));
     assert.equal(await provider.getTransaction(speedUp.hash), null, "the speed-up was replaced too");
     assert.equal(await provider.getTransactionCount(alice.address), 1);
+  });
+});
+
+describe("rpc over the node's backend: a wallet's speed-up and cancel through viem", () => {
+  it("replaces a pending transaction with fees * 1.1 and cancels it, as viem users do", async (t) => {
+    const { node, url, commitNext } = await nodeRpc(t);
+    const chain = defineChain({
+      id: Number(CHAIN_ID),
+      name: "outrigger-test",
+      nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 },
+      rpcUrls: { default: { http: [url] } },
+    });
+    const account = privateKeyToAccount(TEST_KEYS.bob.privateKey);
+    const wallet = createWalletClient({ account, chain, transport: http(url) });
+    const client = createPublicClient({ chain, transport: http(url) });
+
+    const hash = await wallet.sendTransaction({ to: alice.address as `0x${string}`, value: 1n });
+    const sent = await client.getTransaction({ hash });
+    assert.equal(sent.maxPriorityFeePerGas, MIN_SUGGESTED_TIP);
+    assert.ok(sent.maxFeePerGas !== undefined && sent.maxFeePerGas > BASE_FEE + MIN_SUGGESTED_TIP);
+    assert.equal(sent.blockNumber, null, "nothing builds blocks: it stays pending");
+
+    const bump = (fee: bigint | undefined) => ((fee ?? 0n) * 110n) / 100n;
+    const speedUp = await wallet.sendTransaction({
+      to: alice.address as `0x${string}`,
+      value: 1n,
+      nonce: sent.nonce,
+      maxFeePerGas: bump(sent.maxFeePerGas),
+      maxPriorityFeePerGas: bump(sent.maxPriorityFeePerGas),
+    });
+    assert.ok(node.mempool.has(speedUp) && !node.mempool.has(hash), "the speed-up replaced the original");
+    const cancel = await wallet.sendTransaction({
+      to: account.address,
+      value: 0n,
+      nonce: sent.nonce,
+      maxFeePerGas: bump(bump(sent.maxFeePerGas)),
+      maxPriorityFeePerGas: bump(bump(sent.maxPriorityFeePerGas)),
+    });
+    await commitNext();
+    const receipt = await client.getTransactionReceipt({ hash: cancel });
+    assert.equal(receipt.status, "success");
+    assert.equal(receipt.to, account.address.toLowerCase());
+    assert.equal(receipt.effectiveGasPrice, BASE_FEE + bump(bump(MIN_SUGGESTED_TIP)));
   });
 });
