@@ -54,21 +54,32 @@ export function suggestTip(records: readonly BlockRecord[]): bigint {
   return picked > MAX_SUGGESTED_TIP ? MAX_SUGGESTED_TIP : picked;
 }
 
-/** One suggestion per head, as geth caches its own: reading 20 blocks on every call would be wasted work. */
-const cached = new WeakMap<RpcBackend, { head: number; tip: bigint }>();
+/**
+ * One suggestion per head, as geth caches its own: reading 20 blocks on every call would be wasted work. The
+ * promise is kept, so the wallets that all ask right after a new block share one computation.
+ */
+const cached = new WeakMap<RpcBackend, { head: number; tip: Promise<bigint> }>();
 
 /** The suggested tip at the backend's head, from the last FEE_ORACLE_BLOCKS blocks (block 0 included). */
-export async function suggestedTip(backend: RpcBackend): Promise<bigint> {
+export function suggestedTip(backend: RpcBackend): Promise<bigint> {
   const head = backend.headHeight();
   const hit = cached.get(backend);
   if (hit !== undefined && hit.head === head) return hit.tip;
+  const entry = { head, tip: computeTip(backend, head) };
+  cached.set(backend, entry);
+  // A failed read is not remembered: the next call tries again.
+  entry.tip.catch(() => {
+    if (cached.get(backend) === entry) cached.delete(backend);
+  });
+  return entry.tip;
+}
+
+async function computeTip(backend: RpcBackend, head: number): Promise<bigint> {
   const records: BlockRecord[] = [];
   for (let height = Math.max(0, head - FEE_ORACLE_BLOCKS + 1); height <= head; height++) {
     const record = await backend.getBlockByHeight(height);
     if (record === null) throw new Error(`block ${height} at or below the head ${head} is missing`);
     records.push(record);
   }
-  const tip = suggestTip(records);
-  cached.set(backend, { head, tip });
-  return tip;
+  return suggestTip(records);
 }

@@ -4,7 +4,13 @@ import { JsonRpcProvider, parseEther, type Wallet } from "ethers";
 import { createPublicClient, http } from "viem";
 import { type Address, type Hex, toAddress, ZERO_HASH } from "../../node/crypto/index.ts";
 import type { BlockRecord, Receipt } from "../../node/rpc/backend.ts";
-import { MAX_SUGGESTED_TIP, MIN_SUGGESTED_TIP, suggestTip } from "../../node/rpc/feeOracle.ts";
+import {
+  FEE_ORACLE_BLOCKS,
+  MAX_SUGGESTED_TIP,
+  MIN_SUGGESTED_TIP,
+  suggestedTip,
+  suggestTip,
+} from "../../node/rpc/feeOracle.ts";
 import { GENESIS_BLOCK_HASH, genesisBlockRecord } from "../../node/rpc/genesisBlock.ts";
 import { ERC20, FakeRpcBackend, TOKEN_ADDRESS, testWallets } from "../helpers/rpcBackend.ts";
 import { obj, rpc, single, startRpc } from "../helpers/rpcServer.ts";
@@ -219,6 +225,20 @@ describe("rpc: fee suggestions", () => {
     assert.equal(fees.maxFeePerGas, 2n * MIN_GAS_PRICE + 7n * GWEI);
     const viem = createPublicClient({ transport: http(url) });
     assert.equal(await viem.estimateMaxPriorityFeePerGas(), 7n * GWEI);
+  });
+
+  it("reads the last 20 blocks once per head, however many wallets ask at once", async () => {
+    const b = backend();
+    for (let i = 0; i < 25; i++) b.mine();
+    const reads = () => b.calls.filter((c) => c === "getBlockByHeight").length;
+    const tips = await Promise.all(Array.from({ length: 5 }, () => suggestedTip(b)));
+    assert.deepEqual(tips, Array(5).fill(MIN_SUGGESTED_TIP));
+    assert.equal(reads(), FEE_ORACLE_BLOCKS);
+    await suggestedTip(b);
+    assert.equal(reads(), FEE_ORACLE_BLOCKS, "same head, no new reads");
+    b.mine();
+    await suggestedTip(b);
+    assert.equal(reads(), 2 * FEE_ORACLE_BLOCKS);
   });
 
   it("reports each block's tips at gas-weighted percentiles in eth_feeHistory, as geth does", async (t) => {
