@@ -1,6 +1,8 @@
+import { type AppGenesis, initialState } from "../app/index.ts";
 import type { Genesis } from "../config/genesis.ts";
 import {
   createRpcServer,
+  type GenesisBlockInfo,
   type RouteHandler,
   type RpcLimit,
   type RpcLogger,
@@ -14,7 +16,8 @@ export interface NodeRpcOptions {
   host: string;
   port: number;
   corsOrigins: readonly string[];
-  genesis: Pick<Genesis, "chainId" | "minGasPrice" | "epochLength" | "blockGasLimit">;
+  /** The whole genesis: block 0 shows its state commitment. */
+  genesis: Genesis;
   clientVersion: string;
   /** Plain HTTP routes served next to JSON-RPC (the metrics scrape). */
   extraRoutes: Record<string, RouteHandler>;
@@ -22,21 +25,38 @@ export interface NodeRpcOptions {
   limits: RpcPublicLimits;
 }
 
+/** What block 0 shows, recomputed from the genesis document: the app keeps only the latest state. */
+export function genesisBlockOf(genesis: AppGenesis, genesisTime: number): GenesisBlockInfo {
+  return {
+    chainId: genesis.chainId,
+    time: genesisTime,
+    appHash: initialState(genesis).appHash,
+    baseFee: genesis.minGasPrice,
+  };
+}
+
 /** The node's JSON-RPC server over its parts. */
 export function startNodeRpc(
   opts: NodeRpcOptions,
-  modules: RpcBackendModules & { logger: RpcLogger; onLimited: (limit: RpcLimit) => void },
+  modules: Omit<RpcBackendModules, "genesisBlock"> & {
+    logger: RpcLogger;
+    onLimited: (limit: RpcLimit) => void;
+  },
 ): Promise<RpcServer> {
   const { logger, onLimited, ...parts } = modules;
+  const { genesis } = opts;
   const backend = createRpcBackend(
     {
-      chainId: opts.genesis.chainId,
+      chainId: genesis.chainId,
       clientVersion: opts.clientVersion,
-      minGasPrice: opts.genesis.minGasPrice,
-      blockGasLimit: opts.genesis.blockGasLimit ?? DEFAULT_BLOCK_GAS_LIMIT,
-      epochLength: opts.genesis.epochLength,
+      minGasPrice: genesis.minGasPrice,
+      blockGasLimit: genesis.blockGasLimit ?? DEFAULT_BLOCK_GAS_LIMIT,
+      epochLength: genesis.epochLength,
     },
-    parts,
+    {
+      ...parts,
+      genesisBlock: genesisBlockOf(genesis, genesis.genesisTime),
+    },
   );
   return createRpcServer(
     {

@@ -26,6 +26,7 @@ import type {
   SendTxResult,
   TxRejection,
 } from "../rpc/backend.ts";
+import { GENESIS_BLOCK_HASH, type GenesisBlockInfo, genesisBlockRecord } from "../rpc/genesisBlock.ts";
 import type { ChainStore } from "../storage/index.ts";
 import { type CertifiedCheckpoint, encodeEvidence, type Validator } from "../types/index.ts";
 
@@ -48,11 +49,15 @@ export interface RpcBackendModules {
   heldEvidence: () => HeldEvidence[];
   /** Where a checkpoint stands on L1; null when the node does not follow L1 (then every one reads pending). */
   checkpointL1: ((number: number) => CheckpointL1State) | null;
+  /** What block 0, the genesis block, shows (DESIGN §6). */
+  genesisBlock: GenesisBlockInfo;
 }
 
 /** The RPC server's view of the node, assembled from the parts that own each answer. */
 export function createRpcBackend(info: ChainInfo, m: RpcBackendModules): RpcBackend {
+  const genesis = genesisBlockRecord(m.genesisBlock);
   const record = async (height: number): Promise<BlockRecord | null> => {
+    if (height === 0) return genesis;
     const [block, hash, receipts, baseFee] = await Promise.all([
       m.store.blockByHeight(height),
       m.store.hashAt(height),
@@ -100,6 +105,7 @@ export function createRpcBackend(info: ChainInfo, m: RpcBackendModules): RpcBack
     nextBaseFee: () => m.app.baseFee(),
     getBlockByHeight: (height) => (height <= m.chain.height ? record(height) : Promise.resolve(null)),
     async getBlockByHash(hash) {
+      if (hash === GENESIS_BLOCK_HASH) return genesis;
       const height = await m.store.heightOfHash(hash);
       return height === null ? null : record(height);
     },

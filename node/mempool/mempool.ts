@@ -3,6 +3,7 @@ import { type Address, type Hex, keccak256Hex } from "../crypto/index.ts";
 import { type DroppedTx, DroppedTxs, type DropReason } from "./dropped.ts";
 import { fromAppError, MempoolError } from "./errors.ts";
 import { Heap } from "./heap.ts";
+import { replacementProblem } from "./replacement.ts";
 import { TailHeap } from "./tailHeap.ts";
 
 export interface MempoolOptions {
@@ -13,7 +14,7 @@ export interface MempoolOptions {
   /** Transactions held per sender; also how far ahead of the account nonce a nonce may be. */
   maxPerSender: number;
   maxTxBytes: number;
-  /** A replacement (same sender and nonce) must pay at least this much more, in percent (geth: 10). */
+  /** A replacement (same sender and nonce) must raise its fee cap and its tip by this much, in percent (geth: 10). */
   priceBumpPercent: number;
   /** The chain's constant base fee, for effective gas prices. */
   baseFee: bigint;
@@ -293,13 +294,8 @@ export function createMempool(opts: MempoolOptions, modules: MempoolModules): Me
 
       const existing = bySender.get(tx.from)?.txs.get(tx.nonce);
       if (existing !== undefined) {
-        const bump = BigInt(100 + opts.priceBumpPercent);
-        if (!(tx.price > existing.price && tx.price * 100n >= existing.price * bump)) {
-          throw new MempoolError(
-            "replacement-underpriced",
-            `replacement transaction underpriced: ${tx.price} does not beat ${existing.price} by ${opts.priceBumpPercent}%`,
-          );
-        }
+        const problem = replacementProblem(existing, tx, opts.priceBumpPercent);
+        if (problem !== null) throw new MempoolError("replacement-underpriced", problem);
         drop(existing, "replaced", `replaced by ${tx.hash} (same sender and nonce, price ${tx.price})`);
         insert(tx);
         refresh(tx.from, modules.account(tx.from).nonce);

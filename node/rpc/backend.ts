@@ -33,7 +33,7 @@ export type { BridgeInfo, CheckpointL1Status, DepositView, Log, Receipt, TxStatu
  */
 export interface BlockRecord {
   block: Block;
-  /** hashHeader(block.header), which the node already knows. */
+  /** hashHeader(block.header), which the node already knows; GENESIS_BLOCK_HASH for block 0. */
   hash: Hex;
   receipts: Receipt[];
   /** The block's EIP-1559 base fee. */
@@ -139,7 +139,9 @@ export interface RpcBackend {
   headHeight(): number;
   /** The next block's EIP-1559 base fee. */
   nextBaseFee(): bigint;
+  /** Height 0 is the genesis block (genesisBlockRecord), which exists from the start; null above the head. */
   getBlockByHeight(height: number): Promise<BlockRecord | null>;
+  /** GENESIS_BLOCK_HASH is block 0. */
   getBlockByHash(hash: Hex): Promise<BlockRecord | null>;
   getTransaction(hash: Hex): Promise<TxLocation | null>;
   /** Committed, waiting, or dropped with the reason; null for a hash this node does not know (or forgot). */

@@ -2,19 +2,18 @@ import type { BlockRecord, RpcBackend } from "./backend.ts";
 import { RpcError, RpcErrorCode } from "./errors.ts";
 import type { BlockRef, NumberOrTagRef } from "./schemas.ts";
 
-/** Heights start at 1: "earliest" is block 1, or 0 (no block) before the first commit. */
-const INITIAL_HEIGHT = 1;
+/** Block 0 is the genesis block (DESIGN §6): "earliest" is always 0, and served even before the first commit. */
+const EARLIEST_HEIGHT = 0;
 
 /** Blocks are final once committed, so latest, safe, finalized (and pending, for blocks) are one height. */
 export function heightOf(ref: NumberOrTagRef, head: number): number {
   if (ref.kind === "number") return ref.height;
-  return ref.tag === "earliest" ? Math.min(INITIAL_HEIGHT, head) : head;
+  return ref.tag === "earliest" ? EARLIEST_HEIGHT : head;
 }
 
 export async function resolveBlock(ref: BlockRef, backend: RpcBackend): Promise<BlockRecord | null> {
   if (ref.kind === "hash") return backend.getBlockByHash(ref.hash);
-  const height = heightOf(ref, backend.headHeight());
-  return height < INITIAL_HEIGHT ? null : backend.getBlockByHeight(height);
+  return backend.getBlockByHeight(heightOf(ref, backend.headHeight()));
 }
 
 /**
@@ -27,7 +26,7 @@ export async function requireLatestState(ref: BlockRef | undefined, backend: Rpc
   let height: number;
   if (ref.kind === "tag") {
     if (ref.tag !== "earliest") return;
-    height = Math.min(INITIAL_HEIGHT, head);
+    height = EARLIEST_HEIGHT;
   } else if (ref.kind === "number") {
     height = ref.height;
   } else {

@@ -6,7 +6,6 @@ import {
   keccak256Hex,
   toAddress,
   VoteType,
-  ZERO_HASH,
 } from "../../node/crypto/index.ts";
 import type {
   AccountState,
@@ -27,6 +26,7 @@ import type {
   TxLocation,
   WithdrawalProofResult,
 } from "../../node/rpc/backend.ts";
+import { GENESIS_BLOCK_HASH, genesisBlockRecord } from "../../node/rpc/genesisBlock.ts";
 import { computeBodyHashes, depositTxHash, hashHeader } from "../../node/types/index.ts";
 import type { SubmitClaimResult, TxStatus, ValidatorStanding } from "../../node/types/rpc/index.ts";
 import type { Block, Commit, DepositClaim, Header, Validator } from "../../node/types/shapes.ts";
@@ -77,6 +77,9 @@ interface PendingTx {
 export class FakeRpcBackend implements RpcBackend {
   readonly chain: ChainInfo;
   readonly validators: TestValidator[] = testValidators([10n, 20n, 30n]);
+  /** Block 0, which exists from the start, as the node serves it. */
+  readonly genesis: BlockRecord;
+  /** Blocks 1 to the head: blocks[h - 1] is block h. */
   readonly blocks: BlockRecord[] = [];
   readonly commits = new Map<number, Commit>();
   /** Stored certified checkpoints by number; tests fill them in. */
@@ -117,6 +120,12 @@ export class FakeRpcBackend implements RpcBackend {
     for (const [a, v] of Object.entries(opts.alloc)) this.#balances.set(toAddress(a), v);
     for (const [a, v] of Object.entries(opts.tokenAlloc ?? {})) this.#tokens.set(toAddress(a), v);
     this.autoMine = opts.autoMine ?? false;
+    this.genesis = genesisBlockRecord({
+      chainId: this.chain.chainId,
+      time: this.#time,
+      appHash: keccak256Hex(new TextEncoder().encode("state-0")),
+      baseFee: this.chain.minGasPrice,
+    });
   }
 
   /** The fake's blocks never fill: the base fee stays at the minimum. */
@@ -130,12 +139,12 @@ export class FakeRpcBackend implements RpcBackend {
 
   async getBlockByHeight(height: number): Promise<BlockRecord | null> {
     this.calls.push("getBlockByHeight");
-    return this.blocks[height - 1] ?? null;
+    return height === 0 ? this.genesis : (this.blocks[height - 1] ?? null);
   }
 
   async getBlockByHash(hash: Hex): Promise<BlockRecord | null> {
     this.calls.push("getBlockByHash");
-    return this.#byHash.get(hash) ?? null;
+    return hash === GENESIS_BLOCK_HASH ? this.genesis : (this.#byHash.get(hash) ?? null);
   }
 
   async getTransaction(hash: Hex): Promise<TxLocation | null> {
@@ -473,7 +482,7 @@ export class FakeRpcBackend implements RpcBackend {
       chainId: this.chain.chainId,
       height,
       time: this.#time,
-      parentHash: parent?.hash ?? ZERO_HASH,
+      parentHash: parent?.hash ?? GENESIS_BLOCK_HASH,
       proposer,
       validatorsHash: keccak256Hex(Uint8Array.of(1)),
       nextValidatorsHash: keccak256Hex(Uint8Array.of(1)),

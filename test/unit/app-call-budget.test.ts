@@ -28,7 +28,7 @@ const SPIN = "5b600056";
 /** Counts `iterations` down, then returns BALANCE(`who`) as one word. */
 function countdownThenBalance(iterations: number, who: Address): string {
   const k = iterations.toString(16).padStart(6, "0");
-  return `62${k}5b600190038060045750` + `73${who.slice(2)}31` + "60005260206000f3";
+  return `62${k}5b60019003806004575073${who.slice(2)}3160005260206000f3`;
 }
 
 describe("eth_call's work budget", () => {

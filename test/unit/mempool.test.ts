@@ -120,12 +120,12 @@ describe("mempool: admission", () => {
     assert.equal(mempool.size, 0);
   });
 
-  it("replaces a same-nonce transaction only for a price at least 10% higher", async () => {
+  it("replaces a same-nonce transaction only when both its fee cap and its tip rise by at least 10% (geth's rule)", async () => {
     const app = testApp();
     const mempool = pool(app);
     const heard: string[] = [];
     mempool.onAdded((tx) => heard.push(tx.hash));
-    // Prices: base 1 gwei + tip. Original 1 + 9 = 10 gwei.
+    // Cap 100 gwei, tip 9 gwei.
     const original = await transfer(alice, 0, 9n);
     mempool.add(original);
     refuses(
@@ -134,13 +134,37 @@ describe("mempool: admission", () => {
       "replacement-underpriced",
       /replacement transaction underpriced/,
     );
+    // +9% on both: 109 and 9.81 gwei.
     refuses(
       mempool,
-      // 1 + 9.9 = 10.9 gwei: +9%.
-      await transfer(alice, 0, 0n, { maxPriorityFeePerGas: 9_900_000_000n, value: 3n }),
+      await transfer(alice, 0, 0n, {
+        maxFeePerGas: 109n * GWEI,
+        maxPriorityFeePerGas: 9_810_000_000n,
+        value: 3n,
+      }),
       "replacement-underpriced",
+      /replacement transaction underpriced: fee cap 109000000000 is below 110000000000 and tip 9810000000 is below 9900000000/,
     );
-    const replacement = await transfer(alice, 0, 10n, { value: 4n }); // 11 gwei = +10%
+    // A higher tip under the same cap, which the effective price alone would let through.
+    refuses(
+      mempool,
+      await transfer(alice, 0, 50n, { value: 3n }),
+      "replacement-underpriced",
+      /fee cap 100000000000 is below 110000000000/,
+    );
+    // A higher cap with the same tip.
+    refuses(
+      mempool,
+      await transfer(alice, 0, 9n, { maxFeePerGas: 200n * GWEI, value: 3n }),
+      "replacement-underpriced",
+      /tip 9000000000 is below 9900000000/,
+    );
+    // +10% on both: 110 and 9.9 gwei.
+    const replacement = await transfer(alice, 0, 0n, {
+      maxFeePerGas: 110n * GWEI,
+      maxPriorityFeePerGas: 9_900_000_000n,
+      value: 4n,
+    });
     assert.deepEqual(mempool.add(replacement), {
       hash: hashOf(replacement),
       replaced: hashOf(original),
@@ -151,20 +175,64 @@ describe("mempool: admission", () => {
     assert.equal(mempool.get(hashOf(replacement))?.value, 4n);
     assert.deepEqual(heard, [hashOf(original), hashOf(replacement)]);
 
-    // The fee cap bounds the effective price: min(10.5, 1 + 10.5) = 10.5 gwei, below 11 * 1.1.
+    // A legacy gasPrice is both its cap and its tip: 120 gwei is +9% over the cap of 110.
     refuses(
       mempool,
-      await transfer(alice, 0, 0n, {
-        maxFeePerGas: 10_500_000_000n,
-        maxPriorityFeePerGas: 10_500_000_000n,
-        value: 5n,
-      }),
+      await signTx(alice, { type: 0, to: addr(bob), nonce: 0, gasPrice: 120n * GWEI }),
       "replacement-underpriced",
     );
-
-    // Legacy replaces type 2 and the other way round, by effective price.
-    const legacy = await signTx(alice, { type: 0, to: addr(bob), nonce: 0, gasPrice: 13n * GWEI });
+    // Legacy replaces type 2 and the other way round, by the same rule.
+    const legacy = await signTx(alice, { type: 0, to: addr(bob), nonce: 0, gasPrice: 121n * GWEI });
     assert.equal(mempool.add(legacy).replaced, hashOf(replacement));
+    refuses(
+      mempool,
+      await transfer(alice, 0, 133n, { maxFeePerGas: 133n * GWEI }),
+      "replacement-underpriced",
+    );
+    const back = await transfer(alice, 0, 134n, { maxFeePerGas: 134n * GWEI });
+    assert.equal(mempool.add(back).replaced, hashOf(legacy));
+  });
+
+  it("accepts a wallet's speed-up and cancel (fees * 1.1) of a transaction with a zero tip only once the tip is raised", async () => {
+    const app = testApp();
+    const mempool = pool(app);
+    // A wallet that was told a tip of 0 cannot speed up: 0 * 1.1 is still 0.
+    const stuck = await transfer(alice, 0, 0n, { maxFeePerGas: 2n * BASE_FEE });
+    mempool.add(stuck);
+    refuses(
+      mempool,
+      await transfer(alice, 0, 0n, { maxFeePerGas: (2n * BASE_FEE * 11n) / 10n }),
+      "replacement-underpriced",
+      /tip 0 is below 1/,
+    );
+    // Told a tip of 1 gwei (eth_maxPriorityFeePerGas's floor), its speed-up bumps both by 10%.
+    const tipped = await transfer(alice, 1, 1n, { maxFeePerGas: 2n * BASE_FEE + GWEI });
+    mempool.add(tipped);
+    const bumped = {
+      maxFeePerGas: ((2n * BASE_FEE + GWEI) * 11n) / 10n,
+      maxPriorityFeePerGas: (GWEI * 11n) / 10n,
+    };
+    const speedUp = await transfer(alice, 1, 0n, { ...bumped, value: 1n });
+    assert.equal(mempool.add(speedUp).replaced, hashOf(tipped));
+    // Cancel: a 0-value send to oneself at the same nonce, bumped again.
+    const cancel = await signTx(alice, {
+      to: addr(alice),
+      value: 0n,
+      nonce: 1,
+      maxFeePerGas: (bumped.maxFeePerGas * 11n) / 10n,
+      maxPriorityFeePerGas: (bumped.maxPriorityFeePerGas * 11n) / 10n,
+    });
+    assert.equal(mempool.add(cancel).replaced, hashOf(speedUp));
+    assert.equal(mempool.get(hashOf(cancel))?.to, addr(alice));
+    // +9% is refused with geth's message.
+    const nine = await signTx(alice, {
+      to: addr(alice),
+      value: 0n,
+      nonce: 1,
+      maxFeePerGas: (bumped.maxFeePerGas * 11n * 109n) / 1000n,
+      maxPriorityFeePerGas: (bumped.maxPriorityFeePerGas * 11n * 109n) / 1000n,
+    });
+    refuses(mempool, nine, "replacement-underpriced", /^replacement transaction underpriced/);
   });
 
   it("limits transactions per sender and how far ahead of the account nonce they may be", async () => {
@@ -176,7 +244,7 @@ describe("mempool: admission", () => {
     mempool.add(await transfer(bob, 2, 1n)); // within the window, with a gap
     assert.equal(mempool.size, 4);
     // Replacing inside a full sender queue is still possible.
-    assert.notEqual(mempool.add(await transfer(alice, 1, 5n)).replaced, null);
+    assert.notEqual(mempool.add(await transfer(alice, 1, 5n, { maxFeePerGas: 110n * GWEI })).replaced, null);
   });
 });
 

@@ -13,6 +13,7 @@ import {
   WebSocketProvider,
 } from "ethers";
 import { type Address, keccak256Hex, toAddress, ZERO_HASH } from "../../node/crypto/index.ts";
+import { MIN_SUGGESTED_TIP } from "../../node/rpc/feeOracle.ts";
 import { ERC20, FakeRpcBackend, GAS, TOKEN_ADDRESS, testWallets } from "../helpers/rpcBackend.ts";
 import { startRpc } from "../helpers/rpcServer.ts";
 
@@ -236,10 +237,11 @@ describe("rpc with ethers JsonRpcProvider", () => {
           (err: unknown) => isError(err, "INSUFFICIENT_FUNDS"),
         );
 
+        // Block 1's tips (1 and 0.5 gwei) are below the floor of 1 gwei, so the floor is suggested.
         const fees = await provider.getFeeData();
-        assert.equal(fees.gasPrice, MIN_GAS_PRICE);
-        assert.equal(fees.maxPriorityFeePerGas, 0n);
-        assert.equal(fees.maxFeePerGas, 2n * MIN_GAS_PRICE);
+        assert.equal(fees.gasPrice, MIN_GAS_PRICE + MIN_SUGGESTED_TIP);
+        assert.equal(fees.maxPriorityFeePerGas, MIN_SUGGESTED_TIP);
+        assert.equal(fees.maxFeePerGas, 2n * MIN_GAS_PRICE + MIN_SUGGESTED_TIP);
       });
 
       it("sends with Wallet.sendTransaction, waits with tx.wait(), and transfers tokens through a Contract", async (t) => {
@@ -251,12 +253,13 @@ describe("rpc with ethers JsonRpcProvider", () => {
         const sent = await signer.sendTransaction({ to: carol.address, value: parseEther("2") });
         assert.equal(sent.type, 2);
         assert.equal(sent.nonce, 0);
-        assert.equal(sent.maxFeePerGas, 2n * MIN_GAS_PRICE);
+        assert.equal(sent.maxFeePerGas, 2n * MIN_GAS_PRICE + MIN_SUGGESTED_TIP);
+        assert.equal(sent.maxPriorityFeePerGas, MIN_SUGGESTED_TIP);
         const receipt = await sent.wait();
         assert.ok(receipt);
         assert.equal(receipt.status, 1);
         assert.equal(receipt.blockNumber, 3);
-        assert.equal(receipt.gasPrice, MIN_GAS_PRICE);
+        assert.equal(receipt.gasPrice, MIN_GAS_PRICE + MIN_SUGGESTED_TIP);
         assert.equal(await provider.getBalance(carol.address), parseEther("2"));
         assert.equal(await provider.getTransactionCount(bob.address), 1);
 

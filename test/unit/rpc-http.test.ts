@@ -441,6 +441,11 @@ describe("rpc over HTTP: the rest of the surface", () => {
     assert.equal(await call("eth_getBlockTransactionCountByNumber", ["0x1"]), "0x0");
     assert.equal(await call("eth_getTransactionByBlockNumberAndIndex", ["0x1", "0x0"]), null);
     assert.deepEqual(await call("eth_getBlockReceipts", ["latest"]), []);
-    assert.equal(await call("eth_getBlockByNumber", ["0x0", false]), null);
+    // Block 0 is the genesis block, named by block 1 as its parent; nothing exists above the head.
+    assert.equal(
+      obj(await call("eth_getBlockByNumber", ["0x0", false])).hash,
+      backend.blocks[0]?.block.header.parentHash,
+    );
+    assert.equal(await call("eth_getBlockByNumber", ["0x4", false]), null);
   });
 });

@@ -6,6 +6,7 @@ import type { BlockRecord, CallOutcome, TxLocation, TxRejection } from "../backe
 import { requireLatestState } from "../blockRef.ts";
 import { RpcError, RpcErrorCode } from "../errors.ts";
 import { committedTxJson, decodeTx, type Json, receiptJson, txJson } from "../ethJson.ts";
+import { suggestedTip } from "../feeOracle.ts";
 import { quantity } from "../format.ts";
 import {
   addressSchema,
@@ -16,13 +17,6 @@ import {
   quantitySchema,
 } from "../schemas.ts";
 import { defineMethod, inHeavySlot, type MethodContext, type RpcMethod } from "./define.ts";
-
-/**
- * The suggested tip. The base fee is constant and, unlike Ethereum's, goes to the proposer, so it already pays for
- * inclusion; a tip buys nothing while blocks have room. ethers then sends maxFeePerGas = 2 * baseFee and pays
- * exactly the base fee.
- */
-export const SUGGESTED_PRIORITY_FEE = 0n;
 
 /** Messages start with geth's wording, which ethers and wallets match to classify the failure. */
 const REJECTIONS: Record<TxRejection, { code: number; text: string }> = {
@@ -112,10 +106,13 @@ export const ethMethods: RpcMethod[] = [
   }),
   // The node holds no user keys.
   defineMethod("eth_accounts", [], () => []),
-  defineMethod("eth_gasPrice", [], (_, { backend }) =>
-    quantity(backend.nextBaseFee() + SUGGESTED_PRIORITY_FEE),
+  // What a legacy transaction should pay: the next block's base fee and the tip a 1559 one is told to add.
+  defineMethod("eth_gasPrice", [], async (_, { backend }) =>
+    quantity(backend.nextBaseFee() + (await suggestedTip(backend))),
   ),
-  defineMethod("eth_maxPriorityFeePerGas", [], () => quantity(SUGGESTED_PRIORITY_FEE)),
+  defineMethod("eth_maxPriorityFeePerGas", [], async (_, { backend }) =>
+    quantity(await suggestedTip(backend)),
+  ),
 
   defineMethod("eth_getBalance", [addressSchema, blockRefSchema.optional()], async ([address, ref], ctx) => {
     await requireLatestState(ref, ctx.backend);

@@ -3,6 +3,7 @@ import type { BlockRecord } from "../backend.ts";
 import { heightOf, resolveBlock } from "../blockRef.ts";
 import { RpcError, RpcErrorCode, RpcLimitError } from "../errors.ts";
 import { blockJson, blockTxCount, committedTxJson, type Json, receiptJson } from "../ethJson.ts";
+import { paidTips } from "../feeOracle.ts";
 import { quantity } from "../format.ts";
 import { logMatcher, matchingLogs } from "../logs.ts";
 import {
@@ -41,15 +42,15 @@ async function getLogs(filter: z.output<typeof logFilterSchema>, ctx: MethodCont
   }
   // Nothing exists past the head, so the range ends there (geth does the same for "latest").
   const to = Math.min(requestedTo, head);
-  const first = Math.max(from, 1);
-  if (to - first + 1 > limits.maxLogBlockRange) {
+  if (to - from + 1 > limits.maxLogBlockRange) {
     throw new RpcLimitError(
       "log-range",
-      `block range too large: ${to - first + 1} blocks, the limit is ${limits.maxLogBlockRange}`,
+      `block range too large: ${to - from + 1} blocks, the limit is ${limits.maxLogBlockRange}`,
     );
   }
   const out: Json[] = [];
-  for (let height = first; height <= to; height++) {
+  // From block 0, the genesis block, which has no logs but is a block like any other.
+  for (let height = from; height <= to; height++) {
     await ctx.work.checkpoint();
     const record = await backend.getBlockByHeight(height);
     if (record === null) throw new Error(`block ${height} at or below the head ${head} is missing`);
@@ -86,16 +87,9 @@ const percentilesSchema = z
   .max(100, "at most 100 percentiles")
   .refine((ps) => ps.every((p, i) => i === 0 || p >= (ps[i - 1] ?? 0)), "percentiles must be non-decreasing");
 
-/** Tips paid in a block at the given gas-weighted percentiles, as geth computes them. */
-function rewards(record: BlockRecord, baseFee: bigint, percentiles: number[]): Json[] {
-  // A deposit pays no fee (gasUsed 0), so it says nothing about tips.
-  const txs = record.receipts
-    .filter((r) => r.gasUsed > 0n)
-    .map((r) => ({
-      gasUsed: r.gasUsed,
-      tip: r.effectiveGasPrice > baseFee ? r.effectiveGasPrice - baseFee : 0n,
-    }))
-    .sort((a, b) => (a.tip < b.tip ? -1 : a.tip > b.tip ? 1 : 0));
+/** Tips paid in a block at the given gas-weighted percentiles, as geth computes them (0 for an empty block). */
+function rewards(record: BlockRecord, percentiles: number[]): Json[] {
+  const txs = paidTips(record);
   const total = txs.reduce((sum, t) => sum + t.gasUsed, 0n);
   if (txs.length === 0 || total === 0n) return percentiles.map(() => "0x0");
   let i = 0;
@@ -111,6 +105,14 @@ function rewards(record: BlockRecord, baseFee: bigint, percentiles: number[]): J
   });
 }
 
+/** The base fee of block `height + 1`: the next block's when `height` is the head. */
+async function baseFeeAfter(height: number, { backend }: MethodContext): Promise<bigint> {
+  if (height >= backend.headHeight()) return backend.nextBaseFee();
+  const next = await backend.getBlockByHeight(height + 1);
+  if (next === null) throw new Error(`block ${height + 1} at or below the head is missing`);
+  return next.baseFee;
+}
+
 async function feeHistory(
   count: number,
   newest: z.output<typeof blockNumberOrTagSchema>,
@@ -122,7 +124,8 @@ async function feeHistory(
   const baseFees: bigint[] = [];
   const head = backend.headHeight();
   const last = Math.min(heightOf(newest, head), head);
-  const blocks = Math.min(count, limits.maxFeeHistoryBlocks, Math.max(last, 0));
+  // Blocks 0 (genesis) to last exist.
+  const blocks = Math.min(count, limits.maxFeeHistoryBlocks, last + 1);
   const oldest = last - blocks + 1;
   const gasUsedRatio: number[] = [];
   const reward: Json[] = [];
@@ -132,15 +135,12 @@ async function feeHistory(
     const gasUsed = record.receipts.reduce((sum, r) => sum + r.gasUsed, 0n);
     gasUsedRatio.push(blockGasLimit === 0n ? 0 : Number(gasUsed) / Number(blockGasLimit));
     baseFees.push(record.baseFee);
-    if (percentiles !== undefined) reward.push(rewards(record, record.baseFee, percentiles));
+    if (percentiles !== undefined) reward.push(rewards(record, percentiles));
   }
   const out: { [key: string]: Json } = {
     oldestBlock: quantity(blocks > 0 ? oldest : last),
     // One more than the blocks: the base fee of the block after the newest.
-    baseFeePerGas:
-      blocks > 0
-        ? [...baseFees, last === head ? backend.nextBaseFee() : (baseFees.at(-1) ?? 0n)].map(quantity)
-        : [],
+    baseFeePerGas: blocks > 0 ? [...baseFees, await baseFeeAfter(last, ctx)].map(quantity) : [],
     gasUsedRatio,
   };
   if (percentiles !== undefined) out.reward = reward;
