@@ -5,7 +5,7 @@ import { CLAIM } from "./params.ts";
 
 /**
  * What a node's public limits do for its other clients, measured from outside against any running node:
- *   npm run hostile:flood -- --rpc http://127.0.0.1:8545 [--seconds 10]
+ *   npm run hostile:flood -- --rpc http://127.0.0.1:8545 [--l1 http://127.0.0.1:8545] [--seconds 10]
  * Three phases, each beside a well-behaved bystander client (its own loopback address, 10 requests/s):
  * 1. one client floods eth_blockNumber as fast as it can;
  * 2. clients send eth_calls whose code spins until the gas runs out, four at a time;
@@ -111,8 +111,14 @@ async function flooding(url: string, from: string, until: number, inFlight: numb
 }
 
 async function height(url: string): Promise<number> {
-  const res = await fetch(url, { method: "POST", body: JSON.stringify(rpcBody("eth_blockNumber")) });
-  return Number(((await res.json()) as { result: string }).result);
+  const res = await fetch(url, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify(rpcBody("eth_blockNumber")),
+  });
+  const { result } = (await res.json()) as { result?: string };
+  if (result === undefined) throw new Error(`${url} did not answer eth_blockNumber`);
+  return Number(result);
 }
 
 async function metric(url: string, name: string): Promise<number> {
@@ -137,9 +143,10 @@ async function openNonce(url: string): Promise<number> {
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { rpc: { type: "string" }, seconds: { type: "string", default: "10" } },
+    options: { rpc: { type: "string" }, l1: { type: "string" }, seconds: { type: "string", default: "10" } },
   });
-  if (values.rpc === undefined) throw new Error("usage: npm run hostile:flood -- --rpc <url> [--seconds N]");
+  if (values.rpc === undefined)
+    throw new Error("usage: npm run hostile:flood -- --rpc <url> [--l1 <L1 url>] [--seconds N]");
   const url = values.rpc;
   const seconds = Number(values.seconds);
   const results: Record<string, unknown> = {};
@@ -168,6 +175,7 @@ async function main(): Promise<void> {
   const nonce = await openNonce(url);
   const claim = { ...CLAIM, nonce: String(nonce), amount: "123456789" };
   const l1Before = await metric(url, 'outrigger_l1_requests_total{call="depositHash"}');
+  const l1BlockBefore = values.l1 === undefined ? null : await height(values.l1);
   until = performance.now() + seconds * 1000;
   const [claims, calmDuringClaims] = await Promise.all([
     flooding(url, "127.0.0.5", until, 16, () => rpcBody("outrigger_submitDepositClaim", [claim])),
@@ -178,6 +186,11 @@ async function main(): Promise<void> {
     claimant: tally(claims),
     bystander: tally(calmDuringClaims),
     l1DepositHashCalls: (await metric(url, 'outrigger_l1_requests_total{call="depositHash"}')) - l1Before,
+    // The bound: one call per L1 block seen during the phase, the one it started on included.
+    l1Blocks:
+      l1BlockBefore === null || values.l1 === undefined
+        ? null
+        : (await height(values.l1)) - l1BlockBefore + 1,
   };
 
   const rows: string[][] = [
