@@ -22,6 +22,7 @@ import type {
   DepositView,
   HeldEvidence,
   NodeStatus,
+  PooledTx,
   RpcBackend,
   SendTxResult,
   TxRejection,
@@ -233,7 +234,31 @@ export function createRpcBackend(info: ChainInfo, m: RpcBackendModules): RpcBack
         listener({ block, hash: blockHash, receipts, baseFee }),
       );
     },
+    onPendingTx(listener) {
+      return m.mempool.onAdded(({ hash, raw, from }) => listener({ hash, raw, from }));
+    },
+    txPoolCounts() {
+      let pending = 0;
+      for (const tx of txPoolContent(m.mempool)) if (tx.executable) pending++;
+      return { pending, queued: m.mempool.size - pending };
+    },
+    txPoolContent: () => txPoolContent(m.mempool),
   };
+}
+
+/** The pool's transactions with whether each is executable now; a sender's first gap is found once per sender. */
+function txPoolContent(mempool: Mempool): PooledTx[] {
+  const firstMissing = new Map<Address, bigint>();
+  const out: PooledTx[] = [];
+  for (const { hash, raw, from, nonce } of mempool.inNonceOrder()) {
+    let missing = firstMissing.get(from);
+    if (missing === undefined) {
+      missing = mempool.pendingNonce(from);
+      firstMissing.set(from, missing);
+    }
+    out.push({ hash, raw, from, nonce, executable: nonce < missing });
+  }
+  return out;
 }
 
 function rejection(err: MempoolError): TxRejection {

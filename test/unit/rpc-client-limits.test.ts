@@ -95,7 +95,7 @@ describe("per-client RPC limits", () => {
       const message = one(reply);
       assert.equal(message.error?.code, -32005);
       assert.match(message.error?.message ?? "", /rate limit exceeded/);
-      const hint = (message.error?.data as { retryAfterMs: number }).retryAfterMs;
+      const hint = (message.error?.data as { retryAfterMs: number } | undefined)?.retryAfterMs ?? 0;
       assert.ok(hint > 0 && hint <= 1000, `retry hint ${hint} ms`);
       assert.ok(Number(reply.retryAfter) >= 1, "HTTP Retry-After in seconds");
       assert.equal(typeof message.id, "number", "the refusal answers the request's id");
