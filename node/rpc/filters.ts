@@ -51,9 +51,10 @@ export interface LogFilter extends FilterBase {
   cursor: number;
 }
 
+/** cursor: the sequence number of the next admission to deliver. */
 export interface PendingFilter extends FilterBase {
   readonly kind: "pending";
-  hashes: Hex[];
+  cursor: number;
 }
 
 export type Filter = BlockFilter | LogFilter | PendingFilter;
@@ -69,6 +70,13 @@ export class FilterRegistry {
   readonly #now: () => number;
   readonly #sweeper: NodeJS.Timeout;
   readonly #pending = new Set<PendingFilter>();
+  /**
+   * The hashes admitted while pending filters exist, shared by all of them: an admission costs one push whatever
+   * the number of filters. #recent[0] is admission number #firstSeq; #nextSeq is the next one's.
+   */
+  #recent: Hex[] = [];
+  #firstSeq = 0;
+  #nextSeq = 0;
   #unsubscribePending: (() => void) | null = null;
   #closed = false;
 
@@ -120,7 +128,7 @@ export class FilterRegistry {
         cursor: head,
       };
     } else {
-      filter = { ...base, kind: "pending", hashes: [] };
+      filter = { ...base, kind: "pending", cursor: this.#nextSeq };
       this.#pending.add(filter);
       this.#unsubscribePending ??= this.modules.backend.onPendingTx((tx) => this.#onPendingTx(tx));
     }
@@ -159,11 +167,11 @@ export class FilterRegistry {
     return run;
   }
 
-  /** The pending filter's hashes since its last poll, oldest first, at most maxPendingHashes; the queue empties. */
+  /** The hashes admitted since the filter's last poll, oldest first: the newest maxPendingHashes of them. */
   takePending(filter: PendingFilter): Hex[] {
-    const { hashes } = filter;
-    filter.hashes = [];
-    return hashes.length > this.opts.maxPendingHashes ? hashes.slice(-this.opts.maxPendingHashes) : hashes;
+    const start = Math.max(filter.cursor, this.#firstSeq, this.#nextSeq - this.opts.maxPendingHashes);
+    filter.cursor = this.#nextSeq;
+    return this.#recent.slice(start - this.#firstSeq);
   }
 
   sweep(): void {
@@ -190,15 +198,20 @@ export class FilterRegistry {
       // Nobody listens any more: the mempool's admissions cost nothing here again.
       this.#unsubscribePending?.();
       this.#unsubscribePending = null;
+      this.#firstSeq = this.#nextSeq;
+      this.#recent = [];
     }
   }
 
   #onPendingTx(tx: PendingTxEvent): void {
+    this.#recent.push(tx.hash);
+    this.#nextSeq++;
+    // Trimmed by halves, so a full buffer costs O(1) per admission; takePending never reads past the newest max.
     const max = this.opts.maxPendingHashes;
-    for (const filter of this.#pending) {
-      filter.hashes.push(tx.hash);
-      // Trimmed in halves so that a full queue costs O(1) per hash; takePending cuts to max.
-      if (filter.hashes.length >= 2 * max) filter.hashes = filter.hashes.slice(-max);
+    if (this.#recent.length >= 2 * max) {
+      const drop = this.#recent.length - max;
+      this.#recent = this.#recent.slice(drop);
+      this.#firstSeq += drop;
     }
   }
 }

@@ -350,6 +350,31 @@ describe("FilterRegistry", () => {
     }
   });
 
+  it("gives each pending filter what was admitted since it was installed or last polled", async () => {
+    const backend = tokenChain();
+    const registry = new FilterRegistry(OPTS, { backend });
+    try {
+      const early = registry.install("10.0.0.1", { kind: "pending" });
+      const a = await transfer(backend, bob, 1n);
+      const b = await transfer(backend, bob, 2n);
+      const late = registry.install("10.0.0.2", { kind: "pending" });
+      const c = await transfer(backend, bob, 3n);
+      const take = (id: string) => {
+        const filter = registry.get(id);
+        assert.ok(filter?.kind === "pending");
+        return registry.takePending(filter);
+      };
+      assert.deepEqual(take(late), [c]);
+      assert.deepEqual(take(early), [a, b, c]);
+      const d = await transfer(backend, bob, 4n);
+      assert.deepEqual(take(early), [d]);
+      assert.deepEqual(take(late), [d]);
+      assert.deepEqual(take(late), []);
+    } finally {
+      registry.close();
+    }
+  });
+
   it("refuses new filters once closed", () => {
     const registry = new FilterRegistry(OPTS, { backend: tokenChain() });
     registry.close();
