@@ -22,6 +22,8 @@ import type {
   DepositView,
   HeldEvidence,
   NodeStatus,
+  PendingTxListener,
+  PooledTx,
   RpcBackend,
   SendTxResult,
   TxRejection,
@@ -239,7 +241,40 @@ export function createRpcBackend(info: ChainInfo, m: RpcBackendModules): RpcBack
         listener({ block, hash: blockHash, receipts, baseFee }),
       );
     },
+    onPendingTx: (listener) => onPendingTx(m.mempool, listener),
+    txPoolCounts() {
+      let pending = 0;
+      for (const tx of pooledTxs(m.mempool)) if (tx.executable) pending++;
+      return { pending, queued: m.mempool.size - pending };
+    },
+    txPoolContent: () => pooledTxs(m.mempool),
   };
+}
+
+/** Admissions as RPC hears of them; a failing listener never fails the admission. */
+export function onPendingTx(mempool: Pick<Mempool, "onAdded">, listener: PendingTxListener): () => void {
+  return mempool.onAdded(({ hash, raw, from }) => {
+    try {
+      listener({ hash, raw, from });
+    } catch {
+      // The transaction is in the pool already: refusing it now would tell its sender the opposite.
+    }
+  });
+}
+
+/** The pool's transactions with whether each is executable now; a sender's first gap is found once per sender. */
+export function pooledTxs(mempool: Pick<Mempool, "inNonceOrder" | "pendingNonce">): PooledTx[] {
+  const firstMissing = new Map<Address, bigint>();
+  const out: PooledTx[] = [];
+  for (const { hash, raw, from, nonce } of mempool.inNonceOrder()) {
+    let missing = firstMissing.get(from);
+    if (missing === undefined) {
+      missing = mempool.pendingNonce(from);
+      firstMissing.set(from, missing);
+    }
+    out.push({ hash, raw, from, nonce, executable: nonce < missing });
+  }
+  return out;
 }
 
 function rejection(err: MempoolError): TxRejection {

@@ -130,6 +130,28 @@ export type WithdrawalProofResult =
 
 export type NewBlockListener = (record: BlockRecord) => void;
 
+/** A transaction the mempool has just taken (sent here or gossiped), as newPendingTransactions serves it. */
+export interface PendingTxEvent {
+  hash: Hex;
+  raw: Uint8Array;
+  from: Address;
+}
+
+export type PendingTxListener = (tx: PendingTxEvent) => void;
+
+/** A transaction in the mempool, as txpool_content lists it. */
+export interface PooledTx extends PendingTxEvent {
+  nonce: bigint;
+  /** Includable now (no nonce gap of its sender below it): geth's "pending"; otherwise "queued". */
+  executable: boolean;
+}
+
+/** How many mempool transactions are executable now (pending) and waiting behind a nonce gap (queued). */
+export interface TxPoolCounts {
+  pending: number;
+  queued: number;
+}
+
 export interface RpcBackend {
   readonly chain: ChainInfo;
   /**
@@ -182,6 +204,14 @@ export interface RpcBackend {
   submitDepositClaim(claim: DepositClaim): Promise<SubmitClaimResult>;
   /** Called after each committed block becomes readable (see headHeight); returns an unsubscribe function. */
   onNewBlock(listener: NewBlockListener): () => void;
+  /**
+   * Called for each transaction the mempool admits (replacements included); returns an unsubscribe function. The
+   * server subscribes only while a pending filter or subscription exists.
+   */
+  onPendingTx(listener: PendingTxListener): () => void;
+  txPoolCounts(): TxPoolCounts;
+  /** Every mempool transaction, each sender's in nonce order. */
+  txPoolContent(): PooledTx[];
 }
 
 /** A piece of evidence with its hash (keccak256 of its canonical encoding). */

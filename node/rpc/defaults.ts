@@ -15,6 +15,12 @@ export const RPC_DEFAULTS = {
   // geth's cap on eth_feeHistory's block count.
   maxFeeHistoryBlocks: 1024,
   maxInFlightPerConnection: 16,
+  // geth's filter timeout; filters are small, but a client that never uninstalls must not hold them forever.
+  filterTimeoutMs: 5 * 60 * 1000,
+  maxFiltersPerClient: 100,
+  maxFilters: 10_000,
+  maxPendingFilterHashes: 4096,
+  filterSweepIntervalMs: 30_000,
   // A public provider's free tier is ~10-30 requests/s; a node's own clients batch, so allow more, and bursts.
   ratePerSecond: 100,
   rateBurst: 200,

@@ -43,6 +43,7 @@ export type RpcLimit =
   | "body-size"
   | "response-size"
   | "subscriptions"
+  | "filters"
   | "log-range"
   | "log-results"
   | "heavy-calls";

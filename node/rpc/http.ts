@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { ClientLimits } from "./clientLimits.ts";
+import { type ClientLimits, clientKey } from "./clientLimits.ts";
 import type { Dispatcher } from "./dispatch.ts";
 import { RpcErrorCode, type RpcLimit } from "./errors.ts";
 import type { RpcLogger } from "./logger.ts";
@@ -17,7 +17,8 @@ export interface HttpHandlerOptions {
 
 export interface HttpHandlerModules {
   dispatcher: Dispatcher;
-  context: ConnectionContext;
+  /** Shared by every request; each gets its sender's client key added. */
+  context: Omit<ConnectionContext, "client">;
   clients: ClientLimits;
   logger: RpcLogger;
   onLimited: (limit: RpcLimit) => void;
@@ -186,7 +187,11 @@ export function createHttpHandler(
       refuseTooLarge(req, res, opts.maxBodyBytes);
       return;
     }
-    const response = await dispatcher.handle(body.text, context, admit);
+    const response = await dispatcher.handle(
+      body.text,
+      { ...context, client: clientKey(req.socket.remoteAddress) },
+      admit,
+    );
     if (response.body === null) {
       res.writeHead(204);
       res.end();

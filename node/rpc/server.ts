@@ -6,6 +6,7 @@ import { ClientLimits } from "./clientLimits.ts";
 import { RPC_DEFAULTS } from "./defaults.ts";
 import { createDispatcher } from "./dispatch.ts";
 import type { RpcLimit } from "./errors.ts";
+import { FilterRegistry } from "./filters.ts";
 import { createHttpHandler, type RouteHandler } from "./http.ts";
 import type { RpcLogger } from "./logger.ts";
 import { allMethods, type MethodLimits } from "./methods/index.ts";
@@ -40,6 +41,13 @@ export interface RpcServerOptions {
   /** EVM calls (eth_call, eth_estimateGas) running at once, node-wide, and waiting for a turn. */
   maxConcurrentCalls?: number;
   maxQueuedCalls?: number;
+  /** Polling filters (eth_newFilter and the like): dropped after this long without a poll. */
+  filterTimeoutMs?: number;
+  maxFiltersPerClient?: number;
+  /** Filters the server holds at most, all clients together. */
+  maxFilters?: number;
+  /** The clock of filter expiry (tests inject one; default Date.now). */
+  filterClock?: () => number;
   /** Origins browsers may call from (Access-Control-Allow-Origin); ["*"] by default. */
   corsOrigins?: readonly string[];
   /** Extra paths on the same port, e.g. { "/metrics": handler }. */
@@ -84,12 +92,13 @@ const CLIENT_ERROR_STATUS: Readonly<Record<string, string>> = {
 export async function createRpcServer(opts: RpcServerOptions, modules: RpcServerModules): Promise<RpcServer> {
   const { backend, logger } = modules;
   const onLimited = (limit: RpcLimit): void => modules.onLimited?.(limit);
+  const exemptLoopback = opts.exemptLoopback ?? RPC_DEFAULTS.exemptLoopback;
   const clients = new ClientLimits(
     {
       ratePerSecond: opts.ratePerSecond ?? RPC_DEFAULTS.ratePerSecond,
       burst: opts.rateBurst ?? RPC_DEFAULTS.rateBurst,
       maxConnectionsPerClient: opts.maxConnectionsPerClient ?? RPC_DEFAULTS.maxConnectionsPerClient,
-      exemptLoopback: opts.exemptLoopback ?? RPC_DEFAULTS.exemptLoopback,
+      exemptLoopback,
     },
     onLimited,
   );
@@ -104,6 +113,17 @@ export async function createRpcServer(opts: RpcServerOptions, modules: RpcServer
     maxRunning: opts.maxConcurrentCalls ?? RPC_DEFAULTS.maxConcurrentCalls,
     maxWaiting: opts.maxQueuedCalls ?? RPC_DEFAULTS.maxQueuedCalls,
   });
+  const filters = new FilterRegistry(
+    {
+      timeoutMs: opts.filterTimeoutMs ?? RPC_DEFAULTS.filterTimeoutMs,
+      maxPerClient: opts.maxFiltersPerClient ?? RPC_DEFAULTS.maxFiltersPerClient,
+      maxTotal: opts.maxFilters ?? RPC_DEFAULTS.maxFilters,
+      maxPendingHashes: RPC_DEFAULTS.maxPendingFilterHashes,
+      sweepIntervalMs: RPC_DEFAULTS.filterSweepIntervalMs,
+      exemptLoopback,
+    },
+    { backend, ...(opts.filterClock ? { now: opts.filterClock } : {}) },
+  );
   const dispatcher = createDispatcher(
     allMethods(),
     {
@@ -121,7 +141,7 @@ export async function createRpcServer(opts: RpcServerOptions, modules: RpcServer
     },
     {
       dispatcher,
-      context: { backend, limits, subscriptions: null, heavyCalls },
+      context: { backend, limits, subscriptions: null, heavyCalls, filters },
       clients,
       logger,
       onLimited,
@@ -137,7 +157,16 @@ export async function createRpcServer(opts: RpcServerOptions, modules: RpcServer
       pingIntervalMs: opts.wsPingIntervalMs ?? RPC_DEFAULTS.wsPingIntervalMs,
       maxInFlightPerConnection: RPC_DEFAULTS.maxInFlightPerConnection,
     },
-    { dispatcher, backend, limits, heavyCalls, clients, logger, onFull: () => onLimited("ws-connections") },
+    {
+      dispatcher,
+      backend,
+      limits,
+      heavyCalls,
+      filters,
+      clients,
+      logger,
+      onFull: () => onLimited("ws-connections"),
+    },
   );
 
   const server = createServer(
@@ -187,6 +216,7 @@ export async function createRpcServer(opts: RpcServerOptions, modules: RpcServer
       await hub.close();
       server.closeAllConnections();
       await stopped;
+      filters.close();
     })();
     return closing;
   }

@@ -3,11 +3,12 @@ import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 import { type RawData, type WebSocket, WebSocketServer } from "ws";
 import type { ConcurrencyGate } from "../util/concurrencyGate.ts";
-import type { BlockRecord, RpcBackend } from "./backend.ts";
-import type { ClientLimits } from "./clientLimits.ts";
+import type { BlockRecord, PendingTxEvent, RpcBackend } from "./backend.ts";
+import { type ClientLimits, clientKey } from "./clientLimits.ts";
 import type { Admit, Dispatcher } from "./dispatch.ts";
 import { RpcLimitError } from "./errors.ts";
-import { blockLogs, headerJson, logJson, type PositionedLog } from "./ethJson.ts";
+import { blockLogs, decodeTx, headerJson, logJson, type PositionedLog, txJson } from "./ethJson.ts";
+import type { FilterRegistry } from "./filters.ts";
 import type { RpcLogger } from "./logger.ts";
 import { type LogMatcher, logMatcher, matchesLog } from "./logs.ts";
 import type {
@@ -36,6 +37,7 @@ export interface WsModules {
   backend: RpcBackend;
   limits: MethodLimits;
   heavyCalls: ConcurrencyGate;
+  filters: FilterRegistry;
   clients: ClientLimits;
   logger: RpcLogger;
   /** Counts an upgrade refused because the server holds maxConnections sessions already. */
@@ -48,7 +50,16 @@ export interface WsHub {
   close(): Promise<void>;
 }
 
-type Subscription = { kind: "newHeads" } | { kind: "logs"; matcher: LogMatcher };
+type Subscription =
+  | { kind: "newHeads" }
+  | { kind: "logs"; matcher: LogMatcher }
+  | { kind: "newPendingTransactions"; full: boolean };
+
+/** Counts the pending-transaction subscriptions, so the hub listens to the mempool only while there are some. */
+interface PendingListeners {
+  added(): void;
+  removed(): void;
+}
 
 const CLOSE_GOING_AWAY = 1001;
 const CLOSE_POLICY = 1008;
@@ -83,12 +94,16 @@ class Connection implements SubscriptionHost {
     readonly modules: WsModules,
     /** The client's rate limit, shared with its HTTP requests (one bucket per address). */
     readonly admit: Admit | undefined,
+    client: string,
+    readonly pending: PendingListeners,
   ) {
     this.#context = {
       backend: modules.backend,
       limits: modules.limits,
       subscriptions: this,
       heavyCalls: modules.heavyCalls,
+      filters: modules.filters,
+      client,
     };
   }
 
@@ -100,17 +115,29 @@ class Connection implements SubscriptionHost {
       );
     }
     const id = `0x${randomBytes(16).toString("hex")}`;
-    this.subscriptions.set(
-      id,
-      request.kind === "newHeads"
-        ? { kind: "newHeads" }
-        : { kind: "logs", matcher: logMatcher(request.filter.addresses, request.filter.topics) },
-    );
+    if (request.kind === "logs") {
+      this.subscriptions.set(id, {
+        kind: "logs",
+        matcher: logMatcher(request.filter.addresses, request.filter.topics),
+      });
+    } else {
+      this.subscriptions.set(id, request);
+      if (request.kind === "newPendingTransactions") this.pending.added();
+    }
     return id;
   }
 
   unsubscribe(id: string): boolean {
-    return this.subscriptions.delete(id);
+    const sub = this.subscriptions.get(id);
+    if (sub === undefined) return false;
+    this.subscriptions.delete(id);
+    if (sub.kind === "newPendingTransactions") this.pending.removed();
+    return true;
+  }
+
+  /** Ends every subscription of a closed connection. */
+  unsubscribeAll(): void {
+    for (const id of [...this.subscriptions.keys()]) this.unsubscribe(id);
   }
 
   send(text: string): void {
@@ -182,7 +209,7 @@ export function createWsHub(opts: WsOptions, modules: WsModules): WsHub {
         if (sub.kind === "newHeads") {
           head ??= JSON.stringify(headerJson(record, backend.chain));
           conn.send(notification(id, head));
-        } else {
+        } else if (sub.kind === "logs") {
           logs ??= blockLogs(record);
           for (const p of logs) {
             if (matchesLog(sub.matcher, p.log))
@@ -192,6 +219,56 @@ export function createWsHub(opts: WsOptions, modules: WsModules): WsHub {
       }
     }
   }
+
+  // Admissions are announced after the mempool has taken them, a turn later, so its admission slice never pays
+  // for the fan-out (decoding a whole transaction for `full` subscribers included).
+  let pendingSubscriptions = 0;
+  let stopPending: (() => void) | null = null;
+  let admitted: PendingTxEvent[] = [];
+  let flushQueued = false;
+
+  function announce(tx: PendingTxEvent): void {
+    const hash = JSON.stringify(tx.hash);
+    let full: string | undefined;
+    for (const conn of connections) {
+      for (const [id, sub] of conn.subscriptions) {
+        if (sub.kind !== "newPendingTransactions") continue;
+        if (sub.full) full ??= JSON.stringify(txJson(decodeTx(tx.raw), tx.hash, tx.from, null));
+        conn.send(notification(id, sub.full ? (full ?? hash) : hash));
+      }
+    }
+  }
+
+  function flushPending(): void {
+    flushQueued = false;
+    const batch = admitted;
+    admitted = [];
+    for (const tx of batch) {
+      try {
+        announce(tx);
+      } catch (err) {
+        logger.error({ err, hash: tx.hash }, "newPendingTransactions fan-out failed");
+      }
+    }
+  }
+
+  const pendingListeners: PendingListeners = {
+    added() {
+      if (pendingSubscriptions++ > 0) return;
+      stopPending = backend.onPendingTx((tx) => {
+        admitted.push(tx);
+        if (flushQueued) return;
+        flushQueued = true;
+        setImmediate(flushPending);
+      });
+    },
+    removed() {
+      if (--pendingSubscriptions > 0) return;
+      stopPending?.();
+      stopPending = null;
+      admitted = [];
+    },
+  };
 
   const unsubscribe = backend.onNewBlock((record) => {
     try {
@@ -226,7 +303,14 @@ export function createWsHub(opts: WsOptions, modules: WsModules): WsHub {
       return;
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
-      const conn = new Connection(ws, opts, modules, modules.clients.admitFor(req.socket.remoteAddress));
+      const conn = new Connection(
+        ws,
+        opts,
+        modules,
+        modules.clients.admitFor(req.socket.remoteAddress),
+        clientKey(req.socket.remoteAddress),
+        pendingListeners,
+      );
       connections.add(conn);
       ws.on("pong", () => {
         conn.alive = true;
@@ -238,7 +322,7 @@ export function createWsHub(opts: WsOptions, modules: WsModules): WsHub {
       });
       ws.on("close", () => {
         connections.delete(conn);
-        conn.subscriptions.clear();
+        conn.unsubscribeAll();
       });
     });
   }
@@ -262,6 +346,8 @@ export function createWsHub(opts: WsOptions, modules: WsModules): WsHub {
       ),
     );
     connections.clear();
+    stopPending?.();
+    stopPending = null;
     await new Promise<void>((resolve) => wss.close(() => resolve()));
   }
 

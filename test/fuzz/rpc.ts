@@ -4,6 +4,7 @@ import { toAddress } from "../../node/crypto/index.ts";
 import { RPC_DEFAULTS } from "../../node/rpc/defaults.ts";
 import { createDispatcher, type Dispatcher } from "../../node/rpc/dispatch.ts";
 import { RpcErrorCode } from "../../node/rpc/errors.ts";
+import { FilterRegistry } from "../../node/rpc/filters.ts";
 import { allMethods, type ConnectionContext, type SubscriptionHost } from "../../node/rpc/methods/index.ts";
 import { ConcurrencyGate } from "../../node/util/concurrencyGate.ts";
 import { ethClaim } from "../helpers/deposits.ts";
@@ -69,6 +70,18 @@ async function createHarness(): Promise<RpcHarness> {
     limits: { maxLogBlockRange: 10_000, maxLogResults: 10_000, maxFeeHistoryBlocks: 1024 },
     subscriptions,
     heavyCalls: new ConcurrencyGate({ maxRunning: 2, maxWaiting: 64 }),
+    filters: new FilterRegistry(
+      {
+        timeoutMs: RPC_DEFAULTS.filterTimeoutMs,
+        maxPerClient: RPC_DEFAULTS.maxFiltersPerClient,
+        maxTotal: RPC_DEFAULTS.maxFilters,
+        maxPendingHashes: RPC_DEFAULTS.maxPendingFilterHashes,
+        sweepIntervalMs: RPC_DEFAULTS.filterSweepIntervalMs,
+        exemptLoopback: false,
+      },
+      { backend },
+    ),
+    client: "203.0.113.7",
   };
   return { dispatcher, ctx, backend, logger };
 }

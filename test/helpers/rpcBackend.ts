@@ -20,10 +20,13 @@ import type {
   Log,
   NewBlockListener,
   NodeStatus,
+  PendingTxListener,
+  PooledTx,
   Receipt,
   RpcBackend,
   SendTxResult,
   TxLocation,
+  TxPoolCounts,
   WithdrawalProofResult,
 } from "../../node/rpc/backend.ts";
 import { GENESIS_BLOCK_HASH, genesisBlockRecord } from "../../node/rpc/genesisBlock.ts";
@@ -107,6 +110,9 @@ export class FakeRpcBackend implements RpcBackend {
   readonly #txIndex = new Map<Hex, { height: number; index: number }>();
   readonly #byHash = new Map<Hex, BlockRecord>();
   readonly #listeners = new Set<NewBlockListener>();
+  readonly #pendingListeners = new Set<PendingTxListener>();
+  /** Transactions held behind a nonce gap (holdQueued): in the pool view, never mined. */
+  readonly #queued = new Map<Hex, PendingTx>();
   #time = 1_700_000_000_000;
 
   constructor(opts: FakeBackendOptions) {
@@ -294,6 +300,7 @@ export class FakeRpcBackend implements RpcBackend {
       }
     }
     this.#pending.set(hash, { raw, tx, hash, from });
+    for (const listener of this.#pendingListeners) listener({ hash, raw, from });
     if (this.autoMine) setImmediate(() => this.mine());
     return { ok: true, hash };
   }
@@ -372,6 +379,49 @@ export class FakeRpcBackend implements RpcBackend {
 
   listenerCount(): number {
     return this.#listeners.size;
+  }
+
+  onPendingTx(listener: PendingTxListener): () => void {
+    this.#pendingListeners.add(listener);
+    return () => this.#pendingListeners.delete(listener);
+  }
+
+  pendingListenerCount(): number {
+    return this.#pendingListeners.size;
+  }
+
+  /**
+   * Takes a signed transaction into the pool as waiting behind a nonce gap of its sender (the fake's sends refuse
+   * such nonces): the pool view lists it as queued and the pending listeners hear of it, as for a gossiped one.
+   */
+  holdQueued(raw: Uint8Array): Hex {
+    const tx = Transaction.from(bytesToHex(raw));
+    const hash = keccak256Hex(raw);
+    const from = toAddress(tx.from as string);
+    this.#queued.set(hash, { raw, tx, hash, from });
+    for (const listener of this.#pendingListeners) listener({ hash, raw, from });
+    return hash;
+  }
+
+  txPoolCounts(): TxPoolCounts {
+    return { pending: this.#pending.size, queued: this.#queued.size };
+  }
+
+  txPoolContent(): PooledTx[] {
+    const pooled = (p: PendingTx, executable: boolean): PooledTx => ({
+      hash: p.hash,
+      raw: p.raw,
+      from: p.from,
+      nonce: BigInt(p.tx.nonce),
+      executable,
+    });
+    const all = [
+      ...[...this.#pending.values()].map((p) => pooled(p, true)),
+      ...[...this.#queued.values()].map((p) => pooled(p, false)),
+    ];
+    return all.sort((a, b) =>
+      a.from !== b.from ? (a.from < b.from ? -1 : 1) : a.nonce < b.nonce ? -1 : a.nonce > b.nonce ? 1 : 0,
+    );
   }
 
   #effectivePrice(tx: Transaction): bigint {

@@ -53,6 +53,17 @@ const ethCall = (id: number) => ({
   params: [{ to: "0x0000000000000000000000000000000000000001", data: "0x" }],
 });
 
+/** Polls `probe` until it gives a value (not null), for things the server does on its own time. */
+async function eventually<T>(probe: () => Promise<T | null>, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== null) return value;
+    if (Date.now() > deadline) throw new Error("the condition never held");
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
 function one(reply: Reply): RpcMessage {
   assert.ok(!Array.isArray(reply.body), "expected one response");
   return reply.body as RpcMessage;
@@ -84,12 +95,18 @@ describe("per-client RPC limits", () => {
       ratePerSecond: 2,
       rateBurst: 10,
     });
+    const started = performance.now();
     const flood = await Promise.all(
       Array.from({ length: 40 }, (_, i) => postFrom(url, "127.0.0.2", chainId(i))),
     );
+    // The burst, plus what the bucket refilled while the flood lasted (long on a loaded machine).
+    const refilled = Math.ceil(((performance.now() - started) / 1000) * 2);
     const served = flood.filter((r) => r.status === 200);
     const refused = flood.filter((r) => r.status === 429);
-    assert.ok(served.length >= 10 && served.length <= 12, `the burst is served (${served.length})`);
+    assert.ok(
+      served.length >= 10 && served.length <= 10 + refilled,
+      `the burst is served (${served.length})`,
+    );
     assert.equal(served.length + refused.length, 40);
     for (const reply of refused) {
       const message = one(reply);
@@ -142,7 +159,8 @@ describe("per-client RPC limits", () => {
   });
 
   it("applies the client's rate to its WebSocket requests", async (t) => {
-    const { server, backend } = await serve(t, { exemptLoopback: false, ratePerSecond: 1, rateBurst: 3 });
+    // A bucket that barely refills, so the count does not depend on how fast the machine is.
+    const { server, backend } = await serve(t, { exemptLoopback: false, ratePerSecond: 0.001, rateBurst: 3 });
     const ws = new WebSocket(server.wsUrl, { localAddress: "127.0.0.5" });
     t.after(() => ws.terminate());
     await new Promise((resolve, reject) => ws.once("open", resolve).once("error", reject));
@@ -178,8 +196,7 @@ describe("per-client RPC limits", () => {
     assert.equal(other.status, 200);
     // A closed connection frees its place.
     held.pop()?.destroy();
-    await new Promise((r) => setTimeout(r, 50));
-    const again = await postFrom(server.url, "127.0.0.6", chainId(2));
+    const again = await eventually(() => postFrom(server.url, "127.0.0.6", chainId(2)).catch(() => null));
     assert.equal(again.status, 200);
   });
 });
@@ -202,8 +219,7 @@ describe("bounded request work", () => {
     assert.equal(reply.error?.code, -32005);
     assert.match(reply.error?.message ?? "", /timed out: the limit is 200 ms/);
     assert.deepEqual(limited, ["timeout"]);
-    await new Promise((r) => setTimeout(r, 50));
-    assert.ok(budgetSpent, "the work saw its budget spent (and stopped)");
+    await eventually(async () => budgetSpent || null);
   });
 
   it("runs a few EVM calls at a time and refuses past the queue with a retry hint", async (t) => {
@@ -245,11 +261,11 @@ describe("clients that go away", () => {
     socket.write(
       "POST / HTTP/1.1\r\nHost: node\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{",
     );
-    await new Promise((r) => setTimeout(r, 50));
     socket.destroy();
-    await new Promise((r) => setTimeout(r, 100));
+    await eventually(
+      async () => logger.entries.some((e) => e.level === "debug" && /went away/.test(e.msg ?? "")) || null,
+    );
     assert.deepEqual(logger.errors(), []);
-    assert.ok(logger.entries.some((e) => e.level === "debug" && /went away/.test(e.msg ?? "")));
     assert.equal((await postFrom(server.url, "127.0.0.1", chainId(1))).status, 200);
   });
 

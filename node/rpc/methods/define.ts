@@ -4,6 +4,7 @@ import type { WorkBudget } from "../../util/workBudget.ts";
 import type { RpcBackend } from "../backend.ts";
 import { invalidParams, RpcLimitError } from "../errors.ts";
 import type { Json } from "../ethJson.ts";
+import type { FilterRegistry } from "../filters.ts";
 import type { LogFilterParams } from "../schemas.ts";
 
 /** Caps on what one request may make the node do. */
@@ -13,7 +14,11 @@ export interface MethodLimits {
   maxFeeHistoryBlocks: number;
 }
 
-export type SubscriptionRequest = { kind: "newHeads" } | { kind: "logs"; filter: LogFilterParams };
+export type SubscriptionRequest =
+  | { kind: "newHeads" }
+  | { kind: "logs"; filter: LogFilterParams }
+  /** full: each notification carries the whole transaction rather than its hash. */
+  | { kind: "newPendingTransactions"; full: boolean };
 
 /** What a WebSocket connection offers eth_subscribe; absent on HTTP. */
 export interface SubscriptionHost {
@@ -32,6 +37,13 @@ export interface ConnectionContext {
    * node-wide: each holds the CPU for its slices, so more at once would space consensus' turns further apart.
    */
   heavyCalls: ConcurrencyGate;
+  /** The server's polling filters (eth_newFilter and the like), shared by every transport. */
+  filters: FilterRegistry;
+  /**
+   * Who sent the request: clientKey of its remote address, what its filters are counted under. HTTP has no
+   * connection identity to hang filters on, so the address is the identity, as for the rate limit.
+   */
+  client: string;
 }
 
 export interface MethodContext extends ConnectionContext {

@@ -23,7 +23,8 @@ function txAt(record: BlockRecord | null, index: number): Json {
   return committedTxJson(record, index);
 }
 
-async function getLogs(filter: z.output<typeof logFilterSchema>, ctx: MethodContext): Promise<Json> {
+/** eth_getLogs: the matching logs of the filter's block range (or block hash), within the range and result limits. */
+export async function getLogs(filter: z.output<typeof logFilterSchema>, ctx: MethodContext): Promise<Json[]> {
   const { backend, limits } = ctx;
   const matcher = logMatcher(filter.addresses, filter.topics);
   if (filter.blockHash !== null) {

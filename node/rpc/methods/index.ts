@@ -1,9 +1,11 @@
 import type { RpcMethod } from "./define.ts";
 import { ethMethods } from "./eth.ts";
 import { ethBlockMethods } from "./ethBlocks.ts";
+import { filterMethods } from "./filters.ts";
 import { netMethods } from "./net.ts";
 import { outriggerMethods } from "./outrigger.ts";
 import { subscriptionMethods } from "./subscribe.ts";
+import { txpoolMethods } from "./txpool.ts";
 
 export type {
   ConnectionContext,
@@ -21,6 +23,8 @@ export function allMethods(): ReadonlyMap<string, RpcMethod> {
     ...ethMethods,
     ...ethBlockMethods,
     ...subscriptionMethods,
+    ...filterMethods,
+    ...txpoolMethods,
     ...netMethods,
     ...outriggerMethods,
   ]) {

@@ -31,9 +31,19 @@ export const subscriptionMethods: RpcMethod[] = [
         }
         return subscriptions.subscribe({ kind: "logs", filter: parsed.data });
       }
+      if (kind === "newPendingTransactions") {
+        // geth: true asks for whole transactions instead of hashes.
+        if (filter !== undefined && typeof filter !== "boolean") {
+          throw new RpcError(
+            RpcErrorCode.InvalidParams,
+            "invalid params: params[1]: newPendingTransactions takes true (full transactions) or false",
+          );
+        }
+        return subscriptions.subscribe({ kind: "newPendingTransactions", full: filter === true });
+      }
       throw new RpcError(
         RpcErrorCode.InvalidParams,
-        `invalid params: unsupported subscription type ${JSON.stringify(kind.slice(0, 40))}; supported: newHeads, logs`,
+        `invalid params: unsupported subscription type ${JSON.stringify(kind.slice(0, 40))}; supported: newHeads, logs, newPendingTransactions`,
       );
     },
   ),
