@@ -244,7 +244,7 @@ export async function ethersContractOnHttp(t: FlowTarget): Promise<string> {
 
 /** provider.on("pending") over HTTP: ethers polls a pending-transaction filter. */
 export async function ethersPendingHttp(t: FlowTarget): Promise<string> {
-  const watch = watchUnhandledRejections();
+  const watch = watchUnhandledRejections(/PendingTransactionFilter|eth_getFilterChanges/);
   try {
     return await withEthers(t, async ({ provider, wallet }) => {
       const seen = new Set<string>();
@@ -314,7 +314,7 @@ export async function ethersNewHeadsWebSocket(t: FlowTarget): Promise<string> {
 
 /** WebSocketProvider.on("pending"): eth_subscribe newPendingTransactions, with no unhandled rejection. */
 export async function ethersPendingWebSocket(t: FlowTarget): Promise<string> {
-  const watch = watchUnhandledRejections();
+  const watch = watchUnhandledRejections(/newPendingTransactions/);
   try {
     return await withEthers(t, async ({ wallet }) =>
       withWebSocket(t, async (ws) => {

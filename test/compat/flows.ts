@@ -127,6 +127,7 @@ export async function runFlows(target: FlowTarget, opts: RunOptions = {}): Promi
   await Promise.all(Array.from({ length: Math.max(1, opts.concurrency ?? 4) }, worker));
   // A flow past its deadline still closes its providers when its own bounded waits end.
   await Promise.all(stragglers);
+  await viem.closeViemSockets(target);
   return results;
 }
 

@@ -59,10 +59,12 @@ export function bumped(wei: bigint): bigint {
  * Records unhandled promise rejections while a flow runs: a library that raises one would crash an ordinary Node
  * app, so it fails the flow (the runner also keeps the process alive through it, as the app would not).
  */
-export function watchUnhandledRejections(): { stop(): string[] } {
+export function watchUnhandledRejections(relevant: RegExp): { stop(): string[] } {
   const seen: string[] = [];
+  // Flows run side by side: only the rejections of this flow's own requests are its failure.
   const listener = (reason: unknown) => {
-    seen.push(errorMessage(reason));
+    const message = errorMessage(reason);
+    if (relevant.test(message)) seen.push(message);
   };
   process.on("unhandledRejection", listener);
   return {
@@ -100,8 +102,8 @@ export function loadProbe(): Promise<ProbeArtifact> {
 /** A version hash of an (absent) blob, for the blob transaction that must be refused. */
 export const SOME_BLOB_VERSIONED_HASH = `0x01${"ab".repeat(31)}` as const;
 
-/** What a refusal of a blob transaction must mention, so a user knows why it was refused. */
-export const CLEAR_BLOB_REFUSAL = /blob|eip-?4844|type[ :]*(0x)?0?3\b/i;
+/** What a refusal of a blob transaction must mention, so a user knows why it was refused: blobs, or type 3. */
+export const CLEAR_BLOB_REFUSAL = /blob|eip-?4844|\btype\b.*\b(0x)?0?3\b/i;
 
 /** What the promise rejected with, or null when it fulfilled: for flows whose success is a refusal. */
 export function rejection(promise: Promise<unknown>): Promise<unknown> {

@@ -72,20 +72,24 @@ async function withViem(t: FlowTarget, run: (s: ViemSession) => Promise<string>)
   });
 }
 
-/** A public client over WebSocket; its socket is closed when the flow ends. */
+/** A public client over WebSocket. viem shares one socket per URL among all its clients, as a dapp's are. */
+function webSocketClient(t: FlowTarget, chain: Chain): PublicClient {
+  return createPublicClient({ chain, transport: webSocket(t.wsUrl) }) as PublicClient;
+}
+
 async function withWebSocket(
   t: FlowTarget,
   chain: Chain,
   run: (client: PublicClient) => Promise<string>,
 ): Promise<string> {
-  const transport = webSocket(t.wsUrl);
-  const client = createPublicClient({ chain, transport });
-  try {
-    return await run(client as PublicClient);
-  } finally {
-    const socket = await client.transport.getRpcClient().catch(() => null);
-    socket?.close();
-  }
+  return run(webSocketClient(t, chain));
+}
+
+/** Closes viem's shared socket to the node, once no flow uses it any more (it keeps the process alive). */
+export async function closeViemSockets(t: FlowTarget): Promise<void> {
+  const transport = webSocket(t.wsUrl)({});
+  const socket = await transport.value?.getRpcClient().catch(() => null);
+  socket?.close();
 }
 
 async function mined(s: ViemSession, hash: Hash): Promise<TransactionReceipt> {
@@ -434,7 +438,7 @@ export async function viemBlocksWebSocket(t: FlowTarget): Promise<string> {
 
 /** watchPendingTransactions over the webSocket transport (eth_subscribe newPendingTransactions). */
 export async function viemPendingWebSocket(t: FlowTarget): Promise<string> {
-  const watch = watchUnhandledRejections();
+  const watch = watchUnhandledRejections(/newPendingTransactions/);
   try {
     return await withViem(t, async (s) =>
       withWebSocket(t, s.chain, async (ws) => {

@@ -21,11 +21,13 @@ describe("viem and ethers flows against a 4-validator cluster", { timeout: 240_0
     assert.ok(node);
     // Block 1 exists before the flows ask for parents and genesis children.
     await eventually("block 2", async () => (await heightOf(node.rpcUrl)) >= 2, 60_000);
+    const started = Date.now();
     results = await runFlows(
       { rpcUrl: node.rpcUrl, wsUrl: node.wsUrl, key: devAccountKey(0) },
-      { concurrency: 4, flowTimeoutMs: 75_000 },
+      { concurrency: 6, flowTimeoutMs: 75_000 },
     );
-    process.stdout.write(`${formatTable(results)}\n`);
+    const timings = results.map((r) => `${r.library}: ${r.flow} ${r.ms} ms`).join("; ");
+    process.stdout.write(`${formatTable(results)}\nflows took ${Date.now() - started} ms (${timings})\n`);
   });
   after(() => cluster?.destroy());
 
