@@ -51,6 +51,8 @@ async function main(): Promise<void> {
   process.on("unhandledRejection", (reason) => {
     process.stderr.write(`unhandled rejection: ${errorMessage(reason)}\n`);
   });
+  // Libraries log their own troubles with console.log (ethers: "@TODO ..."); stdout is kept for the results.
+  console.log = console.error;
   process.stderr.write(`running ${flows.length} flows against ${values.rpc} and ${wsUrl}\n`);
   const results = await runFlows(
     { rpcUrl: values.rpc, wsUrl, key },

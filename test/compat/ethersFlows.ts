@@ -14,7 +14,6 @@ import {
   bumped,
   CLEAR_BLOB_REFUSAL,
   check,
-  checkNoUnhandledRejections,
   FlowFailure,
   type FlowTarget,
   loadProbe,
@@ -22,7 +21,7 @@ import {
   SOME_BLOB_VERSIONED_HASH,
   sleep,
   until,
-  watchUnhandledRejections,
+  withoutUnhandledRejections,
 } from "./support.ts";
 
 /** A bound on every receipt wait, so a flow ends even when its transaction never lands. */
@@ -35,9 +34,13 @@ interface EthersSession {
   wallet: Wallet;
 }
 
-/** A default JsonRpcProvider and a Wallet on it, as a dapp creates them; destroyed when the flow ends. */
+/**
+ * A JsonRpcProvider and a Wallet on it, as a dapp creates them; destroyed when the flow ends. ethers caches each
+ * answer for 250 ms by default: a block commits faster than that here, and the cached "pending" nonce of the
+ * previous send would make the next one reuse it (NONCE_EXPIRED), so the cache is off, as on any fast chain.
+ */
 async function withEthers(t: FlowTarget, run: (s: EthersSession) => Promise<string>): Promise<string> {
-  const provider = new JsonRpcProvider(t.rpcUrl);
+  const provider = new JsonRpcProvider(t.rpcUrl, undefined, { cacheTimeout: -1 });
   try {
     return await run({ provider, wallet: new Wallet(t.key, provider) });
   } finally {
@@ -244,9 +247,8 @@ export async function ethersContractOnHttp(t: FlowTarget): Promise<string> {
 
 /** provider.on("pending") over HTTP: ethers polls a pending-transaction filter. */
 export async function ethersPendingHttp(t: FlowTarget): Promise<string> {
-  const watch = watchUnhandledRejections(/PendingTransactionFilter|eth_getFilterChanges/);
-  try {
-    return await withEthers(t, async ({ provider, wallet }) => {
+  return withoutUnhandledRejections(/PendingTransactionFilter|eth_getFilterChanges/, () =>
+    withEthers(t, async ({ provider, wallet }) => {
       const seen = new Set<string>();
       await provider.on("pending", (hash: string) => {
         seen.add(hash);
@@ -258,10 +260,8 @@ export async function ethersPendingHttp(t: FlowTarget): Promise<string> {
       } finally {
         await provider.removeAllListeners();
       }
-    });
-  } finally {
-    checkNoUnhandledRejections(watch.stop());
-  }
+    }),
+  );
 }
 
 /** A WebSocketProvider for the flow, destroyed when it ends. */
@@ -314,9 +314,8 @@ export async function ethersNewHeadsWebSocket(t: FlowTarget): Promise<string> {
 
 /** WebSocketProvider.on("pending"): eth_subscribe newPendingTransactions, with no unhandled rejection. */
 export async function ethersPendingWebSocket(t: FlowTarget): Promise<string> {
-  const watch = watchUnhandledRejections(/newPendingTransactions/);
-  try {
-    return await withEthers(t, async ({ wallet }) =>
+  return withoutUnhandledRejections(/newPendingTransactions/, () =>
+    withEthers(t, async ({ wallet }) =>
       withWebSocket(t, async (ws) => {
         const seen = new Set<string>();
         await ws.on("pending", (hash: string) => {
@@ -330,10 +329,8 @@ export async function ethersPendingWebSocket(t: FlowTarget): Promise<string> {
         await mined(tx);
         return `pushed ${tx.hash}`;
       }),
-    );
-  } finally {
-    checkNoUnhandledRejections(watch.stop());
-  }
+    ),
+  );
 }
 
 /**

@@ -59,7 +59,7 @@ export function bumped(wei: bigint): bigint {
  * Records unhandled promise rejections while a flow runs: a library that raises one would crash an ordinary Node
  * app, so it fails the flow (the runner also keeps the process alive through it, as the app would not).
  */
-export function watchUnhandledRejections(relevant: RegExp): { stop(): string[] } {
+function watchUnhandledRejections(relevant: RegExp): { stop(): string[] } {
   const seen: string[] = [];
   // Flows run side by side: only the rejections of this flow's own requests are its failure.
   const listener = (reason: unknown) => {
@@ -75,10 +75,27 @@ export function watchUnhandledRejections(relevant: RegExp): { stop(): string[] }
   };
 }
 
-/** Throws when a watched run saw unhandled rejections. */
-export function checkNoUnhandledRejections(seen: string[]): void {
-  check(seen.length === 0, `unhandled promise rejection: ${seen.join(" | ")}`);
+/**
+ * Runs a flow and fails it on an unhandled rejection of its own requests, also one that a library raises just
+ * after the flow unsubscribed and closed its provider (that too crashes an app).
+ */
+export async function withoutUnhandledRejections(
+  relevant: RegExp,
+  run: () => Promise<string>,
+): Promise<string> {
+  const watch = watchUnhandledRejections(relevant);
+  let detail: string;
+  try {
+    detail = await run();
+  } finally {
+    await sleep(REJECTION_GRACE_MS);
+    const seen = watch.stop();
+    check(seen.length === 0, `unhandled promise rejection: ${seen.join(" | ")}`);
+  }
+  return detail;
 }
+
+const REJECTION_GRACE_MS = 500;
 
 /**
  * The contract the flows deploy: EvmProbe from the contracts' test sources (storage slot 0 is `count`, `inc()`

@@ -23,7 +23,6 @@ import {
   bumped,
   CLEAR_BLOB_REFUSAL,
   check,
-  checkNoUnhandledRejections,
   FlowFailure,
   type FlowTarget,
   loadProbe,
@@ -31,7 +30,7 @@ import {
   SOME_BLOB_VERSIONED_HASH,
   sleep,
   until,
-  watchUnhandledRejections,
+  withoutUnhandledRejections,
 } from "./support.ts";
 
 /** A bound on every receipt wait, so a flow ends even when its transaction never lands. */
@@ -438,9 +437,8 @@ export async function viemBlocksWebSocket(t: FlowTarget): Promise<string> {
 
 /** watchPendingTransactions over the webSocket transport (eth_subscribe newPendingTransactions). */
 export async function viemPendingWebSocket(t: FlowTarget): Promise<string> {
-  const watch = watchUnhandledRejections(/newPendingTransactions/);
-  try {
-    return await withViem(t, async (s) =>
+  return withoutUnhandledRejections(/newPendingTransactions/, () =>
+    withViem(t, async (s) =>
       withWebSocket(t, s.chain, async (ws) => {
         const seen = new Set<Hash>();
         const errors: string[] = [];
@@ -464,10 +462,8 @@ export async function viemPendingWebSocket(t: FlowTarget): Promise<string> {
           unwatch();
         }
       }),
-    );
-  } finally {
-    checkNoUnhandledRejections(watch.stop());
-  }
+    ),
+  );
 }
 
 /**
