@@ -57,6 +57,7 @@ export const COMPAT_FLOWS: CompatFlow[] = [
     ["type 1 tx (access list)", ethers.ethersAccessListTx],
     ["type 2 tx (EIP-1559)", ethers.ethersEip1559Tx],
     ["type 3 tx refused clearly", ethers.ethersBlobTxRefused],
+    ["type 4 tx executed or refused clearly", ethers.ethersSetCodeTx],
   ]),
   ...flows("viem", [
     ["chain id", viem.viemChainId],
@@ -77,6 +78,7 @@ export const COMPAT_FLOWS: CompatFlow[] = [
     ["type 1 tx (access list)", viem.viemAccessListTx],
     ["type 2 tx (EIP-1559)", viem.viemEip1559Tx],
     ["type 3 tx refused clearly", viem.viemBlobTxRefused],
+    ["type 4 tx executed or refused clearly", viem.viemSetCodeTx],
   ]),
 ];
 

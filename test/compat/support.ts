@@ -116,6 +116,9 @@ export function loadProbe(): Promise<ProbeArtifact> {
   return probe;
 }
 
+/** What a refusal of an EIP-7702 transaction must mention: EIP-7702, authorizations, set-code, or type 4. */
+export const CLEAR_SET_CODE_REFUSAL = /7702|authori[sz]ation|set[- ]?code|\btype\b.*\b(0x)?0?4\b/i;
+
 /** A version hash of an (absent) blob, for the blob transaction that must be refused. */
 export const SOME_BLOB_VERSIONED_HASH = `0x01${"ab".repeat(31)}` as const;
 
