@@ -95,15 +95,29 @@ export interface RunOptions {
   onResult?: (result: FlowResult) => void;
 }
 
+/** What runFlows does over the network besides the flows themselves; tests replace it. */
+export interface RunModules {
+  /** `count` fresh private keys, each holding `amount`, paid from the target's key. */
+  fundAccounts(target: FlowTarget, count: number, amount: bigint): Promise<`0x${string}`[]>;
+  /** Closes what the libraries keep open across flows (viem's shared socket). */
+  closeSockets(target: FlowTarget): Promise<void>;
+}
+
+const NETWORK_MODULES: RunModules = { fundAccounts, closeSockets: viem.closeViemSockets };
+
 /**
  * Runs the flows against a node. Each flow gets a fresh account funded from `target.key`, so flows run side by side
  * without sharing nonces, and one that fails half way (a transaction left in the pool) cannot disturb another.
  */
-export async function runFlows(target: FlowTarget, opts: RunOptions = {}): Promise<FlowResult[]> {
+export async function runFlows(
+  target: FlowTarget,
+  opts: RunOptions = {},
+  modules: RunModules = NETWORK_MODULES,
+): Promise<FlowResult[]> {
   const list = opts.flows ?? COMPAT_FLOWS;
   let keys: `0x${string}`[];
   try {
-    keys = await fundAccounts(target, list.length, opts.fundEach ?? parseEther("5"));
+    keys = await modules.fundAccounts(target, list.length, opts.fundEach ?? parseEther("5"));
   } catch (err) {
     const detail = `funding the flows' accounts from the given key failed: ${errorMessage(err)}`;
     return list.map((f) => ({ flow: f.name, library: f.library, ok: false, detail, ms: 0 }));
@@ -129,7 +143,7 @@ export async function runFlows(target: FlowTarget, opts: RunOptions = {}): Promi
   await Promise.all(Array.from({ length: Math.max(1, opts.concurrency ?? 4) }, worker));
   // A flow past its deadline still closes its providers when its own bounded waits end.
   await Promise.all(stragglers);
-  await viem.closeViemSockets(target);
+  await modules.closeSockets(target);
   return results;
 }
 
