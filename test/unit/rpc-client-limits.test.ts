@@ -205,13 +205,17 @@ describe("bounded request work", () => {
   it("answers a request that outlives its deadline with -32005 and stops waiting for it", async (t) => {
     const { url, backend, limited } = await serve(t, { requestTimeoutMs: 200 });
     let budgetSpent = false;
+    // Work that checks its budget, as the EVM and the log scan do: it stops with WorkTimeoutError when spent.
     backend.call = (_req: CallRequest, budget: WorkBudget) =>
-      new Promise<CallOutcome>((resolve) => {
+      new Promise<CallOutcome>((_resolve, reject) => {
         const poll = setInterval(() => {
-          if (!budget.expired) return;
-          budgetSpent = true;
-          clearInterval(poll);
-          resolve({ ok: true, returnData: "0x", gasUsed: 0n });
+          try {
+            budget.check();
+          } catch (err) {
+            budgetSpent = true;
+            clearInterval(poll);
+            reject(err);
+          }
         }, 10);
       });
     const reply = one(await postFrom(url, "127.0.0.1", ethCall(9)));
