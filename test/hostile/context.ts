@@ -85,7 +85,9 @@ export async function discoverTxContext(
 ): Promise<TxContext> {
   try {
     const chainId = BigInt(await call<string>(url, "eth_chainId"));
-    const baseFee = BigInt(await call<string>(url, "eth_gasPrice"));
+    // Block 0's base fee is the chain's floor: the base fee never falls below it, so a cap under it is always short.
+    const genesis = await call<{ baseFeePerGas: string }>(url, "eth_getBlockByNumber", ["0x0", false]);
+    const baseFee = BigInt(genesis.baseFeePerGas);
     const replay = opts.replay ?? (await committedRaws(url, 5, opts.scanBlocks ?? 500));
     let funded: TxContext["funded"] = null;
     if (opts.fundedKey !== null) {

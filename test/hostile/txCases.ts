@@ -6,7 +6,7 @@ import { Code, error, type HttpCase, request } from "./cases.ts";
 /** What the transaction cases need to know of the chain they are thrown at. */
 export interface TxContext {
   chainId: bigint;
-  /** The base fee: a fee below it is underpriced. */
+  /** The lowest base fee the chain can have (block 0's): a fee cap below it is underpriced whatever the load. */
   baseFee: bigint;
   /** Raw transactions already committed on the chain: sent again, they must be refused. */
   replay: readonly string[];
