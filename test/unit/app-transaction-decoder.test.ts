@@ -1,6 +1,15 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { decodeRlp, getBytes, keccak256, type RlpStructuredData, SigningKey, Transaction } from "ethers";
+import {
+  computeAddress,
+  decodeRlp,
+  getBytes,
+  keccak256,
+  type RlpStructuredData,
+  SigningKey,
+  Transaction,
+  verifyAuthorization,
+} from "ethers";
 import fc from "fast-check";
 import {
   AppError,
@@ -315,12 +324,21 @@ function fieldsByEthers(raw: Uint8Array) {
     value: tx.value,
     data: tx.data,
     gasLimit: tx.gasLimit,
-    gasPrice: tx.type === 0 ? tx.gasPrice : null,
-    maxFeePerGas: tx.type === 0 ? tx.gasPrice : tx.maxFeePerGas,
-    maxPriorityFeePerGas: tx.type === 0 ? tx.gasPrice : tx.maxPriorityFeePerGas,
+    gasPrice: tx.type === 0 || tx.type === 1 ? tx.gasPrice : null,
+    maxFeePerGas: tx.type === 0 || tx.type === 1 ? tx.gasPrice : tx.maxFeePerGas,
+    maxPriorityFeePerGas: tx.type === 0 || tx.type === 1 ? tx.gasPrice : tx.maxPriorityFeePerGas,
     accessList: (tx.accessList ?? []).map((e) => ({
       address: e.address.toLowerCase(),
       storageKeys: e.storageKeys.map((k) => k.toLowerCase()),
+    })),
+    authorizationList: (tx.authorizationList ?? []).map((a) => ({
+      chainId: a.chainId,
+      address: a.address.toLowerCase(),
+      nonce: a.nonce,
+      yParity: BigInt(a.signature.yParity),
+      r: BigInt(a.signature.r),
+      s: BigInt(a.signature.s),
+      authority: verifyAuthorization(a, a.signature).toLowerCase(),
     })),
   };
 }
@@ -456,7 +474,7 @@ describe("app: transaction decoder, targeted cases (each also checked against et
     assert.ok("tx" in sameVerdict(withItem(typed, 8, [[address, [new Uint8Array(32)]]])));
   });
 
-  it("legacy v: 27/28 is unprotected, other values outside EIP-155 are malformed", () => {
+  it("legacy v: 27/28 is unprotected (accepted, chain id 0), other values outside EIP-155 are malformed", () => {
     const unprotected = Transaction.from({
       type: 0,
       to: `0x${"ab".repeat(20)}`,
@@ -466,7 +484,10 @@ describe("app: transaction decoder, targeted cases (each also checked against et
     unprotected.signature = (KEYS[0] as SigningKey).sign(unprotected.unsignedHash);
     const raw = getBytes(unprotected.serialized);
     assert.ok([27n, 28n].includes(BigInt(hex(itemsOf(raw)[6] as Uint8Array))));
-    rejects(raw, "tx-unprotected", /replay-protected/);
+    const accepted = sameVerdict(raw);
+    assert.ok("tx" in accepted);
+    assert.equal(accepted.tx.chainId, 0n);
+    assert.equal(accepted.tx.from, computeAddress(KEYS[0] as SigningKey).toLowerCase());
     for (const v of [0n, 1n, 26n, 29n, 35n, 36n]) rejects(withItem(legacy, 6, uint(v)), "tx-malformed");
     // v = 37: chain id 1
     rejects(withItem(legacy, 6, uint(37n)), "tx-wrong-chain", /invalid chain id/);
