@@ -62,8 +62,7 @@ export interface Authorization {
   r: bigint;
   s: bigint;
   /**
-   * Who signed it, or null when its signature is not valid (y parity above 1, r or s out of range, high s, no
-   * recovery): such a tuple is skipped at execution, as every other invalid tuple, without failing the transaction.
+   * Who signed it, or null when its signature is not valid (r or s out of range, high s, no recovery): such a tuple is skipped at execution, as every other invalid tuple, without failing the transaction.
    */
   authority: Address | null;
 }

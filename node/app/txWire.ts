@@ -69,7 +69,6 @@ export interface WireTx {
 const MAX_UINT256 = (1n << 256n) - 1n;
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 const MAX_UINT64 = (1n << 64n) - 1n;
-const MAX_UINT8 = 0xffn;
 const EMPTY = new Uint8Array(0);
 
 function malformed(reason: string): AppError {
@@ -148,7 +147,7 @@ function readAccessList(item: RlpTree | undefined): WireAccessEntry[] {
   return list;
 }
 
-/** EIP-7702's bounds on each tuple's fields: a tuple outside them makes the whole transaction invalid. */
+/** EIP-7702's bounds on each tuple's fields (y parity: 0 or 1): a tuple outside them makes the transaction invalid. */
 function readAuthorizationList(item: RlpTree | undefined): { list: WireAuthorization[]; minimal: boolean } {
   if (!Array.isArray(item)) throw malformed("authorization list is not a list");
   const list: WireAuthorization[] = [];
@@ -162,7 +161,9 @@ function readAuthorizationList(item: RlpTree | undefined): { list: WireAuthoriza
     const address = read.bytes(1, "authorization address");
     if (address.length !== 20) throw malformed("authorization address is not 20 bytes");
     const nonce = read.uint(2, "authorization nonce", MAX_UINT64);
-    const yParity = read.uint(3, "authorization y parity", MAX_UINT8);
+    // EIP-7702 bounds it below 2^8 and skips a tuple above 1; refused here, as ethers (and the tools built on it)
+    // cannot read such a transaction back, and no signer produces one.
+    const yParity = read.uint(3, "authorization y parity", 1n);
     const r = read.uint(4, "authorization r");
     const s = read.uint(5, "authorization s");
     if (!read.minimal) minimal = false;

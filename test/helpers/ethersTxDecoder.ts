@@ -157,7 +157,7 @@ function authorizationOf(auth: NonNullable<Transaction["authorizationList"]>[num
     nonce: auth.nonce,
     yParity: BigInt(signature.yParity),
     r: BigInt(signature.r),
-    s: BigInt(signature.s),
+    s: BigInt(signature._s),
     authority,
   };
 }

@@ -337,7 +337,7 @@ function fieldsByEthers(raw: Uint8Array) {
       nonce: a.nonce,
       yParity: BigInt(a.signature.yParity),
       r: BigInt(a.signature.r),
-      s: BigInt(a.signature.s),
+      s: BigInt(a.signature._s),
       authority: verifyAuthorization(a, a.signature).toLowerCase(),
     })),
   };

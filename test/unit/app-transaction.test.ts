@@ -169,14 +169,13 @@ describe("app: transaction decoding", () => {
     );
   });
 
-  it("type 4: a tuple with a bad signature is kept without an authority; no tuples or a creation is invalid", async () => {
+  it("type 4: a tuple with a bad signature is kept without an authority; y parity 2, no tuples or a creation is invalid", async () => {
     const own = await alice.authorize({ address: addr(bob), nonce: 0n, chainId: CHAIN_ID });
     const raw = await signTx(alice, { type: 4, to: addr(bob), authorizationList: [own] });
     const fields = decodeRlp(raw.subarray(1)) as RlpStructuredData[];
     const tuple = (fields[9] as string[][])[0] as string[];
     for (const [index, value, why] of [
       [5, bytesToHex(toBeArray(N - BigInt(tuple[5] as string))), "high s"],
-      [3, "0x02", "y parity 2"],
       [4, "0x", "r = 0"],
     ] as const) {
       const edited = tuple.slice();
@@ -190,6 +189,11 @@ describe("app: transaction decoding", () => {
       assert.equal(tx.from, addr(alice), why);
       assert.equal(tx.authorizationList?.[0]?.authority, null, why);
     }
+    // A y parity above 1 can never recover: the transaction is refused (ethers could not read it back).
+    const body = fields.slice(0, 10);
+    body[9] = [[...tuple.slice(0, 3), "0x02", ...tuple.slice(4)]];
+    const badParity = concat(["0x04", encodeRlp([...body, "0x", tuple[4] as string, tuple[5] as string])]);
+    rejects(getBytes(badParity), "tx-malformed", /y parity/);
     rejects(
       await signTx(alice, { type: 4, to: addr(bob), authorizationList: [] }),
       "tx-invalid-set-code",
