@@ -26,7 +26,13 @@ import { LedgerState, META_BASE_FEE, type WithdrawalRecord } from "./state.ts";
 import { chainAppHash, collectWrites, loadState, withAppHash } from "./stateCodec.ts";
 import type { StateReader } from "./stateReader.ts";
 import { StoredLedger, type StoredLedgerOptions, touchedKeys } from "./storedState.ts";
-import { type AppTx, decodeTransaction, type SignerRecovery, upfrontCost } from "./transaction.ts";
+import {
+  type AppTx,
+  decodeTransaction,
+  recoverAuthorization,
+  type SignerRecovery,
+  upfrontCost,
+} from "./transaction.ts";
 import { TxCache } from "./txCache.ts";
 
 export interface ApplicationModules {
@@ -210,7 +216,14 @@ function ledgerApplication(
     if (value > 0n && state.account(from).balance < value) {
       throw new AppError("insufficient-funds", "insufficient funds for transfer");
     }
-    const minimum = minimumGasLimit({ to, data });
+    const accessList = (request.accessList ?? []).map((e) => ({
+      address: e.address.toLowerCase() as Address,
+      storageKeys: e.storageKeys.map((k) => k.toLowerCase() as Hex),
+    }));
+    const authorizationList = (request.authorizationList ?? []).map((a) =>
+      recoverAuthorization(a, modules.recoverSigner),
+    );
+    const minimum = minimumGasLimit({ to, data, accessList, authorizations: authorizationList.length });
     if (gasLimit < minimum) {
       throw new AppError("tx-intrinsic-gas", `intrinsic gas too low: gas ${gasLimit}, need ${minimum}`);
     }
@@ -231,6 +244,8 @@ function ledgerApplication(
       data,
       gasLimit,
       gasPrice: 0n,
+      accessList,
+      authorizationList,
     });
   }
 

@@ -52,8 +52,8 @@ export interface AccessListEntry {
   storageKeys: Hex[];
 }
 
-/** An EIP-7702 authorization tuple as signed, with its signer recovered when the signature is valid. */
-export interface Authorization {
+/** An EIP-7702 authorization tuple as signed. */
+export interface AuthorizationTuple {
   chainId: bigint;
   /** The code to delegate to; the zero address clears the delegation. */
   address: Address;
@@ -61,6 +61,10 @@ export interface Authorization {
   yParity: bigint;
   r: bigint;
   s: bigint;
+}
+
+/** A tuple with its signer recovered when the signature is valid. */
+export interface Authorization extends AuthorizationTuple {
   /**
    * Who signed it, or null when its signature is not valid (r or s out of range, high s, no recovery): such a tuple is skipped at execution, as every other invalid tuple, without failing the transaction.
    */
@@ -150,7 +154,9 @@ export function decodeTransaction(
     storageKeys: e.storageKeys.map((k) => bytesToHex(k)),
   }));
   if (tx.type === 4) checkSetCode(to, tx.authorizationList);
-  const authorizationList = tx.authorizationList.map((auth) => authorization(auth, recover));
+  const authorizationList = tx.authorizationList.map((auth) =>
+    recoverAuthorization({ ...auth, address: bytesToHex(auth.address) as Address }, recover),
+  );
   const minGas = minimumGasLimit({ to, data: tx.data, accessList, authorizations: authorizationList.length });
   if (tx.gasLimit < minGas) {
     throw new AppError("tx-intrinsic-gas", `intrinsic gas too low: gas limit ${tx.gasLimit}, need ${minGas}`);
@@ -191,15 +197,11 @@ function checkSetCode(to: Address | null, authorizations: readonly WireAuthoriza
 }
 
 /** The tuple with its authority, recovered under EIP-7702's (and geth's) signature rules, or null. */
-function authorization(auth: WireAuthorization, recover: SignerRecovery): Authorization {
-  const fields = {
-    chainId: auth.chainId,
-    address: bytesToHex(auth.address) as Address,
-    nonce: auth.nonce,
-    yParity: auth.yParity,
-    r: auth.r,
-    s: auth.s,
-  };
+export function recoverAuthorization(
+  auth: AuthorizationTuple,
+  recover: SignerRecovery = recoverSigner,
+): Authorization {
+  const fields = { ...auth, address: auth.address.toLowerCase() as Address };
   const valid =
     auth.yParity <= 1n && auth.r > 0n && auth.r < CURVE_ORDER && auth.s > 0n && auth.s <= HALF_ORDER;
   if (!valid) return { ...fields, authority: null };
@@ -207,8 +209,9 @@ function authorization(auth: WireAuthorization, recover: SignerRecovery): Author
   sig.set(wordOf(auth.r), 0);
   sig.set(wordOf(auth.s), 32);
   sig[64] = 27 + Number(auth.yParity);
+  const payload = authorizationPayload({ ...auth, address: hexToBytes(fields.address, 20) });
   try {
-    return { ...fields, authority: recover(keccak256(authorizationPayload(auth)), bytesToHex(sig)) };
+    return { ...fields, authority: recover(keccak256(payload), bytesToHex(sig)) };
   } catch {
     return { ...fields, authority: null };
   }

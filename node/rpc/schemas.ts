@@ -103,6 +103,29 @@ export const blockNumberOrTagSchema = blockRefSchema.transform((ref, ctx): Numbe
 
 const optionalNullable = <T extends z.ZodType>(schema: T) => schema.nullish();
 
+/** More entries than any block's gas could pay for (2,400 gas each): a bound on what a request makes us hold. */
+const MAX_CALL_LIST = 20_000;
+
+const accessListSchema = z
+  .array(z.object({ address: addressSchema, storageKeys: z.array(hashSchema).max(MAX_CALL_LIST) }), {
+    error: "expected an access list",
+  })
+  .max(MAX_CALL_LIST);
+
+const authorizationListSchema = z
+  .array(
+    z.object({
+      chainId: quantitySchema,
+      address: addressSchema,
+      nonce: quantitySchema,
+      yParity: quantitySchema,
+      r: quantitySchema,
+      s: quantitySchema,
+    }),
+    { error: "expected an authorization list" },
+  )
+  .max(MAX_CALL_LIST);
+
 /** A transaction call object (eth_call, eth_estimateGas); unknown fields are ignored, as geth does. */
 export const callObjectSchema = z
   .object(
@@ -119,6 +142,8 @@ export const callObjectSchema = z
       nonce: optionalNullable(quantitySchema),
       type: optionalNullable(quantitySchema),
       chainId: optionalNullable(quantitySchema),
+      accessList: optionalNullable(accessListSchema),
+      authorizationList: optionalNullable(authorizationListSchema),
     },
     { error: "expected a transaction call object" },
   )
@@ -143,6 +168,8 @@ export const callObjectSchema = z
       gasPrice: o.gasPrice ?? null,
       maxFeePerGas: o.maxFeePerGas ?? null,
       maxPriorityFeePerGas: o.maxPriorityFeePerGas ?? null,
+      ...(o.accessList == null ? {} : { accessList: o.accessList }),
+      ...(o.authorizationList == null ? {} : { authorizationList: o.authorizationList }),
     };
   });
 

@@ -210,6 +210,48 @@ describe("transaction types executed by the app", () => {
     strictEqual(app.storageAt(probeAt, SLOT_0), 1n);
   });
 
+  test("eth_estimateGas with an access list or an authorization list gives a gas limit the transaction succeeds with", async () => {
+    const { app, probeAt } = await deployProbe();
+    const accessList = [{ address: probeAt, storageKeys: [SLOT_0] }];
+    const plain = await app.estimateGas({ from: addr(alice), to: probeAt, data: INC });
+    const listed = await app.estimateGas({ from: addr(alice), to: probeAt, data: INC, accessList });
+    strictEqual(listed - plain, 4_300n - 2_000n);
+    const typed1 = await execute(
+      app,
+      await signTx(alice, { type: 1, to: probeAt, data: INC, nonce: 1, accessList, gasLimit: listed }),
+    );
+    strictEqual(typed1.receipt.status, 1);
+
+    const auth = await bob.authorize({ address: probeAt, nonce: 0n, chainId: CHAIN_ID });
+    const tuple = {
+      chainId: auth.chainId,
+      address: auth.address.toLowerCase() as Address,
+      nonce: auth.nonce,
+      yParity: BigInt(auth.signature.yParity),
+      r: BigInt(auth.signature.r),
+      s: BigInt(auth.signature.s),
+    };
+    const request = { from: addr(alice), to: addr(bob), data: INC, authorizationList: [tuple] };
+    const gas = await app.estimateGas(request);
+    // The delegate runs during the estimate: more than the 46,000 (+ calldata) a call to a code-less account costs.
+    ok(gas > 60_000n, `estimate ${gas}`);
+    strictEqual(app.code(addr(bob)), "0x", "an estimate changes nothing");
+    strictEqual(BigInt(await app.call({ ...request, data: COUNT })), 0n);
+    const { receipt } = await execute(
+      app,
+      await signTx(alice, {
+        type: 4,
+        to: addr(bob),
+        data: INC,
+        nonce: 2,
+        authorizationList: [auth],
+        gasLimit: gas,
+      }),
+    );
+    strictEqual(receipt.status, 1);
+    strictEqual(app.storageAt(addr(bob), SLOT_0), 1n);
+  });
+
   test("a reverted set-code call keeps its delegations and the sender's nonce", async () => {
     const { app, probeAt } = await deployProbe();
     const auth = await bob.authorize({ address: probeAt, nonce: 0n, chainId: CHAIN_ID });

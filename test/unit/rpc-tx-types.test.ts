@@ -6,6 +6,7 @@ import { createMempool, MempoolError } from "../../node/mempool/index.ts";
 import { RpcErrorCode } from "../../node/rpc/errors.ts";
 import { decodeTx, type Json, txJson } from "../../node/rpc/ethJson.ts";
 import { rejectionError } from "../../node/rpc/methods/eth.ts";
+import { callObjectSchema } from "../../node/rpc/schemas.ts";
 import { addr, alice, BASE_FEE, bob, CHAIN_ID, signTx, testApp } from "../helpers/appFixture.ts";
 
 type TxObject = { [key: string]: Json };
@@ -102,6 +103,25 @@ describe("rpc: every transaction type served as geth serves it", () => {
       },
     ]);
     assert.equal(rebuilt(json), bytesToHex(raw4));
+  });
+
+  it("eth_call and eth_estimateGas objects carry the access list and the authorization list", () => {
+    const parsed = callObjectSchema.parse({
+      to: addr(bob),
+      accessList: [{ address: addr(bob), storageKeys: [`0x${"00".repeat(32)}`] }],
+      authorizationList: [
+        { chainId: "0x0", address: addr(alice), nonce: "0x1", yParity: "0x1", r: "0x0a", s: "0x0b" },
+      ],
+    });
+    assert.deepEqual(parsed.accessList, [{ address: addr(bob), storageKeys: [`0x${"00".repeat(32)}`] }]);
+    assert.deepEqual(parsed.authorizationList, [
+      { chainId: 0n, address: addr(alice), nonce: 1n, yParity: 1n, r: 10n, s: 11n },
+    ]);
+    assert.equal(callObjectSchema.parse({ to: addr(bob) }).authorizationList, undefined);
+    assert.equal(
+      callObjectSchema.safeParse({ to: addr(bob), authorizationList: [{ chainId: "0x0" }] }).success,
+      false,
+    );
   });
 
   it("a blob (type 3) transaction is refused as -32003 transaction rejected, saying why", async () => {
