@@ -22,6 +22,7 @@ import { errorMessage } from "../../node/util/errors.ts";
 
 /** secp256k1 order / 2: a larger s is the malleable twin of a valid signature (EIP-2). */
 const HALF_ORDER = 0x7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a0n;
+const CURVE_ORDER = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
 
 const SUPPORTED_TYPED = new Set([0x01, 0x02, 0x04]);
 const LEGACY_MIN_PREFIX = 0xc0;
@@ -145,11 +146,16 @@ export function decodeTransactionWithEthers(
 
 function authorizationOf(auth: NonNullable<Transaction["authorizationList"]>[number]): Authorization {
   const { signature } = auth;
-  let authority: Address | null;
-  try {
-    authority = verifyAuthorization(auth, signature).toLowerCase() as Address;
-  } catch {
-    authority = null;
+  const r = BigInt(signature.r);
+  const s = BigInt(signature._s);
+  // EIP-7702's rule (EIP-2's low s): ethers recovers a high-s signature too.
+  let authority: Address | null = null;
+  if (r > 0n && r < CURVE_ORDER && s > 0n && s <= HALF_ORDER) {
+    try {
+      authority = verifyAuthorization(auth, signature).toLowerCase() as Address;
+    } catch {
+      authority = null;
+    }
   }
   return {
     chainId: auth.chainId,
