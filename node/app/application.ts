@@ -26,13 +26,7 @@ import { LedgerState, META_BASE_FEE, type WithdrawalRecord } from "./state.ts";
 import { chainAppHash, collectWrites, loadState, withAppHash } from "./stateCodec.ts";
 import type { StateReader } from "./stateReader.ts";
 import { StoredLedger, type StoredLedgerOptions, touchedKeys } from "./storedState.ts";
-import {
-  type AppTx,
-  decodeTransaction,
-  recoverAuthorization,
-  type SignerRecovery,
-  upfrontCost,
-} from "./transaction.ts";
+import { type AppTx, decodeTransaction, type SignerRecovery, upfrontCost } from "./transaction.ts";
 import { TxCache } from "./txCache.ts";
 
 export interface ApplicationModules {
@@ -136,7 +130,10 @@ function ledgerApplication(
       baseFee: baseFee(),
       gasLimit: params.blockGasLimit,
       evm: () => {
-        evm ??= createEvmRunner({ common, params, block: env }, { blockHash: modules.blockHash });
+        evm ??= createEvmRunner(
+          { common, params, block: env },
+          { blockHash: modules.blockHash, recoverSigner: modules.recoverSigner },
+        );
         return evm;
       },
     };
@@ -220,9 +217,7 @@ function ledgerApplication(
       address: e.address.toLowerCase() as Address,
       storageKeys: e.storageKeys.map((k) => k.toLowerCase() as Hex),
     }));
-    const authorizationList = (request.authorizationList ?? []).map((a) =>
-      recoverAuthorization(a, modules.recoverSigner),
-    );
+    const authorizationList = request.authorizationList ?? [];
     const minimum = minimumGasLimit({ to, data, accessList, authorizations: authorizationList.length });
     if (gasLimit < minimum) {
       throw new AppError("tx-intrinsic-gas", `intrinsic gas too low: gas ${gasLimit}, need ${minimum}`);
@@ -235,7 +230,10 @@ function ledgerApplication(
       baseFee: baseFee(),
       gasLimit: params.blockGasLimit,
     };
-    const evm = await createEvmRunner({ common, params, block, budget }, { blockHash: modules.blockHash });
+    const evm = await createEvmRunner(
+      { common, params, block, budget },
+      { blockHash: modules.blockHash, recoverSigner: modules.recoverSigner },
+    );
     return evm.run(scratch, {
       from,
       to,

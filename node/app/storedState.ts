@@ -186,8 +186,6 @@ export function touchedKeys(
   const tokenBalances: string[] = [];
   for (const tx of txs) {
     accounts.push(tx.from);
-    // EIP-7702: each tuple reads (and may write) its authority's account.
-    for (const auth of tx.authorizationList ?? []) if (auth.authority !== null) accounts.push(auth.authority);
     if (tx.to === null) continue;
     // The recipient, or the contract called: the EVM reads a precompile's account too.
     accounts.push(tx.to);

@@ -43,8 +43,11 @@ export interface AppTx {
   maxPriorityFeePerGas: bigint;
   /** EIP-2930: addresses and storage keys paid for up front and warm from the start; empty for legacy. */
   accessList: AccessListEntry[];
-  /** EIP-7702: the delegations to set before the call, in order (type 4 only; empty or absent for the others). */
-  authorizationList?: Authorization[];
+  /**
+   * EIP-7702: the delegations to set before the call, in order (type 4 only; empty or absent for the others). Their
+   * signers are recovered when the transaction executes, after the cheap checks, so admission costs one recovery.
+   */
+  authorizationList?: AuthorizationTuple[];
 }
 
 export interface AccessListEntry {
@@ -61,14 +64,6 @@ export interface AuthorizationTuple {
   yParity: bigint;
   r: bigint;
   s: bigint;
-}
-
-/** A tuple with its signer recovered when the signature is valid. */
-export interface Authorization extends AuthorizationTuple {
-  /**
-   * Who signed it, or null when its signature is not valid (r or s out of range, high s, no recovery): such a tuple is skipped at execution, as every other invalid tuple, without failing the transaction.
-   */
-  authority: Address | null;
 }
 
 /** Recovers the address that signed a 32-byte digest; throws when the signature does not recover. */
@@ -154,9 +149,10 @@ export function decodeTransaction(
     storageKeys: e.storageKeys.map((k) => bytesToHex(k)),
   }));
   if (tx.type === 4) checkSetCode(to, tx.authorizationList);
-  const authorizationList = tx.authorizationList.map((auth) =>
-    recoverAuthorization({ ...auth, address: bytesToHex(auth.address) as Address }, recover),
-  );
+  const authorizationList = tx.authorizationList.map((auth) => ({
+    ...auth,
+    address: bytesToHex(auth.address) as Address,
+  }));
   const minGas = minimumGasLimit({ to, data: tx.data, accessList, authorizations: authorizationList.length });
   if (tx.gasLimit < minGas) {
     throw new AppError("tx-intrinsic-gas", `intrinsic gas too low: gas limit ${tx.gasLimit}, need ${minGas}`);
@@ -196,24 +192,26 @@ function checkSetCode(to: Address | null, authorizations: readonly WireAuthoriza
   }
 }
 
-/** The tuple with its authority, recovered under EIP-7702's (and geth's) signature rules, or null. */
-export function recoverAuthorization(
+/**
+ * Who signed the tuple, under EIP-7702's (and geth's) signature rules, or null when its signature is not valid (y
+ * parity above 1, r or s out of range, high s, no recovery): such a tuple is skipped like every other invalid one.
+ */
+export function recoverAuthority(
   auth: AuthorizationTuple,
   recover: SignerRecovery = recoverSigner,
-): Authorization {
-  const fields = { ...auth, address: auth.address.toLowerCase() as Address };
+): Address | null {
   const valid =
     auth.yParity <= 1n && auth.r > 0n && auth.r < CURVE_ORDER && auth.s > 0n && auth.s <= HALF_ORDER;
-  if (!valid) return { ...fields, authority: null };
+  if (!valid) return null;
   const sig = new Uint8Array(65);
   sig.set(wordOf(auth.r), 0);
   sig.set(wordOf(auth.s), 32);
   sig[64] = 27 + Number(auth.yParity);
-  const payload = authorizationPayload({ ...auth, address: hexToBytes(fields.address, 20) });
+  const payload = authorizationPayload({ ...auth, address: hexToBytes(auth.address, 20) });
   try {
-    return { ...fields, authority: recover(keccak256(payload), bytesToHex(sig)) };
+    return recover(keccak256(payload), bytesToHex(sig));
   } catch {
-    return { ...fields, authority: null };
+    return null;
   }
 }
 

@@ -2,7 +2,7 @@ import { ok, strictEqual } from "node:assert/strict";
 import { describe, test } from "node:test";
 import { type Authorization, Interface, Transaction, Wallet } from "ethers";
 import { loadArtifact } from "../../contracts/artifacts.ts";
-import type { Application } from "../../node/app/index.ts";
+import { type Application, createApplication } from "../../node/app/index.ts";
 import { type Address, bytesToHex, type Hex, hexToBytes } from "../../node/crypto/index.ts";
 import {
   addr,
@@ -11,10 +11,13 @@ import {
   bob,
   CHAIN_ID,
   carol,
+  countingRecovery,
   ETHER,
+  PROPOSER,
   runBlock,
   signTx,
   testApp,
+  testGenesis,
 } from "../helpers/appFixture.ts";
 
 const probeArtifact = await loadArtifact("EvmProbe", { source: "test/EvmProbe" });
@@ -250,6 +253,33 @@ describe("transaction types executed by the app", () => {
     );
     strictEqual(receipt.status, 1);
     strictEqual(app.storageAt(addr(bob), SLOT_0), 1n);
+  });
+
+  test("admission recovers only the sender; execution recovers each tuple for this chain once, in the block's EVM", async () => {
+    const counting = countingRecovery();
+    const app = createApplication(testGenesis(), null, { recoverSigner: counting.recoverSigner });
+    const tuples = [
+      await bob.authorize({ address: ZERO_ADDRESS, nonce: 0n, chainId: CHAIN_ID }),
+      await carol.authorize({ address: ZERO_ADDRESS, nonce: 0n, chainId: 0n }),
+      await carol.authorize({ address: ZERO_ADDRESS, nonce: 0n, chainId: 1n }),
+    ];
+    const raw = await signTx(alice, {
+      type: 4,
+      to: addr(bob),
+      authorizationList: tuples,
+      gasLimit: 200_000n,
+    });
+    const checked = app.checkTx(raw);
+    ok(checked.ok);
+    strictEqual(counting.count(), 1, "the sender alone");
+    const result = await app.executeBlock(
+      { height: 1, time: 1, proposer: PROPOSER },
+      [raw],
+      [],
+      () => checked.tx,
+    );
+    strictEqual(result.receipts[0]?.status, 1);
+    strictEqual(counting.count(), 3, "two tuples for this chain, none for chain 1");
   });
 
   test("a reverted set-code call keeps its delegations and the sender's nonce", async () => {

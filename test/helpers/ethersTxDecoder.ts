@@ -1,8 +1,8 @@
-import { getBytes, type Signature, Transaction, verifyAuthorization } from "ethers";
+import { getBytes, type Signature, Transaction } from "ethers";
 import {
   AppError,
   type AppTx,
-  type Authorization,
+  type AuthorizationTuple,
   MAX_INITCODE_SIZE,
   minimumGasLimit,
   type SignerRecovery,
@@ -22,7 +22,6 @@ import { errorMessage } from "../../node/util/errors.ts";
 
 /** secp256k1 order / 2: a larger s is the malleable twin of a valid signature (EIP-2). */
 const HALF_ORDER = 0x7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a0n;
-const CURVE_ORDER = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
 
 const SUPPORTED_TYPED = new Set([0x01, 0x02, 0x04]);
 const LEGACY_MIN_PREFIX = 0xc0;
@@ -31,8 +30,8 @@ const LEGACY_MIN_PREFIX = 0xc0;
  * The decoder node/app used before its own RLP reader, on ethers' Transaction.from + serialized + unsignedHash:
  * kept as the reference that the property tests hold decodeTransaction to (same AppError code for every input,
  * same AppTx for every accepted one) and as the "before" of bench/decode.ts. Extended with the types 1 and 4 and
- * unprotected legacy transactions as the chain accepts them; ethers refuses to parse an authorization tuple with
- * a high s or a y parity above 1, which EIP-7702 only skips at execution, so such inputs are outside its reach.
+ * unprotected legacy transactions as the chain accepts them (an authorization's signer is recovered only at
+ * execution, so its tuples are compared as encoded).
  */
 export function decodeTransactionWithEthers(
   raw: Uint8Array,
@@ -144,19 +143,8 @@ export function decodeTransactionWithEthers(
   };
 }
 
-function authorizationOf(auth: NonNullable<Transaction["authorizationList"]>[number]): Authorization {
+function authorizationOf(auth: NonNullable<Transaction["authorizationList"]>[number]): AuthorizationTuple {
   const { signature } = auth;
-  const r = BigInt(signature.r);
-  const s = BigInt(signature._s);
-  // EIP-7702's rule (EIP-2's low s): ethers recovers a high-s signature too.
-  let authority: Address | null = null;
-  if (r > 0n && r < CURVE_ORDER && s > 0n && s <= HALF_ORDER) {
-    try {
-      authority = verifyAuthorization(auth, signature).toLowerCase() as Address;
-    } catch {
-      authority = null;
-    }
-  }
   return {
     chainId: auth.chainId,
     address: auth.address.toLowerCase() as Address,
@@ -164,10 +152,8 @@ function authorizationOf(auth: NonNullable<Transaction["authorizationList"]>[num
     yParity: BigInt(signature.yParity),
     r: BigInt(signature.r),
     s: BigInt(signature._s),
-    authority,
   };
 }
-
 /**
  * Recovers through node/crypto (libsecp256k1 when its addon loads) rather than ethers' `from` getter, a JS
  * recovery ~20x slower; parsing with Transaction.from recovers nothing. The signature's high s was refused

@@ -7,10 +7,8 @@ import {
   hashAuthorization,
   keccak256,
   type RlpStructuredData,
-  type Signature,
   SigningKey,
   Transaction,
-  verifyAuthorization,
 } from "ethers";
 import fc from "fast-check";
 import {
@@ -360,22 +358,6 @@ const mutationArb: fc.Arbitrary<Mutation> = fc.oneof(
     ),
 );
 
-/** EIP-7702 takes a tuple's signature only with 0 < r < n and 0 < s <= n/2. */
-const lowS = (sig: Signature): boolean => {
-  const r = BigInt(sig.r);
-  const s = BigInt(sig._s);
-  return r > 0n && r < N && s > 0n && s <= HALF;
-};
-
-/** The tuple's signer as ethers recovers it; null where no key recovers (an r off the curve). */
-function recovered(a: NonNullable<Transaction["authorizationList"]>[number]): string | null {
-  try {
-    return verifyAuthorization(a, a.signature).toLowerCase();
-  } catch {
-    return null;
-  }
-}
-
 /** The fields ethers reads from `raw`, as the decoder reports them. */
 function fieldsByEthers(raw: Uint8Array) {
   const tx = Transaction.from(hex(raw));
@@ -403,7 +385,6 @@ function fieldsByEthers(raw: Uint8Array) {
       yParity: BigInt(a.signature.yParity),
       r: BigInt(a.signature.r),
       s: BigInt(a.signature._s),
-      authority: lowS(a.signature) ? recovered(a) : null,
     })),
   };
 }

@@ -7,7 +7,7 @@ import type { WorkBudget } from "../../util/workBudget.ts";
 import { decodeRevertReason } from "../abi.ts";
 import type { ChainParams } from "../params.ts";
 import type { LedgerState } from "../state.ts";
-import type { AccessListEntry, Authorization } from "../transaction.ts";
+import type { AccessListEntry, AuthorizationTuple, SignerRecovery } from "../transaction.ts";
 import { chargedGas, intrinsicGas } from "./intrinsicGas.ts";
 import { KZG_POINT_EVALUATION_ADDRESS, kzgPointEvaluationUnavailable } from "./kzgPrecompile.ts";
 import { LedgerStateManager } from "./ledgerStateManager.ts";
@@ -29,6 +29,8 @@ export interface EvmBlockContext {
 export interface EvmRunnerModules {
   /** The hash of a committed block (BLOCKHASH), or null when the node does not have it. */
   blockHash?: (height: number) => Promise<Hex | null>;
+  /** Recovers EIP-7702 authorities; node/crypto's by default. */
+  recoverSigner?: SignerRecovery;
 }
 
 /** A message to run as a transaction would: intrinsic gas, the nonce, refunds and EIP-7623's floor apply. */
@@ -44,7 +46,7 @@ export interface EvmMessage {
   gasPrice: bigint;
   accessList?: readonly AccessListEntry[];
   /** EIP-7702: delegations set after the sender's nonce is used, before the call. */
-  authorizationList?: readonly Authorization[];
+  authorizationList?: readonly AuthorizationTuple[];
 }
 
 export interface EvmOutcome {
@@ -177,9 +179,10 @@ export async function createEvmRunner(
         // EIP-7702 orders it so: the sender's nonce first (a self-sponsored tuple signs nonce + 1), then the tuples.
         const sender = state.account(message.from);
         state.setAccount(message.from, { ...sender, nonce: sender.nonce + 1n });
-        authorizationRefund = applyAuthorizations(state, authorizations, params.chainId, (address) =>
-          evm.journal.addAlwaysWarmAddress(address),
-        );
+        authorizationRefund = applyAuthorizations(state, authorizations, params.chainId, {
+          warm: (address) => evm.journal.addAlwaysWarmAddress(address),
+          ...(modules.recoverSigner === undefined ? {} : { recover: modules.recoverSigner }),
+        });
       }
       const result = await evm.runCall({
         skipNonceIncrement: setsCode,

@@ -1,6 +1,6 @@
 import { type Address, bytesToHex, concatBytes, hexToBytes, keccak256 } from "../../crypto/index.ts";
 import type { LedgerState } from "../state.ts";
-import type { Authorization } from "../transaction.ts";
+import { type AuthorizationTuple, recoverAuthority, type SignerRecovery } from "../transaction.ts";
 import { EXISTING_AUTHORITY_REFUND } from "./intrinsicGas.ts";
 
 /** EIP-7702's delegation designator: this prefix and the delegate's address are the authority's whole code. */
@@ -27,15 +27,20 @@ export function delegateOf(code: Uint8Array): Address | null {
  */
 export function applyAuthorizations(
   state: LedgerState,
-  authorizations: readonly Authorization[],
+  authorizations: readonly AuthorizationTuple[],
   chainId: bigint,
-  warm: (address: Address) => void,
+  modules: { warm: (address: Address) => void; recover?: SignerRecovery },
 ): bigint {
+  const { warm } = modules;
   let refund = 0n;
   for (const auth of authorizations) {
     if (auth.chainId !== 0n && auth.chainId !== chainId) continue;
     if (auth.nonce >= MAX_NONCE) continue;
-    const authority = auth.authority;
+    // After the cheap checks: a recovery is what a tuple costs to process.
+    const authority = recoverAuthority(
+      { ...auth, address: auth.address.toLowerCase() as Address },
+      modules.recover,
+    );
     if (authority === null) continue;
     warm(authority);
     const code = state.codeOf(authority);
@@ -45,11 +50,12 @@ export function applyAuthorizations(
     // setAccount drops an empty account, so a stored one is one that exists in Ethereum's sense.
     if (state.accounts.get(authority) !== undefined) refund += EXISTING_AUTHORITY_REFUND;
     const nonce = auth.nonce + 1n;
-    if (auth.address === ZERO_ADDRESS) {
+    const delegate = auth.address.toLowerCase() as Address;
+    if (delegate === ZERO_ADDRESS) {
       state.setAccount(authority, { nonce, balance: account.balance });
       continue;
     }
-    const designator = concatBytes(DELEGATION_PREFIX, hexToBytes(auth.address, 20));
+    const designator = concatBytes(DELEGATION_PREFIX, hexToBytes(delegate, 20));
     const codeHash = bytesToHex(keccak256(designator));
     state.code.set(codeHash, designator);
     state.setAccount(authority, { nonce, balance: account.balance, codeHash });
