@@ -1,7 +1,7 @@
 import { z } from "zod";
 import type { Address, Hex } from "../crypto/index.ts";
 import { addressWire, dataWire, hashWire, MAX_UINT256 } from "../types/rpc/wire.ts";
-import type { CallRequest } from "./backend.ts";
+import type { CallAuthorization, CallRequest } from "./backend.ts";
 
 /** zod schemas for Ethereum JSON-RPC parameters; each failure message says what was expected. */
 
@@ -112,18 +112,28 @@ const accessListSchema = z
   })
   .max(MAX_CALL_LIST);
 
+const authorizationSchema = z
+  .object({
+    chainId: quantitySchema,
+    address: addressSchema,
+    nonce: quantitySchema,
+    yParity: optionalNullable(quantitySchema),
+    // viem sends v (27/28) when an authorization carries no yParity.
+    v: optionalNullable(quantitySchema),
+    r: quantitySchema,
+    s: quantitySchema,
+  })
+  .transform((a, ctx): CallAuthorization => {
+    const yParity = a.yParity ?? (a.v == null ? null : a.v >= 27n ? a.v - 27n : a.v);
+    if (yParity === null) {
+      ctx.addIssue({ code: "custom", message: "authorization has neither yParity nor v" });
+      return z.NEVER;
+    }
+    return { chainId: a.chainId, address: a.address, nonce: a.nonce, yParity, r: a.r, s: a.s };
+  });
+
 const authorizationListSchema = z
-  .array(
-    z.object({
-      chainId: quantitySchema,
-      address: addressSchema,
-      nonce: quantitySchema,
-      yParity: quantitySchema,
-      r: quantitySchema,
-      s: quantitySchema,
-    }),
-    { error: "expected an authorization list" },
-  )
+  .array(authorizationSchema, { error: "expected an authorization list" })
   .max(MAX_CALL_LIST);
 
 /** A transaction call object (eth_call, eth_estimateGas); unknown fields are ignored, as geth does. */

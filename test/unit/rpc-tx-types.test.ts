@@ -118,6 +118,21 @@ describe("rpc: every transaction type served as geth serves it", () => {
       { chainId: 0n, address: addr(alice), nonce: 1n, yParity: 1n, r: 10n, s: 11n },
     ]);
     assert.equal(callObjectSchema.parse({ to: addr(bob) }).authorizationList, undefined);
+    // viem's form when an authorization carries v instead of yParity.
+    const withV = callObjectSchema.parse({
+      to: addr(bob),
+      authorizationList: [
+        { chainId: "0x1", address: addr(alice), nonce: "0x0", v: "0x1c", r: "0x1", s: "0x2" },
+      ],
+    });
+    assert.equal(withV.authorizationList?.[0]?.yParity, 1n);
+    assert.equal(
+      callObjectSchema.safeParse({
+        to: addr(bob),
+        authorizationList: [{ chainId: "0x1", address: addr(alice), nonce: "0x0", r: "0x1", s: "0x2" }],
+      }).success,
+      false,
+    );
     assert.equal(
       callObjectSchema.safeParse({ to: addr(bob), authorizationList: [{ chainId: "0x0" }] }).success,
       false,
