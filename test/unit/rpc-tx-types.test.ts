@@ -1,13 +1,23 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { Signature, Transaction, type TransactionLike, toBeHex } from "ethers";
-import { type Address, bytesToHex, keccak256Hex } from "../../node/crypto/index.ts";
+import {
+  JsonRpcProvider,
+  Signature,
+  Transaction,
+  type TransactionLike,
+  type TransactionResponse,
+  toBeHex,
+  type Wallet,
+} from "ethers";
+import { type Address, bytesToHex, hexToBytes, keccak256Hex } from "../../node/crypto/index.ts";
 import { createMempool, MempoolError } from "../../node/mempool/index.ts";
 import { RpcErrorCode } from "../../node/rpc/errors.ts";
 import { decodeTx, type Json, txJson } from "../../node/rpc/ethJson.ts";
 import { rejectionError } from "../../node/rpc/methods/eth.ts";
 import { callObjectSchema } from "../../node/rpc/schemas.ts";
 import { addr, alice, BASE_FEE, bob, CHAIN_ID, signTx, testApp } from "../helpers/appFixture.ts";
+import { FakeRpcBackend, testWallets } from "../helpers/rpcBackend.ts";
+import { startRpc } from "../helpers/rpcServer.ts";
 
 type TxObject = { [key: string]: Json };
 
@@ -164,5 +174,57 @@ describe("rpc: every transaction type served as geth serves it", () => {
     assert.equal(rpc.code, RpcErrorCode.TransactionRejected);
     assert.equal(rpc.code, -32003);
     assert.match(rpc.message, /blob transactions .*not supported.*no blob space/);
+  });
+
+  it("ethers reads each type back from a served block and transaction, to the exact signed bytes", async (t) => {
+    const [sender] = testWallets(1) as [Wallet];
+    const backend = new FakeRpcBackend({ minGasPrice: BASE_FEE, alloc: { [addr(sender)]: 10n ** 20n } });
+    const chainId = backend.chain.chainId;
+    const common = { to: addr(bob), value: 1n, gasLimit: 100_000n };
+    const delegate = `0x${"de".repeat(20)}`;
+    const raws = [
+      await sender.signTransaction({ ...common, type: 0, nonce: 0, gasPrice: BASE_FEE }),
+      await sender.signTransaction({
+        ...common,
+        type: 1,
+        chainId,
+        nonce: 1,
+        gasPrice: BASE_FEE,
+        accessList: [{ address: addr(bob), storageKeys: [`0x${"00".repeat(32)}`] }],
+      }),
+      await sender.signTransaction({
+        ...common,
+        type: 4,
+        chainId,
+        nonce: 2,
+        maxFeePerGas: 2n * BASE_FEE,
+        maxPriorityFeePerGas: 1n,
+        authorizationList: [await bob.authorize({ address: delegate, nonce: 0n, chainId })],
+      }),
+    ];
+    for (const raw of raws) {
+      const sent = await backend.sendRawTransaction(hexToBytes(raw));
+      assert.ok(sent.ok, JSON.stringify(sent));
+    }
+    backend.mine();
+    const { server } = await startRpc(t, backend);
+    const provider = new JsonRpcProvider(server.url, undefined, { staticNetwork: true });
+    t.after(() => provider.destroy());
+    const block = await provider.getBlock(1, true);
+    assert.ok(block);
+    for (const [i, raw] of raws.entries()) {
+      const tx = await provider.getTransaction(Transaction.from(raw).hash as string);
+      assert.ok(tx);
+      assert.equal(Transaction.from(tx).serialized, raw);
+      assert.equal(tx.type, [0, 1, 4][i]);
+      assert.equal(Transaction.from(block.prefetchedTransactions[i] as TransactionResponse).serialized, raw);
+    }
+    const legacy = await provider.getTransaction(Transaction.from(raws[0] as string).hash as string);
+    // No chainId served: ethers reads none, and the signature's v is 27/28.
+    assert.ok(legacy !== null);
+    assert.equal(legacy.chainId ?? 0n, 0n);
+    assert.ok([27, 28].includes(legacy.signature.v));
+    const setCode = await provider.getTransaction(Transaction.from(raws[2] as string).hash as string);
+    assert.equal(setCode?.authorizationList?.[0]?.address.toLowerCase(), delegate);
   });
 });
