@@ -77,6 +77,8 @@ export function createRpcBackend(info: ChainInfo, m: RpcBackendModules): RpcBack
     value: req.value,
     ...(req.from ? { from: req.from } : {}),
     ...(req.gas !== null ? { gas: req.gas } : {}),
+    ...(req.accessList === undefined ? {} : { accessList: req.accessList }),
+    ...(req.authorizationList === undefined ? {} : { authorizationList: req.authorizationList }),
   });
   const evaluate = async (
     req: CallRequest,

@@ -130,7 +130,10 @@ function ledgerApplication(
       baseFee: baseFee(),
       gasLimit: params.blockGasLimit,
       evm: () => {
-        evm ??= createEvmRunner({ common, params, block: env }, { blockHash: modules.blockHash });
+        evm ??= createEvmRunner(
+          { common, params, block: env },
+          { blockHash: modules.blockHash, recoverSigner: modules.recoverSigner },
+        );
         return evm;
       },
     };
@@ -210,7 +213,12 @@ function ledgerApplication(
     if (value > 0n && state.account(from).balance < value) {
       throw new AppError("insufficient-funds", "insufficient funds for transfer");
     }
-    const minimum = minimumGasLimit({ to, data });
+    const accessList = (request.accessList ?? []).map((e) => ({
+      address: e.address.toLowerCase() as Address,
+      storageKeys: e.storageKeys.map((k) => k.toLowerCase() as Hex),
+    }));
+    const authorizationList = request.authorizationList ?? [];
+    const minimum = minimumGasLimit({ to, data, accessList, authorizations: authorizationList.length });
     if (gasLimit < minimum) {
       throw new AppError("tx-intrinsic-gas", `intrinsic gas too low: gas ${gasLimit}, need ${minimum}`);
     }
@@ -222,7 +230,10 @@ function ledgerApplication(
       baseFee: baseFee(),
       gasLimit: params.blockGasLimit,
     };
-    const evm = await createEvmRunner({ common, params, block, budget }, { blockHash: modules.blockHash });
+    const evm = await createEvmRunner(
+      { common, params, block, budget },
+      { blockHash: modules.blockHash, recoverSigner: modules.recoverSigner },
+    );
     return evm.run(scratch, {
       from,
       to,
@@ -231,6 +242,8 @@ function ledgerApplication(
       data,
       gasLimit,
       gasPrice: 0n,
+      accessList,
+      authorizationList,
     });
   }
 

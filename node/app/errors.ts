@@ -6,7 +6,7 @@ export type AppErrorCode =
   | "tx-too-large"
   | "tx-malformed"
   | "tx-type-not-supported"
-  | "tx-unprotected"
+  | "tx-invalid-set-code"
   | "tx-wrong-chain"
   | "tx-bad-signature"
   | "tx-initcode-too-large"

@@ -111,18 +111,21 @@ export async function executeTransaction(
   cumulativeGasBefore: bigint,
 ): Promise<TxExecution> {
   const price = effectiveGasPrice(tx, block.baseFee);
-  const outcome = isPlainTransfer(state, tx.to)
-    ? plainTransfer(state, tx, price)
-    : await (await block.evm()).run(state, {
-        from: tx.from,
-        to: tx.to,
-        nonce: tx.nonce,
-        value: tx.value,
-        data: hexToBytes(tx.data),
-        gasLimit: tx.gasLimit,
-        gasPrice: price,
-        accessList: tx.accessList,
-      });
+  // A set-code transaction always runs: its authorizations are applied by the EVM runner.
+  const outcome =
+    (tx.authorizationList ?? []).length === 0 && isPlainTransfer(state, tx.to)
+      ? plainTransfer(state, tx, price)
+      : await (await block.evm()).run(state, {
+          from: tx.from,
+          to: tx.to,
+          nonce: tx.nonce,
+          value: tx.value,
+          data: hexToBytes(tx.data),
+          gasLimit: tx.gasLimit,
+          gasPrice: price,
+          accessList: tx.accessList,
+          authorizationList: tx.authorizationList,
+        });
   const tip = outcome.gasUsed * (price - block.baseFee);
   const baseFeePaid = outcome.gasUsed * block.baseFee;
   if (tip > 0n) state.addBalance(block.proposer, tip);

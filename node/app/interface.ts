@@ -6,7 +6,7 @@ import type { BlockContext, TxResult } from "./execute.ts";
 import type { ChainParams } from "./params.ts";
 import type { DepositRecord, TokenInfo, WithdrawalRecord } from "./state.ts";
 import type { StateWrite } from "./stateCodec.ts";
-import type { AppTx } from "./transaction.ts";
+import type { AccessListEntry, AppTx, AuthorizationTuple } from "./transaction.ts";
 
 export interface ExecutionResult {
   height: number;
@@ -59,6 +59,10 @@ export interface CallRequest {
   value?: bigint;
   /** Defaults to the block gas limit. */
   gas?: bigint;
+  /** EIP-2930: warmed and charged as the transaction's will be. */
+  accessList?: readonly AccessListEntry[];
+  /** EIP-7702: applied before the call (the sender's nonce used first), as the transaction's execution will. */
+  authorizationList?: readonly AuthorizationTuple[];
 }
 
 /**

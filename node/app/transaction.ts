@@ -2,6 +2,7 @@ import {
   type Address,
   bytesToHex,
   type Hex,
+  hexToBytes,
   keccak256,
   keccak256Hex,
   recoverSigner,
@@ -9,14 +10,24 @@ import {
 import { MAX_TX_BYTES } from "../types/index.ts";
 import { AppError } from "./errors.ts";
 import { MAX_INITCODE_SIZE, minimumGasLimit } from "./evm/intrinsicGas.ts";
-import { readWireTx, signingPayload, type WireSignature, type WireTx } from "./txWire.ts";
+import {
+  authorizationPayload,
+  readWireTx,
+  signingPayload,
+  type TxType,
+  type WireAuthorization,
+  type WireSignature,
+  type WireTx,
+} from "./txWire.ts";
 
 /** A signed transaction that passed every check that needs no state. */
 export interface AppTx {
   /** keccak256 of the raw bytes (what ethers and wallets compute). */
   hash: Hex;
   raw: Uint8Array;
-  type: 0 | 2;
+  /** Legacy (0), EIP-2930 (1), EIP-1559 (2) or EIP-7702 (4). */
+  type: TxType;
+  /** 0 for a legacy transaction signed without EIP-155 (v = 27/28): valid on every chain. */
   chainId: bigint;
   from: Address;
   /** Null for a contract creation (its data is the initcode). */
@@ -25,18 +36,34 @@ export interface AppTx {
   value: bigint;
   data: Hex;
   gasLimit: bigint;
-  /** Legacy only; null for type 2. */
+  /** Legacy and type 1; null for types 2 and 4. */
   gasPrice: bigint | null;
   /** For legacy transactions both fee fields equal gasPrice, so fee logic has one shape. */
   maxFeePerGas: bigint;
   maxPriorityFeePerGas: bigint;
   /** EIP-2930: addresses and storage keys paid for up front and warm from the start; empty for legacy. */
   accessList: AccessListEntry[];
+  /**
+   * EIP-7702: the delegations to set before the call, in order (type 4 only; empty or absent for the others). Their
+   * signers are recovered when the transaction executes, after the cheap checks, so admission costs one recovery.
+   */
+  authorizationList?: AuthorizationTuple[];
 }
 
 export interface AccessListEntry {
   address: Address;
   storageKeys: Hex[];
+}
+
+/** An EIP-7702 authorization tuple as signed. */
+export interface AuthorizationTuple {
+  chainId: bigint;
+  /** The code to delegate to; the zero address clears the delegation. */
+  address: Address;
+  nonce: bigint;
+  yParity: bigint;
+  r: bigint;
+  s: bigint;
 }
 
 /** Recovers the address that signed a 32-byte digest; throws when the signature does not recover. */
@@ -50,14 +77,19 @@ export interface TxRules {
 
 /** secp256k1 order / 2: a larger s is the malleable twin of a valid signature (EIP-2). */
 const HALF_ORDER = 0x7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a0n;
+const CURVE_ORDER = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
 
-const SUPPORTED_TYPED = 0x02;
+const SUPPORTED_TYPED = new Set([0x01, 0x02, 0x04]);
+const BLOB_TX_TYPE = 0x03;
 const LEGACY_MIN_PREFIX = 0xc0;
 
 /**
- * Decodes and checks a raw signed transaction: size, encoding, type (legacy with EIP-155, or 1559), chain id,
- * signature (low s only), initcode size, the gas limit's intrinsic minimum and the fee fields. `hash` is
- * keccak256(raw) when the caller computed it already.
+ * Decodes and checks a raw signed transaction: size, encoding, type (legacy with or without EIP-155, 2930, 1559 or
+ * 7702), chain id, signature (low s only), initcode size, the gas limit's intrinsic minimum and the fee fields.
+ * `hash` is keccak256(raw) when the caller computed it already.
+ *
+ * A legacy transaction without a chain id is accepted, as Ethereum's consensus accepts it: keyless deployments
+ * (Nick's method: the deterministic-deployment proxy, ERC-1820) exist only in that form, and a wallet never signs one.
  *
  * The checks run in the order of the ethers-based decoder this replaced (parse, signature present, low s, tip
  * within the fee cap, canonical encoding, ...), so that an input with several faults keeps the error it had.
@@ -76,7 +108,13 @@ export function decodeTransaction(
   }
   const first = raw[0];
   if (first === undefined) throw new AppError("tx-malformed", "empty transaction");
-  if (first < LEGACY_MIN_PREFIX && first !== SUPPORTED_TYPED) {
+  if (first === BLOB_TX_TYPE) {
+    throw new AppError(
+      "tx-type-not-supported",
+      "transaction type not supported: blob transactions (type 3) are not supported, this chain has no blob space",
+    );
+  }
+  if (first < LEGACY_MIN_PREFIX && !SUPPORTED_TYPED.has(first)) {
     throw new AppError("tx-type-not-supported", `transaction type not supported: 0x${first.toString(16)}`);
   }
   const tx = readWireTx(raw);
@@ -93,10 +131,8 @@ export function decodeTransaction(
   }
   // One transaction must have one encoding (and one hash).
   if (!tx.canonical) throw new AppError("tx-malformed", "malformed transaction: non-canonical encoding");
-  if (tx.type === 0 && tx.chainId === 0n) {
-    throw new AppError("tx-unprotected", "only replay-protected (EIP-155) transactions allowed");
-  }
-  if (tx.chainId !== rules.chainId) {
+  const unprotected = tx.type === 0 && tx.chainId === 0n;
+  if (!unprotected && tx.chainId !== rules.chainId) {
     throw new AppError("tx-wrong-chain", `invalid chain id: ${tx.chainId}, this chain is ${rules.chainId}`);
   }
   const from = recoverSender(tx, signature, recover);
@@ -112,7 +148,12 @@ export function decodeTransaction(
     address: bytesToHex(e.address) as Address,
     storageKeys: e.storageKeys.map((k) => bytesToHex(k)),
   }));
-  const minGas = minimumGasLimit({ to, data: tx.data, accessList });
+  if (tx.type === 4) checkSetCode(to, tx.authorizationList);
+  const authorizationList = tx.authorizationList.map((auth) => ({
+    ...auth,
+    address: bytesToHex(auth.address) as Address,
+  }));
+  const minGas = minimumGasLimit({ to, data: tx.data, accessList, authorizations: authorizationList.length });
   if (tx.gasLimit < minGas) {
     throw new AppError("tx-intrinsic-gas", `intrinsic gas too low: gas limit ${tx.gasLimit}, need ${minGas}`);
   }
@@ -137,7 +178,45 @@ export function decodeTransaction(
     maxFeePerGas: tx.maxFeePerGas,
     maxPriorityFeePerGas: tx.maxPriorityFeePerGas,
     accessList,
+    authorizationList,
   };
+}
+
+/** geth's checks: a set-code transaction delegates something and calls an account, it never creates one. */
+function checkSetCode(to: Address | null, authorizations: readonly WireAuthorization[]): void {
+  if (to === null) {
+    throw new AppError("tx-invalid-set-code", "EIP-7702 transaction cannot be used to create contract");
+  }
+  if (authorizations.length === 0) {
+    throw new AppError("tx-invalid-set-code", "EIP-7702 transaction with empty auth list");
+  }
+}
+
+/**
+ * Who signed the tuple, under EIP-7702's (and geth's) signature rules, or null when its signature is not valid (y
+ * parity above 1, r or s out of range, high s, no recovery): such a tuple is skipped like every other invalid one.
+ */
+export function recoverAuthority(
+  auth: AuthorizationTuple,
+  recover: SignerRecovery = recoverSigner,
+): Address | null {
+  const valid =
+    auth.yParity <= 1n && auth.r > 0n && auth.r < CURVE_ORDER && auth.s > 0n && auth.s <= HALF_ORDER;
+  if (!valid) return null;
+  const sig = new Uint8Array(65);
+  sig.set(wordOf(auth.r), 0);
+  sig.set(wordOf(auth.s), 32);
+  sig[64] = 27 + Number(auth.yParity);
+  const payload = authorizationPayload({ ...auth, address: hexToBytes(auth.address, 20) });
+  try {
+    return recover(keccak256(payload), bytesToHex(sig));
+  } catch {
+    return null;
+  }
+}
+
+function wordOf(value: bigint): Uint8Array {
+  return hexToBytes(`0x${value.toString(16).padStart(64, "0")}`, 32);
 }
 
 /**
@@ -156,7 +235,7 @@ function recoverSender(tx: WireTx, signature: WireSignature, recover: SignerReco
   }
 }
 
-/** Legacy: gasPrice. 1559: min(maxFeePerGas, baseFee + maxPriorityFeePerGas). */
+/** Legacy and 2930: gasPrice. 1559 and 7702: min(maxFeePerGas, baseFee + maxPriorityFeePerGas). */
 export function effectiveGasPrice(tx: AppTx, baseFee: bigint): bigint {
   if (tx.gasPrice !== null) return tx.gasPrice;
   const withTip = baseFee + tx.maxPriorityFeePerGas;

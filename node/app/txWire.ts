@@ -15,18 +15,34 @@ export interface WireSignature {
   sValue: bigint;
 }
 
-/** The fields of a legacy or type-2 transaction as read from its encoding, before any check of their values. */
 export interface WireAccessEntry {
   address: Uint8Array;
   storageKeys: Uint8Array[];
 }
 
+/**
+ * An EIP-7702 authorization tuple as encoded: [chain_id, address, nonce, y_parity, r, s]. Its signature is checked
+ * only when the transaction executes (an invalid tuple is skipped there, it does not make the transaction invalid).
+ */
+export interface WireAuthorization {
+  chainId: bigint;
+  address: Uint8Array;
+  nonce: bigint;
+  yParity: bigint;
+  r: bigint;
+  s: bigint;
+}
+
+/** The transaction types this chain reads: legacy, EIP-2930, EIP-1559 and EIP-7702. */
+export type TxType = 0 | 1 | 2 | 4;
+
+/** The fields of a transaction as read from its encoding, before any check of their values. */
 export interface WireTx {
-  type: 0 | 2;
+  type: TxType;
   /** Legacy: derived from v (0 for v = 27/28). */
   chainId: bigint;
   nonce: bigint;
-  /** Legacy only; null for type 2. */
+  /** Legacy and type 1; null for types 2 and 4. */
   gasPrice: bigint | null;
   maxFeePerGas: bigint;
   maxPriorityFeePerGas: bigint;
@@ -35,9 +51,11 @@ export interface WireTx {
   to: Uint8Array | null;
   value: bigint;
   data: Uint8Array;
-  /** EIP-2930's list of addresses and storage keys the transaction pre-pays access to (type 2; empty for legacy). */
+  /** EIP-2930's list of addresses and storage keys the transaction pre-pays access to (empty for legacy). */
   accessList: WireAccessEntry[];
-  /** Null when the encoding is an unsigned form (legacy 6 items or r = s = 0, type 2 with 9 items). */
+  /** EIP-7702's authorization list (type 4; empty for the others). */
+  authorizationList: WireAuthorization[];
+  /** Null when the encoding is an unsigned form (legacy 6 items or r = s = 0, a typed one without its last 3). */
   signature: WireSignature | null;
   /**
    * The RLP is canonical and every integer has its one minimal form: the encoding is the only one of these
@@ -50,8 +68,8 @@ export interface WireTx {
 
 const MAX_UINT256 = (1n << 256n) - 1n;
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+const MAX_UINT64 = (1n << 64n) - 1n;
 const EMPTY = new Uint8Array(0);
-const TYPE_2 = Uint8Array.of(0x02);
 
 function malformed(reason: string): AppError {
   return new AppError("tx-malformed", `malformed transaction: ${reason}`);
@@ -129,6 +147,31 @@ function readAccessList(item: RlpTree | undefined): WireAccessEntry[] {
   return list;
 }
 
+/** EIP-7702's bounds on each tuple's fields (y parity: 0 or 1): a tuple outside them makes the transaction invalid. */
+function readAuthorizationList(item: RlpTree | undefined): { list: WireAuthorization[]; minimal: boolean } {
+  if (!Array.isArray(item)) throw malformed("authorization list is not a list");
+  const list: WireAuthorization[] = [];
+  let minimal = true;
+  for (const entry of item) {
+    if (!Array.isArray(entry) || entry.length !== 6) {
+      throw malformed("authorization is not [chain id, address, nonce, y parity, r, s]");
+    }
+    const read = new ItemReader(entry);
+    const chainId = read.uint(0, "authorization chain id");
+    const address = read.bytes(1, "authorization address");
+    if (address.length !== 20) throw malformed("authorization address is not 20 bytes");
+    const nonce = read.uint(2, "authorization nonce", MAX_UINT64);
+    // EIP-7702 bounds it below 2^8 and skips a tuple above 1; refused here, as ethers (and the tools built on it)
+    // cannot read such a transaction back, and no signer produces one.
+    const yParity = read.uint(3, "authorization y parity", 1n);
+    const r = read.uint(4, "authorization r");
+    const s = read.uint(5, "authorization s");
+    if (!read.minimal) minimal = false;
+    list.push({ chainId, address, nonce, yParity, r, s });
+  }
+  return { list, minimal };
+}
+
 function parseLegacy(items: RlpTree[]): WireTx {
   if (items.length !== 9 && items.length !== 6) {
     throw malformed(`a legacy transaction has 9 items, not ${items.length}`);
@@ -172,47 +215,79 @@ function parseLegacy(items: RlpTree[]): WireTx {
     value,
     data,
     accessList: [],
+    authorizationList: [],
     signature,
     canonical: read.minimal,
     items,
   };
 }
 
-function parseType2(items: RlpTree[]): WireTx {
-  if (items.length !== 12 && items.length !== 9) {
-    throw malformed(`a type-2 transaction has 12 items, not ${items.length}`);
+/** Where each typed transaction keeps its fields; -1: it has none of that field. */
+interface TypedLayout {
+  items: number;
+  gasPrice: number;
+  maxPriorityFee: number;
+  maxFee: number;
+  authorizations: number;
+}
+
+const TYPED_LAYOUTS: Record<1 | 2 | 4, TypedLayout> = {
+  // EIP-2930: [chainId, nonce, gasPrice, gasLimit, to, value, data, accessList, yParity, r, s]
+  1: { items: 11, gasPrice: 2, maxPriorityFee: -1, maxFee: -1, authorizations: -1 },
+  // EIP-1559: [chainId, nonce, maxPriorityFee, maxFee, gasLimit, to, value, data, accessList, yParity, r, s]
+  2: { items: 12, gasPrice: -1, maxPriorityFee: 2, maxFee: 3, authorizations: -1 },
+  // EIP-7702: EIP-1559's fields, then the authorization list before the signature.
+  4: { items: 13, gasPrice: -1, maxPriorityFee: 2, maxFee: 3, authorizations: 9 },
+};
+
+function parseTyped(type: 1 | 2 | 4, items: RlpTree[]): WireTx {
+  const layout = TYPED_LAYOUTS[type];
+  if (items.length !== layout.items && items.length !== layout.items - 3) {
+    throw malformed(`a type-${type} transaction has ${layout.items} items, not ${items.length}`);
   }
   const read = new ItemReader(items);
   const chainId = read.uint(0, "chainId");
   const nonce = read.uint(1, "nonce", MAX_SAFE);
-  const maxPriorityFeePerGas = read.uint(2, "maxPriorityFeePerGas");
-  const maxFeePerGas = read.uint(3, "maxFeePerGas");
-  const gasLimit = read.uint(4, "gasLimit");
-  const to = read.address(5);
-  const value = read.uint(6, "value");
-  const data = read.bytes(7, "data");
-  const accessList = readAccessList(items[8]);
+  const gasPrice = layout.gasPrice < 0 ? null : read.uint(layout.gasPrice, "gasPrice");
+  const maxPriorityFeePerGas = gasPrice ?? read.uint(layout.maxPriorityFee, "maxPriorityFeePerGas");
+  const maxFeePerGas = gasPrice ?? read.uint(layout.maxFee, "maxFeePerGas");
+  // The fields after the fees sit one item earlier in type 1, which has one fee field instead of two.
+  const at = gasPrice === null ? 4 : 3;
+  const gasLimit = read.uint(at, "gasLimit");
+  const to = read.address(at + 1);
+  const value = read.uint(at + 2, "value");
+  const data = read.bytes(at + 3, "data");
+  const accessList = readAccessList(items[at + 4]);
+  let authorizationList: WireAuthorization[] = [];
+  let canonical = true;
+  if (layout.authorizations >= 0) {
+    const read = readAuthorizationList(items[layout.authorizations]);
+    authorizationList = read.list;
+    canonical = read.minimal;
+  }
+  const sigAt = layout.items - 3;
   let signature: WireSignature | null = null;
-  if (items.length === 12) {
-    const yParity = read.uint(9, "yParity", 1n);
-    const r = read.word(10, "r");
-    const s = read.word(11, "s");
+  if (items.length === layout.items) {
+    const yParity = read.uint(sigAt, "yParity", 1n);
+    const r = read.word(sigAt + 1, "r");
+    const s = read.word(sigAt + 2, "s");
     signature = { yParity: yParity === 0n ? 0 : 1, r, s, sValue: toBigInt(s) };
   }
   return {
-    type: 2,
+    type,
     chainId,
     nonce,
-    gasPrice: null,
+    gasPrice,
     maxFeePerGas,
     maxPriorityFeePerGas,
     gasLimit,
     to,
     value,
     accessList,
+    authorizationList,
     data,
     signature,
-    canonical: read.minimal,
+    canonical: canonical && read.minimal,
     items,
   };
 }
@@ -259,13 +334,15 @@ function fromEthers(data: RlpStructuredData): RlpTree {
 }
 
 /**
- * Reads a legacy (first byte >= 0xc0) or type-2 (first byte 0x02) transaction; throws AppError("tx-malformed")
- * for what ethers' Transaction.from refused. A non-canonical RLP is read again with ethers' tolerant reader, only
- * so that such an input gets the error it had before (an unsigned or high-s one is refused for its signature).
+ * Reads a legacy (first byte >= 0xc0) or typed (first byte 0x01, 0x02 or 0x04) transaction; throws
+ * AppError("tx-malformed") for what ethers' Transaction.from refused. A non-canonical RLP is read again with ethers'
+ * tolerant reader, only so that such an input gets the error it had before (an unsigned or high-s one is refused for
+ * its signature).
  */
 export function readWireTx(raw: Uint8Array): WireTx {
-  const typed = raw[0] === 0x02;
-  const body = typed ? raw.subarray(1) : raw;
+  const first = raw[0] ?? 0;
+  const type = first === 0x01 || first === 0x02 || first === 0x04 ? first : null;
+  const body = type === null ? raw : raw.subarray(1);
   if (nestsDeeperThan(body, MAX_LIST_DEPTH)) throw malformed("lists nested too deep");
   let tree: RlpTree;
   let canonicalRlp = true;
@@ -280,15 +357,32 @@ export function readWireTx(raw: Uint8Array): WireTx {
     }
   }
   if (!Array.isArray(tree)) throw malformed("not an RLP list");
-  const tx = typed ? parseType2(tree) : parseLegacy(tree);
+  const tx = type === null ? parseLegacy(tree) : parseTyped(type, tree);
   if (!canonicalRlp) tx.canonical = false;
   return tx;
 }
 
 /** The payload the sender signed, from the items as encoded (canonical by the time it is needed). */
 export function signingPayload(tx: WireTx): Uint8Array {
-  if (tx.type === 2) return concatBytes(TYPE_2, RLP.encode(tx.items.slice(0, 9)));
+  if (tx.type !== 0) {
+    return concatBytes(
+      Uint8Array.of(tx.type),
+      RLP.encode(tx.items.slice(0, TYPED_LAYOUTS[tx.type].items - 3)),
+    );
+  }
   const fields = tx.items.slice(0, 6);
+  // EIP-155: the chain id is signed; a transaction without one (v = 27/28) signs the six fields alone.
   if (tx.chainId !== 0n) fields.push(uintToBytes(tx.chainId), EMPTY, EMPTY);
   return RLP.encode(fields);
+}
+
+/** EIP-7702's domain byte for an authorization's signature. */
+const SET_CODE_MAGIC = Uint8Array.of(0x05);
+
+/** What an authority signs: keccak256(0x05 || rlp([chain_id, address, nonce])) is the digest. */
+export function authorizationPayload(auth: WireAuthorization): Uint8Array {
+  return concatBytes(
+    SET_CODE_MAGIC,
+    RLP.encode([uintToBytes(auth.chainId), auth.address, uintToBytes(auth.nonce)]),
+  );
 }

@@ -75,6 +75,24 @@ export interface CallRequest {
   gasPrice: bigint | null;
   maxFeePerGas: bigint | null;
   maxPriorityFeePerGas: bigint | null;
+  /** EIP-2930: warmed and paid for up front, so an estimate covers what the transaction will be charged. */
+  accessList?: CallAccessListEntry[];
+  /** EIP-7702: the delegations the transaction will set, applied before the call as its execution will. */
+  authorizationList?: CallAuthorization[];
+}
+
+export interface CallAccessListEntry {
+  address: Address;
+  storageKeys: Hex[];
+}
+
+export interface CallAuthorization {
+  chainId: bigint;
+  address: Address;
+  nonce: bigint;
+  yParity: bigint;
+  r: bigint;
+  s: bigint;
 }
 
 export type CallOutcome =

@@ -127,13 +127,15 @@ interface TxPlacement {
 export function txJson(tx: Transaction, hash: Hex, from: Address, placement: TxPlacement | null): Json {
   const sig = tx.signature;
   if (sig === null) throw new Error(`transaction ${hash} is not signed`);
+  const legacy = tx.type === 0 || tx.type === null;
   const out: { [key: string]: Json } = {
     blockHash: placement?.blockHash ?? null,
     blockNumber: placement === null ? null : quantity(placement.blockNumber),
     transactionIndex: placement === null ? null : quantity(placement.index),
     hash,
     type: quantity(tx.type ?? 0),
-    chainId: quantity(tx.chainId),
+    // geth: a legacy transaction signed without EIP-155 (v = 27/28) has no chain id to show.
+    ...(legacy && tx.chainId === 0n ? {} : { chainId: quantity(tx.chainId) }),
     nonce: quantity(tx.nonce),
     from: lowerHex(from),
     to: tx.to === null ? null : lowerHex(tx.to),
@@ -143,7 +145,7 @@ export function txJson(tx: Transaction, hash: Hex, from: Address, placement: TxP
     r: quantity(BigInt(sig.r)),
     s: quantity(BigInt(sig.s)),
   };
-  if (tx.type === 0 || tx.type === null) {
+  if (legacy) {
     out.gasPrice = quantity(tx.gasPrice ?? 0n);
     out.v = quantity(sig.networkV ?? BigInt(sig.v));
     return out;
@@ -163,6 +165,17 @@ export function txJson(tx: Transaction, hash: Hex, from: Address, placement: TxP
   out.maxPriorityFeePerGas = quantity(tx.maxPriorityFeePerGas ?? 0n);
   // geth: a mined 1559 tx reports what it paid, a pending one its fee cap.
   out.gasPrice = quantity(placement?.receipt.effectiveGasPrice ?? maxFee);
+  if (tx.type === 4) {
+    // As signed, invalid tuples included (execution skipped them); `_s` is s as encoded, even a high one.
+    out.authorizationList = (tx.authorizationList ?? []).map((a) => ({
+      chainId: quantity(a.chainId),
+      address: lowerHex(a.address),
+      nonce: quantity(a.nonce),
+      yParity: quantity(a.signature.yParity),
+      r: quantity(BigInt(a.signature.r)),
+      s: quantity(BigInt(a.signature._s)),
+    }));
+  }
   return out;
 }
 

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import type { Address, Hex } from "../crypto/index.ts";
 import { addressWire, dataWire, hashWire, MAX_UINT256 } from "../types/rpc/wire.ts";
-import type { CallRequest } from "./backend.ts";
+import type { CallAuthorization, CallRequest } from "./backend.ts";
 
 /** zod schemas for Ethereum JSON-RPC parameters; each failure message says what was expected. */
 
@@ -103,6 +103,39 @@ export const blockNumberOrTagSchema = blockRefSchema.transform((ref, ctx): Numbe
 
 const optionalNullable = <T extends z.ZodType>(schema: T) => schema.nullish();
 
+/** More entries than any block's gas could pay for (2,400 gas each): a bound on what a request makes us hold. */
+const MAX_CALL_LIST = 20_000;
+
+const accessListSchema = z
+  .array(z.object({ address: addressSchema, storageKeys: z.array(hashSchema).max(MAX_CALL_LIST) }), {
+    error: "expected an access list",
+  })
+  .max(MAX_CALL_LIST);
+
+const authorizationSchema = z
+  .object({
+    chainId: quantitySchema,
+    address: addressSchema,
+    nonce: quantitySchema,
+    yParity: optionalNullable(quantitySchema),
+    // viem sends v (27/28) when an authorization carries no yParity.
+    v: optionalNullable(quantitySchema),
+    r: quantitySchema,
+    s: quantitySchema,
+  })
+  .transform((a, ctx): CallAuthorization => {
+    const yParity = a.yParity ?? (a.v == null ? null : a.v >= 27n ? a.v - 27n : a.v);
+    if (yParity === null) {
+      ctx.addIssue({ code: "custom", message: "authorization has neither yParity nor v" });
+      return z.NEVER;
+    }
+    return { chainId: a.chainId, address: a.address, nonce: a.nonce, yParity, r: a.r, s: a.s };
+  });
+
+const authorizationListSchema = z
+  .array(authorizationSchema, { error: "expected an authorization list" })
+  .max(MAX_CALL_LIST);
+
 /** A transaction call object (eth_call, eth_estimateGas); unknown fields are ignored, as geth does. */
 export const callObjectSchema = z
   .object(
@@ -119,6 +152,8 @@ export const callObjectSchema = z
       nonce: optionalNullable(quantitySchema),
       type: optionalNullable(quantitySchema),
       chainId: optionalNullable(quantitySchema),
+      accessList: optionalNullable(accessListSchema),
+      authorizationList: optionalNullable(authorizationListSchema),
     },
     { error: "expected a transaction call object" },
   )
@@ -143,6 +178,8 @@ export const callObjectSchema = z
       gasPrice: o.gasPrice ?? null,
       maxFeePerGas: o.maxFeePerGas ?? null,
       maxPriorityFeePerGas: o.maxPriorityFeePerGas ?? null,
+      ...(o.accessList == null ? {} : { accessList: o.accessList }),
+      ...(o.authorizationList == null ? {} : { authorizationList: o.authorizationList }),
     };
   });
 

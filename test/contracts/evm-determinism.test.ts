@@ -173,7 +173,7 @@ async function proposeAndExecute(
   deepStrictEqual(
     checked[0]?.refused.map((r) => r.slice(0, r.indexOf(":"))),
     planned.filter((p) => p.admission === "refused").map((p) => p.kind),
-    `${where}: checkTx refuses exactly the stale-nonce, low-gas and type-1 transactions: ${checked[0]?.refused.join("; ")}`,
+    `${where}: checkTx refuses exactly the stale-nonce, low-gas and blob transactions: ${checked[0]?.refused.join("; ")}`,
   );
   const built = await proposer.app.buildBlock(ctx, checked[nodes.indexOf(proposer)]?.txs ?? []);
   const accepted = planned.filter((p) => p.admission !== "refused");
@@ -210,6 +210,10 @@ interface RunStats {
   leftOut: number;
   refused: number;
   errors: Map<string, number>;
+  /** Included transactions by type byte (0 for legacy). */
+  types: Map<number, number>;
+  /** Set-code transactions whose call ran delegated code at its target, an account without code of its own. */
+  delegatedRuns: number;
 }
 
 async function runReplicas(nodes: ReplicaNode[], seed: number, heights: number): Promise<RunStats> {
@@ -235,7 +239,14 @@ async function runReplicas(nodes: ReplicaNode[], seed: number, heights: number):
     },
     { rng },
   );
-  const stats: RunStats = { txs: 0, leftOut: 0, refused: 0, errors: new Map() };
+  const stats: RunStats = {
+    txs: 0,
+    leftOut: 0,
+    refused: 0,
+    errors: new Map(),
+    types: new Map(),
+    delegatedRuns: 0,
+  };
   for (let height = 1; height <= heights; height++) {
     const where = `seed ${seed} height ${height}`;
     const proposer = nodes[height % nodes.length] as ReplicaNode;
@@ -257,6 +268,16 @@ async function runReplicas(nodes: ReplicaNode[], seed: number, heights: number):
     for (const r of built.result.txResults) {
       const key = r.error ?? "ok";
       stats.errors.set(key, (stats.errors.get(key) ?? 0) + 1);
+    }
+    for (const raw of built.txs) {
+      const type = (raw[0] ?? 0) >= 0xc0 ? 0 : (raw[0] ?? 0);
+      stats.types.set(type, (stats.types.get(type) ?? 0) + 1);
+    }
+    const receipts = built.result.receipts.slice(built.result.receipts.length - built.txs.length);
+    for (const [i, receipt] of receipts.entries()) {
+      const setsCode = built.txs[i]?.[0] === 0x04;
+      if (setsCode && receipt.logs.some((log) => log.address.toLowerCase() === receipt.to))
+        stats.delegatedRuns++;
     }
   }
   const supplies = await Promise.all(nodes.map((node) => node.app.nativeSupply()));
@@ -307,6 +328,10 @@ describe("EVM determinism across replicas", () => {
         stats.leftOut > 0 && stats.refused > 0,
         `seed ${SEED}: ${stats.leftOut} left out, ${stats.refused} refused`,
       );
+      // Every transaction type was executed, and delegations took effect.
+      for (const type of [0, 1, 2, 4])
+        ok((stats.types.get(type) ?? 0) > 0, `seed ${SEED}: no type-${type} transaction`);
+      ok(stats.delegatedRuns > 0, `seed ${SEED}: no set-code transaction ran delegated code`);
       for (const error of ["ok", "execution reverted", "out of gas"]) {
         ok(
           (stats.errors.get(error) ?? 0) > 0,

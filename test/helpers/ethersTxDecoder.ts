@@ -2,6 +2,7 @@ import { getBytes, type Signature, Transaction } from "ethers";
 import {
   AppError,
   type AppTx,
+  type AuthorizationTuple,
   MAX_INITCODE_SIZE,
   minimumGasLimit,
   type SignerRecovery,
@@ -22,13 +23,15 @@ import { errorMessage } from "../../node/util/errors.ts";
 /** secp256k1 order / 2: a larger s is the malleable twin of a valid signature (EIP-2). */
 const HALF_ORDER = 0x7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a0n;
 
-const SUPPORTED_TYPED = 0x02;
+const SUPPORTED_TYPED = new Set([0x01, 0x02, 0x04]);
 const LEGACY_MIN_PREFIX = 0xc0;
 
 /**
  * The decoder node/app used before its own RLP reader, on ethers' Transaction.from + serialized + unsignedHash:
  * kept as the reference that the property tests hold decodeTransaction to (same AppError code for every input,
- * same AppTx for every accepted one) and as the "before" of bench/decode.ts.
+ * same AppTx for every accepted one) and as the "before" of bench/decode.ts. Extended with the types 1 and 4 and
+ * unprotected legacy transactions as the chain accepts them (an authorization's signer is recovered only at
+ * execution, so its tuples are compared as encoded).
  */
 export function decodeTransactionWithEthers(
   raw: Uint8Array,
@@ -43,7 +46,10 @@ export function decodeTransactionWithEthers(
   }
   const first = raw[0];
   if (first === undefined) throw new AppError("tx-malformed", "empty transaction");
-  if (first < LEGACY_MIN_PREFIX && first !== SUPPORTED_TYPED) {
+  if (first === 0x03) {
+    throw new AppError("tx-type-not-supported", "transaction type not supported: blob transactions (type 3)");
+  }
+  if (first < LEGACY_MIN_PREFIX && !SUPPORTED_TYPED.has(first)) {
     throw new AppError("tx-type-not-supported", `transaction type not supported: 0x${first.toString(16)}`);
   }
   const rawHex = bytesToHex(raw);
@@ -61,7 +67,7 @@ export function decodeTransactionWithEthers(
   if (BigInt(signature._s) > HALF_ORDER) {
     throw new AppError("tx-bad-signature", "invalid transaction signature: high s");
   }
-  const gasPrice = tx.type === 0 ? (tx.gasPrice ?? 0n) : null;
+  const gasPrice = tx.type === 0 || tx.type === 1 ? (tx.gasPrice ?? 0n) : null;
   const maxFeePerGas = gasPrice ?? tx.maxFeePerGas ?? 0n;
   const maxPriorityFeePerGas = gasPrice ?? tx.maxPriorityFeePerGas ?? 0n;
   // Before serialising: ethers refuses to serialise such a transaction, and this error says why.
@@ -82,13 +88,10 @@ export function decodeTransactionWithEthers(
   }
   if (canonical !== rawHex)
     throw new AppError("tx-malformed", "malformed transaction: non-canonical encoding");
-  if (tx.type !== 0 && tx.type !== 2) {
+  if (tx.type !== 0 && tx.type !== 1 && tx.type !== 2 && tx.type !== 4) {
     throw new AppError("tx-type-not-supported", `transaction type not supported: ${tx.type}`);
   }
-  if (tx.type === 0 && tx.chainId === 0n) {
-    throw new AppError("tx-unprotected", "only replay-protected (EIP-155) transactions allowed");
-  }
-  if (tx.chainId !== rules.chainId) {
+  if (!(tx.type === 0 && tx.chainId === 0n) && tx.chainId !== rules.chainId) {
     throw new AppError("tx-wrong-chain", `invalid chain id: ${tx.chainId}, this chain is ${rules.chainId}`);
   }
   const from = recoverSender(tx, signature, recover);
@@ -103,7 +106,15 @@ export function decodeTransactionWithEthers(
     address: e.address.toLowerCase() as Address,
     storageKeys: e.storageKeys.map((k) => k.toLowerCase() as Hex),
   }));
-  const minGas = minimumGasLimit({ to, data: getBytes(tx.data), accessList });
+  const authorizationList = (tx.authorizationList ?? []).map(authorizationOf);
+  if (tx.type === 4 && to === null) throw new AppError("tx-invalid-set-code", "creation");
+  if (tx.type === 4 && authorizationList.length === 0) throw new AppError("tx-invalid-set-code", "empty");
+  const minGas = minimumGasLimit({
+    to,
+    data: getBytes(tx.data),
+    accessList,
+    authorizations: authorizationList.length,
+  });
   if (tx.gasLimit < minGas) {
     throw new AppError("tx-intrinsic-gas", `intrinsic gas too low: gas limit ${tx.gasLimit}, need ${minGas}`);
   }
@@ -128,9 +139,21 @@ export function decodeTransactionWithEthers(
     maxFeePerGas,
     maxPriorityFeePerGas,
     accessList,
+    authorizationList,
   };
 }
 
+function authorizationOf(auth: NonNullable<Transaction["authorizationList"]>[number]): AuthorizationTuple {
+  const { signature } = auth;
+  return {
+    chainId: auth.chainId,
+    address: auth.address.toLowerCase() as Address,
+    nonce: auth.nonce,
+    yParity: BigInt(signature.yParity),
+    r: BigInt(signature.r),
+    s: BigInt(signature._s),
+  };
+}
 /**
  * Recovers through node/crypto (libsecp256k1 when its addon loads) rather than ethers' `from` getter, a JS
  * recovery ~20x slower; parsing with Transaction.from recovers nothing. The signature's high s was refused

@@ -1,4 +1,4 @@
-import { getCreateAddress, Interface, MaxUint256, type TransactionRequest, type Wallet } from "ethers";
+import { getCreateAddress, Interface, MaxUint256, type TransactionRequest, Wallet } from "ethers";
 import { loadArtifact } from "../../contracts/artifacts.ts";
 import {
   type ApplicationQuery,
@@ -28,7 +28,7 @@ export type Admission =
   | "included"
   /** Passes checkTx (its nonce is not below the account's) but the proposer leaves it out: a reused nonce or a gap. */
   | "left-out"
-  /** checkTx refuses it on every node: a nonce below the account's, a gas limit under the intrinsic gas, type 1. */
+  /** checkTx refuses it on every node: a nonce below the account's, a gas limit under the intrinsic gas, a blob tx. */
   | "refused";
 
 export interface PlannedTx {
@@ -80,6 +80,7 @@ const ACTION_WEIGHTS = {
   nativeToSystem: 2,
   staking: 2,
   contractCall: 4,
+  delegate: 3,
 } as const;
 
 export type ActionKind = keyof typeof ACTION_WEIGHTS;
@@ -137,12 +138,15 @@ export class EvmWorkload {
       const kind = NEEDS_PROBE.has(drawn) && this.#probe() === null ? "deployProbe" : drawn;
       this.#burning = null;
       const drafted = await this.#action(kind, sender, chain);
-      const envelope = this.#envelope();
+      const authorizations = drafted.authorizationList?.length ?? 0;
+      // A set-code transaction carries EIP-1559's fee fields.
+      const envelope = authorizations > 0 ? { ...this.#envelope(false), type: 4 } : this.#envelope();
       // Never under the intrinsic gas (with its access list and EIP-7623's floor): checkTx would refuse it.
       const minimum = minimumGasLimit({
         to: (drafted.to as Address | null) ?? null,
         data: hexToBytes(String(drafted.data ?? "0x")),
         accessList: (envelope.accessList ?? []) as { storageKeys: string[] }[],
+        authorizations,
       });
       const gasLimit = bigintMax(BigInt(drafted.gasLimit ?? 0n), minimum);
       const request = { ...drafted, gasLimit };
@@ -207,9 +211,10 @@ export class EvmWorkload {
       return this.#sign(sender, { ...transfer, nonce: next, gasLimit: 20_999n }, "intrinsic-gas", "refused");
     }
     if (roll < 0.11) {
-      // EIP-2930 transactions are not accepted by this chain.
-      const raw = await signTx(sender, { ...transfer, nonce: next, type: 1 });
-      return { raw, hash: keccak256Hex(raw), kind: "type-1", admission: "refused" };
+      // This chain has no blob space: a type-3 envelope is refused whatever it holds.
+      const raw = await signTx(sender, { ...transfer, nonce: next, type: 2 });
+      raw[0] = 0x03;
+      return { raw, hash: keccak256Hex(raw), kind: "type-3", admission: "refused" };
     }
     return null;
   }
@@ -231,15 +236,24 @@ export class EvmWorkload {
     return { raw, hash: keccak256Hex(raw), kind, admission };
   }
 
-  /** The transaction type and fee fields: mostly EIP-1559 with a random tip and access list, sometimes legacy. */
-  #envelope(): TransactionRequest {
+  /**
+   * The transaction type and fee fields: mostly EIP-1559 with a random tip and access list, sometimes legacy (with
+   * or without EIP-155) or EIP-2930.
+   */
+  #envelope(gasPriced = true): TransactionRequest {
     const rng = this.#rng;
-    if (rng.chance(0.15))
-      return { type: 0, gasPrice: rng.chance(0.5) ? BASE_FEE : rng.bigint(BASE_FEE, 2n * BASE_FEE) };
+    const gasPrice = () => (rng.chance(0.5) ? BASE_FEE : rng.bigint(BASE_FEE, 2n * BASE_FEE));
+    if (gasPriced && rng.chance(0.15)) {
+      // A legacy transaction signed without a chain id is valid on every chain (EIP-155 is optional).
+      return rng.chance(0.2)
+        ? { type: 0, chainId: undefined, gasPrice: gasPrice() }
+        : { type: 0, gasPrice: gasPrice() };
+    }
     // Charged and warmed (EIP-2930): the nodes must agree on what it costs.
     const accessList = rng.chance(0.2)
       ? [{ address: this.#anyContract(), storageKeys: [`0x${"00".repeat(32)}`, bytesToHex(rng.bytes(32))] }]
       : [];
+    if (gasPriced && rng.chance(0.1)) return { type: 1, gasPrice: gasPrice(), accessList };
     return {
       type: 2,
       maxFeePerGas: 2n * BASE_FEE,
@@ -332,6 +346,22 @@ export class EvmWorkload {
         return onProbe(probeInterface.encodeFunctionData("create2", [rng.pick(CREATE2_SALTS)]), 400_000n);
       case "inc":
         return onProbe(probeInterface.encodeFunctionData("inc"), 100_000n);
+      case "delegate": {
+        // EIP-7702: a fresh authority (never a sender, so the planned nonces hold) delegates to a probe and the
+        // call runs it on the authority's storage; sometimes another chain's, a stale nonce or a clearing tuple.
+        if (probe === null) throw new Error("delegate needs a probe");
+        const authority = new Wallet(bytesToHex(rng.bytes(32)));
+        const roll = rng.next();
+        const auth = await authority.authorize({
+          address: roll < 0.1 ? `0x${"00".repeat(20)}` : probe,
+          nonce: roll >= 0.1 && roll < 0.2 ? 1n : 0n,
+          chainId: roll >= 0.2 && roll < 0.3 ? CHAIN_ID + 1n : roll < 0.5 ? 0n : CHAIN_ID,
+        });
+        return {
+          ...call(addr(authority), probeInterface.encodeFunctionData("inc"), 150_000n),
+          authorizationList: [auth],
+        };
+      }
       case "incThenRevert":
         return onProbe(probeInterface.encodeFunctionData("incThenRevert"), 100_000n);
       case "nested": {
@@ -543,6 +573,7 @@ export class EvmWorkload {
 }
 
 const NEEDS_PROBE = new Set<ActionKind>([
+  "delegate",
   "probeCreate",
   "probeCreate2",
   "inc",

@@ -262,9 +262,10 @@ export class FakeRpcBackend implements RpcBackend {
       return { ok: false, reason: "invalid", message: `invalid transaction: ${errorMessage(err)}` };
     }
     const hash = keccak256Hex(raw);
-    if (tx.type !== 0 && tx.type !== 2)
+    // As the app: legacy (with or without EIP-155), 2930, 1559 and 7702; blob transactions are refused.
+    if (tx.type !== 0 && tx.type !== 1 && tx.type !== 2 && tx.type !== 4)
       return { ok: false, reason: "invalid", message: "transaction type not supported" };
-    if (tx.chainId !== this.chain.chainId)
+    if (tx.chainId !== this.chain.chainId && !(tx.type === 0 && tx.chainId === 0n))
       return { ok: false, reason: "invalid", message: "invalid chain id" };
     if (tx.from === null) return { ok: false, reason: "invalid", message: "invalid sender" };
     // As in geth, only the pool counts as "known": a committed tx is refused for its nonce.
@@ -280,7 +281,7 @@ export class FakeRpcBackend implements RpcBackend {
     }
     if (BigInt(tx.nonce) > this.#pendingNonce(from))
       return { ok: false, reason: "nonce-too-high", message: "" };
-    const price = tx.type === 0 ? (tx.gasPrice ?? 0n) : (tx.maxFeePerGas ?? 0n);
+    const price = tx.type === 0 || tx.type === 1 ? (tx.gasPrice ?? 0n) : (tx.maxFeePerGas ?? 0n);
     if (price < this.chain.minGasPrice) {
       return {
         ok: false,

@@ -17,6 +17,7 @@ import {
   decodeTransaction,
   effectiveGasPrice,
   MAX_INITCODE_SIZE,
+  recoverAuthority,
   upfrontCost,
 } from "../../node/app/index.ts";
 import { bytesToHex, hexToBytes, keccak256Hex } from "../../node/crypto/index.ts";
@@ -89,7 +90,7 @@ describe("app: transaction decoding", () => {
     rejects(await signTx(alice, { type: 0, to: addr(bob), chainId: 31337n }), "tx-wrong-chain");
   });
 
-  it("rejects an unprotected (pre-EIP-155) legacy transaction", () => {
+  it("accepts an unprotected (pre-EIP-155) legacy transaction: chain id 0, valid on any chain", async () => {
     const tx = Transaction.from({
       type: 0,
       to: addr(bob),
@@ -101,13 +102,111 @@ describe("app: transaction decoding", () => {
     tx.signature = alice.signingKey.sign(tx.unsignedHash);
     const raw = hexToBytes(tx.serialized);
     assert.equal(Transaction.from(tx.serialized).chainId, 0n);
-    rejects(raw, "tx-unprotected", /replay-protected/);
+    const decoded = decodeTransaction(raw, RULES);
+    assert.equal(decoded.type, 0);
+    assert.equal(decoded.chainId, 0n);
+    assert.equal(decoded.from, addr(alice));
+    assert.equal(decoded.hash, tx.hash);
+    // What a Wallet signs without a chain id is the same form.
+    const signed = await signTx(alice, { type: 0, chainId: undefined, to: addr(bob) });
+    assert.equal(decodeTransaction(signed, RULES).chainId, 0n);
+    assert.equal(decodeTransaction(signed, RULES).from, addr(alice));
+    // The signature covers the six fields alone: another sender recovers from the EIP-155 payload.
+    assert.equal(decodeTransaction(signed, { ...RULES, chainId: 1n }).from, addr(alice));
   });
 
-  it("rejects type 1 (access list), 3 (blob) and 4 (set code) transactions", async () => {
-    rejects(await signTx(alice, { type: 1, to: addr(bob), gasPrice: GWEI }), "tx-type-not-supported");
-    rejects(Uint8Array.of(0x03, 0xc0), "tx-type-not-supported");
-    rejects(Uint8Array.of(0x04, 0xc0), "tx-type-not-supported");
+  it("decodes an EIP-2930 (type 1) transaction: gasPrice, access list, intrinsic gas per entry", async () => {
+    const slot = `0x${"00".repeat(31)}07`;
+    const accessList = [{ address: addr(bob), storageKeys: [slot] }];
+    const raw = await signTx(alice, { type: 1, to: addr(bob), gasPrice: 3n * GWEI, accessList, value: 9n });
+    const tx = decodeTransaction(raw, RULES);
+    assert.equal(tx.type, 1);
+    assert.equal(tx.hash, Transaction.from(bytesToHex(raw)).hash);
+    assert.equal(tx.from, addr(alice));
+    assert.equal(tx.gasPrice, 3n * GWEI);
+    assert.equal(tx.maxFeePerGas, 3n * GWEI);
+    assert.equal(effectiveGasPrice(tx, BASE_FEE), 3n * GWEI);
+    assert.deepEqual(tx.accessList, [{ address: addr(bob), storageKeys: [slot] }]);
+    assert.deepEqual(tx.authorizationList, []);
+    // 21,000 + 2,400 for the address + 1,900 for the key.
+    rejects(
+      await signTx(alice, { type: 1, to: addr(bob), accessList, gasLimit: 25_299n }),
+      "tx-intrinsic-gas",
+    );
+    decodeTransaction(await signTx(alice, { type: 1, to: addr(bob), accessList, gasLimit: 25_300n }), RULES);
+    rejects(await signTx(alice, { type: 1, to: addr(bob), chainId: 1n }), "tx-wrong-chain");
+  });
+
+  it("refuses a blob (type 3) transaction with a clear reason, and unknown types", () => {
+    rejects(Uint8Array.of(0x03, 0xc0), "tx-type-not-supported", /blob transactions .* no blob space/);
+    rejects(Uint8Array.of(0x05, 0xc0), "tx-type-not-supported", /type not supported: 0x5/);
+  });
+
+  it("decodes an EIP-7702 (type 4) transaction: each authority recovered, 25,000 gas per tuple", async () => {
+    const delegate = `0x${"de".repeat(20)}`;
+    const own = await alice.authorize({ address: delegate, nonce: 1n, chainId: CHAIN_ID });
+    const other = await bob.authorize({ address: delegate, nonce: 0n, chainId: 0n });
+    const raw = await signTx(alice, { type: 4, to: addr(bob), authorizationList: [own, other] });
+    const tx = decodeTransaction(raw, RULES);
+    assert.equal(tx.type, 4);
+    assert.equal(tx.hash, Transaction.from(bytesToHex(raw)).hash);
+    assert.equal(tx.from, addr(alice));
+    assert.deepEqual(
+      tx.authorizationList?.map((a) => [recoverAuthority(a), a.address, a.nonce, a.chainId]),
+      [
+        [addr(alice), delegate, 1n, CHAIN_ID],
+        [addr(bob), delegate, 0n, 0n],
+      ],
+    );
+    // 21,000 + 2 * 25,000
+    const list = [own, other];
+    rejects(
+      await signTx(alice, { type: 4, to: addr(bob), authorizationList: list, gasLimit: 70_999n }),
+      "tx-intrinsic-gas",
+    );
+    decodeTransaction(
+      await signTx(alice, { type: 4, to: addr(bob), authorizationList: list, gasLimit: 71_000n }),
+      RULES,
+    );
+  });
+
+  it("type 4: a tuple with a bad signature is kept without an authority; y parity 2, no tuples or a creation is invalid", async () => {
+    const own = await alice.authorize({ address: addr(bob), nonce: 0n, chainId: CHAIN_ID });
+    const raw = await signTx(alice, { type: 4, to: addr(bob), authorizationList: [own] });
+    const fields = decodeRlp(raw.subarray(1)) as RlpStructuredData[];
+    const tuple = (fields[9] as string[][])[0] as string[];
+    for (const [index, value, why] of [
+      [5, bytesToHex(toBeArray(N - BigInt(tuple[5] as string))), "high s"],
+      [4, "0x", "r = 0"],
+    ] as const) {
+      const edited = tuple.slice();
+      edited[index] = value;
+      const body = fields.slice(0, 10);
+      body[9] = [edited];
+      const unsigned = concat(["0x04", encodeRlp(body)]);
+      const sig = alice.signingKey.sign(keccak256(unsigned));
+      const signed = concat(["0x04", encodeRlp([...body, sig.yParity === 0 ? "0x" : "0x01", sig.r, sig.s])]);
+      const tx = decodeTransaction(getBytes(signed), RULES);
+      assert.equal(tx.from, addr(alice), why);
+      const [tuple0] = tx.authorizationList ?? [];
+      assert.ok(tuple0 !== undefined);
+      assert.equal(recoverAuthority(tuple0), null, why);
+    }
+    // A y parity above 1 can never recover: the transaction is refused (ethers could not read it back).
+    const body = fields.slice(0, 10);
+    body[9] = [[...tuple.slice(0, 3), "0x02", ...tuple.slice(4)]];
+    const badParity = concat(["0x04", encodeRlp([...body, "0x", tuple[4] as string, tuple[5] as string])]);
+    rejects(getBytes(badParity), "tx-malformed", /y parity/);
+    rejects(
+      await signTx(alice, { type: 4, to: addr(bob), authorizationList: [] }),
+      "tx-invalid-set-code",
+      /empty auth list/,
+    );
+    rejects(
+      await signTx(alice, { type: 4, to: null, data: "0x00", authorizationList: [own] }),
+      "tx-invalid-set-code",
+      /cannot be used to create/,
+    );
   });
 
   it("rejects the high-s twin of a valid signature, which recovers the same sender", async () => {

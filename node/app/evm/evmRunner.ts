@@ -7,10 +7,11 @@ import type { WorkBudget } from "../../util/workBudget.ts";
 import { decodeRevertReason } from "../abi.ts";
 import type { ChainParams } from "../params.ts";
 import type { LedgerState } from "../state.ts";
-import type { AccessListEntry } from "../transaction.ts";
+import type { AccessListEntry, AuthorizationTuple, SignerRecovery } from "../transaction.ts";
 import { chargedGas, intrinsicGas } from "./intrinsicGas.ts";
 import { KZG_POINT_EVALUATION_ADDRESS, kzgPointEvaluationUnavailable } from "./kzgPrecompile.ts";
 import { LedgerStateManager } from "./ledgerStateManager.ts";
+import { applyAuthorizations } from "./setCode.ts";
 import { fromEvmLog, systemPrecompile } from "./systemPrecompiles.ts";
 
 type EvmBlock = NonNullable<EVMRunCallOpts["block"]>;
@@ -28,6 +29,8 @@ export interface EvmBlockContext {
 export interface EvmRunnerModules {
   /** The hash of a committed block (BLOCKHASH), or null when the node does not have it. */
   blockHash?: (height: number) => Promise<Hex | null>;
+  /** Recovers EIP-7702 authorities; node/crypto's by default. */
+  recoverSigner?: SignerRecovery;
 }
 
 /** A message to run as a transaction would: intrinsic gas, the nonce, refunds and EIP-7623's floor apply. */
@@ -42,6 +45,8 @@ export interface EvmMessage {
   /** What each unit of gas costs the sender; 0 for eth_call. */
   gasPrice: bigint;
   accessList?: readonly AccessListEntry[];
+  /** EIP-7702: delegations set after the sender's nonce is used, before the call. */
+  authorizationList?: readonly AuthorizationTuple[];
 }
 
 export interface EvmOutcome {
@@ -165,9 +170,22 @@ export async function createEvmRunner(
       lastMessage = undefined;
       await evm.journal.cleanup();
       warm(evm, message, block.proposer);
-      const { intrinsic, floor } = intrinsicGas(message);
+      const authorizations = message.authorizationList ?? [];
+      const { intrinsic, floor } = intrinsicGas({ ...message, authorizations: authorizations.length });
       state.addBalance(message.from, -(message.gasLimit * message.gasPrice));
+      const setsCode = authorizations.length > 0;
+      let authorizationRefund = 0n;
+      if (setsCode) {
+        // EIP-7702 orders it so: the sender's nonce first (a self-sponsored tuple signs nonce + 1), then the tuples.
+        const sender = state.account(message.from);
+        state.setAccount(message.from, { ...sender, nonce: sender.nonce + 1n });
+        authorizationRefund = applyAuthorizations(state, authorizations, params.chainId, {
+          warm: (address) => evm.journal.addAlwaysWarmAddress(address),
+          ...(modules.recoverSigner === undefined ? {} : { recover: modules.recoverSigner }),
+        });
+      }
       const result = await evm.runCall({
+        skipNonceIncrement: setsCode,
         caller: new EvmAddress(hexToBytes(message.from, 20)),
         origin: new EvmAddress(hexToBytes(message.from, 20)),
         to: message.to === null ? undefined : new EvmAddress(hexToBytes(message.to, 20)),
@@ -184,7 +202,9 @@ export async function createEvmRunner(
           await evm.journal.deleteAccount(new EvmAddress(hexToBytes(address, 20)));
       }
       await evm.journal.cleanup();
-      const gasUsed = chargedGas(intrinsic + exec.executionGasUsed, exec.gasRefund ?? 0n, floor);
+      // The tuples' refund stays when the call fails: the delegations it pays for stay too.
+      const refund = (exec.gasRefund ?? 0n) + authorizationRefund;
+      const gasUsed = chargedGas(intrinsic + exec.executionGasUsed, refund, floor);
       state.addBalance(message.from, (message.gasLimit - gasUsed) * message.gasPrice);
       const failed = exec.exceptionError !== undefined;
       return {

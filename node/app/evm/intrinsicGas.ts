@@ -12,6 +12,10 @@ const FLOOR_TOKEN_GAS = 10n;
 /** EIP-2930: what an access list entry costs up front. */
 const ACCESS_LIST_ADDRESS_GAS = 2_400n;
 const ACCESS_LIST_STORAGE_KEY_GAS = 1_900n;
+/** EIP-7702: each authorization is charged as a new account; the run refunds the difference for an existing one. */
+export const PER_EMPTY_ACCOUNT_COST = 25_000n;
+const PER_AUTH_BASE_COST = 12_500n;
+export const EXISTING_AUTHORITY_REFUND = PER_EMPTY_ACCOUNT_COST - PER_AUTH_BASE_COST;
 /** EIP-3529: at most a fifth of the gas used comes back as refund. */
 const MAX_REFUND_QUOTIENT = 5n;
 
@@ -20,6 +24,8 @@ export interface TxGasShape {
   to: string | null;
   data: Uint8Array;
   accessList?: readonly { storageKeys: readonly unknown[] }[];
+  /** EIP-7702: how many authorization tuples the transaction carries. */
+  authorizations?: number;
 }
 
 export interface IntrinsicGas {
@@ -40,6 +46,7 @@ export function intrinsicGas(tx: TxGasShape): IntrinsicGas {
   for (const entry of tx.accessList ?? []) {
     intrinsic += ACCESS_LIST_ADDRESS_GAS + ACCESS_LIST_STORAGE_KEY_GAS * BigInt(entry.storageKeys.length);
   }
+  intrinsic += PER_EMPTY_ACCOUNT_COST * BigInt(tx.authorizations ?? 0);
   // EIP-7623 counts calldata only.
   const floor = TX_GAS + FLOOR_TOKEN_GAS * (zeros + 4n * nonzeros);
   return { intrinsic, floor };
