@@ -41,11 +41,31 @@ interface EthersSession {
  * previous send would make the next one reuse it (NONCE_EXPIRED), so the cache is off, as on any fast chain.
  */
 async function withEthers(t: FlowTarget, run: (s: EthersSession) => Promise<string>): Promise<string> {
-  const provider = new JsonRpcProvider(t.rpcUrl, undefined, { cacheTimeout: -1 });
+  const provider = new CountingProvider(t.rpcUrl, undefined, { cacheTimeout: -1 });
   try {
     return await run({ provider, wallet: new Wallet(t.key, provider) });
   } finally {
+    // ethers sends eth_uninstallFilter without awaiting it when listeners go: destroying the provider before it is
+    // answered would cancel it into an unhandled rejection, as a dapp that lives on never sees.
+    await sleep(0);
+    await until("the provider's last requests answered", () => provider.inFlight === 0, 10_000, 20).catch(
+      () => {},
+    );
     provider.destroy();
+  }
+}
+
+/** A JsonRpcProvider that knows how many of its requests are unanswered. */
+class CountingProvider extends JsonRpcProvider {
+  inFlight = 0;
+
+  override async send(method: string, params: unknown[] | Record<string, unknown>): Promise<unknown> {
+    this.inFlight++;
+    try {
+      return await super.send(method, params);
+    } finally {
+      this.inFlight--;
+    }
   }
 }
 

@@ -128,14 +128,16 @@ describe("a 4-validator cluster under over 1,000 hostile RPC requests", { timeou
     const before = await Promise.all(urls.map((url) => snapshot(url, watched)));
     for (const s of before.slice(1)) assert.deepEqual(s, before[0], "the nodes agree before the corpus");
 
+    // Block 0's base fee is the floor: a fee cap under it is underpriced however the base fee moves meanwhile.
+    const genesis = await rpc<{ baseFeePerGas: string }>(first, "eth_getBlockByNumber", ["0x0", false]);
     const cases = buildCorpus({
       chainId: DEVNET_DEFAULTS.chainId,
-      baseFee,
+      baseFee: BigInt(genesis.baseFeePerGas),
       replay: raws,
       funded: { key: senderKey, nonce: startNonce + VALID_TXS },
       slowLorisSockets: 50,
-      // Node's header timeout (30 s here) is enforced by a check every 30 s.
-      slowLorisCloseWithinMs: 75_000,
+      // The node's header timeout (10 s, RPC_DEFAULTS.headersTimeoutMs) is enforced by a check every 2 s.
+      slowLorisCloseWithinMs: 30_000,
     });
     const requests = cases.reduce((n, c) => n + requestCount(c), 0);
     assert.ok(requests >= 1_000, `${requests} requests`);
