@@ -14,9 +14,9 @@ const USAGE = `usage: npm run hostile -- --rpc <url> [--rpc <url>...] [options]
   --rpc <url>              a node's HTTP RPC URL (repeat to spread the corpus over several nodes)
   --key <hex>              a funded account's private key, for the nonce-too-low and underpriced cases
   --slowloris <n>          slow-loris connections to open on the first node (default 50, 0 to skip)
-  --slowloris-close-ms <n> how long the node may take to close them (default 30000)
+  --slowloris-close-ms <n> how long the node may take to close them (default 45000)
   --concurrency <n>        cases in flight at once (default 8)
-  --timeout-ms <n>         the longest one answer may take (default 30000)
+  --timeout-ms <n>         the longest one answer may take (default 45000)
   --verbose                print every unexpected outcome as it happens`;
 
 async function main(): Promise<number> {
@@ -25,7 +25,7 @@ async function main(): Promise<number> {
       rpc: { type: "string", multiple: true },
       key: { type: "string" },
       slowloris: { type: "string", default: "50" },
-      "slowloris-close-ms": { type: "string", default: "30000" },
+      "slowloris-close-ms": { type: "string", default: "45000" },
       concurrency: { type: "string", default: "8" },
       "timeout-ms": { type: "string", default: "30000" },
       verbose: { type: "boolean", default: false },
