@@ -22,11 +22,10 @@ import {
   SOME_BLOB_VERSIONED_HASH,
   sleep,
   until,
+  WAIT_MS,
   withoutUnhandledRejections,
 } from "./support.ts";
 
-/** A bound on every receipt wait, so a flow ends even when its transaction never lands. */
-const WAIT_MS = 30_000;
 /** ethers' default polling interval (4 s) twice over: long enough for any duplicate delivery to show up. */
 const SETTLE_MS = 9_000;
 

@@ -17,6 +17,9 @@ export function check(condition: boolean, message: string): asserts condition {
   if (!condition) throw new FlowFailure(message);
 }
 
+/** A bound on every receipt wait, so a flow ends even when its transaction never lands. */
+export const WAIT_MS = 30_000;
+
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -32,11 +32,9 @@ import {
   SOME_BLOB_VERSIONED_HASH,
   sleep,
   until,
+  WAIT_MS,
   withoutUnhandledRejections,
 } from "./support.ts";
-
-/** A bound on every receipt wait, so a flow ends even when its transaction never lands. */
-const WAIT_MS = 30_000;
 
 const INCREMENTED = parseAbiItem("event Incremented(uint256 count)");
 
