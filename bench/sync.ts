@@ -26,7 +26,7 @@ import { formatTable } from "./lib/table.ts";
  */
 
 const EMPTY_BLOCKS = Number(process.env.OUTRIGGER_BENCH_SYNC_EMPTY ?? 5_000);
-const FULL_BLOCKS = Number(process.env.OUTRIGGER_BENCH_SYNC_FULL ?? 20);
+const FULL_BLOCKS = Number(process.env.OUTRIGGER_BENCH_SYNC_FULL ?? 60);
 const TXS_PER_FULL_BLOCK = Number(process.env.OUTRIGGER_BENCH_SYNC_TXS ?? 500);
 const SERVING_PEERS = 3;
 const GOALS = { empty: 1_000, full: 200 };

@@ -1,4 +1,11 @@
-import { type Address, bytesToHex, type Hex, hexToBytes, keccak256Hex } from "../crypto/index.ts";
+import {
+  type Address,
+  bytesToHex,
+  type Hex,
+  hexToBytes,
+  keccak256Hex,
+  recoverSigner,
+} from "../crypto/index.ts";
 import { MAX_TXS_PER_BLOCK } from "../types/index.ts";
 import { WorkBudget } from "../util/workBudget.ts";
 import { GAS_POOL_ADDRESS, STAKING_ADDRESS, SYSTEM_CODE, ZERO_ADDRESS } from "./addresses.ts";
@@ -26,7 +33,14 @@ import { LedgerState, META_BASE_FEE, type WithdrawalRecord } from "./state.ts";
 import { chainAppHash, collectWrites, loadState, withAppHash } from "./stateCodec.ts";
 import type { StateReader } from "./stateReader.ts";
 import { StoredLedger, type StoredLedgerOptions, touchedKeys } from "./storedState.ts";
-import { type AppTx, decodeTransaction, type SignerRecovery, upfrontCost } from "./transaction.ts";
+import {
+  type AppTx,
+  decodeTransaction,
+  type RecoveredSigner,
+  type SignerRecovery,
+  upfrontCost,
+  withRecoveredSigners,
+} from "./transaction.ts";
 import { TxCache } from "./txCache.ts";
 
 export interface ApplicationModules {
@@ -117,8 +131,14 @@ function ledgerApplication(
   const cache = new TxCache(TX_CACHE_SIZE);
   const common = createChainCommon(params.chainId);
   const now = modules.now ?? Date.now;
-  const decode = (raw: Uint8Array, hash?: Hex) =>
-    cache.getOrDecode(raw, (r, h) => decodeTransaction(r, params, modules.recoverSigner, h), hash);
+  const recover = modules.recoverSigner ?? recoverSigner;
+  const decode = (raw: Uint8Array, hash?: Hex, recovered?: RecoveredSigner) =>
+    cache.getOrDecode(
+      raw,
+      (r, h) =>
+        decodeTransaction(r, params, recovered ? withRecoveredSigners(recovered, recover) : recover, h),
+      hash,
+    );
 
   const baseFee = () => root.meta.get(META_BASE_FEE) ?? params.baseFee;
 
@@ -309,7 +329,7 @@ function ledgerApplication(
     appHash: () => committedHash,
     baseFee,
 
-    decodeTx: (raw) => decode(raw),
+    decodeTx: (raw, recovered) => decode(raw, undefined, recovered),
 
     checkTx(raw, hash) {
       try {

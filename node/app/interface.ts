@@ -6,7 +6,7 @@ import type { BlockContext, TxResult } from "./execute.ts";
 import type { ChainParams } from "./params.ts";
 import type { DepositRecord, TokenInfo, WithdrawalRecord } from "./state.ts";
 import type { StateWrite } from "./stateCodec.ts";
-import type { AccessListEntry, AppTx, AuthorizationTuple } from "./transaction.ts";
+import type { AccessListEntry, AppTx, AuthorizationTuple, RecoveredSigner } from "./transaction.ts";
 
 export interface ExecutionResult {
   height: number;
@@ -78,8 +78,11 @@ export interface ConsensusApplication {
   /** The base fee of the next block (EIP-1559, from the last block's gas used). */
   baseFee(): bigint;
 
-  /** Stateless decoding and checks; throws AppError. */
-  decodeTx(raw: Uint8Array): AppTx;
+  /**
+   * Stateless decoding and checks; throws AppError. `recovered`: senders recovered ahead (block sync), asked
+   * before recovering one here.
+   */
+  decodeTx(raw: Uint8Array, recovered?: RecoveredSigner): AppTx;
   /**
    * Against committed state: stateless checks, nonce >= the account's, funds for value + gasLimit * fee cap.
    * `hash`: keccak256(raw), when the caller computed it (the mempool does, to look the transaction up).

@@ -69,6 +69,18 @@ export interface AuthorizationTuple {
 /** Recovers the address that signed a 32-byte digest; throws when the signature does not recover. */
 export type SignerRecovery = (digest: Uint8Array, signature: Hex) => Address;
 
+/**
+ * Signers recovered ahead (block sync's recovery thread): the signer of this digest and signature, null where it
+ * does not recover, undefined where it was not recovered ahead (then it is recovered as usual).
+ */
+export type RecoveredSigner = (digest: Uint8Array, signature: Hex) => Address | null | undefined;
+
+/** What a sender recovery needs, for recovering it elsewhere: the signing digest and the 65-byte signature. */
+export interface SenderSignature {
+  digest: Uint8Array;
+  signature: Hex;
+}
+
 export interface TxRules {
   chainId: bigint;
   /** The base fee's floor (the genesis minGasPrice): no block's base fee is lower, so no fee cap below it can ever be included. */
@@ -224,15 +236,44 @@ function wordOf(value: bigint): Uint8Array {
  * or r not below the curve order, does not recover.
  */
 function recoverSender(tx: WireTx, signature: WireSignature, recover: SignerRecovery): Address {
+  const { digest, signature: sig } = senderSignatureOf(tx, signature);
+  try {
+    return recover(digest, sig);
+  } catch (err) {
+    throw new AppError("tx-bad-signature", "invalid sender: signature does not recover", { cause: err });
+  }
+}
+
+function senderSignatureOf(tx: WireTx, signature: WireSignature): SenderSignature {
   const sig = new Uint8Array(65);
   sig.set(signature.r, 32 - signature.r.length);
   sig.set(signature.s, 64 - signature.s.length);
   sig[64] = 27 + signature.yParity;
+  return { digest: keccak256(signingPayload(tx)), signature: bytesToHex(sig) };
+}
+
+/**
+ * The digest and signature decodeTransaction recovers the sender from, or null for bytes that do not parse as a
+ * signed transaction (decoding then rejects them with the reason).
+ */
+export function senderSignature(raw: Uint8Array): SenderSignature | null {
+  if (raw.length > MAX_TX_BYTES || raw[0] === BLOB_TX_TYPE) return null;
   try {
-    return recover(keccak256(signingPayload(tx)), bytesToHex(sig));
-  } catch (err) {
-    throw new AppError("tx-bad-signature", "invalid sender: signature does not recover", { cause: err });
+    const tx = readWireTx(raw);
+    return tx.signature === null ? null : senderSignatureOf(tx, tx.signature);
+  } catch {
+    return null;
   }
+}
+
+/** `recover`, asked only for the signers `recovered` does not hold. */
+export function withRecoveredSigners(recovered: RecoveredSigner, recover: SignerRecovery): SignerRecovery {
+  return (digest, signature) => {
+    const known = recovered(digest, signature);
+    if (known === undefined) return recover(digest, signature);
+    if (known === null) throw new AppError("tx-bad-signature", "invalid sender: signature does not recover");
+    return known;
+  };
 }
 
 /** Legacy and 2930: gasPrice. 1559 and 7702: min(maxFeePerGas, baseFee + maxPriorityFeePerGas). */

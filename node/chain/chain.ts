@@ -3,6 +3,9 @@ import {
   type BlockContext,
   type ConsensusApplication,
   type ExecutionResult,
+  type RecoveredSigner,
+  type SenderSignature,
+  senderSignature,
 } from "../app/index.ts";
 import { verifyCommit } from "../consensus/commitVerification.ts";
 import type { MessageVerifier, ProposedBlock } from "../consensus/messages.ts";
@@ -135,11 +138,15 @@ export interface CertifiedBlock {
 }
 
 /**
- * Signers of precommits block sync recovered ahead (on another thread): the signer, null for a signature that
- * does not verify, undefined for one it does not hold (the chain's own verifier then recovers it).
+ * Signers block sync recovered ahead (on another thread): the signer, null for a signature that does not verify,
+ * undefined for one it does not hold (the chain's own verifier, or the application, then recovers it).
  */
-export interface PrecommitSigners {
+export interface RecoveredSigners {
   voteSigner(chainId: bigint, vote: Vote): Address | null | undefined;
+  /** Transaction senders, by signing digest and signature. */
+  txSigner?: RecoveredSigner;
+  /** Called before the block of this height executes: the signers settle what they will hold of its senders. */
+  blockDue?(height: number): Promise<void>;
 }
 
 /** How a decided block reaches commitNext. */
@@ -150,6 +157,8 @@ interface CommitMode {
   verified: boolean;
   /** Verifies the block's lastCommit (block sync may know its signers already). */
   verifier: MessageVerifier;
+  /** Block sync: transaction senders recovered ahead. */
+  senders?: RecoveredSigner;
   /** Block sync: the bytes the block and commit arrived as (CertifiedBlock.encoded). */
   encoded?: CertifiedBlock["encoded"];
 }
@@ -399,7 +408,12 @@ export class Chain {
       validateBlockBody(block);
       return known;
     }
-    await this.checkBlock(height, value, { decided: true, hashed: mode.verified, verifier: mode.verifier });
+    await this.checkBlock(height, value, {
+      decided: true,
+      hashed: mode.verified,
+      verifier: mode.verifier,
+      ...(mode.senders === undefined ? {} : { senders: mode.senders }),
+    });
     const executed = this.executions.get(blockHash);
     if (!executed) throw this.halt(`decided block ${blockHash} has no execution`);
     return executed;
@@ -430,12 +444,17 @@ export class Chain {
    * Throws only for failures that say nothing about the blocks (storage), as commitBlock does. `signers`, the
    * precommit signers block sync recovered ahead, saves recovering them here; any it lacks are recovered here.
    */
-  applyCertifiedRange(items: readonly CertifiedBlock[], signers?: PrecommitSigners): Promise<RangeApplied> {
-    return this.serially(() => this.applyRangeNext(items, this.verifierWith(signers)));
+  applyCertifiedRange(items: readonly CertifiedBlock[], signers?: RecoveredSigners): Promise<RangeApplied> {
+    return this.serially(() => this.applyRangeNext(items, this.verifierWith(signers), signers));
+  }
+
+  /** For block sync: what recovering a transaction's sender takes, so that it can be recovered ahead elsewhere. */
+  txSignature(raw: Uint8Array): SenderSignature | null {
+    return senderSignature(raw);
   }
 
   /** The chain's verifier, asked only for the precommits `signers` does not hold. */
-  private verifierWith(signers: PrecommitSigners | undefined): MessageVerifier {
+  private verifierWith(signers: RecoveredSigners | undefined): MessageVerifier {
     const inner = this.modules.verifier;
     if (signers === undefined) return inner;
     return {
@@ -450,7 +469,9 @@ export class Chain {
   private async applyRangeNext(
     items: readonly CertifiedBlock[],
     verifier: MessageVerifier,
+    signers: RecoveredSigners | undefined,
   ): Promise<RangeApplied> {
+    const senders = signers?.txSigner;
     let applied = 0;
     const fresh = items.filter((item) => item.block.header.height > this.head.height);
     let start = 0;
@@ -472,11 +493,13 @@ export class Chain {
         }
         for (let i = start; i < end; i++) {
           const { block, commit, encoded } = fresh[i] as CertifiedBlock;
+          await signers?.blockDue?.(block.header.height);
           const durable = i === end - 1 && (bad !== null || end === fresh.length);
           await this.commitNext({ blockHash: hashes[i] as Hex, block }, commit, {
             durable,
             verified: true,
             verifier,
+            ...(senders === undefined ? {} : { senders }),
             ...(encoded === undefined ? {} : { encoded }),
           });
           applied++;
@@ -521,6 +544,7 @@ export class Chain {
       /** blockHash is this chain's own hash of the header (block sync), not a claim to check. */
       hashed?: boolean;
       verifier?: MessageVerifier;
+      senders?: RecoveredSigner;
     } = {},
   ): Promise<void> {
     const { block, blockHash } = value;
@@ -551,7 +575,7 @@ export class Chain {
     const { app, mempool } = this.modules;
     const known = (hash: Hex) => mempool.get(hash);
     // Decoding yields to the event loop; the prefetch and the execution below then find the senders cached.
-    await this.decodeUnknown(block.txs);
+    await this.decodeUnknown(block.txs, opts.senders);
     await app.prefetch(block.txs, block.depositClaims, header.proposer, known);
     // The app enforces strict nonce order; here each claim is matched against L1.
     const result = await app.executeBlock(
@@ -612,7 +636,7 @@ export class Chain {
    * RPC and gossip. The application's decode cache then serves them to the execution. A transaction that does
    * not decode is left for the execution to reject with its index.
    */
-  private async decodeUnknown(txs: readonly Uint8Array[]): Promise<void> {
+  private async decodeUnknown(txs: readonly Uint8Array[], senders?: RecoveredSigner): Promise<void> {
     const { app, mempool } = this.modules;
     const yieldNow = this.modules.yieldNow ?? nextTurn;
     const elapsed = this.modules.elapsed ?? (() => performance.now());
@@ -620,7 +644,7 @@ export class Chain {
     for (const raw of txs) {
       if (mempool.has(keccak256Hex(raw))) continue;
       try {
-        app.decodeTx(raw);
+        app.decodeTx(raw, senders);
       } catch (err) {
         if (!(err instanceof AppError)) throw err;
       }

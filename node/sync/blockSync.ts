@@ -1,6 +1,6 @@
 import type { Block, Commit } from "../types/index.ts";
 import { errorMessage } from "../util/errors.ts";
-import type { PrecommitSigners } from "./precommitSigners.ts";
+import type { RecoveredSigners } from "./recoveredSigners.ts";
 import { decodeSyncItem, type SyncItem } from "./wire.ts";
 
 type CertifiedItems = { block: Block; commit: Commit; encoded?: SyncItem["encoded"] }[];
@@ -17,14 +17,14 @@ export interface SyncPorts {
    */
   applyRange(
     items: CertifiedItems,
-    signers?: PrecommitSigners,
+    signers?: RecoveredSigners,
   ): Promise<{ applied: number; error: Error | null }>;
   /**
    * Starts recovering the precommit signers of a range's commits off this thread as soon as the range arrives, so
    * that verifying it overlaps applying the ranges before it. Before the range is applied its ready() is awaited:
    * what the thread has not started is recovered on this one. Absent, the chain recovers them all.
    */
-  recoverSigners?(items: CertifiedItems): PrecommitSigners | undefined;
+  recoverSigners?(items: CertifiedItems): RecoveredSigners | undefined;
   height(): number;
   /** A peer that served a bad block or frame: the node lowers its score or disconnects it. */
   penalise(peer: string, reason: string): void;
@@ -106,7 +106,7 @@ export async function syncFromPeers(
 
 /** An answer decoded on arrival, its signers recovering meanwhile; or why it does not decode. */
 type Prepared =
-  | { ok: true; items: CertifiedItems; signers: PrecommitSigners | undefined }
+  | { ok: true; items: CertifiedItems; signers: RecoveredSigners | undefined }
   | { ok: false; err: unknown };
 
 interface Arrived extends Range {

@@ -22,12 +22,20 @@ export interface RecoveryBatch {
    * reached when it needs a range: on two cores that thread may be starved, and waiting would idle this one.
    */
   takeBack(recoverHere: RecoverHere): boolean;
+  /**
+   * If the thread has not been handed the batch yet, drops it: keys resolves with [] (nothing recovered) and its
+   * jobs are never made. For work the caller would rather do itself, in its own time, than here at once.
+   */
+  withdraw(): boolean;
 }
+
+/** A batch's jobs, or a function that makes them when the batch reaches the thread (spreading that work). */
+export type RecoveryJobs = readonly RecoveryJob[] | (() => readonly RecoveryJob[]);
 
 /** Public-key recovery on another thread; the caller applies the signature rules and derives the address. */
 export interface KeyRecovery {
   /** Queues the jobs; batches reach the thread in order, a few at a time. */
-  recover(jobs: readonly RecoveryJob[]): RecoveryBatch;
+  recover(jobs: RecoveryJobs): RecoveryBatch;
   close(): Promise<void>;
 }
 
@@ -65,7 +73,8 @@ interface Answer {
 
 interface Queued {
   id: number;
-  jobs: readonly RecoveryJob[];
+  /** Made once, when the batch is posted or taken back. */
+  jobs(): readonly RecoveryJob[];
   resolve(keys: (Uint8Array | null)[]): void;
   reject(err: Error): void;
 }
@@ -92,7 +101,9 @@ export function startKeyRecoveryWorker(): KeyRecovery {
     posted.clear();
   };
   const post = (batch: Queued) => {
-    const { jobs } = batch;
+    const jobs = batch.jobs();
+    // A batch whose maker found nothing to recover is answered here: the thread would only echo it.
+    if (jobs.length === 0) return batch.resolve([]);
     const digests = new Uint8Array(jobs.length * 32);
     const compacts = new Uint8Array(jobs.length * 64);
     const recoveryIds = new Uint8Array(jobs.length);
@@ -116,9 +127,7 @@ export function startKeyRecoveryWorker(): KeyRecovery {
     if (batch === undefined) return;
     posted.delete(id);
     batch.resolve(
-      Array.from({ length: batch.jobs.length }, (_, i) =>
-        ok[i] === 1 ? keys.subarray(i * 65, i * 65 + 65) : null,
-      ),
+      Array.from({ length: ok.length }, (_, i) => (ok[i] === 1 ? keys.subarray(i * 65, i * 65 + 65) : null)),
     );
     pump();
   });
@@ -126,22 +135,37 @@ export function startKeyRecoveryWorker(): KeyRecovery {
   worker.on("exit", (code) => fail(new Error(`key recovery thread exited (${code})`)));
   return {
     recover(jobs) {
-      if (failure !== null) return { keys: Promise.reject(failure), takeBack: () => false };
-      if (jobs.length === 0) return { keys: Promise.resolve([]), takeBack: () => false };
+      const none = { takeBack: () => false, withdraw: () => false };
+      if (failure !== null) return { keys: Promise.reject(failure), ...none };
+      if (typeof jobs !== "function" && jobs.length === 0) return { keys: Promise.resolve([]), ...none };
+      let made: readonly RecoveryJob[] | null = null;
+      const make = () => {
+        made ??= madeJobs(jobs);
+        return made;
+      };
       let batch: Queued | undefined;
       const keys = new Promise<(Uint8Array | null)[]>((resolve, reject) => {
-        batch = { id: nextId++, jobs, resolve, reject };
+        batch = { id: nextId++, jobs: make, resolve, reject };
       });
       const queued = batch as Queued;
       queue.push(queued);
       pump();
+      const unqueue = () => {
+        const at = queue.indexOf(queued);
+        if (at < 0) return false;
+        queue.splice(at, 1);
+        return true;
+      };
       return {
         keys,
         takeBack(recoverHere) {
-          const at = queue.indexOf(queued);
-          if (at < 0) return false;
-          queue.splice(at, 1);
-          queued.resolve(queued.jobs.map(recoverHere));
+          if (!unqueue()) return false;
+          queued.resolve(make().map(recoverHere));
+          return true;
+        },
+        withdraw() {
+          if (!unqueue()) return false;
+          queued.resolve([]);
           return true;
         },
       };
@@ -151,4 +175,9 @@ export function startKeyRecoveryWorker(): KeyRecovery {
       await worker.terminate();
     },
   };
+}
+
+/** The jobs themselves, made now when given as a function. */
+export function madeJobs(jobs: RecoveryJobs): readonly RecoveryJob[] {
+  return typeof jobs === "function" ? jobs() : jobs;
 }

@@ -3,7 +3,7 @@ import { errorMessage } from "../util/errors.ts";
 import type { ServiceLogger } from "../util/logger.ts";
 import { type SyncOptions, type SyncResult, syncFromPeers } from "./blockSync.ts";
 import { type KeyRecovery, startKeyRecoveryWorker } from "./keyRecoveryWorker.ts";
-import { type PrecommitSigners, recoverPrecommitSigners } from "./precommitSigners.ts";
+import { type RecoveredSigners, recoverRangeSigners, type TxSignature } from "./recoveredSigners.ts";
 import { encodeSyncItem, type SyncItem } from "./wire.ts";
 
 export interface SyncServiceOptions {
@@ -36,9 +36,11 @@ export interface SyncChain {
   readonly chainId: bigint;
   applyCertifiedRange(
     items: { block: Block; commit: Commit; encoded?: SyncItem["encoded"] }[],
-    signers?: PrecommitSigners,
+    signers?: RecoveredSigners,
   ): Promise<{ applied: number; error: Error | null }>;
   onCommitted(listener: () => void): () => void;
+  /** What recovering a transaction's sender takes: given it, senders are recovered ahead on the sync's thread. */
+  txSignature?(raw: Uint8Array): TxSignature | null;
 }
 
 /** The consensus side of joining: start once synced, follow the chain, take and serve catch-up items. */
@@ -184,10 +186,16 @@ export class SyncService {
     return this.recovery;
   }
 
-  private recoverSigners(items: { block: Block; commit: Commit }[]): PrecommitSigners | undefined {
+  private recoverSigners(items: { block: Block; commit: Commit }[]): RecoveredSigners | undefined {
     const recovery = this.keyRecovery();
     if (recovery === null) return undefined;
-    const { signers, recovered } = recoverPrecommitSigners(this.modules.chain.chainId, items, recovery);
+    const { chain } = this.modules;
+    const { signers, recovered } = recoverRangeSigners(
+      chain.chainId,
+      items,
+      recovery,
+      chain.txSignature?.bind(chain),
+    );
     recovered.catch((err: unknown) => {
       // The thread died: later ranges are verified on this one, as without it.
       if (this.recovery !== recovery) return;

@@ -74,7 +74,10 @@ describe("app: EIP-1559 base fee", () => {
     const txs = await Promise.all(
       [0, 1, 2].map((nonce) => signTx(alice, { to: addr(bob), value: 1n, nonce, gasLimit: 21_000n })),
     );
-    const built = await app.buildBlock({ height: 1, time: 1, proposer: PROPOSER }, txs.map(app.decodeTx));
+    const built = await app.buildBlock(
+      { height: 1, time: 1, proposer: PROPOSER },
+      txs.map((raw) => app.decodeTx(raw)),
+    );
     assert.equal(built.txs.length, 2);
     assert.equal(built.rejected[0]?.error.code, "block-gas-exceeded");
     await assert.rejects(

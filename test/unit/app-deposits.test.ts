@@ -257,7 +257,11 @@ describe("app: deposit claims", () => {
       await signTx(alice, { to: addr(bob), value: 1n, nonce: 5 }), // a nonce gap: left out
     ];
     const proposer = testApp();
-    const built = await proposer.buildBlock(ctx(proposer), txs.map(proposer.decodeTx), claims);
+    const built = await proposer.buildBlock(
+      ctx(proposer),
+      txs.map((raw) => proposer.decodeTx(raw)),
+      claims,
+    );
     assert.equal(built.txs.length, 1);
     assert.deepEqual(
       built.rejected.map((r) => r.index),

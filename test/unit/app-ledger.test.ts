@@ -148,7 +148,7 @@ describe("app: native transfers and fees", () => {
     const broke = await signTx(bob, { to: addr(alice), value: 2000n * ETHER });
     const built = await app.buildBlock(
       { height: 1, time: 1, proposer: PROPOSER },
-      [good0, gap, good0, good1, broke].map(app.decodeTx),
+      [good0, gap, good0, good1, broke].map((raw) => app.decodeTx(raw)),
     );
     assert.deepEqual(built.txs, [good0, good1]);
     assert.deepEqual(

@@ -23,9 +23,9 @@ import {
 import { bytesToHex, hexToBytes, keccak256Hex } from "../../node/crypto/index.ts";
 import { MAX_TX_BYTES } from "../../node/types/index.ts";
 import { addr, alice, BASE_FEE, bob, CHAIN_ID, GWEI, signTx } from "../helpers/appFixture.ts";
+import { CURVE_N, highSTwin } from "../helpers/highS.ts";
 
 const RULES = { chainId: CHAIN_ID, baseFee: BASE_FEE };
-const N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
 
 function rejects(raw: Uint8Array, code: AppErrorCode, message?: RegExp): void {
   assert.throws(
@@ -37,20 +37,6 @@ function rejects(raw: Uint8Array, code: AppErrorCode, message?: RegExp): void {
       return true;
     },
   );
-}
-
-/** Re-encodes a signed transaction with s' = n - s and the other recovery id: the same signer, a second encoding. */
-function malleate(raw: Uint8Array): Uint8Array {
-  const typed = raw[0] === 2;
-  const fields = decodeRlp(typed ? raw.subarray(1) : raw) as string[];
-  const s = BigInt(fields[fields.length - 1] as string);
-  fields[fields.length - 1] = bytesToHex(toBeArray(N - s));
-  const vIndex = fields.length - 3;
-  const v = fields[vIndex] === "0x" ? 0n : BigInt(fields[vIndex] as string);
-  const flipped = typed ? v ^ 1n : v % 2n === 0n ? v - 1n : v + 1n;
-  fields[vIndex] = flipped === 0n ? "0x" : bytesToHex(toBeArray(flipped));
-  const body = getBytes(encodeRlp(fields));
-  return typed ? getBytes(concat(["0x02", body])) : body;
 }
 
 describe("app: transaction decoding", () => {
@@ -176,7 +162,7 @@ describe("app: transaction decoding", () => {
     const fields = decodeRlp(raw.subarray(1)) as RlpStructuredData[];
     const tuple = (fields[9] as string[][])[0] as string[];
     for (const [index, value, why] of [
-      [5, bytesToHex(toBeArray(N - BigInt(tuple[5] as string))), "high s"],
+      [5, bytesToHex(toBeArray(CURVE_N - BigInt(tuple[5] as string))), "high s"],
       [4, "0x", "r = 0"],
     ] as const) {
       const edited = tuple.slice();
@@ -212,7 +198,7 @@ describe("app: transaction decoding", () => {
   it("rejects the high-s twin of a valid signature, which recovers the same sender", async () => {
     for (const type of [0, 2]) {
       const raw = await signTx(alice, { type, to: addr(bob), value: 1n });
-      const twin = malleate(raw);
+      const twin = highSTwin(raw);
       assert.notEqual(bytesToHex(twin), bytesToHex(raw));
       rejects(twin, "tx-bad-signature", /high s/);
     }

@@ -4,11 +4,22 @@ import { STAKING_ADDRESS, stakingInterface } from "../../node/app/index.ts";
 import { secp256k1Verifier } from "../../node/consensus/verifier.ts";
 import { type Hex, secp256k1Backend, VoteType } from "../../node/crypto/index.ts";
 import { type SyncOptions, type SyncPorts, syncFromPeers } from "../../node/sync/blockSync.ts";
-import type { KeyRecovery } from "../../node/sync/keyRecoveryWorker.ts";
-import { type PrecommitSigners, recoverPrecommitSigners } from "../../node/sync/precommitSigners.ts";
+import { type KeyRecovery, madeJobs } from "../../node/sync/keyRecoveryWorker.ts";
+import { type RecoveredSigners, recoverRangeSigners } from "../../node/sync/recoveredSigners.ts";
 import { decodeSyncItem, encodeSyncItem } from "../../node/sync/wire.ts";
 import { type Commit, encodeBlock, encodeCommit } from "../../node/types/index.ts";
-import { addr, alice, CHAIN_ID, ETHER, signTx, val1, val2 } from "../helpers/appFixture.ts";
+import {
+  addr,
+  alice,
+  bob,
+  CHAIN_ID,
+  carol,
+  countingRecovery,
+  ETHER,
+  signTx,
+  val1,
+  val2,
+} from "../helpers/appFixture.ts";
 import { commitFor, openTestChain } from "../helpers/chainFixture.ts";
 import { signVote } from "../helpers/validators.ts";
 
@@ -19,14 +30,19 @@ const OPTS: SyncOptions = { rangeSize: 4, window: 4, perPeer: 2, requestTimeoutM
 
 /**
  * A source chain of `blocks` decided blocks, as sync items. With `stake`, alice stakes enough in block 1 to hold
- * most of the power from block 5 (epoch length 4): commits from there need her signature.
+ * most of the power from block 5 (epoch length 4): commits from there need her signature. With `transfers`, each
+ * block carries that many transfers from bob.
  */
-async function sourceChain(t: TestContext, blocks: number, { stake = false } = {}) {
+async function sourceChain(t: TestContext, blocks: number, { stake = false, transfers = 0 } = {}) {
   const source = await openTestChain(t);
   for (let height = 1; height <= blocks; height++) {
     if (height === 1 && stake) {
       const data = stakingInterface.encodeFunctionData("stake", [30n * ETHER]) as Hex;
       source.mempool.add(await signTx(alice, { to: STAKING_ADDRESS, data, nonce: 0 }));
+    }
+    for (let i = 0; i < transfers; i++) {
+      const nonce = (height - 1) * transfers + i;
+      source.mempool.add(await signTx(bob, { to: addr(carol), value: 1n, gasLimit: 21_000n, nonce }));
     }
     const signers = source.chain.validators.has(addr(alice)) ? [val1, val2, alice] : [val1, val2];
     source.clock.now += 1_000;
@@ -124,7 +140,7 @@ function inlineKeyRecovery(): KeyRecovery {
   return {
     recover(jobs) {
       const keys = Promise.resolve().then(() =>
-        jobs.map((job) => {
+        madeJobs(jobs).map((job) => {
           try {
             return secp256k1Backend.recoverPublicKey(job.digest, job.compact, job.recoveryId);
           } catch {
@@ -132,7 +148,7 @@ function inlineKeyRecovery(): KeyRecovery {
           }
         }),
       );
-      return { keys, takeBack: () => false };
+      return { keys, takeBack: () => false, withdraw: () => false };
     },
     async close() {},
   };
@@ -349,7 +365,7 @@ describe("block sync", () => {
     let withSigners = 0;
     ports.recoverSigners = (range) => {
       ranges++;
-      return recoverPrecommitSigners(CHAIN_ID, range, recovery).signers;
+      return recoverRangeSigners(CHAIN_ID, range, recovery).signers;
     };
     ports.applyRange = (range, signers) => {
       if (signers !== undefined) withSigners++;
@@ -391,7 +407,7 @@ describe("block sync", () => {
     const recovered: number[] = [];
     ports.recoverSigners = (range) => {
       recovered.push(range[0]?.block.header.height ?? 0);
-      return recoverPrecommitSigners(CHAIN_ID, range, inlineKeyRecovery()).signers;
+      return recoverRangeSigners(CHAIN_ID, range, inlineKeyRecovery()).signers;
     };
     const seenWhileApplying: number[][] = [];
     ports.applyRange = async (range, signers) => {
@@ -410,17 +426,21 @@ describe("block sync", () => {
     const target = await openTestChain(t);
     const { ports, log } = portsFor(target, { a: honest(items) });
     const dead: KeyRecovery = {
-      recover: () => ({ keys: Promise.reject(new Error("thread gone")), takeBack: () => false }),
+      recover: () => ({
+        keys: Promise.reject(new Error("thread gone")),
+        takeBack: () => false,
+        withdraw: () => false,
+      }),
       async close() {},
     };
     // Holds every batch and never answers.
     const stuck: KeyRecovery = {
-      recover: () => ({ keys: new Promise(() => {}), takeBack: () => false }),
+      recover: () => ({ keys: new Promise(() => {}), takeBack: () => false, withdraw: () => false }),
       async close() {},
     };
     let turn = 0;
     ports.recoverSigners = (range) =>
-      recoverPrecommitSigners(CHAIN_ID, range, turn++ % 2 === 0 ? dead : stuck).signers;
+      recoverRangeSigners(CHAIN_ID, range, turn++ % 2 === 0 ? dead : stuck).signers;
     ports.applyRange = (range, signers) => {
       assert.notEqual(signers, undefined);
       return target.chain.applyCertifiedRange(range, signers);
@@ -483,6 +503,25 @@ describe("Chain.applyCertifiedRange", () => {
     assert.equal(target.chain.height, 8);
   });
 
+  it("executes transfers with the senders sync recovered ahead, recovering none itself, to the same head", async (t) => {
+    const { source, items } = await sourceChain(t, 4, { transfers: 3 });
+    const decoded = items.map((bytes) => decodeSyncItem(bytes));
+    const ahead = countingRecovery();
+    const target = await openTestChain(t, { app: { recoverSigner: ahead.recoverSigner } });
+    const { signers, recovered } = recoverRangeSigners(CHAIN_ID, decoded, inlineKeyRecovery(), (raw) =>
+      target.chain.txSignature(raw),
+    );
+    await recovered;
+    assert.deepEqual(await target.chain.applyCertifiedRange(decoded, signers), { applied: 4, error: null });
+    await sameHeads(target, source);
+    assert.equal(ahead.count(), 0, "the application recovered no sender");
+    const inline = countingRecovery();
+    const plain = await openTestChain(t, { app: { recoverSigner: inline.recoverSigner } });
+    assert.deepEqual(await plain.chain.applyCertifiedRange(decoded), { applied: 4, error: null });
+    await sameHeads(plain, source);
+    assert.equal(inline.count(), 4 * 3, "without them it recovers each sender");
+  });
+
   it("takes the precommit signers sync recovered ahead, asks its verifier for the others, and refuses a null signer", async (t) => {
     const { items } = await sourceChain(t, 4);
     const target = await openTestChain(t);
@@ -490,11 +529,13 @@ describe("Chain.applyCertifiedRange", () => {
     const asked: number[] = [];
     const recover = secp256k1Verifier.voteSigner;
     // Holds the signers of blocks 1 and 2 only.
-    const signers: PrecommitSigners = {
+    const signers: RecoveredSigners = {
       voteSigner(chainId, vote) {
         asked.push(vote.height);
         return vote.height <= 2 ? recover(chainId, vote) : undefined;
       },
+      txSigner: () => undefined,
+      blockDue: async () => {},
       ready: async () => {},
     };
     const recoveries = countRecoveries(t);
@@ -503,8 +544,10 @@ describe("Chain.applyCertifiedRange", () => {
     assert.equal(recoveries(), 2 * 2, "the chain recovered only blocks 3 and 4's signatures");
     // A signer the thread could not recover (null) fails the commit, whatever the chain's verifier would say.
     const fresh = await openTestChain(t);
-    const none: PrecommitSigners = {
+    const none: RecoveredSigners = {
       voteSigner: (_, vote) => (vote.height === 2 ? null : undefined),
+      txSigner: () => undefined,
+      blockDue: async () => {},
       ready: async () => {},
     };
     const result = await fresh.chain.applyCertifiedRange(decoded, none);

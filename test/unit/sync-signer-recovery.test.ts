@@ -1,7 +1,10 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { Transaction } from "ethers";
+import { senderSignature } from "../../node/app/index.ts";
 import { secp256k1Verifier } from "../../node/consensus/verifier.ts";
 import {
+  bytesToHex,
   type Hex,
   hexToBytes,
   keccak256,
@@ -11,12 +14,15 @@ import {
 } from "../../node/crypto/index.ts";
 import {
   type KeyRecovery,
+  madeJobs,
   type RecoveryJob,
+  type RecoveryJobs,
   startKeyRecoveryWorker,
 } from "../../node/sync/keyRecoveryWorker.ts";
-import { recoverPrecommitSigners } from "../../node/sync/precommitSigners.ts";
+import { recoverRangeSigners } from "../../node/sync/recoveredSigners.ts";
 import type { Block, Commit, Vote } from "../../node/types/index.ts";
-import { addr, CHAIN_ID, val1, val2 } from "../helpers/appFixture.ts";
+import { addr, alice, bob, CHAIN_ID, signTx, testApp, val1, val2 } from "../helpers/appFixture.ts";
+import { highSTwin } from "../helpers/highS.ts";
 import { signVote } from "../helpers/validators.ts";
 
 const BLOCK_HASH = `0x${"ab".repeat(32)}` as Hex;
@@ -34,9 +40,16 @@ function commitOf(height: number, blockHash: Hex): Commit {
   return { height, round: 0, blockHash, signatures };
 }
 
-/** Only what recoverPrecommitSigners reads of a block: its lastCommit. */
+/** Only what recoverRangeSigners reads of a block: its lastCommit. */
 function item(commit: Commit, lastCommit: Commit | null): { block: Block; commit: Commit } {
   return { block: { lastCommit } as Block, commit };
+}
+
+/** A recovery job for `key`'s signature over keccak256(`message`). */
+function signedJob(message: Uint8Array, key: Hex): RecoveryJob {
+  const digest = keccak256(message);
+  const sig = hexToBytes(signDigest(digest, key), 65);
+  return { digest, compact: sig.subarray(0, 64), recoveryId: (sig[64] as number) - 27 };
 }
 
 function backendKey(job: RecoveryJob): Uint8Array | null {
@@ -51,9 +64,14 @@ function backendKey(job: RecoveryJob): Uint8Array | null {
 function inlineRecovery(): KeyRecovery & { jobs: number } {
   const recovery = {
     jobs: 0,
-    recover(jobs: readonly RecoveryJob[]) {
-      recovery.jobs += jobs.length;
-      return { keys: Promise.resolve().then(() => jobs.map(backendKey)), takeBack: () => false };
+    recover(jobs: RecoveryJobs) {
+      const made = madeJobs(jobs);
+      recovery.jobs += made.length;
+      return {
+        keys: Promise.resolve().then(() => made.map(backendKey)),
+        takeBack: () => false,
+        withdraw: () => false,
+      };
     },
     async close() {},
   };
@@ -64,20 +82,30 @@ function inlineRecovery(): KeyRecovery & { jobs: number } {
 function idleThread(): KeyRecovery & { kept: number } {
   const recovery = {
     kept: 0,
-    recover(jobs: readonly RecoveryJob[]) {
+    recover(jobs: RecoveryJobs) {
       let settle: (keys: (Uint8Array | null)[]) => void = () => {};
       const keys = new Promise<(Uint8Array | null)[]>((resolve) => {
         settle = resolve;
       });
       let taken = false;
-      recovery.kept += jobs.length;
+      const made = madeJobs(jobs);
+      recovery.kept += made.length;
+      const take = () => {
+        if (taken) return false;
+        taken = true;
+        recovery.kept -= made.length;
+        return true;
+      };
       return {
         keys,
         takeBack(recoverHere: (job: RecoveryJob) => Uint8Array | null) {
-          if (taken) return false;
-          taken = true;
-          recovery.kept -= jobs.length;
-          settle(jobs.map(recoverHere));
+          if (!take()) return false;
+          settle(made.map(recoverHere));
+          return true;
+        },
+        withdraw() {
+          if (!take()) return false;
+          settle([]);
           return true;
         },
       };
@@ -90,11 +118,11 @@ function idleThread(): KeyRecovery & { kept: number } {
 describe("sync: signature recovery on a thread of its own", () => {
   it("the worker recovers the key the native backend does, null where none recovers, and refuses after close", async () => {
     const recovery = startKeyRecoveryWorker();
-    const digest = keccak256(Uint8Array.of(1, 2, 3));
-    const sig = hexToBytes(signDigest(digest, val1.privateKey as Hex), 65);
-    const job = { digest, compact: sig.subarray(0, 64), recoveryId: (sig[64] as number) - 27 };
-    const [key, none] = await recovery.recover([job, { digest, compact: new Uint8Array(64), recoveryId: 0 }])
-      .keys;
+    const job = signedJob(Uint8Array.of(1, 2, 3), val1.privateKey as Hex);
+    const [key, none] = await recovery.recover([
+      job,
+      { digest: job.digest, compact: new Uint8Array(64), recoveryId: 0 },
+    ]).keys;
     assert.deepEqual(key, secp256k1Backend.recoverPublicKey(job.digest, job.compact, job.recoveryId));
     assert.equal(none, null, "r = s = 0 recovers no key");
     assert.deepEqual(await recovery.recover([]).keys, []);
@@ -105,9 +133,7 @@ describe("sync: signature recovery on a thread of its own", () => {
   it("hands the thread two batches at a time; one it has not been handed is taken back and recovered here", async () => {
     const recovery = startKeyRecoveryWorker();
     try {
-      const digest = keccak256(Uint8Array.of(4, 5, 6));
-      const sig = hexToBytes(signDigest(digest, val2.privateKey as Hex), 65);
-      const job = { digest, compact: sig.subarray(0, 64), recoveryId: (sig[64] as number) - 27 };
+      const job = signedJob(Uint8Array.of(4, 5, 6), val2.privateKey as Hex);
       const batches = [1, 2, 3, 4].map(() => recovery.recover([job]));
       let here = 0;
       const recoverHere = (j: RecoveryJob) => {
@@ -126,10 +152,34 @@ describe("sync: signature recovery on a thread of its own", () => {
     }
   });
 
+  it("makes a batch's jobs only when it reaches the thread; a batch withdrawn before that is never made", async () => {
+    const recovery = startKeyRecoveryWorker();
+    try {
+      const job = signedJob(Uint8Array.of(7, 8, 9), val1.privateKey as Hex);
+      const made: number[] = [];
+      const batches = [0, 1, 2, 3].map((i) =>
+        recovery.recover(() => {
+          made.push(i);
+          return [job];
+        }),
+      );
+      assert.deepEqual(made, [0, 1], "the two the thread holds");
+      assert.equal(batches[0]?.withdraw(), false, "one the thread holds stays with it");
+      assert.equal(batches[3]?.withdraw(), true);
+      assert.deepEqual(await batches[3]?.keys, [], "a withdrawn batch recovers nothing");
+      const expected = backendKey(job);
+      for (const batch of batches.slice(0, 3)) assert.deepEqual(await batch.keys, [expected]);
+      assert.deepEqual(made, [0, 1, 2], "the withdrawn batch's jobs were never made");
+      assert.deepEqual(await recovery.recover(() => []).keys, [], "nothing to recover is answered at once");
+    } finally {
+      await recovery.close();
+    }
+  });
+
   it("ready() recovers here what the thread has not started, so nothing is recovered twice", async () => {
     const commit = commitOf(5, BLOCK_HASH);
     const recovery = idleThread();
-    const { signers } = recoverPrecommitSigners(CHAIN_ID, [item(commit, null)], recovery);
+    const { signers } = recoverRangeSigners(CHAIN_ID, [item(commit, null)], recovery);
     assert.equal(recovery.kept, 2);
     await signers.ready();
     assert.equal(recovery.kept, 0, "every batch was taken back");
@@ -143,7 +193,7 @@ describe("sync: signature recovery on a thread of its own", () => {
     const commit = commitOf(5, BLOCK_HASH);
     const lastCommit = commitOf(4, PARENT_HASH);
     const recovery = inlineRecovery();
-    const { signers, recovered } = recoverPrecommitSigners(CHAIN_ID, [item(commit, lastCommit)], recovery);
+    const { signers, recovered } = recoverRangeSigners(CHAIN_ID, [item(commit, lastCommit)], recovery);
     const [first] = commit.signatures;
     assert.ok(first);
     const firstVote: Vote = {
@@ -193,11 +243,7 @@ describe("sync: signature recovery on a thread of its own", () => {
       ...commit,
       signatures: [other, highS, zero, badV].map((signature) => ({ validator: addr(val1), signature })),
     };
-    const { signers, recovered } = recoverPrecommitSigners(
-      CHAIN_ID,
-      [item(tampered, null)],
-      inlineRecovery(),
-    );
+    const { signers, recovered } = recoverRangeSigners(CHAIN_ID, [item(tampered, null)], inlineRecovery());
     await recovered;
     for (const sig of tampered.signatures) {
       const vote: Vote = { type: VoteType.Precommit, height: 5, round: 0, blockHash: BLOCK_HASH, ...sig };
@@ -210,13 +256,109 @@ describe("sync: signature recovery on a thread of its own", () => {
     }
   });
 
+  it("answers a transaction's sender as the application recovers it; a signature copied onto other bytes inherits nothing", async () => {
+    const signed = Transaction.from(bytesToHex(await signTx(alice, { to: addr(bob), value: 5n, nonce: 3 })));
+    const copied = signed.clone();
+    copied.value = 6n;
+    const highS = await signTx(bob, { to: addr(alice), nonce: 0 });
+    const txs = [
+      hexToBytes(signed.serialized),
+      hexToBytes(copied.serialized),
+      await signTx(bob, { to: addr(alice), nonce: 1, type: 0 }),
+      // The same payload as the first, so the same digest, signed by another sender.
+      await signTx(bob, { to: addr(bob), value: 5n, nonce: 3 }),
+      highSTwin(highS),
+      Uint8Array.of(0x02, 0xc0),
+    ];
+    const block = { header: { height: 1 }, lastCommit: null, txs } as unknown as Block;
+    const recovery = inlineRecovery();
+    const { signers, recovered } = recoverRangeSigners(
+      CHAIN_ID,
+      [{ block, commit: commitOf(1, BLOCK_HASH) }],
+      recovery,
+      senderSignature,
+    );
+    await recovered;
+    assert.equal(recovery.jobs, 2 + 5, "the commit's two, and every transaction with a signature");
+    const outcome = (decode: () => { from: string }) => {
+      try {
+        return decode().from;
+      } catch (err) {
+        return String(err);
+      }
+    };
+    for (const raw of txs) {
+      const inline = outcome(() => testApp().decodeTx(raw));
+      assert.equal(
+        outcome(() => testApp().decodeTx(raw, signers.txSigner)),
+        inline,
+        "decoding with the recovered signers decodes as without",
+      );
+      const ahead = senderSignature(raw);
+      if (ahead === null) continue;
+      const answer = signers.txSigner(ahead.digest, ahead.signature);
+      if (inline.startsWith("0x")) assert.equal(answer, inline);
+      else assert.equal(answer, null, "a signature that does not pass recovers nothing");
+    }
+    const [original, copy, , samePayload] = txs.map((raw) => senderSignature(raw));
+    assert.ok(original && copy && samePayload);
+    assert.equal(signers.txSigner(original.digest, original.signature), addr(alice));
+    assert.equal(bytesToHex(samePayload.digest), bytesToHex(original.digest));
+    assert.equal(signers.txSigner(samePayload.digest, samePayload.signature), addr(bob));
+    assert.equal(copy.signature, original.signature);
+    assert.notEqual(signers.txSigner(copy.digest, copy.signature), addr(alice));
+    // The digest of one with the signature of another was never recovered.
+    const other = senderSignature(txs[2] as Uint8Array);
+    assert.ok(other);
+    assert.equal(signers.txSigner(original.digest, other.signature), undefined);
+  });
+
+  it("blockDue() withdraws the senders of a block the thread has not been handed and awaits those it holds", async () => {
+    const blockOf = (height: number, txs: Uint8Array[]) =>
+      ({
+        block: { header: { height }, lastCommit: null, txs },
+        commit: commitOf(height, BLOCK_HASH),
+      }) as unknown as {
+        block: Block;
+        commit: Commit;
+      };
+    const first = [await signTx(alice, { to: addr(bob), nonce: 0 })];
+    const second = [await signTx(bob, { to: addr(alice), nonce: 0 })];
+    const recovery = startKeyRecoveryWorker();
+    try {
+      // The two commits are the batches the thread holds at once; block 2's senders wait in the queue.
+      const { signers, recovered } = recoverRangeSigners(
+        CHAIN_ID,
+        [blockOf(1, first), blockOf(2, second)],
+        recovery,
+        senderSignature,
+      );
+      await signers.blockDue(2);
+      await signers.blockDue(1);
+      await recovered;
+      const signerOf = (raw: Uint8Array) => {
+        const ahead = senderSignature(raw);
+        assert.ok(ahead);
+        return signers.txSigner(ahead.digest, ahead.signature);
+      };
+      assert.equal(signerOf(first[0] as Uint8Array), addr(alice), "awaited on the thread");
+      assert.equal(signerOf(second[0] as Uint8Array), undefined, "withdrawn: left to the application");
+    } finally {
+      await recovery.close();
+    }
+  });
+
   it("leaves what a failed recovery held unknown, so the chain recovers it itself", async () => {
     const failing: KeyRecovery = {
-      recover: () => ({ keys: Promise.reject(new Error("thread gone")), takeBack: () => false }),
+      recover: () => ({
+        keys: Promise.reject(new Error("thread gone")),
+        takeBack: () => false,
+        withdraw: () => false,
+      }),
       async close() {},
     };
     const commit = commitOf(1, BLOCK_HASH);
-    const { signers, recovered } = recoverPrecommitSigners(CHAIN_ID, [item(commit, null)], failing);
+    const { signers, recovered } = recoverRangeSigners(CHAIN_ID, [item(commit, null)], failing);
     await assert.rejects(recovered, /thread gone/);
     for (const sig of commit.signatures) {
       const vote: Vote = { type: VoteType.Precommit, height: 1, round: 0, blockHash: BLOCK_HASH, ...sig };
