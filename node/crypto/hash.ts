@@ -17,7 +17,7 @@ export const nobleKeccak256: Keccak256Backend = {
   hash: keccak_256,
 };
 
-/** The native backend when its addon loads (about twice noble's rate on short inputs), noble otherwise. */
+/** The native backend when its addon loads (2.5 times noble's rate on a 110-byte input here), noble otherwise. */
 export function selectKeccak256Backend(
   loadNative: () => (data: Uint8Array) => Uint8Array = loadNativeKeccak256,
 ): Keccak256Backend {
