@@ -442,7 +442,8 @@ export class Chain {
    * certificate costs no execution; a set change (a header naming another set) starts a new run once the block
    * before it has executed and produced that set. Stops at the first bad block: the ones before it are committed.
    * Throws only for failures that say nothing about the blocks (storage), as commitBlock does. `signers`, the
-   * precommit signers block sync recovered ahead, saves recovering them here; any it lacks are recovered here.
+   * precommit signers and transaction senders block sync recovered ahead, saves recovering them here; any it lacks
+   * are recovered here.
    */
   applyCertifiedRange(items: readonly CertifiedBlock[], signers?: RecoveredSigners): Promise<RangeApplied> {
     return this.serially(() => this.applyRangeNext(items, this.verifierWith(signers), signers));

@@ -69,7 +69,8 @@ const txKey = (digest: Uint8Array, signature: Hex) => `${bytesToHex(digest)}/${s
  * commits and lastCommits and, given `txSignature`, behind every transaction's signature, and answers at once: a
  * signature is known from the moment its piece comes back. When the range is due, ready() recovers on this thread
  * the precommit pieces the thread has not started (the first range, or all of them on a machine without a spare
- * core); as each block comes due, blockDue() splits its senders between the two threads. Only the curve arithmetic runs
+ * core) and hands the senders to the thread; as each block comes due, blockDue() splits its senders between the
+ * two threads. `recovered` settles with the precommits' pieces. Only the curve arithmetic runs
  * there: the answer goes through recoverSignerWith, the same rules (v, r and s ranges, low s) and address
  * derivation as every other signature check of the node, so a signer from here is exactly what would be
  * recovered here. A transaction's entry is keyed by its signing digest and its signature, so a signature copied
@@ -131,15 +132,15 @@ export function recoverRangeSigners(
   const bySignature = new Map<string, Recovered>();
   /** Per height, the pieces of its senders: each block's own, so that its turn can settle them. */
   const txPieces = new Map<number, { batch: RecoveryBatch; piece: Promise<void> }[]>();
-  if (txSignature !== undefined) {
+  const queueSenders = (signatureOf: TxSignatureOf) => {
     for (const { block } of items) {
-      const pieces: { batch: RecoveryBatch; piece: Promise<void> }[] = [];
+      const blockPieces: { batch: RecoveryBatch; piece: Promise<void> }[] = [];
       for (let start = 0; start < block.txs.length; start += TX_CHUNK) {
         const entries: Recovered[] = [];
         const batch = recovery.recover(() => {
           const made: RecoveryJob[] = [];
           for (const raw of block.txs.slice(start, start + TX_CHUNK)) {
-            const job = senderJob(txSignature(raw));
+            const job = senderJob(signatureOf(raw));
             if (job === null) continue;
             const key = txKey(job.entry.digest, job.signature);
             if (bySignature.has(key)) continue;
@@ -149,16 +150,20 @@ export function recoverRangeSigners(
           }
           return made;
         });
-        const piece = batch.keys.then((keys) => {
-          keys.forEach((key, i) => {
-            (entries[i] as Recovered).publicKey = key;
-          });
-        });
-        pieces.push({ batch, piece });
+        // A failed piece leaves its senders unknown; the thread's failure is reported through `recovered`.
+        const piece = batch.keys.then(
+          (keys) => {
+            keys.forEach((key, i) => {
+              (entries[i] as Recovered).publicKey = key;
+            });
+          },
+          () => undefined,
+        );
+        blockPieces.push({ batch, piece });
       }
-      if (pieces.length > 0) txPieces.set(block.header.height, pieces);
+      if (blockPieces.length > 0) txPieces.set(block.header.height, blockPieces);
     }
-  }
+  };
   const signerOf = (entry: Recovered, signature: Hex): Address | null => {
     try {
       return recoverSignerWith(knownKey(entry.publicKey ?? null), entry.digest, signature);
@@ -175,24 +180,31 @@ export function recoverRangeSigners(
       return entry.signer;
     },
     txSigner(digest, signature) {
-      const entry = bySignature.get(txKey(digest, signature));
+      const key = txKey(digest, signature);
+      const entry = bySignature.get(key);
       if (entry?.publicKey === undefined) return undefined;
+      // Asked once, as its block decodes (the application caches the decoding): the range's map only shrinks.
+      bySignature.delete(key);
       return signerOf(entry, signature);
     },
     async blockDue(height) {
-      const pieces = txPieces.get(height) ?? [];
+      const blockPieces = txPieces.get(height) ?? [];
       txPieces.delete(height);
       // Withdrawn ones are recovered by the application as it decodes; the others are on the thread already.
-      await Promise.allSettled(pieces.filter(({ batch }) => !batch.withdraw()).map(({ piece }) => piece));
+      await Promise.allSettled(
+        blockPieces.filter(({ batch }) => !batch.withdraw()).map(({ piece }) => piece),
+      );
     },
     async ready() {
       const taken = pieces.filter((_, i) => batches[i]?.takeBack(recoverHere));
+      // Only now: the thread then works within the range being applied, never ranges ahead, so what it holds
+      // (keys, digests) is bounded by one range whatever the fetch-ahead window.
+      if (txSignature !== undefined) queueSenders(txSignature);
       // Settled already: this lets their keys land in the entries before the chain asks.
       await Promise.allSettled(taken);
     },
   };
-  const senderPieces = [...txPieces.values()].flatMap((block) => block.map(({ piece }) => piece));
-  const recovered = Promise.all([...pieces, ...senderPieces]).then(() => undefined);
+  const recovered = Promise.all(pieces).then(() => undefined);
   // A caller that only wants the signers need not watch the thread: a failure leaves them unknown.
   recovered.catch(() => undefined);
   return { signers, recovered };

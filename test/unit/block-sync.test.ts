@@ -512,6 +512,7 @@ describe("Chain.applyCertifiedRange", () => {
       target.chain.txSignature(raw),
     );
     await recovered;
+    await signers.ready();
     assert.deepEqual(await target.chain.applyCertifiedRange(decoded, signers), { applied: 4, error: null });
     await sameHeads(target, source);
     assert.equal(ahead.count(), 0, "the application recovered no sender");

@@ -21,7 +21,7 @@ import {
 } from "../../node/sync/keyRecoveryWorker.ts";
 import { recoverRangeSigners } from "../../node/sync/recoveredSigners.ts";
 import type { Block, Commit, Vote } from "../../node/types/index.ts";
-import { addr, alice, bob, CHAIN_ID, signTx, testApp, val1, val2 } from "../helpers/appFixture.ts";
+import { addr, alice, bob, CHAIN_ID, carol, signTx, testApp, val1, val2 } from "../helpers/appFixture.ts";
 import { highSTwin } from "../helpers/highS.ts";
 import { signVote } from "../helpers/validators.ts";
 
@@ -271,15 +271,18 @@ describe("sync: signature recovery on a thread of its own", () => {
       Uint8Array.of(0x02, 0xc0),
     ];
     const block = { header: { height: 1 }, lastCommit: null, txs } as unknown as Block;
-    const recovery = inlineRecovery();
-    const { signers, recovered } = recoverRangeSigners(
-      CHAIN_ID,
-      [{ block, commit: commitOf(1, BLOCK_HASH) }],
-      recovery,
-      senderSignature,
-    );
-    await recovered;
-    assert.equal(recovery.jobs, 2 + 5, "the commit's two, and every transaction with a signature");
+    /** Signers of this block, its senders recovered (each is answered once: the decoding is cached). */
+    const recovered = async () => {
+      const recovery = inlineRecovery();
+      const range = [{ block, commit: commitOf(1, BLOCK_HASH) }];
+      const { signers } = recoverRangeSigners(CHAIN_ID, range, recovery, senderSignature);
+      await signers.ready();
+      await signers.blockDue(1);
+      assert.equal(recovery.jobs, 2 + 5, "the commit's two, and every transaction with a signature");
+      return signers;
+    };
+    const signers = await recovered();
+    const decoding = await recovered();
     const outcome = (decode: () => { from: string }) => {
       try {
         return decode().from;
@@ -287,33 +290,35 @@ describe("sync: signature recovery on a thread of its own", () => {
         return String(err);
       }
     };
-    for (const raw of txs) {
+    const answers = txs.map((raw) => {
+      const ahead = senderSignature(raw);
+      return ahead === null ? undefined : signers.txSigner(ahead.digest, ahead.signature);
+    });
+    txs.forEach((raw, i) => {
       const inline = outcome(() => testApp().decodeTx(raw));
       assert.equal(
-        outcome(() => testApp().decodeTx(raw, signers.txSigner)),
+        outcome(() => testApp().decodeTx(raw, decoding.txSigner)),
         inline,
         "decoding with the recovered signers decodes as without",
       );
-      const ahead = senderSignature(raw);
-      if (ahead === null) continue;
-      const answer = signers.txSigner(ahead.digest, ahead.signature);
-      if (inline.startsWith("0x")) assert.equal(answer, inline);
-      else assert.equal(answer, null, "a signature that does not pass recovers nothing");
-    }
+      if (senderSignature(raw) === null) return;
+      if (inline.startsWith("0x")) assert.equal(answers[i], inline);
+      else assert.equal(answers[i], null, "a signature that does not pass recovers nothing");
+    });
     const [original, copy, , samePayload] = txs.map((raw) => senderSignature(raw));
     assert.ok(original && copy && samePayload);
-    assert.equal(signers.txSigner(original.digest, original.signature), addr(alice));
+    assert.equal(answers[0], addr(alice));
     assert.equal(bytesToHex(samePayload.digest), bytesToHex(original.digest));
-    assert.equal(signers.txSigner(samePayload.digest, samePayload.signature), addr(bob));
+    assert.equal(answers[3], addr(bob), "the same digest signed by another sender");
     assert.equal(copy.signature, original.signature);
-    assert.notEqual(signers.txSigner(copy.digest, copy.signature), addr(alice));
+    assert.notEqual(answers[1], addr(alice), "a copied signature");
     // The digest of one with the signature of another was never recovered.
     const other = senderSignature(txs[2] as Uint8Array);
     assert.ok(other);
     assert.equal(signers.txSigner(original.digest, other.signature), undefined);
   });
 
-  it("blockDue() withdraws the senders of a block the thread has not been handed and awaits those it holds", async () => {
+  it("hands the senders over when the range is due; blockDue() withdraws those the thread has not been handed and awaits the others", async () => {
     const blockOf = (height: number, txs: Uint8Array[]) =>
       ({
         block: { header: { height }, lastCommit: null, txs },
@@ -322,27 +327,30 @@ describe("sync: signature recovery on a thread of its own", () => {
         block: Block;
         commit: Commit;
       };
-    const first = [await signTx(alice, { to: addr(bob), nonce: 0 })];
-    const second = [await signTx(bob, { to: addr(alice), nonce: 0 })];
+    const senders = [alice, bob, alice, bob];
+    const txs = await Promise.all(senders.map((w, i) => signTx(w, { to: addr(carol), nonce: i })));
     const recovery = startKeyRecoveryWorker();
     try {
-      // The two commits are the batches the thread holds at once; block 2's senders wait in the queue.
-      const { signers, recovered } = recoverRangeSigners(
+      const { signers } = recoverRangeSigners(
         CHAIN_ID,
-        [blockOf(1, first), blockOf(2, second)],
+        txs.map((tx, i) => blockOf(i + 1, [tx])),
         recovery,
         senderSignature,
       );
-      await signers.blockDue(2);
-      await signers.blockDue(1);
-      await recovered;
       const signerOf = (raw: Uint8Array) => {
         const ahead = senderSignature(raw);
         assert.ok(ahead);
         return signers.txSigner(ahead.digest, ahead.signature);
       };
-      assert.equal(signerOf(first[0] as Uint8Array), addr(alice), "awaited on the thread");
-      assert.equal(signerOf(second[0] as Uint8Array), undefined, "withdrawn: left to the application");
+      await signers.blockDue(2);
+      assert.equal(signerOf(txs[1] as Uint8Array), undefined, "not handed over before the range is due");
+      // The commits are one batch, with the thread; of the four senders' pieces the first joins it, the rest wait.
+      await signers.ready();
+      await signers.blockDue(4);
+      await signers.blockDue(1);
+      assert.equal(signerOf(txs[0] as Uint8Array), addr(alice), "awaited on the thread");
+      assert.equal(signerOf(txs[0] as Uint8Array), undefined, "and answered once: the decoding is cached");
+      assert.equal(signerOf(txs[3] as Uint8Array), undefined, "withdrawn: left to the application");
     } finally {
       await recovery.close();
     }
