@@ -3,6 +3,7 @@ import * as lp from "it-length-prefixed";
 import { concatBytes } from "../crypto/index.ts";
 import { errorMessage } from "../util/errors.ts";
 import { KeyedTokenBuckets, type TokenBucketOptions } from "../util/tokenBuckets.ts";
+import { coalesced } from "./coalesce.ts";
 import { P2pError } from "./errors.ts";
 import type { P2pHost } from "./host.ts";
 import type { P2pLogger } from "./logger.ts";
@@ -138,7 +139,7 @@ export class ReqRespServer {
     this.active[kind]++;
     try {
       const request = await this.readRequest(stream, peer);
-      await stream.sink(lp.encode(this.respond(kind, request, peer)));
+      await stream.sink(coalesced(lp.encode(this.respond(kind, request, peer))));
     } catch (err) {
       this.logger.debug({ protocol: kind, peer, err: errorMessage(err) }, "req/resp stream failed");
       stream.abort(err as Error);
