@@ -77,6 +77,9 @@ describe("ChainMonitor", () => {
     assert.equal(await value(metrics, "outrigger_chain_height"), 2);
     assert.equal(await value(metrics, "outrigger_evidence_committed_total"), 1);
     assert.equal(await value(metrics, "outrigger_evidence_pending"), 2);
+    const standing = await metrics.registry.getSingleMetric("outrigger_validator_jailed")?.get();
+    assert.deepEqual(standing?.values, [], "standings are sampled, not read at every block");
+    monitor.sample();
     const jailed = (await metrics.registry.getSingleMetric("outrigger_validator_jailed")?.get())?.values;
     assert.deepEqual(
       jailed?.map((v) => [v.labels.validator, v.value]),
