@@ -70,12 +70,11 @@ const txKey = (digest: Uint8Array, signature: Hex) => `${bytesToHex(digest)}/${s
  * signature is known from the moment its piece comes back. When the range is due, ready() recovers on this thread
  * the precommit pieces the thread has not started (the first range, or all of them on a machine without a spare
  * core) and hands the senders to the thread; as each block comes due, blockDue() splits its senders between the
- * two threads. `recovered` settles with the precommits' pieces. Only the curve arithmetic runs
- * there: the answer goes through recoverSignerWith, the same rules (v, r and s ranges, low s) and address
- * derivation as every other signature check of the node, so a signer from here is exactly what would be
- * recovered here. A transaction's entry is keyed by its signing digest and its signature, so a signature copied
- * onto other bytes never inherits a signer. A signature that does not even parse is left out; a
- * failed piece leaves its signatures unknown.
+ * two threads. `recovered` settles with the precommits' pieces. Only the curve arithmetic runs there: the answer
+ * goes through recoverSignerWith, the same rules (v, r and s ranges, low s) and address derivation as every other
+ * signature check of the node, so a signer from here is exactly what would be recovered here. A transaction's
+ * entry is keyed by its signing digest and its signature, so a signature copied onto other bytes never inherits a
+ * signer. A signature that does not even parse is left out; a failed piece leaves its signatures unknown.
  */
 export function recoverRangeSigners(
   chainId: bigint,
@@ -130,6 +129,7 @@ export function recoverRangeSigners(
     );
   }
   const bySignature = new Map<string, Recovered>();
+  let sendersQueued = false;
   /** Per height, the pieces of its senders: each block's own, so that its turn can settle them. */
   const txPieces = new Map<number, { batch: RecoveryBatch; piece: Promise<void> }[]>();
   const queueSenders = (signatureOf: TxSignatureOf) => {
@@ -199,7 +199,8 @@ export function recoverRangeSigners(
       const taken = pieces.filter((_, i) => batches[i]?.takeBack(recoverHere));
       // Only now: the thread then works within the range being applied, never ranges ahead, so what it holds
       // (keys, digests) is bounded by one range whatever the fetch-ahead window.
-      if (txSignature !== undefined) queueSenders(txSignature);
+      if (txSignature !== undefined && !sendersQueued) queueSenders(txSignature);
+      sendersQueued = true;
       // Settled already: this lets their keys land in the entries before the chain asks.
       await Promise.allSettled(taken);
     },

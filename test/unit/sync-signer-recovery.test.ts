@@ -356,6 +356,35 @@ describe("sync: signature recovery on a thread of its own", () => {
     }
   });
 
+  it("hands a range's senders over once, however often ready() is called", async () => {
+    const txs = [
+      await signTx(alice, { to: addr(bob), nonce: 0 }),
+      await signTx(bob, { to: addr(alice), nonce: 0 }),
+    ];
+    const block = { header: { height: 1 }, lastCommit: null, txs } as unknown as Block;
+    const thread = idleThread();
+    let batches = 0;
+    const recovery: KeyRecovery = {
+      recover(jobs) {
+        batches++;
+        return thread.recover(jobs);
+      },
+      close: () => thread.close(),
+    };
+    const { signers } = recoverRangeSigners(
+      CHAIN_ID,
+      [{ block, commit: commitOf(1, BLOCK_HASH) }],
+      recovery,
+      senderSignature,
+    );
+    assert.equal(thread.kept, 2, "the commit's signatures; no sender before the range is due");
+    await signers.ready();
+    assert.equal(thread.kept, 2, "the commit's taken back, the two senders handed over");
+    assert.equal(batches, 2);
+    await signers.ready();
+    assert.equal(batches, 2, "no second piece of the same senders");
+  });
+
   it("leaves what a failed recovery held unknown, so the chain recovers it itself", async () => {
     const failing: KeyRecovery = {
       recover: () => ({
