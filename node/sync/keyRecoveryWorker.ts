@@ -39,6 +39,9 @@ export interface KeyRecovery {
   close(): Promise<void>;
 }
 
+/** How long close() lets the thread finish its batch before terminating it anyway (a batch takes milliseconds). */
+const CLOSE_GRACE_MS = 5_000;
+
 /** Batches the thread holds at once: one it works on and one waiting, so it never idles between messages. */
 const POSTED_BATCHES = 2;
 
@@ -49,7 +52,9 @@ const POSTED_BATCHES = 2;
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require("node:worker_threads");
 const addon = require(workerData.addon);
-parentPort.on("message", ({ id, digests, compacts, recoveryIds }) => {
+parentPort.on("message", (message) => {
+  if (message === "close") return parentPort.close();
+  const { id, digests, compacts, recoveryIds } = message;
   const n = recoveryIds.length;
   const keys = new Uint8Array(n * 65);
   const ok = new Uint8Array(n);
@@ -132,7 +137,13 @@ export function startKeyRecoveryWorker(): KeyRecovery {
     pump();
   });
   worker.on("error", (err) => fail(new Error(`key recovery thread failed: ${errorMessage(err)}`)));
-  worker.on("exit", (code) => fail(new Error(`key recovery thread exited (${code})`)));
+  const exited = new Promise<void>((resolve) => {
+    worker.on("exit", (code) => {
+      fail(new Error(`key recovery thread exited (${code})`));
+      resolve();
+    });
+  });
+  let closing: Promise<void> | null = null;
   return {
     recover(jobs) {
       const none = { takeBack: () => false, withdraw: () => false };
@@ -170,9 +181,19 @@ export function startKeyRecoveryWorker(): KeyRecovery {
         },
       };
     },
-    async close() {
+    close() {
       fail(new Error("key recovery thread closed"));
-      await worker.terminate();
+      if (!closing) {
+        // Asked to end after the batch it is in, not terminated inside it: a thread stopped within the addon's
+        // call can abort the whole process (a C++ exception escaping N-API), as a loaded test run once showed.
+        // Held while it ends, so a caller awaiting close() has something to wait on.
+        worker.ref();
+        worker.postMessage("close");
+        const stuck = setTimeout(() => void worker.terminate(), CLOSE_GRACE_MS);
+        stuck.unref();
+        closing = exited.finally(() => clearTimeout(stuck));
+      }
+      return closing;
     },
   };
 }

@@ -130,6 +130,17 @@ describe("sync: signature recovery on a thread of its own", () => {
     await assert.rejects(recovery.recover([job]).keys, /closed/);
   });
 
+  it("closes after the batch the thread is in, not inside it: its batches are refused and close() ends once", async () => {
+    const recovery = startKeyRecoveryWorker();
+    const job = signedJob(Uint8Array.of(3, 1, 4), val1.privateKey as Hex);
+    const batches = [1, 2, 3].map(() => recovery.recover(Array.from({ length: 500 }, () => job)));
+    const refused = batches.map((batch) => assert.rejects(batch.keys, /closed/));
+    const closing = recovery.close();
+    assert.equal(recovery.close(), closing, "one close, however often asked");
+    await closing;
+    await Promise.all(refused);
+  });
+
   it("hands the thread two batches at a time; one it has not been handed is taken back and recovered here", async () => {
     const recovery = startKeyRecoveryWorker();
     try {
