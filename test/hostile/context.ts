@@ -1,19 +1,9 @@
 import { computeAddress, keccak256, Transaction } from "ethers";
 import { errorMessage } from "../../node/util/errors.ts";
+import { rpc } from "../helpers/cluster.ts";
 import type { TxContext } from "./txCases.ts";
 
 /** What the corpus learns of a running node before it is built: its chain, fee and committed transactions. */
-
-async function call<T>(url: string, method: string, params: unknown[] = []): Promise<T> {
-  const res = await fetch(url, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
-  });
-  const body = (await res.json()) as { result?: T; error?: { message: string } };
-  if (body.error) throw new Error(`${method}: ${body.error.message}`);
-  return body.result as T;
-}
 
 interface TxJson {
   hash: string;
@@ -63,10 +53,10 @@ export function rawOf(tx: TxJson): string | null {
 
 /** Up to `max` committed transactions, newest first, from the last `blocks` blocks. */
 export async function committedRaws(url: string, max: number, blocks: number): Promise<string[]> {
-  const head = Number.parseInt(await call<string>(url, "eth_blockNumber"), 16);
+  const head = Number.parseInt(await rpc<string>(url, "eth_blockNumber"), 16);
   const raws: string[] = [];
   for (let h = head; h >= 1 && h > head - blocks && raws.length < max; h--) {
-    const block = await call<{ transactions: TxJson[] } | null>(url, "eth_getBlockByNumber", [
+    const block = await rpc<{ transactions: TxJson[] } | null>(url, "eth_getBlockByNumber", [
       `0x${h.toString(16)}`,
       true,
     ]);
@@ -84,15 +74,15 @@ export async function discoverTxContext(
   opts: { fundedKey: string | null; replay?: readonly string[]; scanBlocks?: number },
 ): Promise<TxContext> {
   try {
-    const chainId = BigInt(await call<string>(url, "eth_chainId"));
+    const chainId = BigInt(await rpc<string>(url, "eth_chainId"));
     // Block 0's base fee is the chain's floor: the base fee never falls below it, so a cap under it is always short.
-    const genesis = await call<{ baseFeePerGas: string }>(url, "eth_getBlockByNumber", ["0x0", false]);
+    const genesis = await rpc<{ baseFeePerGas: string }>(url, "eth_getBlockByNumber", ["0x0", false]);
     const baseFee = BigInt(genesis.baseFeePerGas);
     const replay = opts.replay ?? (await committedRaws(url, 5, opts.scanBlocks ?? 500));
     let funded: TxContext["funded"] = null;
     if (opts.fundedKey !== null) {
       const address = computeAddress(opts.fundedKey);
-      const nonce = Number(await call<string>(url, "eth_getTransactionCount", [address, "latest"]));
+      const nonce = Number(await rpc<string>(url, "eth_getTransactionCount", [address, "latest"]));
       funded = { key: opts.fundedKey, nonce };
     }
     return { chainId, baseFee, replay, funded };
